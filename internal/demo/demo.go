@@ -1,0 +1,212 @@
+// Package demo builds HOLF's demonstration dataset: deterministic for a seed,
+// clearly fictitious, and shaped like the HOLF trial (29 offices, 15
+// intervention and 14 comparison, two coordinators and a leader in each,
+// five training-support staff with three intervention offices each, project
+// management, a researcher and an administrator).
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/store"
+)
+
+// Office names the demo offices. The 14 comparison offices are those whose
+// local plans the interim report lists (Appendix 3); the report does not name
+// the intervention offices apart from the pilots Søndre Nordstrand and
+// Ringerike, so the other 13 are real NAV offices chosen for the demo.
+type officeSpec struct {
+	Name, Municipality string
+	Arm                holf.Arm
+}
+
+var offices = []officeSpec{
+	{"NAV Søndre Nordstrand", "Oslo", holf.ArmIntervention},
+	{"NAV Ringerike", "Ringerike", holf.ArmIntervention},
+	{"NAV Grorud", "Oslo", holf.ArmIntervention},
+	{"NAV Stovner", "Oslo", holf.ArmIntervention},
+	{"NAV Gamle Oslo", "Oslo", holf.ArmIntervention},
+	{"NAV Drammen", "Drammen", holf.ArmIntervention},
+	{"NAV Fredrikstad", "Fredrikstad", holf.ArmIntervention},
+	{"NAV Sarpsborg", "Sarpsborg", holf.ArmIntervention},
+	{"NAV Kristiansand", "Kristiansand", holf.ArmIntervention},
+	{"NAV Arna", "Bergen", holf.ArmIntervention},
+	{"NAV Tromsø", "Tromsø", holf.ArmIntervention},
+	{"NAV Bodø", "Bodø", holf.ArmIntervention},
+	{"NAV Hamar", "Hamar", holf.ArmIntervention},
+	{"NAV Skien", "Skien", holf.ArmIntervention},
+	{"NAV Lillestrøm", "Lillestrøm", holf.ArmIntervention},
+	{"NAV Alna", "Oslo", holf.ArmComparison},
+	{"NAV Asker", "Asker", holf.ArmComparison},
+	{"NAV Bjerke", "Oslo", holf.ArmComparison},
+	{"NAV Elverum", "Elverum", holf.ArmComparison},
+	{"NAV Fana", "Bergen", holf.ArmComparison},
+	{"NAV Gjøvik", "Gjøvik", holf.ArmComparison},
+	{"NAV Harstad", "Harstad", holf.ArmComparison},
+	{"NAV Horten", "Horten", holf.ArmComparison},
+	{"NAV Larvik", "Larvik", holf.ArmComparison},
+	{"NAV Lerkendal", "Trondheim", holf.ArmComparison},
+	{"NAV Madla", "Stavanger", holf.ArmComparison},
+	{"NAV Sandefjord", "Sandefjord", holf.ArmComparison},
+	{"NAV Sandnes", "Sandnes", holf.ArmComparison},
+	{"NAV St. Hanshaugen", "Oslo", holf.ArmComparison},
+}
+
+var firstNames = []string{"Anne", "Kari", "Ingrid", "Marte", "Hanne", "Silje", "Camilla", "Ida", "Nina", "Line",
+	"Tone", "Hilde", "Randi", "Siri", "Maria", "Sara", "Amina", "Fatima", "Leila", "Elin", "Kristin", "Guro",
+	"Ole", "Per", "Lars", "Jon", "Erik", "Kjetil", "Anders", "Tor", "Bjørn", "Espen", "Morten", "Ahmed", "Omar"}
+
+var lastNames = []string{"Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen",
+	"Jensen", "Karlsen", "Johnsen", "Pettersen", "Eriksen", "Berg", "Haugen", "Hagen", "Johannessen", "Andreassen",
+	"Jacobsen", "Dahl", "Jørgensen", "Halvorsen", "Henriksen", "Lund", "Sørensen", "Jakobsen", "Moen", "Gundersen",
+	"Iversen", "Strand", "Solberg", "Svendsen", "Eide", "Knutsen", "Martinsen", "Paulsen", "Bakken", "Kristoffersen"}
+
+// Options configure Build.
+type Options struct {
+	Seed     uint64
+	Password string // shared by every demo account; random when empty
+	Progress func(format string, args ...any)
+}
+
+// Result tells what Build made.
+type Result struct {
+	Password string
+	Offices  int
+	People   int
+	Existing bool // the database held the demo already; nothing was added
+}
+
+// MetaKey marks a database as a demo database.
+const (
+	MetaKey         = "demo"
+	MetaPasswordKey = "demo_password"
+)
+
+var demoEvent = holf.AuditEvent{ActorID: 0, Actor: "cli:demo", Role: "system", Purpose: "building the demonstration dataset"}
+
+// Build fills db with the demo dataset. It refuses a database that holds
+// anything but demo data, and leaves an existing demo database as it is.
+func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) (Result, error) {
+	progress := opt.Progress
+	if progress == nil {
+		progress = func(string, ...any) {}
+	}
+	mark, err := db.Meta(ctx, MetaKey)
+	if err != nil {
+		return Result{}, err
+	}
+	if mark != "" {
+		pw, err := db.Meta(ctx, MetaPasswordKey)
+		return Result{Password: pw, Existing: true}, err
+	}
+	n, err := db.CountPeople(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	existing, err := db.ListOffices(ctx, store.OfficeFilter{})
+	if err != nil {
+		return Result{}, err
+	}
+	if n > 0 || len(existing) > 0 {
+		return Result{}, holf.Errorf(holf.EConflict, "this database holds real (non-demo) data: demo data is only added to an empty database")
+	}
+	if opt.Password == "" {
+		opt.Password = "demo-" + auth.NewSecret(12)
+	}
+	if err := auth.CheckPassword(opt.Password, ""); err != nil {
+		return Result{}, fmt.Errorf("demo password: %w", err)
+	}
+	// Mark first: a half-built demo is still recognisably a demo.
+	if err := db.SetMeta(ctx, MetaKey, fmt.Sprintf("seed=%d", opt.Seed)); err != nil {
+		return Result{}, err
+	}
+	// The demo password is kept so that `holf serve --demo` can show it again.
+	// Only demo databases, with fictitious people, store it.
+	if err := db.SetMeta(ctx, MetaPasswordKey, opt.Password); err != nil {
+		return Result{}, err
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x484f4c46))
+	res := Result{Password: opt.Password}
+	ids := make([]int64, len(offices))
+	for i, spec := range offices {
+		o := holf.Office{Name: spec.Name, Municipality: spec.Municipality, Arm: spec.Arm}
+		ev := demoEvent
+		ev.Action, ev.RecordType = "office.create", "office"
+		if err := db.CreateOffice(ctx, ev, &o); err != nil {
+			return res, fmt.Errorf("demo office %s: %w", spec.Name, err)
+		}
+		ids[i] = o.ID
+		res.Offices++
+	}
+	progress("offices: %d", res.Offices)
+	used := map[string]bool{}
+	name := func() string {
+		for {
+			n := firstNames[rng.IntN(len(firstNames))] + " " + lastNames[rng.IntN(len(lastNames))]
+			if !used[n] {
+				used[n] = true
+				return n
+			}
+		}
+	}
+	var people []holf.Person
+	add := func(username string, as ...holf.Assignment) {
+		people = append(people, holf.Person{Username: username, Name: name(), Email: username + "@demo.holf.invalid", Assignments: as})
+	}
+	for i, spec := range offices {
+		slug := Slug(spec.Name)
+		add("fk1."+slug, holf.Assignment{Role: holf.RoleCoordinator, OfficeID: ids[i]})
+		add("fk2."+slug, holf.Assignment{Role: holf.RoleCoordinator, OfficeID: ids[i]})
+		add("leder."+slug, holf.Assignment{Role: holf.RoleOfficeLeader, OfficeID: ids[i]})
+	}
+	// Training support: five people, each with three intervention offices.
+	for k := 0; k < 5; k++ {
+		var as []holf.Assignment
+		for j := 0; j < 3; j++ {
+			as = append(as, holf.Assignment{Role: holf.RoleTrainingSupport, OfficeID: ids[k*3+j]})
+		}
+		add(fmt.Sprintf("opplaering%d", k+1), as...)
+	}
+	// The county governor follows comparison offices in a light overview.
+	var gov []holf.Assignment
+	for i, spec := range offices {
+		if spec.Arm == holf.ArmComparison {
+			gov = append(gov, holf.Assignment{Role: holf.RoleCountyGovernor, OfficeID: ids[i]})
+		}
+	}
+	add("statsforvalter", gov...)
+	add("prosjektleder", holf.Assignment{Role: holf.RoleProjectManagement})
+	add("prosjektleder2", holf.Assignment{Role: holf.RoleProjectManagement})
+	add("forsker", holf.Assignment{Role: holf.RoleResearcher})
+	add("admin", holf.Assignment{Role: holf.RoleAdministrator})
+	for i := range people {
+		hash, err := hasher.Hash(opt.Password)
+		if err != nil {
+			return res, err
+		}
+		ev := demoEvent
+		ev.Action, ev.RecordType = "person.create", "person"
+		if err := db.CreatePerson(ctx, ev, &people[i], hash); err != nil {
+			return res, fmt.Errorf("demo person %s: %w", people[i].Username, err)
+		}
+		res.People++
+		if res.People%25 == 0 {
+			progress("people: %d of %d", res.People, len(people))
+		}
+	}
+	progress("people: %d", res.People)
+	return res, nil
+}
+
+// Slug turns an office name into the part of a demo username after the role:
+// "NAV Søndre Nordstrand" → "sondre-nordstrand".
+func Slug(officeName string) string {
+	s := strings.ToLower(strings.TrimPrefix(officeName, "NAV "))
+	r := strings.NewReplacer("ø", "o", "æ", "ae", "å", "a", ". ", "-", " ", "-", ".", "")
+	return r.Replace(s)
+}

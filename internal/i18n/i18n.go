@@ -1,0 +1,116 @@
+// Package i18n owns HOLF's user-facing text: one JSON catalog per language
+// (locales/*.json, embedded), lookup with fallback to Norwegian bokmål, and
+// choosing a language for a request. Adding a language is adding a file.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+//go:embed locales/*.json
+var localeFS embed.FS
+
+// Default is the language used when nothing else is chosen.
+const Default = "nb"
+
+// Catalog holds every language's messages.
+type Catalog struct {
+	msgs  map[string]map[string]string
+	langs []string
+}
+
+// Load reads the embedded catalogs.
+func Load() (*Catalog, error) {
+	c := &Catalog{msgs: map[string]map[string]string{}}
+	entries, err := fs.ReadDir(localeFS, "locales")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(localeFS, path.Join("locales", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("locale %s: %w", e.Name(), err)
+		}
+		lang := strings.TrimSuffix(e.Name(), ".json")
+		c.msgs[lang] = m
+		c.langs = append(c.langs, lang)
+	}
+	if _, ok := c.msgs[Default]; !ok {
+		return nil, fmt.Errorf("locale %s missing", Default)
+	}
+	slices.Sort(c.langs)
+	return c, nil
+}
+
+// MustLoad is Load for program start, where a broken catalog is a build error.
+func MustLoad() *Catalog {
+	c, err := Load()
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Languages lists the available language codes.
+func (c *Catalog) Languages() []string { return c.langs }
+
+// Has reports whether lang has a catalog.
+func (c *Catalog) Has(lang string) bool { _, ok := c.msgs[lang]; return ok }
+
+// Keys returns the keys of lang's catalog.
+func (c *Catalog) Keys(lang string) []string {
+	var ks []string
+	for k := range c.msgs[lang] {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// T returns the message for key in lang, formatted with args (fmt verbs).
+// A key missing in lang falls back to the default language, and a key missing
+// everywhere is returned as is, so a gap shows instead of breaking a page
+// (tests check that every catalog has every key).
+func (c *Catalog) T(lang, key string, args ...any) string {
+	msg, ok := c.msgs[lang][key]
+	if !ok {
+		msg, ok = c.msgs[Default][key]
+	}
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(msg, args...)
+	}
+	return msg
+}
+
+// Match picks the best supported language from an explicit choice (cookie)
+// and an Accept-Language header.
+func (c *Catalog) Match(choice, acceptLanguage string) string {
+	if c.Has(choice) {
+		return choice
+	}
+	for _, part := range strings.Split(acceptLanguage, ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		base := strings.SplitN(tag, "-", 2)[0]
+		switch base {
+		case "no", "nn", "nb":
+			base = "nb"
+		}
+		if c.Has(base) {
+			return base
+		}
+	}
+	return Default
+}

@@ -1,0 +1,171 @@
+// Package policy is the one place that decides who may do what in HOLF.
+// Every handler and command asks Decide (or Allows) before it reads or
+// writes; anything not granted by the table below is denied.
+package policy
+
+import (
+	"slices"
+
+	"github.com/holf-project/holf"
+)
+
+// Action is something a caller wants to do.
+type Action string
+
+const (
+	ViewStart    Action = "start.view"    // one's own start page and account
+	OfficeList   Action = "office.list"   // offices in lists
+	OfficeView   Action = "office.view"   // one office's page
+	OfficeManage Action = "office.manage" // create and edit offices
+	PersonList   Action = "person.list"   // staff in lists
+	PersonView   Action = "person.view"   // one staff member's record
+	PersonManage Action = "person.manage" // create, edit, disable, set password
+	AuditView    Action = "audit.view"    // read the audit log
+	TrialView    Action = "trial.view"    // arms and allocation overview
+)
+
+// Scope says how far a role's grant reaches.
+type Scope int
+
+const (
+	None      Scope = iota
+	OwnOffice       // resources of offices where the actor holds the role
+	All             // every resource
+)
+
+// Resource is what an action is about. Offices lists the offices the
+// resource belongs to; a resource of no office is reachable only with All.
+// Kind is informative (audit, messages).
+type Resource struct {
+	Kind    string
+	Offices []int64
+}
+
+// Global is a resource that belongs to no office (lists, admin pages).
+var Global = Resource{Kind: "global"}
+
+// OfficeResource is a resource of office id.
+func OfficeResource(kind string, id int64) Resource {
+	return Resource{Kind: kind, Offices: []int64{id}}
+}
+
+
+// rules: action → role → scope. Reading the table answers "who may do X".
+var rules = map[Action]map[holf.Role]Scope{
+	ViewStart: {
+		holf.RoleCoordinator: All, holf.RoleOfficeLeader: All, holf.RoleTrainingSupport: All, holf.RoleCountyGovernor: All,
+		holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All,
+	},
+	OfficeList: {
+		holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice,
+		holf.RoleCountyGovernor: OwnOffice, holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All,
+	},
+	OfficeView: {
+		holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice,
+		holf.RoleCountyGovernor: OwnOffice, holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All,
+	},
+	OfficeManage: {holf.RoleAdministrator: All},
+	// Staff records: leaders and training support see the people of their
+	// offices (whom they follow up); coordinators see their colleagues.
+	PersonList: {
+		holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice,
+		holf.RoleProjectManagement: All, holf.RoleAdministrator: All,
+	},
+	PersonView: {
+		holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice,
+		holf.RoleProjectManagement: All, holf.RoleAdministrator: All,
+	},
+	PersonManage: {holf.RoleAdministrator: All},
+	AuditView:    {holf.RoleAdministrator: All},
+	TrialView:    {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All},
+}
+
+// Decision is the answer to one question: allowed or not, and under which
+// role (recorded in the audit log).
+type Decision struct {
+	Allowed bool
+	Role    holf.Role
+}
+
+// Decide answers whether a may do act on res. A nil actor is denied.
+// When several roles allow it, the broadest scope wins and, among equals,
+// the first role in holf.Roles, so that the audit log names a stable role.
+func Decide(a *holf.Actor, act Action, res Resource) Decision {
+	if a == nil {
+		return Decision{}
+	}
+	grants := rules[act]
+	best := Decision{}
+	bestScope := None
+	for _, as := range a.Assignments {
+		sc := grants[as.Role]
+		switch sc {
+		case All:
+		case OwnOffice:
+			if as.OfficeID == 0 || !slices.Contains(res.Offices, as.OfficeID) {
+				continue
+			}
+		default:
+			continue
+		}
+		if sc > bestScope || sc == bestScope && roleRank(as.Role) < roleRank(best.Role) {
+			best, bestScope = Decision{Allowed: true, Role: as.Role}, sc
+		}
+	}
+	return best
+}
+
+func roleRank(r holf.Role) int {
+	if i := slices.Index(holf.Roles, r); i >= 0 {
+		return i
+	}
+	return len(holf.Roles)
+}
+
+// Allows reports whether a may do act on at least some resource: the coarse
+// check a route makes before it loads anything.
+func Allows(a *holf.Actor, act Action) bool {
+	if a == nil {
+		return false
+	}
+	for _, as := range a.Assignments {
+		if rules[act][as.Role] != None {
+			return true
+		}
+	}
+	return false
+}
+
+// Visible tells which offices' resources a may see for act: all of them, or
+// the listed ones (possibly none). Lists and searches filter with it so that
+// nothing of another office leaks through them.
+func Visible(a *holf.Actor, act Action) (all bool, offices []int64) {
+	offices = []int64{}
+	if a == nil {
+		return false, offices
+	}
+	for _, as := range a.Assignments {
+		switch rules[act][as.Role] {
+		case All:
+			return true, nil
+		case OwnOffice:
+			if as.OfficeID != 0 && !slices.Contains(offices, as.OfficeID) {
+				offices = append(offices, as.OfficeID)
+			}
+		}
+	}
+	return false, offices
+}
+
+// Actions lists every action in the table, for tests and documentation.
+func Actions() []Action {
+	out := make([]Action, 0, len(rules))
+	for a := range rules {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Grants returns the scope role r has for act.
+func Grants(r holf.Role, act Action) Scope { return rules[act][r] }

@@ -1,0 +1,252 @@
+// Package store owns HOLF's persistence: opening SQLite or PostgreSQL, the
+// versioned migrations, and every SQL statement. Methods take a context,
+// run each multi-row change in one transaction, append the audit entry for a
+// write inside that same transaction, and map driver errors onto holf error
+// codes so that callers never depend on a driver.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/holf-project/holf"
+)
+
+// Dialect names the SQL dialect of a database.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// timeFormat stores instants as fixed-width UTC text so that they sort and
+// compare the same way in SQLite and PostgreSQL.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func nullTime(ns sql.NullString) time.Time {
+	if !ns.Valid {
+		return time.Time{}
+	}
+	return parseTime(ns.String)
+}
+
+// Options configure Open.
+type Options struct {
+	// Now is the clock; time.Now when nil. Tests inject their own.
+	Now func() time.Time
+	// ReadConns bounds the SQLite read pool; 4 when zero.
+	ReadConns int
+}
+
+// DB is an open HOLF database.
+type DB struct {
+	dialect Dialect
+	// SQLite allows one writer: a single-connection write pool with
+	// BEGIN IMMEDIATE avoids busy errors on lock upgrades, while reads use
+	// their own pool. For PostgreSQL both point to the same pool.
+	write *sql.DB
+	read  *sql.DB
+	now   func() time.Time
+	dsn   string
+}
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL for
+// PostgreSQL, anything else a SQLite file path. It does not migrate.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	if dsn == "" {
+		return nil, holf.Errorf(holf.EInvalid, "no database given: use --db or HOLF_DB")
+	}
+	db := &DB{now: opts.Now, dsn: dsn}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db.dialect = Postgres
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(16)
+		pool.SetMaxIdleConns(8)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.write, db.read = pool, pool
+	} else {
+		db.dialect = SQLite
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+		}
+		// synchronous=FULL: an acknowledged commit survives power loss.
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)"
+		u := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + pragmas
+		w, err := sql.Open("sqlite", u+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", u+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		n := opts.ReadConns
+		if n <= 0 {
+			n = 4
+		}
+		r.SetMaxOpenConns(n)
+		db.write, db.read = w, r
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.write.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, mapErr(fmt.Errorf("connect to database: %w", err))
+	}
+	return db, nil
+}
+
+// Dialect reports which SQL dialect db speaks.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Now returns the store's clock reading.
+func (db *DB) Now() time.Time { return db.now() }
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return mapErr(db.write.PingContext(ctx))
+}
+
+// Tx is a write transaction. Its methods rebind placeholders for the dialect.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	now time.Time
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+}
+
+// insertID runs an INSERT … RETURNING id.
+func (tx *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// writeTx runs fn in a write transaction and commits it.
+func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqltx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(fmt.Errorf("begin: %w", err))
+	}
+	tx := &Tx{tx: sqltx, db: db, now: db.now()}
+	if err := fn(tx); err != nil {
+		_ = sqltx.Rollback()
+		return mapErr(err)
+	}
+	if err := sqltx.Commit(); err != nil {
+		return mapErr(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// audited runs fn in a write transaction and appends ev in the same
+// transaction, so that the write and its audit entry commit or fail together.
+// fn returns the id of the record it wrote, filled into ev when ev has none.
+func (db *DB) audited(ctx context.Context, ev holf.AuditEvent, fn func(tx *Tx) (int64, error)) error {
+	return db.writeTx(ctx, func(tx *Tx) error {
+		id, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		if ev.RecordID == 0 {
+			ev.RecordID = id
+		}
+		return tx.appendAudit(ctx, ev)
+	})
+}
+
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
+	return rows, mapErr(err)
+}
+
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.rebind(q), args...)
+}
+
+// rebind turns '?' placeholders into $1, $2, … for PostgreSQL. Statements in
+// this package never put a '?' inside a string literal, which keeps this simple.
+func (db *DB) rebind(q string) string {
+	if db.dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// placeholders returns "?, ?, …" with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// snapshotOpts gives a read transaction one consistent view of the data.
+// SQLite's read transactions are snapshots already (WAL).
+func (db *DB) snapshotOpts() *sql.TxOptions {
+	if db.dialect == Postgres {
+		return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/auth"
+)
+
+type loginPage struct {
+	Page
+	Username string
+	Next     string
+	Error    string
+	Errors   map[string]string
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, rq *req) error {
+	if rq.actor != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	p := loginPage{Page: s.page(r, rq, "login.title"), Next: safeNext(r.URL.Query().Get("next"))}
+	return s.render(w, http.StatusOK, "login", &p)
+}
+
+// login checks the throttle, then the password, then the account state, and
+// starts a new session. Unknown users and wrong passwords get the same answer
+// and the same work (a dummy hash), so usernames cannot be probed.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))
+	password := r.PostFormValue("password")
+	p := loginPage{Page: s.page(r, rq, "login.title"), Username: username, Next: safeNext(r.PostFormValue("next")), Errors: map[string]string{}}
+	var mbe *http.MaxBytesError
+	if err := r.ParseForm(); errors.As(err, &mbe) {
+		return tooLarge(err)
+	}
+	if username == "" {
+		p.Errors["username"] = s.t(rq, "err.required")
+	}
+	if password == "" {
+		p.Errors["password"] = s.t(rq, "err.required")
+	}
+	if len(p.Errors) > 0 {
+		p.Error = s.t(rq, "login.fix")
+		return s.render(w, http.StatusUnprocessableEntity, "login", &p)
+	}
+	if len(username) > 100 {
+		username = username[:100]
+	}
+	addr := clientAddress(r)
+	now := s.db.Now()
+	f, err := s.db.CountLoginFailures(ctx, username, addr, now.Add(-s.cfg.LoginWindow))
+	if err != nil {
+		return err
+	}
+	var oldest time.Time
+	switch {
+	case f.Account >= s.cfg.LoginLimit:
+		oldest = f.OldestAccount
+	case f.Address >= s.cfg.AddressLimit:
+		oldest = f.OldestAddress
+	}
+	if !oldest.IsZero() {
+		wait := max(oldest.Add(s.cfg.LoginWindow).Sub(now), time.Second)
+		mins := int((wait + time.Minute - 1) / time.Minute)
+		w.Header().Set("Retry-After", itoa(int((wait+time.Second-1)/time.Second)))
+		p.Error = s.t(rq, "login.throttled", mins)
+		return s.render(w, http.StatusTooManyRequests, "login", &p)
+	}
+	id, hash, disabled, err := s.db.Credentials(ctx, username)
+	if err != nil && holf.ErrorCode(err) != holf.ENotFound {
+		return err
+	}
+	if verr := s.cfg.Hasher.Verify(hash, password); verr != nil {
+		if !errors.Is(verr, auth.ErrMismatch) {
+			s.log.Error("stored password hash unusable", "person_id", id, "error", verr.Error())
+		}
+		if err := s.db.RecordLoginFailure(ctx, username, addr); err != nil {
+			return err
+		}
+		p.Error = s.t(rq, "login.wrong")
+		return s.render(w, http.StatusUnauthorized, "login", &p)
+	}
+	if disabled {
+		p.Error = s.t(rq, "err.account_disabled")
+		return s.render(w, http.StatusForbidden, "login", &p)
+	}
+	var replaced string
+	if c, err := r.Cookie(s.cookie); err == nil && c.Value != "" {
+		replaced = auth.HashSecret(c.Value)
+	}
+	sid := auth.NewSecret(32)
+	ev := holf.AuditEvent{ActorID: id, Actor: username, Action: "session.login", RecordType: "person", Purpose: purposeSignIn}
+	if err := s.db.CreateSession(ctx, ev, id, auth.HashSecret(sid), auth.NewSecret(32), replaced); err != nil {
+		return err
+	}
+	s.setSessionCookie(w, sid)
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *req) error {
+	if rq.actor.Via == "session" {
+		ev := rq.auditEvent("", "session.logout", "person", rq.actor.PersonID)
+		if err := s.db.EndSession(r.Context(), ev, rq.actor.SessionID); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(w)
+	http.Redirect(w, r, "/login?notice=logged_out", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request, rq *req) error {
+	lang := r.PostFormValue("lang")
+	if !s.cat.Has(lang) {
+		return &holf.Error{Code: holf.EInvalid, Message: "unknown language", Key: "err.language"}
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		Secure: !s.cfg.InsecureCookies, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, safeNext(r.PostFormValue("return")), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, rq *req) error {
+	w.Header().Set("Content-Type", "application/json")
+	if err := s.db.Ping(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return json.NewEncoder(w).Encode(map[string]string{"status": "unavailable"})
+	}
+	return json.NewEncoder(w).Encode(map[string]string{"status": "ok", "version": s.cfg.Version})
+}

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/policy"
+)
+
+// rule is a route's policy. The zero rule is "undeclared" and refused by New.
+type rule struct {
+	kind   int
+	action policy.Action
+}
+
+const (
+	rulePublic = iota + 1
+	ruleAction
+)
+
+// public routes need no login (login form, health, static files).
+func public() rule { return rule{kind: rulePublic} }
+
+// need requires a signed-in actor whom policy allows act on some resource;
+// handlers then check the specific resource with s.authorize.
+func need(act policy.Action) rule { return rule{kind: ruleAction, action: act} }
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, rq *req) error
+
+type route struct {
+	method, pattern string
+	policy          rule
+	api             bool
+	// purpose is recorded in the audit log for views that show personal data
+	// and for writes.
+	purpose string
+	handle  handlerFunc
+}
+
+// Purposes recorded in the audit log.
+const (
+	purposeAdmin   = "administration of offices and staff accounts"
+	purposeFollow  = "leadership follow-up of staff"
+	purposeSignIn  = "signing in and out"
+	purposeAccount = "own account"
+)
+
+// routeTable is the whole HTTP surface of HOLF, one line a route.
+func (s *Server) routeTable() []route {
+	return []route{
+		{method: "GET", pattern: "/healthz", policy: public(), handle: s.healthz},
+		{method: "GET", pattern: "/static/{file}", policy: public(), handle: s.static},
+		{method: "GET", pattern: "/login", policy: public(), handle: s.loginForm},
+		{method: "POST", pattern: "/login", policy: public(), purpose: purposeSignIn, handle: s.login},
+		{method: "POST", pattern: "/lang", policy: public(), handle: s.setLanguage},
+
+		{method: "GET", pattern: "/{$}", policy: need(policy.ViewStart), handle: s.home},
+		{method: "POST", pattern: "/logout", policy: need(policy.ViewStart), purpose: purposeSignIn, handle: s.logout},
+
+		{method: "GET", pattern: "/offices", policy: need(policy.OfficeList), handle: s.officeList},
+		{method: "GET", pattern: "/offices/new", policy: need(policy.OfficeManage), handle: s.officeNew},
+		{method: "POST", pattern: "/offices", policy: need(policy.OfficeManage), purpose: purposeAdmin, handle: s.officeCreate},
+		{method: "GET", pattern: "/offices/{id}", policy: need(policy.OfficeView), handle: s.officeShow},
+		{method: "GET", pattern: "/offices/{id}/edit", policy: need(policy.OfficeManage), handle: s.officeEdit},
+		{method: "POST", pattern: "/offices/{id}", policy: need(policy.OfficeManage), purpose: purposeAdmin, handle: s.officeUpdate},
+
+		{method: "GET", pattern: "/people", policy: need(policy.PersonList), handle: s.personList},
+		{method: "GET", pattern: "/people/new", policy: need(policy.PersonManage), handle: s.personNew},
+		{method: "POST", pattern: "/people", policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.personCreate},
+		{method: "GET", pattern: "/people/{id}", policy: need(policy.PersonView), purpose: purposeFollow, handle: s.personShow},
+		{method: "GET", pattern: "/people/{id}/edit", policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.personEdit},
+		{method: "POST", pattern: "/people/{id}", policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.personUpdate},
+		{method: "POST", pattern: "/people/{id}/disable", policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.personDisable},
+		{method: "POST", pattern: "/people/{id}/enable", policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.personEnable},
+		{method: "POST", pattern: "/people/{id}/password", policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.personPassword},
+
+		{method: "GET", pattern: "/audit", policy: need(policy.AuditView), handle: s.auditList},
+
+		{method: "GET", pattern: "/api/v1/me", api: true, policy: need(policy.ViewStart), handle: s.apiMe},
+		{method: "GET", pattern: "/api/v1/offices", api: true, policy: need(policy.OfficeList), handle: s.apiOffices},
+		{method: "POST", pattern: "/api/v1/offices", api: true, policy: need(policy.OfficeManage), purpose: purposeAdmin, handle: s.apiOfficeCreate},
+		{method: "GET", pattern: "/api/v1/offices/{id}", api: true, policy: need(policy.OfficeView), handle: s.apiOffice},
+		{method: "PATCH", pattern: "/api/v1/offices/{id}", api: true, policy: need(policy.OfficeManage), purpose: purposeAdmin, handle: s.apiOfficePatch},
+		{method: "GET", pattern: "/api/v1/people", api: true, policy: need(policy.PersonList), handle: s.apiPeople},
+		{method: "POST", pattern: "/api/v1/people", api: true, policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.apiPersonCreate},
+		{method: "GET", pattern: "/api/v1/people/{id}", api: true, policy: need(policy.PersonView), purpose: purposeFollow, handle: s.apiPerson},
+		{method: "GET", pattern: "/api/v1/audit", api: true, policy: need(policy.AuditView), handle: s.apiAudit},
+	}
+}
+
+// wrap applies a route's policy around its handler: it resolves the caller,
+// refuses anonymous callers of non-public routes (login redirect or 401),
+// refuses roles that may never do the route's action (403), bounds the body,
+// and renders any returned error in the route's format.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq := &req{route: &rt, purpose: rt.purpose}
+		rq.lang = s.language(r)
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		}
+		actor, authErr := s.authenticate(r)
+		rq.actor = actor
+		r = r.WithContext(context.WithValue(r.Context(), reqKey, rq))
+		if rt.policy.kind == ruleAction {
+			switch {
+			case authErr != nil && holf.ErrorCode(authErr) != holf.EUnauthorized:
+				s.fail(w, r, rq, authErr)
+				return
+			case actor == nil:
+				if !rt.api && r.Method == http.MethodGet {
+					s.clearSessionCookie(w)
+					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					return
+				}
+				if authErr == nil {
+					authErr = &holf.Error{Code: holf.EUnauthorized, Message: "log in or send an API token", Key: "err.login_required"}
+				}
+				s.fail(w, r, rq, authErr)
+				return
+			case !policy.Allows(actor, rt.policy.action):
+				s.fail(w, r, rq, &holf.Error{Code: holf.EForbidden, Message: "your role does not give access to this", Key: "err.forbidden"})
+				return
+			}
+			// Forms of a signed-in browser carry the session's token too:
+			// a second line of defence behind the Origin checks.
+			if !rt.api && r.Method != http.MethodGet && actor.Via == "session" {
+				if err := s.checkFormToken(r, actor); err != nil {
+					s.fail(w, r, rq, err)
+					return
+				}
+			}
+		}
+		if err := rt.handle(w, r, rq); err != nil {
+			s.fail(w, r, rq, err)
+		}
+	})
+}
+
+// authorize is the object-level check: can the actor do act on res? A denied
+// resource answers exactly like a missing one, so that nobody learns what
+// exists in another office.
+func (s *Server) authorize(rq *req, act policy.Action, res policy.Resource, kind string, id any) (holf.Role, error) {
+	d := policy.Decide(rq.actor, act, res)
+	if !d.Allowed {
+		return "", holf.NotFound(kind, id)
+	}
+	return d.Role, nil
+}
+
+// auditEvent builds an audit event for rq's actor under role.
+func (rq *req) auditEvent(role holf.Role, action, recordType string, recordID int64) holf.AuditEvent {
+	return holf.AuditEvent{ActorID: rq.actor.PersonID, Actor: rq.actor.Username, Role: role, Action: action,
+		RecordType: recordType, RecordID: recordID, Purpose: rq.purpose}
+}

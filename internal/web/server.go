@@ -1,0 +1,193 @@
+// Package web owns HOLF's HTTP interface: the route table, server-rendered
+// pages, the JSON API under /api/v1, sessions and cookies, CSRF defences,
+// security headers and the mapping of errors to status codes. It asks the
+// policy package every authorisation question and the store for all data.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/i18n"
+	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/store"
+)
+
+// Config is everything the web layer needs; nothing is read from globals.
+type Config struct {
+	DB      *store.DB
+	Hasher  *auth.Hasher
+	Logger  *slog.Logger
+	Catalog *i18n.Catalog
+	// Sessions bound session life; 30 min idle / 10 h absolute when zero.
+	Sessions store.SessionPolicy
+	// InsecureCookies drops the Secure attribute and the __Host- prefix, for
+	// plain-HTTP development only.
+	InsecureCookies bool
+	// LoginLimit is the number of failed logins per account within
+	// LoginWindow before logins for it are refused; 10 per 15 min when zero.
+	LoginLimit  int
+	LoginWindow time.Duration
+	// AddressLimit bounds failed logins per client address in the window.
+	AddressLimit int
+	// MaxBody bounds request bodies; 1 MiB when zero.
+	MaxBody int64
+	// Demo marks a demo server (shown on the login page).
+	Demo bool
+	// Version is shown in the footer and /healthz.
+	Version string
+}
+
+// Server serves HOLF over HTTP.
+type Server struct {
+	cfg    Config
+	db     *store.DB
+	log    *slog.Logger
+	cat    *i18n.Catalog
+	pages  map[string]*template.Template
+	routes []route
+	mux    *http.ServeMux
+	cookie string
+	csrf   *http.CrossOriginProtection
+}
+
+// New checks the configuration, parses every template and builds the route
+// table. A route without a policy is a programming error reported here.
+func New(cfg Config) (*Server, error) {
+	if cfg.DB == nil || cfg.Hasher == nil {
+		return nil, errors.New("web: DB and Hasher are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Catalog == nil {
+		c, err := i18n.Load()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Catalog = c
+	}
+	if cfg.Sessions.Idle == 0 {
+		cfg.Sessions.Idle = 30 * time.Minute
+	}
+	if cfg.Sessions.Absolute == 0 {
+		cfg.Sessions.Absolute = 10 * time.Hour
+	}
+	if cfg.LoginLimit == 0 {
+		cfg.LoginLimit = 10
+	}
+	if cfg.LoginWindow == 0 {
+		cfg.LoginWindow = 15 * time.Minute
+	}
+	if cfg.AddressLimit == 0 {
+		cfg.AddressLimit = 100
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux()}
+	s.cookie = "__Host-holf_session"
+	if cfg.InsecureCookies {
+		s.cookie = "holf_session"
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	s.csrf = http.NewCrossOriginProtection()
+	s.csrf.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		if rt.policy.kind == 0 {
+			return nil, fmt.Errorf("web: route %s %s declares no policy", rt.method, rt.pattern)
+		}
+		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+	}
+	s.mux.HandleFunc("/", s.notFound)
+	return s, nil
+}
+
+// Handler returns the server's root handler with every middleware applied.
+func (s *Server) Handler() http.Handler {
+	return s.recoverer(s.securityHeaders(s.logRequests(s.csrf.Handler(s.mux))))
+}
+
+// Routes returns a copy of the route table (tests walk it).
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, len(s.routes))
+	for i, rt := range s.routes {
+		out[i] = RouteInfo{Method: rt.method, Pattern: rt.pattern, Public: rt.policy.kind == rulePublic,
+			Action: rt.policy.action, API: rt.api, Declared: rt.policy.kind != 0}
+	}
+	return out
+}
+
+// RouteInfo describes one route for tests and documentation.
+type RouteInfo struct {
+	Method, Pattern string
+	Public, API     bool
+	Declared        bool
+	Action          policy.Action
+}
+
+type ctxKey int
+
+const reqKey ctxKey = iota
+
+// req is the per-request state handlers receive.
+type req struct {
+	actor   *holf.Actor
+	lang    string
+	route   *route
+	purpose string
+}
+
+func (s *Server) t(rq *req, key string, args ...any) string { return s.cat.T(rq.lang, key, args...) }
+
+// Serve runs the server on addr until ctx ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, addr string, ready func(addr string)) error {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	ln, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
+}
+
+func clientAddress(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}

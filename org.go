@@ -1,0 +1,231 @@
+package holf
+
+import (
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Arm is an office's arm in the cluster-randomised trial.
+type Arm string
+
+const (
+	ArmIntervention Arm = "intervention"
+	ArmComparison   Arm = "comparison"
+	ArmNone         Arm = "none"
+)
+
+// Arms lists the valid arms in display order.
+var Arms = []Arm{ArmIntervention, ArmComparison, ArmNone}
+
+// Valid reports whether a is a known arm.
+func (a Arm) Valid() bool { return slices.Contains(Arms, a) }
+
+// Office is a NAV office taking part in HOLF.
+type Office struct {
+	ID           int64
+	Name         string
+	Municipality string
+	Arm          Arm
+	Version      int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Validate checks the office's fields.
+func (o *Office) Validate() error {
+	var v Validation
+	o.Name = strings.TrimSpace(o.Name)
+	o.Municipality = strings.TrimSpace(o.Municipality)
+	checkText(&v, "name", o.Name, 1, 120)
+	checkText(&v, "municipality", o.Municipality, 1, 120)
+	if !o.Arm.Valid() {
+		v.Add("arm", "err.arm")
+	}
+	return v.Err()
+}
+
+// Role is what a person does in HOLF. Roles are scoped: office roles hold for
+// one office per assignment, global roles for all.
+type Role string
+
+const (
+	RoleCoordinator       Role = "coordinator"
+	RoleOfficeLeader      Role = "office_leader"
+	RoleTrainingSupport   Role = "training_support"
+	RoleCountyGovernor    Role = "county_governor"
+	RoleProjectManagement Role = "project_management"
+	RoleResearcher        Role = "researcher"
+	RoleAdministrator     Role = "administrator"
+)
+
+// Roles lists every role in display order.
+var Roles = []Role{RoleCoordinator, RoleOfficeLeader, RoleTrainingSupport, RoleCountyGovernor,
+	RoleProjectManagement, RoleResearcher, RoleAdministrator}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// OfficeScoped reports whether an assignment of r names an office.
+func (r Role) OfficeScoped() bool {
+	switch r {
+	case RoleCoordinator, RoleOfficeLeader, RoleTrainingSupport, RoleCountyGovernor:
+		return true
+	}
+	return false
+}
+
+// Assignment gives a person a role, at one office for office-scoped roles.
+type Assignment struct {
+	Role     Role
+	OfficeID int64 // 0 for global roles
+}
+
+// Person is a member of staff with an account. Families and their members are
+// separate records: they never log in to the staff interface.
+type Person struct {
+	ID          int64
+	Username    string
+	Name        string
+	Email       string
+	Disabled    bool
+	Assignments []Assignment
+	Version     int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// HasRole reports whether p holds r at any office.
+func (p *Person) HasRole(r Role) bool {
+	for _, a := range p.Assignments {
+		if a.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks the person's fields and assignments.
+func (p *Person) Validate() error {
+	var v Validation
+	p.Username = strings.ToLower(strings.TrimSpace(p.Username))
+	p.Name = strings.TrimSpace(p.Name)
+	p.Email = strings.TrimSpace(p.Email)
+	if !ValidUsername(p.Username) {
+		v.Add("username", "err.username")
+	}
+	checkText(&v, "name", p.Name, 1, 120)
+	if p.Email != "" && (len(p.Email) > 200 || !strings.Contains(p.Email, "@") || strings.ContainsAny(p.Email, " \t\r\n<>")) {
+		v.Add("email", "err.email")
+	}
+	seen := map[Assignment]bool{}
+	for _, a := range p.Assignments {
+		switch {
+		case !a.Role.Valid():
+			v.Add("roles", "err.role")
+		case a.Role.OfficeScoped() && a.OfficeID == 0:
+			v.Add("roles", "err.role_needs_office", string(a.Role))
+		case !a.Role.OfficeScoped() && a.OfficeID != 0:
+			v.Add("roles", "err.role_is_global", string(a.Role))
+		case seen[a]:
+			v.Add("roles", "err.role_duplicate", string(a.Role))
+		}
+		seen[a] = true
+	}
+	return v.Err()
+}
+
+// ValidUsername reports whether s is 2-40 characters of a-z, 0-9, '.', '-' or '_'.
+func ValidUsername(s string) bool {
+	if len(s) < 2 || len(s) > 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkText(v *Validation, field, s string, minLen, maxLen int) {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < minLen:
+		v.Add(field, "err.required")
+	case n > maxLen:
+		v.Add(field, "err.too_long", maxLen, n)
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 }):
+		v.Add(field, "err.control_chars")
+	}
+}
+
+// Actor is the authenticated caller of one request or command.
+type Actor struct {
+	PersonID    int64
+	Username    string
+	Name        string
+	Assignments []Assignment
+	Via         string // "session", "token" or "cli"
+	SessionID   string // hash of the session id, when Via is "session"
+	CSRFToken   string // the session's form token, when Via is "session"
+}
+
+// OfficeIDs returns the offices where a holds r.
+func (a *Actor) OfficeIDs(r Role) []int64 {
+	var ids []int64
+	for _, as := range a.Assignments {
+		if as.Role == r && as.OfficeID != 0 {
+			ids = append(ids, as.OfficeID)
+		}
+	}
+	return ids
+}
+
+// HasRole reports whether a holds r anywhere.
+func (a *Actor) HasRole(r Role) bool {
+	for _, as := range a.Assignments {
+		if as.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Roles returns the distinct roles a holds, in the order of Roles.
+func (a *Actor) Roles() []Role {
+	var out []Role
+	for _, r := range Roles {
+		if a.HasRole(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// AuditEvent describes one audited read or write. Storage fills in the time,
+// sequence number and hash chain when it appends the event.
+type AuditEvent struct {
+	Seq        int64
+	At         time.Time
+	ActorID    int64  // 0 for the system or command line without a person
+	Actor      string // username, or "cli:<name>"
+	Role       Role   // the role under which the action was permitted
+	Action     string // e.g. "person.view", "office.update"
+	RecordType string // e.g. "person", "office"
+	RecordID   int64
+	Purpose    string
+	PrevHash   string
+	Hash       string
+}
+
+// Token is an API token. The secret is shown once at creation and stored hashed.
+type Token struct {
+	ID        int64
+	PersonID  int64
+	Name      string
+	CreatedAt time.Time
+	LastUsed  time.Time
+	RevokedAt time.Time
+}
