@@ -56,6 +56,9 @@ type Options struct {
 	Now func() time.Time
 	// ReadConns bounds the SQLite read pool; 4 when zero.
 	ReadConns int
+	// BusyTimeout is how long SQLite waits for a lock before giving up
+	// with "unavailable"; 5 s when zero.
+	BusyTimeout time.Duration
 }
 
 // DB is an open HOLF database.
@@ -98,7 +101,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 		}
 		// synchronous=FULL: an acknowledged commit survives power loss.
-		pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)"
+		busy := opts.BusyTimeout
+		if busy <= 0 {
+			busy = 5 * time.Second
+		}
+		pragmas := fmt.Sprintf("_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(%d)&_pragma=synchronous(FULL)", busy.Milliseconds())
 		u := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + pragmas
 		w, err := sql.Open("sqlite", u+"&_txlock=immediate")
 		if err != nil {
@@ -250,3 +257,6 @@ func (db *DB) snapshotOpts() *sql.TxOptions {
 	}
 	return nil
 }
+
+// PathForTest returns the SQLite file of db (tests open it from a second connection).
+func PathForTest(db *DB) string { return strings.TrimPrefix(db.dsn, "sqlite:") }

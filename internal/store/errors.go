@@ -60,7 +60,9 @@ func mapErr(err error) error {
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
-	if errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, net.ErrClosed) {
+	// database/sql reports a closed pool only by its text.
+	closed := strings.Contains(err.Error(), "sql: database is closed")
+	if closed || errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, net.ErrClosed) {
 		return &holf.Error{Code: holf.EUnavailable, Message: "the database is unreachable; try again later", Key: "err.unavailable", Err: err}
 	}
 	return err

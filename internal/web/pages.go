@@ -630,7 +630,7 @@ func (s *Server) personPassword(w http.ResponseWriter, r *http.Request, rq *req)
 type auditPage struct {
 	Page
 	Entries    []holf.AuditEvent
-	Actor      string
+	Who        string
 	RecordType string
 	RecordID   string
 	Since      string
@@ -641,7 +641,7 @@ type auditPage struct {
 
 func (s *Server) auditList(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
-	p := auditPage{Page: s.page(r, rq, "audit.title"), Actor: q.Get("actor"), RecordType: q.Get("record_type"),
+	p := auditPage{Page: s.page(r, rq, "audit.title"), Who: q.Get("actor"), RecordType: q.Get("record_type"),
 		RecordID: q.Get("record_id"), Since: q.Get("since"), Until: q.Get("until"), Errors: map[string]string{}}
 	f, v := ParseAuditFilter(q.Get("actor"), q.Get("record_type"), q.Get("record_id"), q.Get("since"), q.Get("until"))
 	if before, err := strconv.ParseInt(q.Get("before"), 10, 64); err == nil {

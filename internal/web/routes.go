@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/policy"
@@ -98,6 +99,10 @@ func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq := &req{route: &rt, purpose: rt.purpose}
 		rq.lang = s.language(r)
+		if rt.api && r.Header.Get("Accept-Language") == "" {
+			// API clients get English unless they ask for another language.
+			rq.lang = "en"
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 		}
@@ -121,6 +126,12 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(w, r, rq, authErr)
 				return
 			case !policy.Allows(actor, rt.policy.action):
+				// A record route answers as if the record did not exist, so
+				// that no id reveals anything; other routes say "forbidden".
+				if strings.Contains(rt.pattern, "{id}") {
+					s.fail(w, r, rq, holf.NotFound("record", r.PathValue("id")))
+					return
+				}
 				s.fail(w, r, rq, &holf.Error{Code: holf.EForbidden, Message: "your role does not give access to this", Key: "err.forbidden"})
 				return
 			}

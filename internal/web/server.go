@@ -106,10 +106,10 @@ func New(cfg Config) (*Server, error) {
 	s.csrf = http.NewCrossOriginProtection()
 	s.csrf.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
 	s.routes = s.routeTable()
+	if err := validateRoutes(s.routes); err != nil {
+		return nil, err
+	}
 	for _, rt := range s.routes {
-		if rt.policy.kind == 0 {
-			return nil, fmt.Errorf("web: route %s %s declares no policy", rt.method, rt.pattern)
-		}
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
 	s.mux.HandleFunc("/", s.notFound)
@@ -190,4 +190,20 @@ func clientAddress(r *http.Request) string {
 		host = host[:i]
 	}
 	return strings.Trim(host, "[]")
+}
+
+// validateRoutes refuses a table with a route that declares no policy or no
+// handler, or a writing route without an audit purpose: deny by default.
+func validateRoutes(routes []route) error {
+	for _, rt := range routes {
+		switch {
+		case rt.policy.kind == 0:
+			return fmt.Errorf("web: route %s %s declares no policy", rt.method, rt.pattern)
+		case rt.handle == nil:
+			return fmt.Errorf("web: route %s %s has no handler", rt.method, rt.pattern)
+		case rt.method != http.MethodGet && rt.policy.kind == ruleAction && rt.purpose == "":
+			return fmt.Errorf("web: writing route %s %s declares no audit purpose", rt.method, rt.pattern)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"database/sql"
+	"os"
+	"regexp"
+	"sort"
+	"testing"
+
+	"github.com/holf-project/holf/internal/store"
+)
+
+var templateKey = regexp.MustCompile(`\.T "([a-z_.]+)"`)
+
+// templateKeys lists every literal key the templates translate.
+func templateKeys(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir("templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	for _, e := range entries {
+		b, err := os.ReadFile("templates/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range templateKey.FindAllStringSubmatch(string(b), -1) {
+			set[m[1]] = true
+		}
+	}
+	var keys []string
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func f0() *Server {
+	pages, err := parseTemplates()
+	if err != nil {
+		panic(err)
+	}
+	return &Server{pages: pages}
+}
+
+// holdWriteLock takes SQLite's write lock from another connection, as a
+// second process would, until the returned function is called.
+func holdWriteLock(t *testing.T, f *fixture) func() {
+	t.Helper()
+	if f.db.Dialect() != store.SQLite {
+		t.Fatal("holdWriteLock is for SQLite")
+	}
+	other, err := sql.Open("sqlite", store.PathForTest(f.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO meta (key, value) VALUES ('lock', 'held')`); err != nil {
+		t.Fatal(err)
+	}
+	return func() { tx.Rollback(); other.Close() }
+}
