@@ -587,4 +587,3 @@ func auditVerify(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "audit log intact: %d entries\n", n)
 	return nil
 }
-

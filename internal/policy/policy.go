@@ -49,7 +49,6 @@ func OfficeResource(kind string, id int64) Resource {
 	return Resource{Kind: kind, Offices: []int64{id}}
 }
 
-
 // rules: action → role → scope. Reading the table answers "who may do X".
 var rules = map[Action]map[holf.Role]Scope{
 	ViewStart: {

@@ -257,6 +257,3 @@ func (db *DB) snapshotOpts() *sql.TxOptions {
 	}
 	return nil
 }
-
-// PathForTest returns the SQLite file of db (tests open it from a second connection).
-func PathForTest(db *DB) string { return strings.TrimPrefix(db.dsn, "sqlite:") }

@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
+	_ "modernc.org/sqlite"             // the "sqlite" driver
 
 	"github.com/holf-project/holf/internal/store"
 )
@@ -130,4 +131,20 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// Raw opens dsn with its driver directly, bypassing the store: tests use it
+// to act as someone with direct database access (tampering, holding locks).
+func Raw(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	driver, src := "sqlite", dsn
+	if strings.HasPrefix(dsn, "postgres://") {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -129,7 +129,9 @@ func toAPIOffice(o holf.Office) apiOffice {
 	return apiOffice{ID: o.ID, Name: o.Name, Municipality: o.Municipality, Arm: o.Arm, Version: o.Version, UpdatedAt: o.UpdatedAt}
 }
 
-func etag(kind string, id, version int64) string { return fmt.Sprintf(`"%s-%d-v%d"`, kind, id, version) }
+func etag(kind string, id, version int64) string {
+	return fmt.Sprintf(`"%s-%d-v%d"`, kind, id, version)
+}
 
 func (s *Server) apiOffices(w http.ResponseWriter, r *http.Request, rq *req) error {
 	offices, _, err := s.visibleOffices(r, rq, policy.OfficeList)

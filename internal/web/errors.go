@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/holf-project/holf"
@@ -107,8 +108,8 @@ func (s *Server) errorText(rq *req, err error) string {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	rq := &req{lang: s.language(r), route: &route{}}
-	if len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/" {
-		rq.route.api = true
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		rq.route.api, rq.lang = true, s.apiLanguage(r)
 	}
 	s.fail(w, r, rq, &holf.Error{Code: holf.ENotFound, Message: "no such page", Key: "err.no_page"})
 }

@@ -28,6 +28,7 @@ var cheapHasher = auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1, Ke
 type fixture struct {
 	t      *testing.T
 	db     *store.DB
+	dsn    string
 	srv    *Server
 	ts     *httptest.Server
 	clock  *testdb.Clock
@@ -41,8 +42,9 @@ type fixture struct {
 func newFixture(t *testing.T, d store.Dialect, tweak ...func(*Config)) *fixture {
 	t.Helper()
 	clock := testdb.NewClock()
-	db := testdb.Open(t, d, store.Options{Now: clock.Now, BusyTimeout: 200e6})
-	f := &fixture{t: t, db: db, clock: clock, people: map[string]holf.Person{}}
+	dsn := testdb.DSN(t, d)
+	db := testdb.OpenDSN(t, dsn, store.Options{Now: clock.Now, BusyTimeout: 200e6})
+	f := &fixture{t: t, db: db, dsn: dsn, clock: clock, people: map[string]holf.Person{}}
 	ctx := context.Background()
 	sys := holf.AuditEvent{Actor: "test", Role: "system", Purpose: "test fixture"}
 	mk := func(name string) holf.Office {

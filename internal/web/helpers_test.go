@@ -1,13 +1,13 @@
 package web
 
 import (
-	"database/sql"
 	"os"
 	"regexp"
 	"sort"
 	"testing"
 
 	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/testdb"
 )
 
 var templateKey = regexp.MustCompile(`\.T "([a-z_.]+)"`)
@@ -52,10 +52,7 @@ func holdWriteLock(t *testing.T, f *fixture) func() {
 	if f.db.Dialect() != store.SQLite {
 		t.Fatal("holdWriteLock is for SQLite")
 	}
-	other, err := sql.Open("sqlite", store.PathForTest(f.db))
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := testdb.Raw(t, f.dsn)
 	tx, err := other.Begin()
 	if err != nil {
 		t.Fatal(err)
@@ -63,5 +60,5 @@ func holdWriteLock(t *testing.T, f *fixture) func() {
 	if _, err := tx.Exec(`INSERT INTO meta (key, value) VALUES ('lock', 'held')`); err != nil {
 		t.Fatal(err)
 	}
-	return func() { tx.Rollback(); other.Close() }
+	return func() { _ = tx.Rollback() }
 }

@@ -130,23 +130,33 @@ func (s *Server) checkFormToken(r *http.Request, a *holf.Actor) error {
 
 // crossOriginDenied answers requests refused by the Origin/Sec-Fetch-Site check.
 func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
-	rq := &req{lang: s.language(r)}
+	rq := &req{lang: s.language(r), route: &route{}}
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		rq.route = &route{api: true}
-	} else {
-		rq.route = &route{}
+		rq.route.api, rq.lang = true, s.apiLanguage(r)
 	}
 	s.fail(w, r, rq, errCSRF)
 }
 
 const langCookie = "holf_lang"
 
+// language picks the page language: the user's explicit choice (cookie),
+// otherwise Norwegian bokmål. Browsers' Accept-Language is not used for pages:
+// most NAV browsers say English while their users expect Norwegian.
 func (s *Server) language(r *http.Request) string {
 	choice := ""
 	if c, err := r.Cookie(langCookie); err == nil {
 		choice = c.Value
 	}
-	return s.cat.Match(choice, r.Header.Get("Accept-Language"))
+	return s.cat.Match(choice, "")
+}
+
+// apiLanguage picks the language of API messages: Accept-Language when it
+// names a supported language, otherwise English.
+func (s *Server) apiLanguage(r *http.Request) string {
+	if al := r.Header.Get("Accept-Language"); al != "" {
+		return s.cat.Match("", al)
+	}
+	return "en"
 }
 
 func tooLarge(err error) error {

@@ -694,4 +694,3 @@ func ParseAuditFilter(actor, recordType, recordID, since, until string) (store.A
 	f.Since, f.Until = parse("since", since), parse("until", until)
 	return f, v
 }
-

@@ -99,9 +99,8 @@ func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq := &req{route: &rt, purpose: rt.purpose}
 		rq.lang = s.language(r)
-		if rt.api && r.Header.Get("Accept-Language") == "" {
-			// API clients get English unless they ask for another language.
-			rq.lang = "en"
+		if rt.api {
+			rq.lang = s.apiLanguage(r)
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/testdb"
+)
+
+var cheap = auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, stdin string, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Hasher: cheap,
+		Getenv: func(k string) string { return env[k] }}
+	code := Main(context.Background(), args, e)
+	return result{code, out.String(), errb.String()}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	r := run(t, "", nil, "help")
+	if r.code != 0 || !strings.Contains(r.stdout, "serve") || !strings.Contains(r.stdout, "audit") {
+		t.Fatalf("help: %+v", r)
+	}
+	r = run(t, "", nil, "serve", "-h")
+	if r.code != 0 || !strings.Contains(r.stdout, "--db") || !strings.Contains(r.stdout, "HOLF_DB") || !strings.Contains(r.stdout, "--addr") {
+		t.Fatalf("serve -h: %+v", r)
+	}
+	if r := run(t, "", nil, "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "holf ") {
+		t.Fatalf("version: %+v", r)
+	}
+	if r := run(t, "", nil, "frobnicate"); r.code != 2 {
+		t.Fatalf("unknown command: %+v", r)
+	}
+	if r := run(t, "", nil, "migrate"); r.code != 2 || !strings.Contains(r.stderr, "HOLF_DB") {
+		t.Fatalf("migrate without db: %+v", r)
+	}
+}
+
+func TestCommandLineOnBothDatabases(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			dsn := testdb.DSN(t, d)
+			env := map[string]string{"HOLF_DB": dsn, "USER": "ops"}
+			if r := run(t, "", env, "migrate"); r.code != 0 || !strings.Contains(r.stdout, "applied 0001_foundation") {
+				t.Fatalf("migrate: %+v", r)
+			}
+			if r := run(t, "", env, "migrate", "--status"); r.code != 0 || !strings.Contains(r.stdout, "schema version") {
+				t.Fatalf("migrate --status: %+v", r)
+			}
+			r := run(t, "", env, "demo", "--seed", "7", "--password", "demo passord for test")
+			if r.code != 0 || !strings.Contains(r.stdout, "29 offices") || !strings.Contains(r.stdout, "demo passord for test") {
+				t.Fatalf("demo: %+v", r)
+			}
+			r = run(t, "", env, "user", "list", "--role", "training_support", "--json")
+			var users []UserJSON
+			if err := json.Unmarshal([]byte(r.stdout), &users); err != nil || r.code != 0 {
+				t.Fatalf("user list --json: %v %+v", err, r)
+			}
+			if len(users) != 5 {
+				t.Fatalf("%d training-support staff, want 5", len(users))
+			}
+			for _, u := range users {
+				if len(u.Offices) != 3 {
+					t.Errorf("%s supports %d offices, want 3", u.Username, len(u.Offices))
+				}
+				for _, o := range u.Offices {
+					if o.Arm != "intervention" {
+						t.Errorf("%s supports %s, a %s office", u.Username, o.Name, o.Arm)
+					}
+				}
+			}
+			r = run(t, "", env, "user", "list", "--role", "coordinator", "--json")
+			_ = json.Unmarshal([]byte(r.stdout), &users)
+			if len(users) != 58 {
+				t.Fatalf("%d coordinators, want 58 (two in each of 29 offices)", len(users))
+			}
+			// Demo refuses a database with real data, and is idempotent on a demo one.
+			if r := run(t, "", env, "demo"); r.code != 0 || !strings.Contains(r.stdout, "already holds the demo") {
+				t.Fatalf("second demo: %+v", r)
+			}
+			r = run(t, "et langt og trygt passord\n", env, "user", "create", "--username", "kari.n", "--name", "Kari Nordmann",
+				"--role", "coordinator:NAV Alna", "--role", "office_leader:Asker", "--password-stdin")
+			if r.code != 0 || !strings.Contains(r.stdout, "created kari.n") {
+				t.Fatalf("user create: %+v", r)
+			}
+			if r := run(t, "kort\n", env, "user", "create", "--username", "x.y", "--name", "X", "--password-stdin"); r.code != 1 || !strings.Contains(r.stderr, "at least 12") {
+				t.Fatalf("short password: %+v", r)
+			}
+			if r := run(t, "", env, "user", "create", "--username", "x.y", "--name", "X", "--role", "coordinator:NAV Atlantis"); r.code != 2 || !strings.Contains(r.stderr, "no office named") {
+				t.Fatalf("unknown office: %+v", r)
+			}
+			r = run(t, "", env, "user", "create", "--username", "gen.pw", "--name", "Generated", "--role", "researcher")
+			if r.code != 0 || !strings.Contains(r.stdout, "password: ") {
+				t.Fatalf("generated password: %+v", r)
+			}
+			if r := run(t, "", env, "user", "set-password", "--username", "kari.n"); r.code != 0 || !strings.Contains(r.stdout, "password: ") {
+				t.Fatalf("set-password: %+v", r)
+			}
+			if r := run(t, "", env, "user", "disable", "--username", "kari.n"); r.code != 0 {
+				t.Fatalf("disable: %+v", r)
+			}
+			if r := run(t, "", env, "user", "disable", "--username", "ingen"); r.code != 1 || !strings.Contains(r.stderr, "not found") {
+				t.Fatalf("disable unknown user: %+v", r)
+			}
+			r = run(t, "", env, "token", "create", "--user", "forsker", "--name", "analysis")
+			if r.code != 0 || !strings.HasPrefix(r.stdout, "holf_") {
+				t.Fatalf("token create: %+v", r)
+			}
+			db, err := store.Open(context.Background(), dsn, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if a, err := db.TokenActor(context.Background(), auth.HashSecret(strings.TrimSpace(r.stdout))); err != nil || a.Username != "forsker" {
+				t.Fatalf("printed token does not authenticate: %v", err)
+			}
+			if r := run(t, "", env, "token", "list"); r.code != 0 || !strings.Contains(r.stdout, "analysis") {
+				t.Fatalf("token list: %+v", r)
+			}
+			if r := run(t, "", env, "token", "revoke", "--id", "1"); r.code != 0 {
+				t.Fatalf("token revoke: %+v", r)
+			}
+			r = run(t, "", env, "audit", "list", "--person", "cli:ops", "--json")
+			var entries []map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) < 5 {
+				t.Fatalf("audit list: %v %+v", err, r)
+			}
+			if r := run(t, "", env, "audit", "list", "--record", "person:abc"); r.code != 1 {
+				t.Fatalf("bad record filter: %+v", r)
+			}
+			if r := run(t, "", env, "audit", "verify"); r.code != 0 || !strings.Contains(r.stdout, "intact") {
+				t.Fatalf("audit verify: %+v", r)
+			}
+			// Alter a past entry directly in the database.
+			raw := testdb.Raw(t, dsn)
+			guards := []string{`DROP TRIGGER audit_log_no_update`}
+			if d == store.Postgres {
+				guards = []string{`DROP TRIGGER audit_log_no_change ON audit_log`}
+			}
+			for _, g := range append(guards, `UPDATE audit_log SET actor = 'someone-else' WHERE seq = 40`) {
+				if _, err := raw.Exec(g); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r = run(t, "", env, "audit", "verify")
+			if r.code == 0 || !strings.Contains(r.stderr, "entry 40") {
+				t.Fatalf("audit verify after tampering: %+v, want non-zero naming entry 40", r)
+			}
+		})
+	}
+}

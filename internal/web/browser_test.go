@@ -1,0 +1,226 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/testdb"
+)
+
+// browser starts headless Chromium (HOLF_CHROMIUM) or skips; with
+// HOLF_TEST_REQUIRE=browser a missing browser or axe-core fails instead.
+func browser(t *testing.T) (context.Context, string) {
+	t.Helper()
+	exe, axePath := os.Getenv("HOLF_CHROMIUM"), os.Getenv("HOLF_AXE")
+	if exe == "" || axePath == "" {
+		if testdb.Required("browser") {
+			t.Fatal("HOLF_CHROMIUM and HOLF_AXE must be set (scripts/test sets them)")
+		}
+		t.Skip("no browser: set HOLF_CHROMIUM and HOLF_AXE (scripts/test does)")
+	}
+	axe, err := os.ReadFile(axePath) // #nosec G304 -- path from the test environment
+	if err != nil {
+		t.Fatalf("read axe-core: %v", err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("ignore-certificate-errors", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	// The first call starts the browser and must not carry a timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancel3 := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancel3)
+	return ctx, string(axe)
+}
+
+type axeResult struct {
+	Violations []struct {
+		ID    string `json:"id"`
+		Help  string `json:"help"`
+		Nodes []struct {
+			Target []any  `json:"target"`
+			HTML   string `json:"html"`
+		} `json:"nodes"`
+	} `json:"violations"`
+	Passes []json.RawMessage `json:"passes"`
+}
+
+// checkAxe runs axe-core (every rule, WCAG 2.1 A/AA and best practice) on the
+// current page and fails the test for any violation.
+func checkAxe(t *testing.T, ctx context.Context, axe, label string) {
+	t.Helper()
+	saveScreenshot(t, ctx, label)
+	run := `(async () => { const r = await axe.run(document, {resultTypes: ['violations']}); return JSON.stringify(r); })()`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axe)); err != nil {
+		t.Fatalf("%s: load axe: %v", label, err)
+	}
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: run axe: %v", label, err)
+	}
+	var res axeResult
+	if err := json.Unmarshal([]byte(raw), &res); err != nil {
+		t.Fatalf("%s: axe result: %v", label, err)
+	}
+	for _, v := range res.Violations {
+		for _, n := range v.Nodes {
+			t.Errorf("%s: axe %s (%s) at %v: %s", label, v.ID, v.Help, n.Target, n.HTML)
+		}
+	}
+}
+
+func text(ctx context.Context, sel string) (string, error) {
+	return chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+}
+
+func browserLogin(t *testing.T, ctx context.Context, base, username string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), username),
+		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword),
+		chromedp.Click(chromedp.CSS(`button.primary`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.logout`)),
+	)
+	if err != nil {
+		t.Fatalf("log in %s in the browser: %v", username, err)
+	}
+}
+
+func browserLogout(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form.logout button`)), chromedp.WaitVisible(chromedp.CSS(`#username`))); err != nil {
+		t.Fatalf("log out: %v", err)
+	}
+}
+
+func TestBrowserPagesAreAccessible(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx, axe := browser(t)
+			f := newFixture(t, d)
+			base := f.ts.URL
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS(`#username`))); err != nil {
+				t.Fatal(err)
+			}
+			checkAxe(t, ctx, axe, "login")
+			// A failed login shows its message accessibly.
+			if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#username`), "fk.a"), chromedp.SendKeys(chromedp.CSS(`#password`), "feil passord"),
+				chromedp.Click(chromedp.CSS(`button.primary`)), chromedp.WaitVisible(chromedp.CSS(`.error-summary`))); err != nil {
+				t.Fatal(err)
+			}
+			checkAxe(t, ctx, axe, "login failed")
+
+			for _, username := range []string{"fk.a", "leder.a", "ts.a", "pm", "forsker", "admin"} {
+				browserLogin(t, ctx, base, username)
+				h1, err := text(ctx, "h1")
+				if err != nil || !strings.Contains(h1, f.people[username].Name) {
+					t.Fatalf("%s start page heading %q: %v", username, h1, err)
+				}
+				checkAxe(t, ctx, axe, username+" start page")
+				browserLogout(t, ctx)
+			}
+
+			browserLogin(t, ctx, base, "admin")
+			pages := []string{"/offices", fmt.Sprintf("/offices/%d", f.offA.ID), "/offices/new", fmt.Sprintf("/offices/%d/edit", f.offA.ID),
+				"/people", "/people?role=coordinator", fmt.Sprintf("/people/%d", f.id("fk.a")), "/people/new",
+				fmt.Sprintf("/people/%d/edit", f.id("fk.a")), "/audit", "/no/such/page"}
+			for _, p := range pages {
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {
+					t.Fatalf("%s: %v", p, err)
+				}
+				checkAxe(t, ctx, axe, p)
+			}
+			// A form with errors.
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/offices/new"), chromedp.WaitVisible(chromedp.CSS(`#name`)),
+				chromedp.Click(chromedp.CSS(`button.primary`)), chromedp.WaitVisible(chromedp.CSS(`.error-summary`))); err != nil {
+				t.Fatal(err)
+			}
+			checkAxe(t, ctx, axe, "office form with errors")
+			// English, chosen with the language switch.
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form.lang button[value="en"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"]`))); err != nil {
+				t.Fatalf("switch to English: %v", err)
+			}
+			checkAxe(t, ctx, axe, "office form in English")
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {
+				t.Fatal(err)
+			}
+			if h1, _ := text(ctx, "h1"); !strings.HasPrefix(h1, "Welcome") {
+				t.Fatalf("English start page heading %q", h1)
+			}
+			checkAxe(t, ctx, axe, "start page in English")
+		})
+	}
+}
+
+func TestBrowserWorksWithoutJavaScript(t *testing.T) {
+	ctx, _ := browser(t)
+	f := newFixture(t, store.SQLite)
+	disableJS := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return chromedp.Void{}, err
+	}
+	if err := chromedp.Do(ctx, disableJS); err != nil {
+		t.Fatal(err)
+	}
+	browserLogin(t, ctx, f.ts.URL, "admin")
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(f.ts.URL+"/offices/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#name`)),
+		chromedp.SendKeys(chromedp.CSS(`#name`), "NAV Uten Skript"),
+		chromedp.SendKeys(chromedp.CSS(`#municipality`), "Oslo"),
+		chromedp.Click(chromedp.CSS(`#arm-comparison`)),
+		chromedp.Click(chromedp.CSS(`button.primary`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+	)
+	if err != nil {
+		t.Fatalf("create an office without JavaScript: %v", err)
+	}
+	if h1, _ := text(ctx, "h1"); h1 != "NAV Uten Skript" {
+		t.Fatalf("after saving: heading %q", h1)
+	}
+}
+
+// saveScreenshot writes a PNG of the page to HOLF_SCREENSHOTS, when set, so
+// that a person can look at what the tests saw.
+func saveScreenshot(t *testing.T, ctx context.Context, label string) {
+	dir := os.Getenv("HOLF_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", label, err)
+		return
+	}
+	name := strings.NewReplacer("/", "_", " ", "_", "?", "_", "=", "_").Replace(t.Name() + "_" + label)
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o600); err != nil {
+		t.Logf("screenshot %s: %v", label, err)
+	}
+}
