@@ -206,11 +206,11 @@ func openDB(ctx context.Context, dsn string, migrate bool) (*store.DB, error) {
 	}
 	if migrate {
 		if _, err := db.Migrate(ctx); err != nil {
-			db.Close()
+			_ = db.Close()
 			return nil, err
 		}
 	} else if err := db.CheckSchema(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, err
 	}
 	return db, nil

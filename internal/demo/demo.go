@@ -130,6 +130,7 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 	if err := db.SetMeta(ctx, MetaPasswordKey, opt.Password); err != nil {
 		return Result{}, err
 	}
+	// #nosec G404 -- deterministic, fictitious demo data; nothing secret is drawn from it
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x484f4c46))
 	res := Result{Password: opt.Password}
 	ids := make([]int64, len(offices))

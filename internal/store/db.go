@@ -114,7 +114,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		w.SetMaxOpenConns(1)
 		r, err := sql.Open("sqlite", u+"&_pragma=query_only(1)")
 		if err != nil {
-			w.Close()
+			_ = w.Close()
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		n := opts.ReadConns
@@ -127,7 +127,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.write.PingContext(pctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, mapErr(fmt.Errorf("connect to database: %w", err))
 	}
 	return db, nil

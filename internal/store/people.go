@@ -250,7 +250,8 @@ func (db *DB) ListPeople(ctx context.Context, f PeopleFilter) ([]holf.Person, er
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
 	}
-	rows.Close()
+	// Free the read connection before the second query.
+	_ = rows.Close()
 	as, err := db.assignments(ctx, ids)
 	if err != nil {
 		return nil, err

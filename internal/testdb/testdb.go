@@ -78,7 +78,7 @@ func DSN(t testing.TB, d store.Dialect) string {
 		if err != nil {
 			return
 		}
-		defer a.Close()
+		defer func() { _ = a.Close() }()
 		_, _ = a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
 	})
 	u, err := url.Parse(base)
@@ -103,7 +103,7 @@ func OpenDSN(t testing.TB, dsn string, opts store.Options) *store.DB {
 	if err != nil {
 		t.Fatalf("open %s: %v", dsn, err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
@@ -145,6 +145,6 @@ func Raw(t testing.TB, dsn string) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	return db
 }

@@ -100,6 +100,8 @@ func text(ctx context.Context, sel string) (string, error) {
 
 func browserLogin(t *testing.T, ctx context.Context, base, username string) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`#username`)),
@@ -115,6 +117,8 @@ func browserLogin(t *testing.T, ctx context.Context, base, username string) {
 
 func browserLogout(t *testing.T, ctx context.Context) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form.logout button`)), chromedp.WaitVisible(chromedp.CSS(`#username`))); err != nil {
 		t.Fatalf("log out: %v", err)
 	}

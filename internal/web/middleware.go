@@ -104,13 +104,17 @@ func (s *Server) authenticate(r *http.Request) (*holf.Actor, error) {
 	return s.db.SessionActor(r.Context(), auth.HashSecret(c.Value), s.cfg.Sessions)
 }
 
+// Cookies are Secure unless the operator asked for --insecure-cookies (plain
+// HTTP from another host, development only); gosec cannot see that.
 func (s *Server) setSessionCookie(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: id, Path: "/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{ // #nosec G124 -- see above
+		Name: s.cookie, Value: id, Path: "/", HttpOnly: true,
 		Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{ // #nosec G124 -- Secure unless --insecure-cookies
+		Name: s.cookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1,
 		Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode})
 }
 
