@@ -99,17 +99,29 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *req) error {
 		p.Error = s.t(rq, "err.account_disabled")
 		return s.render(w, http.StatusForbidden, "login", &p)
 	}
+	if err := s.startSession(w, r, id, username, "password"); err != nil {
+		return err
+	}
+	http.Redirect(w, r, p.Next, http.StatusSeeOther) // #nosec G710 -- p.Next passed safeNext
+	return nil
+}
+
+// startSession is the one way a browser becomes signed in, whatever proved
+// who it is. Password login calls it after verifying the password; single
+// sign-on (OIDC) is meant to call it from its callback handler after it has
+// validated the ID token and mapped the subject to a person. It ends the
+// browser's previous session, so the session id changes at every login.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, personID int64, username, method string) error {
 	var replaced string
 	if c, err := r.Cookie(s.cookie); err == nil && c.Value != "" {
 		replaced = auth.HashSecret(c.Value)
 	}
 	sid := auth.NewSecret(32)
-	ev := holf.AuditEvent{ActorID: id, Actor: username, Action: "session.login", RecordType: "person", Purpose: purposeSignIn}
-	if err := s.db.CreateSession(ctx, ev, id, auth.HashSecret(sid), auth.NewSecret(32), replaced); err != nil {
+	ev := holf.AuditEvent{ActorID: personID, Actor: username, Action: "session.login." + method, RecordType: "person", Purpose: purposeSignIn}
+	if err := s.db.CreateSession(r.Context(), ev, personID, auth.HashSecret(sid), auth.NewSecret(32), replaced); err != nil {
 		return err
 	}
 	s.setSessionCookie(w, sid)
-	http.Redirect(w, r, p.Next, http.StatusSeeOther) // #nosec G710 -- p.Next passed safeNext
 	return nil
 }
 

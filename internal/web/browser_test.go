@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -226,5 +227,19 @@ func saveScreenshot(t *testing.T, ctx context.Context, label string) {
 	name := strings.NewReplacer("/", "_", " ", "_", "?", "_", "=", "_").Replace(t.Name() + "_" + label)
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o600); err != nil {
 		t.Logf("screenshot %s: %v", label, err)
+	}
+}
+
+// TestBrowserLocalPlainHTTP shows that the default Secure, __Host- session
+// cookie works over plain HTTP on the loopback address, as browsers treat
+// it as a secure context: 'holf serve --demo' needs no TLS on one machine.
+func TestBrowserLocalPlainHTTP(t *testing.T) {
+	ctx, _ := browser(t)
+	f := newFixture(t, store.SQLite)
+	plain := httptest.NewServer(f.srv.Handler())
+	defer plain.Close()
+	browserLogin(t, ctx, plain.URL, "admin")
+	if h1, _ := text(ctx, "h1"); !strings.Contains(h1, "Ada Admin") {
+		t.Fatalf("start page over plain HTTP: %q", h1)
 	}
 }

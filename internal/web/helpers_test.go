@@ -1,9 +1,11 @@
 package web
 
 import (
+	"io"
 	"os"
 	"regexp"
 	"sort"
+	"sync"
 	"testing"
 
 	"github.com/holf-project/holf/internal/store"
@@ -61,4 +63,16 @@ func holdWriteLock(t *testing.T, f *fixture) func() {
 		t.Fatal(err)
 	}
 	return func() { _ = tx.Rollback() }
+}
+
+// lockedWriter serialises writes from concurrent handlers.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -115,8 +115,13 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			case actor == nil:
 				if !rt.api && r.Method == http.MethodGet {
+					target := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
+					if authErr != nil {
+						// The browser had a session that has ended: say so.
+						target += "&notice=session_ended"
+					}
 					s.clearSessionCookie(w)
-					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					http.Redirect(w, r, target, http.StatusSeeOther)
 					return
 				}
 				if authErr == nil {

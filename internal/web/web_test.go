@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -582,5 +583,57 @@ func TestDatabaseTroubleGivesAClearAnswer(t *testing.T) {
 	}
 	if r := c.get("/"); r.StatusCode != http.StatusServiceUnavailable || strings.Contains(r.body, "sql:") {
 		t.Fatalf("page with the database closed: %d %s", r.StatusCode, r.body)
+	}
+}
+
+func TestExpiredSessionSaysSo(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	c := f.client().login("fk.a")
+	f.clock.Advance(time.Hour)
+	r := c.get("/offices")
+	loc := r.Header.Get("Location")
+	if r.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "notice=session_ended") || !strings.Contains(loc, "next=%2Foffices") {
+		t.Fatalf("expired session: %d %s", r.StatusCode, loc)
+	}
+	if page := c.get(loc); !strings.Contains(page.body, "Økten din er utløpt") {
+		t.Fatal("the login page does not say the session ended")
+	}
+}
+
+func TestLanguageDefaults(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	c := f.client()
+	c.headers.Set("Accept-Language", "en-US,en;q=0.9")
+	if r := c.get("/login"); !strings.Contains(r.body, `<html lang="nb">`) {
+		t.Fatal("pages must be in Norwegian bokmål unless the user chooses otherwise")
+	}
+	if r := c.get("/api/v1/me"); !strings.Contains(r.body, "log in") {
+		t.Fatalf("API message for an English client: %s", r.body)
+	}
+	c.headers.Set("Accept-Language", "nb-NO")
+	if r := c.get("/api/v1/me"); !strings.Contains(r.body, "logge inn") {
+		t.Fatalf("API message for a Norwegian client: %s", r.body)
+	}
+}
+
+func TestLogsCarryNoPersonalData(t *testing.T) {
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f := newFixture(t, store.SQLite, func(c *Config) { c.Logger = logger })
+	c := f.client()
+	c.post("/login", url.Values{"username": {"fk.a"}, "password": {"feil passord her"}})
+	c.login("leder.a")
+	c.get(fmt.Sprintf("/people/%d?x=Anne", f.id("fk.a")))
+	c.get("/people")
+	api := f.api("leder.a")
+	api.get(fmt.Sprintf("/api/v1/people/%d", f.id("fk.a")))
+	logs := buf.String()
+	if !strings.Contains(logs, "route=") {
+		t.Fatalf("no request logs were written: %q", logs)
+	}
+	for _, personal := range []string{"fk.a", "leder.a", "Anne", "Lise", "Alna", testPassword, "feil passord"} {
+		if strings.Contains(logs, personal) {
+			t.Errorf("the logs contain %q", personal)
+		}
 	}
 }
