@@ -117,27 +117,41 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 
 // ---- user ----
 
-func runUser(ctx context.Context, env Env, args []string) error {
+type subcommand struct {
+	name string
+	run  func(ctx context.Context, env Env, args []string) error
+}
+
+// dispatch runs the subcommand of group named by args[0].
+func dispatch(ctx context.Context, env Env, group string, args []string, subs []subcommand) error {
+	var names []string
+	for _, s := range subs {
+		names = append(names, s.name)
+	}
+	list := strings.Join(names, "|")
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stdout, "Usage: holf user create|list|set-password|disable|enable [flags]\nRun 'holf user SUBCOMMAND -h' for its flags.")
+		fmt.Fprintf(env.Stdout, "Usage: holf %s %s [flags]\nRun 'holf %s SUBCOMMAND -h' for its flags.\n", group, list, group)
 		if len(args) == 0 {
-			return usagef("missing subcommand")
+			return usagef("missing subcommand (%s)", list)
 		}
 		return nil
 	}
-	switch args[0] {
-	case "create":
-		return userCreate(ctx, env, args[1:])
-	case "list":
-		return userList(ctx, env, args[1:])
-	case "set-password":
-		return userSetPassword(ctx, env, args[1:])
-	case "disable":
-		return userDisable(ctx, env, args[1:], true)
-	case "enable":
-		return userDisable(ctx, env, args[1:], false)
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, env, args[1:])
+		}
 	}
-	return usagef("unknown subcommand %q (create, list, set-password, disable, enable)", args[0])
+	return usagef("unknown subcommand %q (%s)", args[0], list)
+}
+
+func runUser(ctx context.Context, env Env, args []string) error {
+	return dispatch(ctx, env, "user", args, []subcommand{
+		{"create", userCreate},
+		{"list", userList},
+		{"set-password", userSetPassword},
+		{"disable", func(ctx context.Context, env Env, args []string) error { return userDisable(ctx, env, args, true) }},
+		{"enable", func(ctx context.Context, env Env, args []string) error { return userDisable(ctx, env, args, false) }},
+	})
 }
 
 type stringList []string
@@ -430,28 +444,25 @@ func userDisable(ctx context.Context, env Env, args []string, disable bool) erro
 // ---- token ----
 
 func runToken(ctx context.Context, env Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stdout, "Usage: holf token create|list|revoke [flags]\nRun 'holf token SUBCOMMAND -h' for its flags.")
-		if len(args) == 0 {
-			return usagef("missing subcommand")
-		}
-		return nil
+	sub := func(name, synopsis string) subcommand {
+		return subcommand{name, func(ctx context.Context, env Env, args []string) error {
+			return tokenCmd(ctx, env, name, synopsis, args)
+		}}
 	}
-	fs := newFlags(env, "token "+args[0]+" [flags]", map[string]string{
-		"create": "Create an API token for a user and print it once. Send it as 'Authorization: Bearer TOKEN'.",
-		"list":   "List API tokens (never their secrets).",
-		"revoke": "Revoke an API token by id.",
-	}[args[0]])
+	return dispatch(ctx, env, "token", args, []subcommand{
+		sub("create", "Create an API token for a user and print it once. Send it as 'Authorization: Bearer TOKEN'."),
+		sub("list", "List API tokens (never their secrets)."),
+		sub("revoke", "Revoke an API token by id."),
+	})
+}
+
+func tokenCmd(ctx context.Context, env Env, verb, synopsis string, args []string) error {
+	fs := newFlags(env, "token "+verb+" [flags]", synopsis)
 	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
 	user := fs.String("user", "", "username (create; filter for list)")
 	name := fs.String("name", "api", "what the token is for (create)")
 	id := fs.Int64("id", 0, "token id (revoke)")
-	switch args[0] {
-	case "create", "list", "revoke":
-	default:
-		return usagef("unknown subcommand %q (create, list, revoke)", args[0])
-	}
-	if err := parse(fs, env, args[1:]); err != nil {
+	if err := parse(fs, env, args); err != nil {
 		return err
 	}
 	db, err := openDB(ctx, *dsn, false)
@@ -467,7 +478,7 @@ func runToken(ctx context.Context, env Env, args []string) error {
 		}
 		personID = p.ID
 	}
-	switch args[0] {
+	switch verb {
 	case "create":
 		if personID == 0 {
 			return usagef("--user is required")
@@ -506,20 +517,7 @@ func runToken(ctx context.Context, env Env, args []string) error {
 // ---- audit ----
 
 func runAudit(ctx context.Context, env Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stdout, "Usage: holf audit list|verify [flags]\nRun 'holf audit SUBCOMMAND -h' for its flags.")
-		if len(args) == 0 {
-			return usagef("missing subcommand")
-		}
-		return nil
-	}
-	switch args[0] {
-	case "list":
-		return auditList(ctx, env, args[1:])
-	case "verify":
-		return auditVerify(ctx, env, args[1:])
-	}
-	return usagef("unknown subcommand %q (list, verify)", args[0])
+	return dispatch(ctx, env, "audit", args, []subcommand{{"list", auditList}, {"verify", auditVerify}})
 }
 
 func auditList(ctx context.Context, env Env, args []string) error {

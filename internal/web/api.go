@@ -146,14 +146,7 @@ func (s *Server) apiOffices(w http.ResponseWriter, r *http.Request, rq *req) err
 }
 
 func (s *Server) apiOffice(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := pathID(r, "office")
-	if err != nil {
-		return err
-	}
-	if _, err := s.authorize(rq, policy.OfficeView, policy.OfficeResource("office", id), "office", id); err != nil {
-		return err
-	}
-	o, err := s.db.GetOffice(r.Context(), id)
+	o, _, err := s.loadOffice(r, rq, policy.OfficeView)
 	if err != nil {
 		return err
 	}
@@ -201,18 +194,11 @@ func (s *Server) apiOfficeCreate(w http.ResponseWriter, r *http.Request, rq *req
 // apiOfficePatch applies a JSON merge patch (RFC 7396). It requires If-Match
 // with the current ETag, so that no edit silently overwrites another.
 func (s *Server) apiOfficePatch(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := pathID(r, "office")
+	o, role, err := s.loadOffice(r, rq, policy.OfficeManage)
 	if err != nil {
 		return err
 	}
-	role, err := s.authorize(rq, policy.OfficeManage, policy.OfficeResource("office", id), "office", id)
-	if err != nil {
-		return err
-	}
-	o, err := s.db.GetOffice(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := o.ID
 	match := r.Header.Get("If-Match")
 	if match == "" {
 		return &holf.Error{Code: holf.EPreconditionRequired, Message: "send If-Match with the ETag you last read"}

@@ -178,18 +178,27 @@ type officePage struct {
 	CanManage bool
 }
 
-func (s *Server) officeShow(w http.ResponseWriter, r *http.Request, rq *req) error {
+// loadOffice checks act on the office named in the path, then loads it.
+// The check comes first: an office the caller may not see is not looked up.
+func (s *Server) loadOffice(r *http.Request, rq *req, act policy.Action) (holf.Office, holf.Role, error) {
 	id, err := pathID(r, "office")
 	if err != nil {
-		return err
+		return holf.Office{}, "", err
 	}
-	if _, err := s.authorize(rq, policy.OfficeView, policy.OfficeResource("office", id), "office", id); err != nil {
-		return err
+	role, err := s.authorize(rq, act, policy.OfficeResource("office", id), "office", id)
+	if err != nil {
+		return holf.Office{}, "", err
 	}
 	o, err := s.db.GetOffice(r.Context(), id)
+	return o, role, err
+}
+
+func (s *Server) officeShow(w http.ResponseWriter, r *http.Request, rq *req) error {
+	o, _, err := s.loadOffice(r, rq, policy.OfficeView)
 	if err != nil {
 		return err
 	}
+	id := o.ID
 	staff, err := s.staffByOffice(r, rq, []int64{id})
 	if err != nil {
 		return err
@@ -224,14 +233,7 @@ func (s *Server) officeNew(w http.ResponseWriter, r *http.Request, rq *req) erro
 }
 
 func (s *Server) officeEdit(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := pathID(r, "office")
-	if err != nil {
-		return err
-	}
-	if _, err := s.authorize(rq, policy.OfficeManage, policy.OfficeResource("office", id), "office", id); err != nil {
-		return err
-	}
-	o, err := s.db.GetOffice(r.Context(), id)
+	o, _, err := s.loadOffice(r, rq, policy.OfficeManage)
 	if err != nil {
 		return err
 	}
