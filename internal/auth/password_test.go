@@ -97,3 +97,14 @@ func TestSecrets(t *testing.T) {
 		t.Fatal("HashSecret must be a hex SHA-256")
 	}
 }
+
+// BenchmarkHashDefault measures one password hash with the production
+// parameters: the cost of every login and password change.
+func BenchmarkHashDefault(b *testing.B) {
+	h := NewHasher(DefaultParams)
+	for b.Loop() {
+		if _, err := h.Hash("korrekt hest batteri stift"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -48,6 +48,19 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+func TestDemoRefusesRealData(t *testing.T) {
+	env := map[string]string{"HOLF_DB": testdb.DSN(t, store.SQLite)}
+	if r := run(t, "", env, "migrate"); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := run(t, "", env, "user", "create", "--username", "ekte", "--name", "Ekte Person", "--role", "administrator"); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := run(t, "", env, "demo"); r.code != 1 || !strings.Contains(r.stderr, "non-demo") {
+		t.Fatalf("demo on a database with real data: %+v", r)
+	}
+}
+
 func TestCommandLineOnBothDatabases(t *testing.T) {
 	for _, d := range testdb.Dialects {
 		t.Run(string(d), func(t *testing.T) {
