@@ -22,6 +22,10 @@ const (
 	PersonManage Action = "person.manage" // create, edit, disable, set password
 	AuditView    Action = "audit.view"    // read the audit log
 	TrialView    Action = "trial.view"    // arms and allocation overview
+	FamilyList   Action = "family.list"   // families in caseload lists
+	FamilyView   Action = "family.view"   // one family's record
+	FamilyManage Action = "family.manage" // recruit, edit, change status
+	FamilyAccess Action = "family.access" // see who has accessed a family's record
 )
 
 // Scope says how far a role's grant reaches.
@@ -77,6 +81,15 @@ var rules = map[Action]map[holf.Role]Scope{
 	PersonManage: {holf.RoleAdministrator: All},
 	AuditView:    {holf.RoleAdministrator: All},
 	TrialView:    {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All},
+	// Families are seen only at their own office: coordinators work with
+	// them, leaders follow the office's caseload, training support reviews
+	// the forms. Administrators, project management and researchers see no
+	// family records (researchers get pseudonymised exports instead).
+	FamilyList:   {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice},
+	FamilyView:   {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice},
+	FamilyManage: {holf.RoleCoordinator: OwnOffice},
+	// Leaders answer families' access requests and watch for misuse.
+	FamilyAccess: {holf.RoleOfficeLeader: OwnOffice},
 }
 
 // Decision is the answer to one question: allowed or not, and under which

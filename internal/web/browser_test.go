@@ -152,6 +152,29 @@ func TestBrowserPagesAreAccessible(t *testing.T) {
 				browserLogout(t, ctx)
 			}
 
+			// The coordinator's family pages.
+			browserLogin(t, ctx, base, "fk.a")
+			for _, p := range []string{"/families", "/families?scope=office&status=all", "/families/new",
+				fmt.Sprintf("/families/%d", f.famA.ID), fmt.Sprintf("/families/%d/edit", f.famA.ID)} {
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {
+					t.Fatalf("%s: %v", p, err)
+				}
+				checkAxe(t, ctx, axe, "fk.a "+p)
+			}
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/families/new"), chromedp.WaitVisible(chromedp.CSS(`#name`)),
+				chromedp.SendKeys(chromedp.CSS(`#member_0_name`), "Amina"), chromedp.SendKeys(chromedp.CSS(`#member_0_birth_year`), "19x4"),
+				chromedp.Click(chromedp.CSS(`button.primary`)), chromedp.WaitVisible(chromedp.CSS(`.error-summary`))); err != nil {
+				t.Fatal(err)
+			}
+			checkAxe(t, ctx, axe, "family form with errors")
+			browserLogout(t, ctx)
+			browserLogin(t, ctx, base, "leder.a")
+			if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/families/%d", base, f.famA.ID)), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {
+				t.Fatal(err)
+			}
+			checkAxe(t, ctx, axe, "leader's family page with access log")
+			browserLogout(t, ctx)
+
 			browserLogin(t, ctx, base, "admin")
 			pages := []string{"/offices", fmt.Sprintf("/offices/%d", f.offA.ID), "/offices/new", fmt.Sprintf("/offices/%d/edit", f.offA.ID),
 				"/people", "/people?role=coordinator", fmt.Sprintf("/people/%d", f.id("fk.a")), "/people/new",

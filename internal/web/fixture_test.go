@@ -35,6 +35,8 @@ type fixture struct {
 	offA   holf.Office
 	offB   holf.Office
 	people map[string]holf.Person
+	famA   holf.Family // at office A, followed by fk.a
+	famB   holf.Family // at office B, followed by fk.b
 }
 
 // newFixture builds two offices, A and B, with staff in every role, served
@@ -77,6 +79,20 @@ func newFixture(t *testing.T, d store.Dialect, tweak ...func(*Config)) *fixture 
 	add("pm", "Per Prosjekt", holf.Assignment{Role: holf.RoleProjectManagement})
 	add("forsker", "Frida Forsker", holf.Assignment{Role: holf.RoleResearcher})
 	add("admin", "Ada Admin", holf.Assignment{Role: holf.RoleAdministrator})
+	fam := func(office holf.Office, coordinator, name string) holf.Family {
+		fm := holf.Family{OfficeID: office.ID, Name: name, PrimaryCoordinatorID: f.id(coordinator), Status: holf.StatusCandidate,
+			Members: []holf.Member{
+				{Role: holf.MemberParent, Name: "Hodan " + name, BirthYear: 1985, CountryOfBirth: "Somalia", Languages: "somali", InterpreterNeeded: true, InterpreterLanguage: "somali", LivesAtHome: true},
+				{Role: holf.MemberChild, Name: "Ayaan " + name, BirthYear: 2015, LivesAtHome: true},
+			}}
+		e := sys
+		e.Action, e.RecordType = "family.create", "family"
+		if err := db.CreateFamily(ctx, e, &fm); err != nil {
+			t.Fatal(err)
+		}
+		return fm
+	}
+	f.famA, f.famB = fam(f.offA, "fk.a", "Familien Alnes"), fam(f.offB, "fk.b", "Familien Bjerkesen")
 	cfg := Config{DB: db, Hasher: cheapHasher, Version: "test"}
 	for _, fn := range tweak {
 		fn(&cfg)

@@ -38,8 +38,16 @@ var funcs = template.FuncMap{
 		return t.In(oslo).Format("02.01.2006 15:04")
 	},
 	"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("02.01.2006")
+	},
+	"isodate": func(t time.Time) string { return t.Format("2006-01-02") },
 	"join":    strings.Join,
 	"inc":     func(i int) int { return i + 1 },
+	"fieldid": FieldID,
 }
 
 // parseTemplates parses every page with the layout once, at start-up, so a
@@ -120,6 +128,7 @@ func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 			}
 		}
 		add(policy.ViewStart, "/", "nav.home")
+		add(policy.FamilyList, "/families", "nav.families")
 		add(policy.OfficeList, "/offices", "nav.offices")
 		add(policy.PersonList, "/people", "nav.people")
 		add(policy.AuditView, "/audit", "nav.audit")

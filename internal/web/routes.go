@@ -60,6 +60,14 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/{$}", policy: need(policy.ViewStart), handle: s.home},
 		{method: "POST", pattern: "/logout", policy: need(policy.ViewStart), purpose: purposeSignIn, handle: s.logout},
 
+		{method: "GET", pattern: "/families", policy: need(policy.FamilyList), handle: s.caseload},
+		{method: "GET", pattern: "/families/new", policy: need(policy.FamilyManage), handle: s.familyNew},
+		{method: "POST", pattern: "/families", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.familyCreate},
+		{method: "GET", pattern: "/families/{id}", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.familyShow},
+		{method: "GET", pattern: "/families/{id}/edit", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.familyEdit},
+		{method: "POST", pattern: "/families/{id}", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.familyUpdate},
+		{method: "POST", pattern: "/families/{id}/status", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.familyStatus},
+
 		{method: "GET", pattern: "/offices", policy: need(policy.OfficeList), handle: s.officeList},
 		{method: "GET", pattern: "/offices/new", policy: need(policy.OfficeManage), handle: s.officeNew},
 		{method: "POST", pattern: "/offices", policy: need(policy.OfficeManage), purpose: purposeAdmin, handle: s.officeCreate},
@@ -80,6 +88,9 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/audit", policy: need(policy.AuditView), handle: s.auditList},
 
 		{method: "GET", pattern: "/api/v1/me", api: true, policy: need(policy.ViewStart), handle: s.apiMe},
+		{method: "GET", pattern: "/api/v1/families", api: true, policy: need(policy.FamilyList), handle: s.apiFamilies},
+		{method: "GET", pattern: "/api/v1/families/{id}", api: true, policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.apiFamily},
+		{method: "PATCH", pattern: "/api/v1/families/{id}", api: true, policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.apiFamilyPatch},
 		{method: "GET", pattern: "/api/v1/offices", api: true, policy: need(policy.OfficeList), handle: s.apiOffices},
 		{method: "POST", pattern: "/api/v1/offices", api: true, policy: need(policy.OfficeManage), purpose: purposeAdmin, handle: s.apiOfficeCreate},
 		{method: "GET", pattern: "/api/v1/offices/{id}", api: true, policy: need(policy.OfficeView), handle: s.apiOffice},

@@ -384,7 +384,7 @@ func TestAPI(t *testing.T) {
 // that lists never show office B.
 func TestOtherOfficesAreInvisible(t *testing.T) {
 	eachDB(t, func(t *testing.T, f *fixture) {
-		ids := map[string]int64{"offices": f.offB.ID, "people": f.id("fk.b")}
+		ids := map[string]int64{"offices": f.offB.ID, "people": f.id("fk.b"), "families": f.famB.ID}
 		for _, username := range []string{"fk.a", "leder.a", "ts.a"} {
 			web := f.client().login(username)
 			api := f.api(username)
@@ -393,8 +393,11 @@ func TestOtherOfficesAreInvisible(t *testing.T) {
 					continue
 				}
 				kind := "offices"
-				if strings.Contains(rt.Pattern, "/people/") {
+				switch {
+				case strings.Contains(rt.Pattern, "/people/"):
 					kind = "people"
+				case strings.Contains(rt.Pattern, "/families/"):
+					kind = "families"
 				}
 				path := strings.Replace(rt.Pattern, "{id}", strconv.FormatInt(ids[kind], 10), 1)
 				c := web
@@ -417,13 +420,13 @@ func TestOtherOfficesAreInvisible(t *testing.T) {
 					t.Errorf("%s: %s %s leaks a name of office B", username, rt.Method, path)
 				}
 			}
-			for _, path := range []string{"/", "/offices", "/people"} {
+			for _, path := range []string{"/", "/offices", "/people", "/families", "/families?scope=office&status=all", "/families?q=erkesen&status=all&scope=office", "/families/new"} {
 				r := web.get(path)
 				if strings.Contains(r.body, "Bjerke") {
 					t.Errorf("%s: page %s shows office B", username, path)
 				}
 			}
-			for _, path := range []string{"/api/v1/offices", "/api/v1/people", "/api/v1/me"} {
+			for _, path := range []string{"/api/v1/offices", "/api/v1/people", "/api/v1/me", "/api/v1/families", "/api/v1/families?q=erkesen"} {
 				r := api.get(path)
 				if strings.Contains(r.body, "Bjerke") || strings.Contains(r.body, fmt.Sprintf(`"id": %d,`, f.offB.ID)) && path == "/api/v1/offices" {
 					t.Errorf("%s: %s shows office B: %s", username, path, r.body)

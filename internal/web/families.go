@@ -1,0 +1,509 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/store"
+)
+
+const purposeCasework = "follow-up of the family (case work)"
+
+// ---- caseload ----
+
+type caseloadRow struct {
+	Family       holf.Family
+	Parents      int
+	Children     int
+	Interpreter  []string
+	Coordinators []string
+}
+
+type caseloadPage struct {
+	Page
+	Rows      []caseloadRow
+	Mine      bool
+	CanMine   bool
+	Status    string
+	Search    string
+	Sort      string
+	Statuses  []holf.FamilyStatus
+	CanRecord bool
+	Counts    map[holf.FamilyStatus]int
+}
+
+// openStatuses are the families still in follow-up, the caseload's default.
+var openStatuses = []holf.FamilyStatus{holf.StatusCandidate, holf.StatusRecruited, holf.StatusActive}
+
+func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error {
+	q := r.URL.Query()
+	_, offices := policy.Visible(rq.actor, policy.FamilyList)
+	p := caseloadPage{Page: s.page(r, rq, "caseload.title"), Statuses: holf.FamilyStatuses, Search: q.Get("q"), Sort: q.Get("sort"),
+		CanMine: rq.actor.HasRole(holf.RoleCoordinator), CanRecord: policy.Allows(rq.actor, policy.FamilyManage)}
+	// Coordinators start with their own families; leaders and training
+	// support with the office's.
+	p.Mine = p.CanMine && q.Get("scope") != "office"
+	f := store.FamilyFilter{OfficeIDs: offices, Search: p.Search}
+	if p.Mine {
+		f.CoordinatorID = rq.actor.PersonID
+	}
+	p.Status = q.Get("status")
+	switch st := holf.FamilyStatus(p.Status); {
+	case p.Status == "all":
+	case st.Valid():
+		f.Statuses = []holf.FamilyStatus{st}
+	default:
+		p.Status, f.Statuses = "open", openStatuses
+	}
+	families, err := s.db.ListFamilies(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	names, err := s.staffNames(r, offices)
+	if err != nil {
+		return err
+	}
+	p.Counts = map[holf.FamilyStatus]int{}
+	for _, fam := range families {
+		row := caseloadRow{Family: fam, Parents: len(fam.Parents()), Children: len(fam.Children())}
+		for _, m := range fam.Members {
+			if m.InterpreterNeeded && !slices.Contains(row.Interpreter, m.InterpreterLanguage) {
+				row.Interpreter = append(row.Interpreter, m.InterpreterLanguage)
+			}
+		}
+		for _, id := range []int64{fam.PrimaryCoordinatorID, fam.SecondCoordinatorID} {
+			if id != 0 {
+				row.Coordinators = append(row.Coordinators, names[id])
+			}
+		}
+		p.Rows = append(p.Rows, row)
+		p.Counts[fam.Status]++
+	}
+	sortCaseload(p.Rows, p.Sort)
+	return s.render(w, http.StatusOK, "caseload", &p)
+}
+
+func sortCaseload(rows []caseloadRow, by string) {
+	rank := func(st holf.FamilyStatus) int { return slices.Index(holf.FamilyStatuses, st) }
+	slices.SortStableFunc(rows, func(a, b caseloadRow) int {
+		switch by {
+		case "status":
+			return rank(a.Family.Status) - rank(b.Family.Status)
+		case "updated":
+			return b.Family.UpdatedAt.Compare(a.Family.UpdatedAt)
+		case "consent":
+			return a.Family.ConsentDate.Compare(b.Family.ConsentDate)
+		}
+		return strings.Compare(strings.ToLower(a.Family.Name), strings.ToLower(b.Family.Name))
+	})
+}
+
+// staffNames maps the ids of the staff at the given offices to their names.
+func (s *Server) staffNames(r *http.Request, offices []int64) (map[int64]string, error) {
+	people, err := s.db.ListPeople(r.Context(), store.PeopleFilter{OfficeIDs: offices, IncludeDisabled: true})
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(people))
+	for _, p := range people {
+		names[p.ID] = p.Name
+	}
+	return names, nil
+}
+
+// ---- one family ----
+
+// loadFamily checks act on the family in the path (by its office, before
+// anything else is read) and loads it with its members.
+func (s *Server) loadFamily(r *http.Request, rq *req, act policy.Action) (holf.Family, holf.Role, error) {
+	id, err := pathID(r, "family")
+	if err != nil {
+		return holf.Family{}, "", err
+	}
+	office, err := s.db.FamilyOffice(r.Context(), id)
+	if err != nil {
+		return holf.Family{}, "", err
+	}
+	role, err := s.authorize(rq, act, policy.OfficeResource("family", office), "family", id)
+	if err != nil {
+		return holf.Family{}, "", err
+	}
+	f, err := s.db.GetFamily(r.Context(), id)
+	return f, role, err
+}
+
+type familyPage struct {
+	Page
+	Family      holf.Family
+	Office      holf.Office
+	Primary     string
+	Second      string
+	Events      []holf.FamilyEvent
+	CanManage   bool
+	Next        []holf.FamilyStatus
+	Reasons     []holf.DischargeReason
+	Today       string
+	Errors      map[string]string
+	Summary     string
+	Access      []holf.AuditEvent
+	ShowAccess  bool
+	ReplacedBy  int64
+	StatusInput statusInput
+}
+
+type statusInput struct {
+	To, On, Reason, Note string
+}
+
+func (s *Server) familyShow(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	if err != nil {
+		return err
+	}
+	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "family.view", "family", f.ID)); err != nil {
+		return err
+	}
+	p, err := s.familyPageData(r, rq, f)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "family", &p)
+}
+
+func (s *Server) familyPageData(r *http.Request, rq *req, f holf.Family) (familyPage, error) {
+	ctx := r.Context()
+	p := familyPage{Page: s.page(r, rq, "family.title"), Family: f, Reasons: holf.DischargeReasons,
+		Today: s.db.Now().In(oslo).Format("2006-01-02")}
+	p.Title = f.Name
+	res := policy.OfficeResource("family", f.OfficeID)
+	p.CanManage = policy.Decide(rq.actor, policy.FamilyManage, res).Allowed
+	for _, st := range holf.FamilyStatuses {
+		if f.Status.CanMove(st) {
+			p.Next = append(p.Next, st)
+		}
+	}
+	o, err := s.db.GetOffice(ctx, f.OfficeID)
+	if err != nil {
+		return p, err
+	}
+	p.Office = o
+	names, err := s.staffNames(r, []int64{f.OfficeID})
+	if err != nil {
+		return p, err
+	}
+	p.Primary, p.Second = names[f.PrimaryCoordinatorID], names[f.SecondCoordinatorID]
+	p.Events, err = s.db.FamilyEvents(ctx, f.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, e := range p.Events {
+		if e.Kind == "replaced_by" {
+			p.ReplacedBy, _ = strconv.ParseInt(e.Detail, 10, 64)
+		}
+	}
+	if policy.Decide(rq.actor, policy.FamilyAccess, res).Allowed {
+		p.ShowAccess = true
+		p.Access, err = s.db.ListAudit(ctx, store.AuditFilter{RecordType: "family", RecordID: f.ID, Limit: 50})
+		if err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// EventText describes a timeline event in the page's language.
+func (p *familyPage) EventText(e holf.FamilyEvent) string {
+	switch e.Kind {
+	case "created":
+		return p.T("event.created", p.T("status."+e.Detail))
+	case "replaced_by":
+		return p.T("event.replaced_by")
+	case "updated":
+		return p.T("event.updated")
+	case string(holf.StatusDischarged):
+		reason, note, _ := strings.Cut(strings.TrimPrefix(e.Detail, "discharged:"), " – ")
+		msg := p.T("event.discharged", p.T("reason."+reason))
+		if note != "" {
+			msg += " – " + note
+		}
+		return msg
+	}
+	_, note, _ := strings.Cut(e.Detail, " – ")
+	msg := p.T("event." + e.Kind)
+	if note != "" {
+		msg += " – " + note
+	}
+	return msg
+}
+
+// StatusName translates a family status.
+func (p *Page) StatusName(s holf.FamilyStatus) string { return p.T("status." + string(s)) }
+
+// ReasonName translates a discharge reason.
+func (p *Page) ReasonName(r holf.DischargeReason) string { return p.T("reason." + string(r)) }
+
+func (s *Server) familyStatus(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	if err != nil {
+		return err
+	}
+	in := statusInput{To: r.PostFormValue("to"), On: r.PostFormValue("on"), Reason: r.PostFormValue("reason"), Note: r.PostFormValue("note")}
+	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil {
+		return &holf.Error{Code: holf.EInvalid, Message: "the form is missing its version; reload the page", Key: "err.form_version"}
+	}
+	c := store.StatusChange{FamilyID: f.ID, Version: version, To: holf.FamilyStatus(in.To), Reason: holf.DischargeReason(in.Reason), Note: strings.TrimSpace(in.Note)}
+	var v holf.Validation
+	if in.On != "" {
+		on, err := time.ParseInLocation("2006-01-02", in.On, time.UTC)
+		if err != nil {
+			v.Add("on", "err.date")
+		}
+		c.On = on
+	}
+	err = v.Err()
+	if err == nil {
+		_, err = s.db.ChangeStatus(r.Context(), rq.auditEvent(role, "family.status", "family", f.ID), c)
+	}
+	if err != nil {
+		p, perr := s.familyPageData(r, rq, f)
+		if perr != nil {
+			return perr
+		}
+		p.StatusInput = in
+		if fe, ok := s.formErrors(rq, err); ok {
+			p.Errors, p.Summary = fe, s.t(rq, "form.fix")
+			return s.render(w, http.StatusUnprocessableEntity, "family", &p)
+		}
+		if holf.ErrorCode(err) == holf.EConflict {
+			p.Summary = s.t(rq, "form.conflict")
+			return s.render(w, http.StatusConflict, "family", &p)
+		}
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/families/%d?notice=saved", f.ID), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
+	return nil
+}
+
+// ---- recruit and edit ----
+
+type memberRow struct {
+	Index  int
+	Member holf.Member
+	Year   string // as typed, so a bad year is shown back
+}
+
+type familyFormPage struct {
+	Page
+	Family       holf.Family
+	New          bool
+	Offices      []holf.Office
+	Coordinators []holf.Person
+	Discharged   []holf.Family
+	Rows         []memberRow
+	Errors       map[string]string
+	Summary      string
+	Conflict     *holf.Family
+}
+
+// familyForm builds the form for f; rows holds the member rows as typed.
+func (s *Server) familyForm(r *http.Request, rq *req, f holf.Family, rows []memberRow, isNew bool) (familyFormPage, error) {
+	key := "family.edit"
+	if isNew {
+		key = "family.new"
+	}
+	p := familyFormPage{Page: s.page(r, rq, key), Family: f, New: isNew, Rows: rows}
+	ctx := r.Context()
+	_, manage := policy.Visible(rq.actor, policy.FamilyManage)
+	offices, err := s.db.ListOffices(ctx, store.OfficeFilter{IDs: manage})
+	if err != nil {
+		return p, err
+	}
+	p.Offices = offices
+	if p.Family.OfficeID == 0 && len(offices) > 0 {
+		p.Family.OfficeID = offices[0].ID
+	}
+	p.Coordinators, err = s.db.ListPeople(ctx, store.PeopleFilter{Role: holf.RoleCoordinator, OfficeIDs: manage})
+	if err != nil {
+		return p, err
+	}
+	if isNew {
+		p.Discharged, err = s.db.ListFamilies(ctx, store.FamilyFilter{OfficeIDs: manage, Statuses: []holf.FamilyStatus{holf.StatusDischarged}})
+		if err != nil {
+			return p, err
+		}
+	}
+	// Empty rows to add members without JavaScript: enough for two parents
+	// and four children on a new family, two more when editing.
+	extra := 2
+	if isNew {
+		extra = max(6-len(p.Rows), 2)
+	}
+	for i := 0; i < extra; i++ {
+		role := holf.MemberChild
+		if isNew && len(p.Rows) < 2 && i < 2-len(p.Rows) {
+			role = holf.MemberParent
+		}
+		p.Rows = append(p.Rows, memberRow{Index: len(p.Rows), Member: holf.Member{Role: role, LivesAtHome: true}})
+	}
+	return p, nil
+}
+
+func rowsOf(ms []holf.Member) []memberRow {
+	rows := make([]memberRow, len(ms))
+	for i, m := range ms {
+		rows[i] = memberRow{Index: i, Member: m, Year: strconv.Itoa(m.BirthYear)}
+	}
+	return rows
+}
+
+// familyFromForm reads the family form. Member rows left blank are skipped;
+// the rest are numbered in order so that field errors match the rows shown.
+func familyFromForm(r *http.Request) (holf.Family, []memberRow, holf.Validation) {
+	var v holf.Validation
+	id := func(name string) int64 { n, _ := strconv.ParseInt(r.PostFormValue(name), 10, 64); return n }
+	f := holf.Family{Name: r.PostFormValue("name"), OfficeID: id("office"), PrimaryCoordinatorID: id("primary_coordinator"),
+		SecondCoordinatorID: id("second_coordinator"), ReplacesFamilyID: id("replaces"), Notes: strings.TrimSpace(r.PostFormValue("notes"))}
+	var rows []memberRow
+	for i := 0; i < 30; i++ {
+		key := func(field string) string { return fmt.Sprintf("member_%d_%s", i, field) }
+		if _, ok := r.PostForm[key("role")]; !ok {
+			break
+		}
+		name, year := strings.TrimSpace(r.PostFormValue(key("name"))), strings.TrimSpace(r.PostFormValue(key("birth_year")))
+		if name == "" && year == "" {
+			continue
+		}
+		m := holf.Member{ID: id(key("id")), Role: holf.MemberRole(r.PostFormValue(key("role"))), Name: name,
+			CountryOfBirth: r.PostFormValue(key("country")), Languages: r.PostFormValue(key("languages")),
+			InterpreterNeeded: r.PostFormValue(key("interpreter")) == "on", InterpreterLanguage: r.PostFormValue(key("interpreter_language")),
+			LivesAtHome: r.PostFormValue(key("home")) == "on"}
+		n := len(rows)
+		if y, err := strconv.Atoi(year); err == nil {
+			m.BirthYear = y
+		} else {
+			v.Add(fmt.Sprintf("members.%d.birth_year", n), "err.number")
+			m.BirthYear = -1
+		}
+		rows = append(rows, memberRow{Index: n, Member: m, Year: year})
+		f.Members = append(f.Members, m)
+	}
+	return f, rows, v
+}
+
+func (s *Server) familyNew(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f := holf.Family{Status: holf.StatusCandidate}
+	if rq.actor.HasRole(holf.RoleCoordinator) {
+		f.PrimaryCoordinatorID = rq.actor.PersonID
+	}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("replaces"), 10, 64); err == nil {
+		f.ReplacesFamilyID = id
+	}
+	p, err := s.familyForm(r, rq, f, nil, true)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "family_form", &p)
+}
+
+func (s *Server) familyCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f, rows, v := familyFromForm(r)
+	f.Status = holf.StatusCandidate
+	d := policy.Decide(rq.actor, policy.FamilyManage, policy.OfficeResource("family", f.OfficeID))
+	if !d.Allowed {
+		v.Add("office", "err.office_unknown")
+	}
+	err := v.Err()
+	if err == nil {
+		err = s.db.CreateFamily(r.Context(), rq.auditEvent(d.Role, "family.create", "family", 0), &f)
+	} else if verr := f.Validate(s.db.Now()); verr != nil {
+		// Report every problem at once, not only the unparsable ones.
+		err = (append(v, verr.(*holf.Error).Fields...)).Err()
+	}
+	if err != nil {
+		return s.familyFormError(w, r, rq, f, rows, true, err)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/families/%d?notice=created", f.ID), http.StatusSeeOther) // #nosec G710 -- a local path built from a new id
+	return nil
+}
+
+func (s *Server) familyEdit(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	if err != nil {
+		return err
+	}
+	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "family.view", "family", f.ID)); err != nil {
+		return err
+	}
+	p, err := s.familyForm(r, rq, f, rowsOf(f.Members), false)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "family_form", &p)
+}
+
+func (s *Server) familyUpdate(w http.ResponseWriter, r *http.Request, rq *req) error {
+	cur, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	if err != nil {
+		return err
+	}
+	f, rows, v := familyFromForm(r)
+	f.ID, f.OfficeID, f.Status, f.ReplacesFamilyID = cur.ID, cur.OfficeID, cur.Status, cur.ReplacesFamilyID
+	f.Version, err = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil {
+		return &holf.Error{Code: holf.EInvalid, Message: "the form is missing its version; reload the page", Key: "err.form_version"}
+	}
+	err = v.Err()
+	if err == nil {
+		err = s.db.UpdateFamily(r.Context(), rq.auditEvent(role, "family.update", "family", f.ID), &f)
+	} else if verr := f.Validate(s.db.Now()); verr != nil {
+		err = (append(v, verr.(*holf.Error).Fields...)).Err()
+	}
+	if err != nil {
+		return s.familyFormError(w, r, rq, f, rows, false, err)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/families/%d?notice=saved", f.ID), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
+	return nil
+}
+
+func (s *Server) familyFormError(w http.ResponseWriter, r *http.Request, rq *req, f holf.Family, rows []memberRow, isNew bool, err error) error {
+	p, perr := s.familyForm(r, rq, f, rows, isNew)
+	if perr != nil {
+		return perr
+	}
+	if fe, ok := s.formErrors(rq, err); ok {
+		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
+		return s.render(w, http.StatusUnprocessableEntity, "family_form", &p)
+	}
+	if holf.ErrorCode(err) == holf.EConflict && !isNew {
+		cur, gerr := s.db.GetFamily(r.Context(), f.ID)
+		if gerr != nil {
+			return gerr
+		}
+		p.Conflict = &cur
+		p.Family.Version = cur.Version
+		p.Summary = s.t(rq, "form.conflict")
+		return s.render(w, http.StatusConflict, "family_form", &p)
+	}
+	return err
+}
+
+// FieldError returns the message for a member field, for the template.
+func (p *familyFormPage) FieldError(i int, field string) string {
+	return p.Errors[fmt.Sprintf("members.%d.%s", i, field)]
+}
+
+// FieldID is the id of a member field's input, the target of summary links.
+func FieldID(field string) string {
+	if rest, ok := strings.CutPrefix(field, "members."); ok {
+		i, f, _ := strings.Cut(rest, ".")
+		return fmt.Sprintf("member_%s_%s", i, map[string]string{"birth_year": "birth_year", "name": "name", "interpreter_language": "interpreter_language", "role": "role", "languages": "languages"}[f])
+	}
+	return field
+}
