@@ -86,7 +86,7 @@ func printDemo(w io.Writer, res demo.Result) {
 	if res.Existing {
 		fmt.Fprintln(w, "The database already holds the demo dataset.")
 	} else {
-		fmt.Fprintf(w, "Demo dataset created: %d offices, %d people.\n", res.Offices, res.People)
+		fmt.Fprintf(w, "Demo dataset created: %d offices, %d people, %d families.\n", res.Offices, res.People, res.Families)
 	}
 	fmt.Fprintf(w, "Demo password (every demo account): %s\n", res.Password)
 	fmt.Fprintln(w, "Demo accounts: admin, prosjektleder, forsker, statsforvalter, opplaering1…5,")

@@ -78,6 +78,7 @@ type Result struct {
 	Password string
 	Offices  int
 	People   int
+	Families int
 	Existing bool // the database held the demo already; nothing was added
 }
 
@@ -201,6 +202,25 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 		}
 	}
 	progress("people: %d", res.People)
+	coordinators := map[int64][2]int64{}
+	for _, p := range people {
+		for _, a := range p.Assignments {
+			if a.Role == holf.RoleCoordinator {
+				pair := coordinators[a.OfficeID]
+				if strings.HasPrefix(p.Username, "fk1.") {
+					pair[0] = p.ID
+				} else {
+					pair[1] = p.ID
+				}
+				coordinators[a.OfficeID] = pair
+			}
+		}
+	}
+	res.Families, err = buildFamilies(ctx, db, rng, ids, coordinators, progress)
+	if err != nil {
+		return res, err
+	}
+	progress("families: %d", res.Families)
 	return res, nil
 }
 

@@ -464,3 +464,54 @@ func (db *DB) FamilyEvents(ctx context.Context, familyID int64) ([]holf.FamilyEv
 	}
 	return out, mapErr(rows.Err())
 }
+
+// ImportedFamily is a family with its whole history, as demo data or a
+// migration from another system brings it.
+type ImportedFamily struct {
+	Family holf.Family
+	Events []holf.FamilyEvent // Kind, On and Detail are used
+}
+
+// ImportFamilies stores families with their final state and history in one
+// transaction, each with its audit entry. IDs are set on the families.
+func (db *DB) ImportFamilies(ctx context.Context, ev holf.AuditEvent, fams []ImportedFamily) error {
+	for i := range fams {
+		if err := fams[i].Family.Validate(db.now()); err != nil {
+			return fmt.Errorf("family %q: %w", fams[i].Family.Name, err)
+		}
+	}
+	return db.writeTx(ctx, func(tx *Tx) error {
+		for i := range fams {
+			f := &fams[i].Family
+			now := formatTime(tx.now)
+			id, err := tx.insertID(ctx, `INSERT INTO families (office_id, name, primary_coordinator_id, second_coordinator_id, status,
+				consent_date, discharged_on, discharge_reason, replaces_family_id, notes, version, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+				f.OfficeID, f.Name, nullID(f.PrimaryCoordinatorID), nullID(f.SecondCoordinatorID), string(f.Status),
+				formatDate(f.ConsentDate), formatDate(f.DischargedOn), nullString(string(f.DischargeReason)), nullID(f.ReplacesFamilyID), f.Notes, now, now)
+			if err != nil {
+				return fmt.Errorf("import family %q: %w", f.Name, err)
+			}
+			f.ID, f.Version = id, 1
+			if err := tx.insertMembers(ctx, id, f.Members); err != nil {
+				return err
+			}
+			for _, e := range fams[i].Events {
+				if err := tx.addEvent(ctx, id, ev, e.Kind, e.On, e.Detail); err != nil {
+					return err
+				}
+			}
+			if f.ReplacesFamilyID != 0 {
+				if err := tx.addEvent(ctx, f.ReplacesFamilyID, ev, "replaced_by", f.CreatedAt, fmt.Sprint(id)); err != nil {
+					return err
+				}
+			}
+			fev := ev
+			fev.RecordID = id
+			if err := tx.appendAudit(ctx, fev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

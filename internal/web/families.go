@@ -221,7 +221,7 @@ func (s *Server) familyPageData(r *http.Request, rq *req, f holf.Family) (family
 func (p *familyPage) EventText(e holf.FamilyEvent) string {
 	switch e.Kind {
 	case "created":
-		return p.T("event.created", p.T("status."+e.Detail))
+		return p.T("event.created", strings.ToLower(p.T("status."+e.Detail)))
 	case "replaced_by":
 		return p.T("event.replaced_by")
 	case "updated":
