@@ -28,6 +28,7 @@ type Office struct {
 	Name         string
 	Municipality string
 	Arm          Arm
+	TargetAreas  []TargetArea // the areas its mapping and plan use
 	Version      int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -42,6 +43,12 @@ func (o *Office) Validate() error {
 	checkText(&v, "municipality", o.Municipality, 1, 120)
 	if !o.Arm.Valid() {
 		v.Add("arm", "err.arm")
+	}
+	if o.TargetAreas == nil {
+		o.TargetAreas = TargetAreas
+	}
+	if len(o.TargetAreas) == 0 {
+		v.Add("target_areas", "err.target_areas")
 	}
 	return v.Err()
 }

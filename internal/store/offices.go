@@ -7,13 +7,14 @@ import (
 	"github.com/holf-project/holf"
 )
 
-const officeCols = `id, name, municipality, arm, version, created_at, updated_at`
+const officeCols = `id, name, municipality, arm, target_areas, version, created_at, updated_at`
 
 func scanOffice(s scanner) (holf.Office, error) {
 	var o holf.Office
-	var arm, created, updated string
-	err := s.Scan(&o.ID, &o.Name, &o.Municipality, &arm, &o.Version, &created, &updated)
+	var arm, areas, created, updated string
+	err := s.Scan(&o.ID, &o.Name, &o.Municipality, &arm, &areas, &o.Version, &created, &updated)
 	o.Arm, o.CreatedAt, o.UpdatedAt = holf.Arm(arm), parseTime(created), parseTime(updated)
+	o.TargetAreas = holf.ParseAreas(areas)
 	return o, err
 }
 
@@ -24,8 +25,8 @@ func (db *DB) CreateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Offi
 	}
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
-		id, err := tx.insertID(ctx, `INSERT INTO offices (name, municipality, arm, version, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)`,
-			o.Name, o.Municipality, string(o.Arm), now, now)
+		id, err := tx.insertID(ctx, `INSERT INTO offices (name, municipality, arm, target_areas, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`,
+			o.Name, o.Municipality, string(o.Arm), holf.JoinAreas(o.TargetAreas), now, now)
 		if err != nil {
 			return 0, fmt.Errorf("create office: %w", err)
 		}
@@ -43,8 +44,8 @@ func (db *DB) UpdateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Offi
 	ev.RecordID = o.ID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
-		res, err := tx.exec(ctx, `UPDATE offices SET name = ?, municipality = ?, arm = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			o.Name, o.Municipality, string(o.Arm), now, o.ID, o.Version)
+		res, err := tx.exec(ctx, `UPDATE offices SET name = ?, municipality = ?, arm = ?, target_areas = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+			o.Name, o.Municipality, string(o.Arm), holf.JoinAreas(o.TargetAreas), now, o.ID, o.Version)
 		if err != nil {
 			return 0, fmt.Errorf("update office %d: %w", o.ID, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/testdb"
 )
@@ -167,6 +168,19 @@ func TestBrowserPagesAreAccessible(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkAxe(t, ctx, axe, "family form with errors")
+			// The mapping: fill in, save, see the history.
+			mapping := fmt.Sprintf("%s/families/%d/mapping", base, f.famA.ID)
+			work := "#" + fieldID(holf.AreaKey(holf.AreaWork, "resources"))
+			if err := chromedp.Do(ctx, chromedp.Navigate(mapping), chromedp.WaitVisible(chromedp.CSS(work)),
+				chromedp.SendKeys(chromedp.CSS(work), "Mor har fagbrev."), chromedp.Click(chromedp.CSS(`button.primary`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice`))); err != nil {
+				t.Fatalf("save the mapping: %v", err)
+			}
+			checkAxe(t, ctx, axe, "mapping saved")
+			if err := chromedp.Do(ctx, chromedp.Navigate(mapping+"/history"), chromedp.WaitVisible(chromedp.CSS(`table.diff`))); err != nil {
+				t.Fatalf("mapping history: %v", err)
+			}
+			checkAxe(t, ctx, axe, "mapping history")
 			browserLogout(t, ctx)
 			browserLogin(t, ctx, base, "leder.a")
 			if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/families/%d", base, f.famA.ID)), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {

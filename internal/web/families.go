@@ -226,6 +226,8 @@ func (p *familyPage) EventText(e holf.FamilyEvent) string {
 		return p.T("event.replaced_by")
 	case "updated":
 		return p.T("event.updated")
+	case "mapping":
+		return p.T("event.mapping", e.Detail)
 	case string(holf.StatusDischarged):
 		reason, note, _ := strings.Cut(strings.TrimPrefix(e.Detail, "discharged:"), " – ")
 		msg := p.T("event.discharged", p.T("reason."+reason))
@@ -501,6 +503,9 @@ func (p *familyFormPage) FieldError(i int, field string) string {
 
 // FieldID is the id of a member field's input, the target of summary links.
 func FieldID(field string) string {
+	if strings.HasPrefix(field, "area.") || strings.HasPrefix(field, "child.") || strings.HasPrefix(field, "parent.") {
+		return fieldID(field)
+	}
 	if rest, ok := strings.CutPrefix(field, "members."); ok {
 		i, f, _ := strings.Cut(rest, ".")
 		return fmt.Sprintf("member_%s_%s", i, map[string]string{"birth_year": "birth_year", "name": "name", "interpreter_language": "interpreter_language", "role": "role", "languages": "languages"}[f])

@@ -5,10 +5,12 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -94,6 +96,9 @@ func newFixture(t *testing.T, d store.Dialect, tweak ...func(*Config)) *fixture 
 	}
 	f.famA, f.famB = fam(f.offA, "fk.a", "Familien Alnes"), fam(f.offB, "fk.b", "Familien Bjerkesen")
 	cfg := Config{DB: db, Hasher: cheapHasher, Version: "test"}
+	if os.Getenv("HOLF_TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	for _, fn := range tweak {
 		fn(&cfg)
 	}

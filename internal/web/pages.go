@@ -217,6 +217,12 @@ type officeFormPage struct {
 	Summary  string
 	Conflict *holf.Office
 	Arms     []holf.Arm
+	Areas    []holf.TargetArea
+}
+
+// HasArea reports whether the office form has area a ticked.
+func (p *officeFormPage) HasArea(a holf.TargetArea) bool {
+	return slices.Contains(p.Office.TargetAreas, a)
 }
 
 func (s *Server) officeFormPage(r *http.Request, rq *req, o holf.Office, isNew bool) officeFormPage {
@@ -224,11 +230,11 @@ func (s *Server) officeFormPage(r *http.Request, rq *req, o holf.Office, isNew b
 	if isNew {
 		key = "office.new"
 	}
-	return officeFormPage{Page: s.page(r, rq, key), Office: o, New: isNew, Arms: holf.Arms}
+	return officeFormPage{Page: s.page(r, rq, key), Office: o, New: isNew, Arms: holf.Arms, Areas: holf.TargetAreas}
 }
 
 func (s *Server) officeNew(w http.ResponseWriter, r *http.Request, rq *req) error {
-	p := s.officeFormPage(r, rq, holf.Office{Arm: holf.ArmNone}, true)
+	p := s.officeFormPage(r, rq, holf.Office{Arm: holf.ArmNone, TargetAreas: holf.TargetAreas}, true)
 	return s.render(w, http.StatusOK, "office_form", &p)
 }
 
@@ -242,7 +248,12 @@ func (s *Server) officeEdit(w http.ResponseWriter, r *http.Request, rq *req) err
 }
 
 func officeFromForm(r *http.Request) holf.Office {
-	return holf.Office{Name: r.PostFormValue("name"), Municipality: r.PostFormValue("municipality"), Arm: holf.Arm(r.PostFormValue("arm"))}
+	_ = r.ParseForm()
+	areas := holf.ParseAreas(strings.Join(r.PostForm["target_areas"], ","))
+	if areas == nil {
+		areas = []holf.TargetArea{} // none ticked: refused by Validate, not defaulted
+	}
+	return holf.Office{Name: r.PostFormValue("name"), Municipality: r.PostFormValue("municipality"), Arm: holf.Arm(r.PostFormValue("arm")), TargetAreas: areas}
 }
 
 func (s *Server) officeCreate(w http.ResponseWriter, r *http.Request, rq *req) error {

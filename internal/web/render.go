@@ -48,6 +48,7 @@ var funcs = template.FuncMap{
 	"join":    strings.Join,
 	"inc":     func(i int) int { return i + 1 },
 	"fieldid": FieldID,
+	"dec":     func(i int) int { return i - 1 },
 }
 
 // parseTemplates parses every page with the layout once, at start-up, so a

@@ -66,6 +66,9 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/families/{id}", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.familyShow},
 		{method: "GET", pattern: "/families/{id}/edit", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.familyEdit},
 		{method: "POST", pattern: "/families/{id}", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.familyUpdate},
+		{method: "GET", pattern: "/families/{id}/mapping", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.mappingShow},
+		{method: "POST", pattern: "/families/{id}/mapping", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.mappingSave},
+		{method: "GET", pattern: "/families/{id}/mapping/history", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.mappingHistory},
 		{method: "POST", pattern: "/families/{id}/status", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.familyStatus},
 
 		{method: "GET", pattern: "/offices", policy: need(policy.OfficeList), handle: s.officeList},

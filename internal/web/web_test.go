@@ -488,7 +488,7 @@ func TestPersonalDataReadsAreAudited(t *testing.T) {
 		}
 		// A write and its audit entry.
 		admin := f.client().login("admin")
-		r := admin.post("/offices", url.Values{"name": {"NAV Nydalen"}, "municipality": {"Oslo"}, "arm": {"none"}})
+		r := admin.post("/offices", url.Values{"name": {"NAV Nydalen"}, "municipality": {"Oslo"}, "arm": {"none"}, "target_areas": {"work", "health"}})
 		if r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("create office: %d %s", r.StatusCode, r.body)
 		}
@@ -512,16 +512,16 @@ func TestPersonalDataReadsAreAudited(t *testing.T) {
 func TestFormsKeepInputAndSpeakTheUsersLanguage(t *testing.T) {
 	eachDB(t, func(t *testing.T, f *fixture) {
 		admin := f.client().login("admin")
-		r := admin.post("/offices", url.Values{"name": {""}, "municipality": {"Lørenskog"}, "arm": {"intervention"}})
+		r := admin.post("/offices", url.Values{"name": {""}, "municipality": {"Lørenskog"}, "arm": {"intervention"}, "target_areas": {"work"}})
 		if r.StatusCode != 422 || !strings.Contains(r.body, "Må fylles ut") || !strings.Contains(r.body, `value="Lørenskog"`) || !strings.Contains(r.body, `aria-invalid="true"`) {
 			t.Fatalf("invalid office form: %d", r.StatusCode)
 		}
-		r = admin.post("/offices", url.Values{"name": {"NAV Alna"}, "municipality": {"Oslo"}, "arm": {"none"}})
+		r = admin.post("/offices", url.Values{"name": {"NAV Alna"}, "municipality": {"Oslo"}, "arm": {"none"}, "target_areas": {"work", "health"}})
 		if r.StatusCode != 422 || !strings.Contains(r.body, "finnes allerede et kontor") {
 			t.Fatalf("duplicate office name: %d", r.StatusCode)
 		}
 		long := strings.Repeat("å", 121)
-		r = admin.post("/offices", url.Values{"name": {long}, "municipality": {"Oslo"}, "arm": {"none"}})
+		r = admin.post("/offices", url.Values{"name": {long}, "municipality": {"Oslo"}, "arm": {"none"}, "target_areas": {"work", "health"}})
 		if r.StatusCode != 422 || !strings.Contains(r.body, "høyst 120 tegn (nå 121)") || !strings.Contains(r.body, long) {
 			t.Fatalf("too long name: %d", r.StatusCode)
 		}
@@ -575,7 +575,7 @@ func TestDatabaseTroubleGivesAClearAnswer(t *testing.T) {
 	c := f.client().login("admin")
 	// A lock held elsewhere: the write waits, then says "busy" (503), not 500.
 	unlock := holdWriteLock(t, f)
-	r := c.post("/offices", url.Values{"name": {"NAV Låst"}, "municipality": {"Oslo"}, "arm": {"none"}})
+	r := c.post("/offices", url.Values{"name": {"NAV Låst"}, "municipality": {"Oslo"}, "arm": {"none"}, "target_areas": {"work", "health"}})
 	unlock()
 	if r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, "Databasen svarer ikke") {
 		t.Fatalf("write under a held lock: %d %s", r.StatusCode, r.body)

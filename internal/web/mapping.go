@@ -1,0 +1,260 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/policy"
+)
+
+type mappingField struct {
+	Key, ID, Label, Value string
+	Theirs                string // the saved text, when someone else saved first and it differs
+	Conflict              bool
+	Error                 string
+}
+
+type mappingSection struct {
+	Key, Title string
+	Help       string
+	Updated    time.Time
+	Fields     []mappingField
+}
+
+type mappingPage struct {
+	Page
+	Family    holf.Family
+	Mapping   holf.Mapping
+	Sections  []mappingSection
+	CanEdit   bool
+	Summary   string
+	Errors    map[string]string
+	BaseVer   int
+	Conflict  bool
+	SavedBy   string
+	HasFields bool
+}
+
+func fieldID(key string) string { return "f-" + strings.ReplaceAll(key, ".", "-") }
+
+// mappingSections lays out the form for a family: one section per target
+// area of its office, one per child, one per parent.
+func (s *Server) mappingSections(p *Page, f holf.Family, areas []holf.TargetArea, values map[string]string, updated map[string]time.Time) []mappingSection {
+	var out []mappingSection
+	field := func(key, label string) mappingField {
+		return mappingField{Key: key, ID: fieldID(key), Label: label, Value: values[key]}
+	}
+	for _, a := range areas {
+		sec := mappingSection{Key: "area." + string(a), Title: p.T("area." + string(a)), Help: p.T("area_help." + string(a)), Updated: updated["area."+string(a)]}
+		for _, fl := range holf.AreaFields {
+			sec.Fields = append(sec.Fields, field(holf.AreaKey(a, fl), p.T("mapping."+fl)))
+		}
+		out = append(out, sec)
+	}
+	now := s.db.Now()
+	for _, m := range f.Children() {
+		key := "child." + strconv.FormatInt(m.ID, 10)
+		sec := mappingSection{Key: key, Title: p.T("mapping.child_section", m.Name, m.Age(now)), Updated: updated[key]}
+		for _, fl := range holf.ChildFields {
+			sec.Fields = append(sec.Fields, field(holf.ChildKey(m.ID, fl), p.T("mapping.child."+fl)))
+		}
+		out = append(out, sec)
+	}
+	for _, m := range f.Parents() {
+		key := "parent." + strconv.FormatInt(m.ID, 10)
+		sec := mappingSection{Key: key, Title: p.T("mapping.parent_section", m.Name), Updated: updated[key]}
+		for _, fl := range holf.ParentFields {
+			sec.Fields = append(sec.Fields, field(holf.ParentKey(m.ID, fl), p.T("mapping.parent."+fl)))
+		}
+		out = append(out, sec)
+	}
+	return out
+}
+
+func (s *Server) mappingData(r *http.Request, rq *req, f holf.Family) (mappingPage, []holf.TargetArea, error) {
+	ctx := r.Context()
+	o, err := s.db.GetOffice(ctx, f.OfficeID)
+	if err != nil {
+		return mappingPage{}, nil, err
+	}
+	versions, err := s.db.MappingVersions(ctx, f.ID)
+	if err != nil {
+		return mappingPage{}, nil, err
+	}
+	p := mappingPage{Page: s.page(r, rq, "mapping.title"), Family: f, Mapping: holf.Mapping{FamilyID: f.ID, Fields: map[string]string{}},
+		CanEdit: policy.Decide(rq.actor, policy.FamilyManage, policy.OfficeResource("family", f.OfficeID)).Allowed}
+	if len(versions) > 0 {
+		p.Mapping = versions[len(versions)-1]
+	}
+	p.BaseVer = p.Mapping.Version
+	p.Title = s.t(rq, "mapping.heading", f.Name)
+	p.Sections = s.mappingSections(&p.Page, f, o.TargetAreas, p.Mapping.Fields, holf.SectionUpdates(versions))
+	p.HasFields = len(p.Mapping.Fields) > 0
+	return p, o.TargetAreas, nil
+}
+
+func (s *Server) mappingShow(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	if err != nil {
+		return err
+	}
+	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "mapping.view", "family", f.ID)); err != nil {
+		return err
+	}
+	p, _, err := s.mappingData(r, rq, f)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "mapping", &p)
+}
+
+// mappingSave stores a new version. A stale base version is refused and the
+// form comes back with what the user typed and, beside each field someone
+// else changed, what is saved now: nothing is lost.
+func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	if err != nil {
+		return err
+	}
+	p, areas, err := s.mappingData(r, rq, f)
+	if err != nil {
+		return err
+	}
+	base, err := strconv.Atoi(r.PostFormValue("base_version"))
+	if err != nil {
+		return &holf.Error{Code: holf.EInvalid, Message: "the form is missing its version; reload the page", Key: "err.form_version"}
+	}
+	typed := holf.Mapping{FamilyID: f.ID, Version: base, Fields: map[string]string{}}
+	for _, sec := range p.Sections {
+		for _, fl := range sec.Fields {
+			typed.Fields[fl.Key] = strings.ReplaceAll(r.PostFormValue(fl.Key), "\r\n", "\n")
+		}
+	}
+	err = holf.ValidateMapping(typed, &f, areas)
+	if err == nil {
+		err = s.db.SaveMapping(r.Context(), rq.auditEvent(role, "mapping.save", "family", f.ID), &typed)
+	}
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/families/%d/mapping?notice=saved", f.ID), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
+		return nil
+	}
+	// Show the form again with the typed text.
+	saved := p.Mapping
+	for i := range p.Sections {
+		for j := range p.Sections[i].Fields {
+			fl := &p.Sections[i].Fields[j]
+			fl.Value = typed.Fields[fl.Key]
+		}
+	}
+	if fe, ok := s.formErrors(rq, err); ok {
+		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
+		for i := range p.Sections {
+			for j := range p.Sections[i].Fields {
+				p.Sections[i].Fields[j].Error = fe[p.Sections[i].Fields[j].Key]
+			}
+		}
+		p.BaseVer = base
+		return s.render(w, http.StatusUnprocessableEntity, "mapping", &p)
+	}
+	if holf.ErrorCode(err) == holf.EConflict {
+		p.Conflict, p.Summary, p.SavedBy = true, s.t(rq, "mapping.conflict"), saved.Actor
+		for i := range p.Sections {
+			for j := range p.Sections[i].Fields {
+				fl := &p.Sections[i].Fields[j]
+				if theirs := saved.Fields[fl.Key]; strings.TrimSpace(theirs) != strings.TrimSpace(fl.Value) {
+					fl.Theirs, fl.Conflict = theirs, true
+				}
+			}
+		}
+		p.BaseVer = saved.Version
+		return s.render(w, http.StatusConflict, "mapping", &p)
+	}
+	return err
+}
+
+type mappingVersionLine struct {
+	Version  holf.Mapping
+	Changes  int
+	Sections []string
+}
+
+type mappingHistoryPage struct {
+	Page
+	Family   holf.Family
+	Versions []mappingVersionLine
+	From, To int
+	Diff     []diffLine
+	HasDiff  bool
+}
+
+type diffLine struct {
+	Section, Label string
+	Before, After  string
+}
+
+// mappingHistory lists the versions, newest first, and shows what changed
+// between two of them (?from=&to=; by default the last save).
+func (s *Server) mappingHistory(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	if err != nil {
+		return err
+	}
+	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "mapping.view", "family", f.ID)); err != nil {
+		return err
+	}
+	versions, err := s.db.MappingVersions(r.Context(), f.ID)
+	if err != nil {
+		return err
+	}
+	p := mappingHistoryPage{Page: s.page(r, rq, "mapping.history"), Family: f}
+	p.Title = s.t(rq, "mapping.history_heading", f.Name)
+	labels := map[string][2]string{}
+	for _, sec := range s.mappingSections(&p.Page, f, holf.TargetAreas, nil, nil) {
+		for _, fl := range sec.Fields {
+			labels[fl.Key] = [2]string{sec.Title, fl.Label}
+		}
+	}
+	prev := holf.Mapping{}
+	for _, v := range versions {
+		changes := holf.DiffMappings(prev, v)
+		line := mappingVersionLine{Version: v, Changes: len(changes)}
+		for _, c := range changes {
+			title := labels[c.Key][0]
+			if title == "" {
+				title = s.t(rq, "mapping.removed_section")
+			}
+			if len(line.Sections) == 0 || line.Sections[len(line.Sections)-1] != title {
+				line.Sections = append(line.Sections, title)
+			}
+		}
+		p.Versions = append([]mappingVersionLine{line}, p.Versions...)
+		prev = v
+	}
+	if len(versions) > 0 {
+		q := r.URL.Query()
+		p.To, p.From = len(versions), len(versions)-1
+		if n, err := strconv.Atoi(q.Get("to")); err == nil && n >= 1 && n <= len(versions) {
+			p.To = n
+		}
+		if n, err := strconv.Atoi(q.Get("from")); err == nil && n >= 0 && n <= len(versions) {
+			p.From = n
+		}
+		a, b := holf.Mapping{}, versions[p.To-1]
+		if p.From > 0 {
+			a = versions[p.From-1]
+		}
+		for _, c := range holf.DiffMappings(a, b) {
+			l := labels[c.Key]
+			if l[0] == "" {
+				l = [2]string{s.t(rq, "mapping.removed_section"), c.Key}
+			}
+			p.Diff = append(p.Diff, diffLine{Section: l[0], Label: l[1], Before: c.Before, After: c.After})
+		}
+		p.HasDiff = true
+	}
+	return s.render(w, http.StatusOK, "mapping_history", &p)
+}

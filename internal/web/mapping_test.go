@@ -1,0 +1,124 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/store"
+)
+
+func TestMappingIsALivingVersionedDocument(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		fk := f.client().login("fk.a")
+		path := fmt.Sprintf("/families/%d/mapping", f.famA.ID)
+		child := f.famA.Children()[0]
+		page := fk.get(path)
+		for _, want := range []string{"Arbeid", "Økonomi", "Bolig", "Barnas situasjon", "Helse", "Barn: " + child.Name, "Forelder: ", "Ingen kartlegging er lagret"} {
+			if !strings.Contains(page.body, want) {
+				t.Errorf("the empty mapping form lacks %q", want)
+			}
+		}
+		save := func(base string, fields map[string]string) response {
+			v := url.Values{"base_version": {base}}
+			for k, x := range fields {
+				v.Set(k, x)
+			}
+			return fk.post(path, v)
+		}
+		work := holf.AreaKey(holf.AreaWork, "resources")
+		school := holf.ChildKey(child.ID, "school")
+		if r := save("0", map[string]string{work: "Mor har fagbrev som helsefagarbeider.", school: "Trives i 4. klasse."}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("first save: %d %s", r.StatusCode, r.body)
+		}
+		f.clock.Advance(10 * 60e9)
+		if r := save("1", map[string]string{work: "Mor har fagbrev som helsefagarbeider og vil jobbe deltid.", school: "Trives i 4. klasse."}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("second save: %d", r.StatusCode)
+		}
+		// Someone working from version 1 is refused; both texts are shown.
+		r := save("1", map[string]string{work: "Mor vil ta førerkort.", school: "Trives i 4. klasse."})
+		if r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "Mor vil ta førerkort.") || !strings.Contains(r.body, "vil jobbe deltid") || !strings.Contains(r.body, "Lagret nå") {
+			t.Fatalf("stale save: %d", r.StatusCode)
+		}
+		if !strings.Contains(r.body, `name="base_version" value="2"`) {
+			t.Fatal("the conflict form must carry the new base version so a merged save goes through")
+		}
+		long := strings.Repeat("ø", holf.MaxMappingField+1)
+		r = save("2", map[string]string{work: long})
+		if r.StatusCode != 422 || !strings.Contains(r.body, fmt.Sprintf("høyst %d tegn", holf.MaxMappingField)) || !strings.Contains(r.body, long) {
+			t.Fatalf("too long: %d", r.StatusCode)
+		}
+		m, err := f.db.Mapping(ctx, f.famA.ID, 0)
+		if err != nil || m.Version != 2 || m.Fields[work] != "Mor har fagbrev som helsefagarbeider og vil jobbe deltid." {
+			t.Fatalf("stored mapping: %+v %v", m, err)
+		}
+		hist := fk.get(path + "/history")
+		for _, want := range []string{"Endringer fra versjon 1 til 2", "Mor har fagbrev som helsefagarbeider.", "vil jobbe deltid", "Ressurser"} {
+			if !strings.Contains(hist.body, want) {
+				t.Errorf("history lacks %q", want)
+			}
+		}
+		if strings.Count(hist.body, "Trives i 4. klasse.") != 0 {
+			t.Error("the diff of 1→2 shows an unchanged field")
+		}
+		if h := fk.get(path + "/history?from=0&to=1"); !strings.Contains(h.body, "Trives i 4. klasse.") {
+			t.Error("the diff from nothing to version 1 lacks the school answer")
+		}
+		fam := fk.get(fmt.Sprintf("/families/%d", f.famA.ID))
+		if !strings.Contains(fam.body, "Kartleggingen lagret (versjon 2)") {
+			t.Error("the timeline lacks the mapping versions")
+		}
+		// Sections show when they last changed: work after the second save, the child after the first.
+		versions, _ := f.db.MappingVersions(ctx, f.famA.ID)
+		upd := holf.SectionUpdates(versions)
+		if !upd["area.work"].Equal(versions[1].SavedAt) || !upd[holf.Section(school)].Equal(versions[0].SavedAt) {
+			t.Fatalf("section updates %v", upd)
+		}
+		// Leaders read; they do not get a form.
+		leader := f.client().login("leder.a")
+		if r := leader.get(path); r.StatusCode != 200 || strings.Contains(r.body, "<textarea") || !strings.Contains(r.body, "vil jobbe deltid") {
+			t.Fatalf("leader's mapping view: %d", r.StatusCode)
+		}
+		saves, _ := f.db.ListAudit(ctx, store.AuditFilter{RecordType: "family", RecordID: f.famA.ID, Actor: "fk.a"})
+		n := 0
+		for _, e := range saves {
+			if e.Action == "mapping.save" {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Fatalf("%d mapping.save audit entries, want 2", n)
+		}
+	})
+}
+
+func TestOfficeTargetAreasShapeTheMapping(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	admin := f.client().login("admin")
+	o, _ := f.db.GetOffice(context.Background(), f.offA.ID)
+	r := admin.post(fmt.Sprintf("/offices/%d", o.ID), url.Values{"name": {o.Name}, "municipality": {o.Municipality}, "arm": {string(o.Arm)},
+		"version": {fmt.Sprint(o.Version)}, "target_areas": {"work", "economy", "housing", "children"}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set areas: %d %s", r.StatusCode, r.body)
+	}
+	if r := admin.post(fmt.Sprintf("/offices/%d", o.ID), url.Values{"name": {o.Name}, "municipality": {o.Municipality}, "arm": {string(o.Arm)}, "version": {fmt.Sprint(o.Version + 1)}}); r.StatusCode != 422 || !strings.Contains(r.body, "minst ett målområde") {
+		t.Fatalf("no areas: %d", r.StatusCode)
+	}
+	page := f.client().login("fk.a").get(fmt.Sprintf("/families/%d/mapping", f.famA.ID))
+	if strings.Contains(page.body, "Fysisk og psykisk helse") || !strings.Contains(page.body, "Bolig") {
+		t.Fatal("the mapping does not follow the office's target areas")
+	}
+	fk := f.client().login("fk.a")
+	if r := fk.post(fmt.Sprintf("/families/%d/mapping", f.famA.ID), url.Values{"base_version": {"0"}, holf.AreaKey(holf.AreaHealth, "situation"): {"x"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	m, _ := f.db.Mapping(context.Background(), f.famA.ID, 0)
+	if _, ok := m.Fields[holf.AreaKey(holf.AreaHealth, "situation")]; ok {
+		t.Fatal("a field outside the office's areas was stored")
+	}
+}
