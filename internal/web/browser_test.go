@@ -181,6 +181,35 @@ func TestBrowserPagesAreAccessible(t *testing.T) {
 				t.Fatalf("mapping history: %v", err)
 			}
 			checkAxe(t, ctx, axe, "mapping history")
+			// The plan in all its views, its forms and the family's printout.
+			sys := holf.AuditEvent{Actor: "test", Role: "system", Action: "plan.seed", RecordType: "family", Purpose: "test"}
+			g := holf.Goal{FamilyID: f.famA.ID, MemberID: f.famA.Members[0].ID, Area: holf.AreaWork, Title: "Mor i jobb", Status: holf.GoalOpen}
+			if err := f.db.AddGoal(context.Background(), sys, &g); err != nil {
+				t.Fatal(err)
+			}
+			sg := holf.Goal{FamilyID: f.famA.ID, ParentID: g.ID, Area: holf.AreaWork, Title: "Norskkurs", Status: holf.GoalOpen}
+			if err := f.db.AddGoal(context.Background(), sys, &sg); err != nil {
+				t.Fatal(err)
+			}
+			for i, title := range []string{"Melde seg på kurs", "Avtale praksis"} {
+				a := holf.Activity{FamilyID: f.famA.ID, GoalID: []int64{sg.ID, g.ID}[i], Title: title, Responsible: holf.ResponsibleMember,
+					ResponsibleMemberID: f.famA.Members[0].ID, DueOn: f.clock.Now().AddDate(0, 0, 5-10*i), Status: holf.ActivityOpen}
+				if err := f.db.AddActivity(context.Background(), sys, &a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			plan := fmt.Sprintf("/families/%d/plan", f.famA.ID)
+			for _, p := range []string{plan, plan + "?view=member", plan + "?view=due", fmt.Sprintf("%s/goals/%d", plan, g.ID), plan + "/activities/new?goal=" + fmt.Sprint(g.ID), plan + "/print", plan + "/print?lang=en"} {
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {
+					t.Fatalf("%s: %v", p, err)
+				}
+				checkAxe(t, ctx, axe, "fk.a "+p)
+			}
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+plan), chromedp.WaitVisible(chromedp.CSS(`button.check`)),
+				chromedp.Click(chromedp.CSS(`button.check`)), chromedp.WaitVisible(chromedp.CSS(`li.activity.done`))); err != nil {
+				t.Fatalf("check an activity off in the browser: %v", err)
+			}
+			checkAxe(t, ctx, axe, "plan after check-off")
 			browserLogout(t, ctx)
 			browserLogin(t, ctx, base, "leder.a")
 			if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/families/%d", base, f.famA.ID)), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {

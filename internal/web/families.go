@@ -228,6 +228,9 @@ func (p *familyPage) EventText(e holf.FamilyEvent) string {
 		return p.T("event.updated")
 	case "mapping":
 		return p.T("event.mapping", e.Detail)
+	case "plan":
+		kind, item, _ := strings.Cut(e.Detail, "|")
+		return p.T("plan.change."+kind, item)
 	case string(holf.StatusDischarged):
 		reason, note, _ := strings.Cut(strings.TrimPrefix(e.Detail, "discharged:"), " – ")
 		msg := p.T("event.discharged", p.T("reason."+reason))

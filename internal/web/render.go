@@ -49,6 +49,14 @@ var funcs = template.FuncMap{
 	"inc":     func(i int) int { return i + 1 },
 	"fieldid": FieldID,
 	"dec":     func(i int) int { return i - 1 },
+	// dict passes several values to a sub-template: (dict "A" x "P" $).
+	"dict": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
 }
 
 // parseTemplates parses every page with the layout once, at start-up, so a

@@ -1,0 +1,297 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/holf-project/holf"
+)
+
+const goalCols = `id, family_id, parent_id, member_id, area, title, status, achieved_on, version, updated_at`
+
+func scanGoal(s scanner) (holf.Goal, error) {
+	var g holf.Goal
+	var parent, member sql.NullInt64
+	var area, status, updated string
+	var achieved sql.NullString
+	err := s.Scan(&g.ID, &g.FamilyID, &parent, &member, &area, &g.Title, &status, &achieved, &g.Version, &updated)
+	g.ParentID, g.MemberID, g.Area, g.Status = parent.Int64, member.Int64, holf.TargetArea(area), holf.GoalStatus(status)
+	g.AchievedOn, g.UpdatedAt = parseDate(achieved), parseTime(updated)
+	return g, err
+}
+
+const activityCols = `id, family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name, due_on, status, done_on, version, updated_at`
+
+func scanActivity(s scanner) (holf.Activity, error) {
+	var a holf.Activity
+	var member sql.NullInt64
+	var kind, status, updated string
+	var due, done sql.NullString
+	err := s.Scan(&a.ID, &a.FamilyID, &a.GoalID, &a.Title, &kind, &member, &a.ResponsibleName, &due, &status, &done, &a.Version, &updated)
+	a.Responsible, a.ResponsibleMemberID, a.Status = holf.ResponsibleKind(kind), member.Int64, holf.ActivityStatus(status)
+	a.DueOn, a.DoneOn, a.UpdatedAt = parseDate(due), parseDate(done), parseTime(updated)
+	return a, err
+}
+
+// Plan loads a family's whole plan in three queries.
+func (db *DB) Plan(ctx context.Context, familyID int64) (holf.Plan, error) {
+	p := holf.Plan{FamilyID: familyID}
+	var updated sql.NullString
+	err := db.queryRow(ctx, `SELECT plan_version, plan_updated_at FROM families WHERE id = ?`, familyID).Scan(&p.Version, &updated)
+	if err := notFoundIf(err, "family", familyID); err != nil {
+		return p, err
+	}
+	p.UpdatedAt = nullTime(updated)
+	rows, err := db.query(ctx, `SELECT `+goalCols+` FROM plan_goals WHERE family_id = ? ORDER BY position, id`, familyID)
+	if err != nil {
+		return p, fmt.Errorf("load plan of family %d: %w", familyID, err)
+	}
+	for rows.Next() {
+		g, err := scanGoal(rows)
+		if err != nil {
+			rows.Close()
+			return p, err
+		}
+		p.Goals = append(p.Goals, g)
+	}
+	if err := rows.Close(); err != nil {
+		return p, mapErr(err)
+	}
+	rows, err = db.query(ctx, `SELECT `+activityCols+` FROM plan_activities WHERE family_id = ? ORDER BY position, id`, familyID)
+	if err != nil {
+		return p, fmt.Errorf("load plan of family %d: %w", familyID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanActivity(rows)
+		if err != nil {
+			return p, err
+		}
+		p.Activities = append(p.Activities, a)
+	}
+	return p, mapErr(rows.Err())
+}
+
+// planChanged bumps the plan's version and records the change in the plan's
+// history and on the family's timeline.
+func (tx *Tx) planChanged(ctx context.Context, familyID int64, ev holf.AuditEvent, kind, item string) error {
+	now := formatTime(tx.now)
+	if _, err := tx.exec(ctx, `UPDATE families SET plan_version = plan_version + 1, plan_updated_at = ?, updated_at = ? WHERE id = ?`, now, now, familyID); err != nil {
+		return fmt.Errorf("bump plan of family %d: %w", familyID, err)
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO plan_changes (family_id, at, actor_id, actor, kind, item) VALUES (?, ?, ?, ?, ?, ?)`,
+		familyID, now, ev.ActorID, ev.Actor, kind, item); err != nil {
+		return fmt.Errorf("record plan change: %w", err)
+	}
+	return tx.addEvent(ctx, familyID, ev, "plan", tx.now, kind+"|"+item)
+}
+
+func (tx *Tx) nextPosition(ctx context.Context, table string, familyID int64) (int, error) {
+	var n int
+	// table is one of two constants of this file, never input.
+	err := tx.queryRow(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM `+table+` WHERE family_id = ?`, familyID).Scan(&n) // #nosec G202 -- constant table name
+	return n, err
+}
+
+// checkParent makes sure a sub-goal's parent is a top-level goal of the same family.
+func (tx *Tx) checkParent(ctx context.Context, g *holf.Goal) error {
+	if g.ParentID == 0 {
+		return nil
+	}
+	parent, err := scanGoal(tx.queryRow(ctx, `SELECT `+goalCols+` FROM plan_goals WHERE id = ? AND family_id = ?`, g.ParentID, g.FamilyID))
+	if err != nil || parent.ParentID != 0 || parent.ID == g.ID {
+		var v holf.Validation
+		v.Add("parent", "err.parent_goal")
+		return v.Err()
+	}
+	g.Area = parent.Area // a sub-goal belongs to its goal's area
+	return nil
+}
+
+// AddGoal adds a goal or sub-goal to a family's plan.
+func (db *DB) AddGoal(ctx context.Context, ev holf.AuditEvent, g *holf.Goal) error {
+	ev.RecordID = g.FamilyID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		if err := tx.checkParent(ctx, g); err != nil {
+			return 0, err
+		}
+		pos, err := tx.nextPosition(ctx, "plan_goals", g.FamilyID)
+		if err != nil {
+			return 0, err
+		}
+		now := formatTime(tx.now)
+		id, err := tx.insertID(ctx, `INSERT INTO plan_goals (family_id, parent_id, member_id, area, title, status, achieved_on, position, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`, g.FamilyID, nullID(g.ParentID), nullID(g.MemberID), string(g.Area), g.Title, string(g.Status),
+			formatDate(g.AchievedOn), pos, now, now)
+		if err != nil {
+			return 0, fmt.Errorf("add goal: %w", err)
+		}
+		g.ID, g.Version, g.UpdatedAt = id, 1, tx.now
+		return g.FamilyID, tx.planChanged(ctx, g.FamilyID, ev, "goal.added", g.Title)
+	})
+}
+
+// UpdateGoal saves a goal if its version is current.
+func (db *DB) UpdateGoal(ctx context.Context, ev holf.AuditEvent, g *holf.Goal) error {
+	ev.RecordID = g.FamilyID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		if err := tx.checkParent(ctx, g); err != nil {
+			return 0, err
+		}
+		if g.Status == holf.GoalAchieved && g.AchievedOn.IsZero() {
+			g.AchievedOn = tx.now
+		}
+		if g.Status != holf.GoalAchieved {
+			g.AchievedOn = time0
+		}
+		res, err := tx.exec(ctx, `UPDATE plan_goals SET parent_id = ?, member_id = ?, area = ?, title = ?, status = ?, achieved_on = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND family_id = ? AND version = ?`, nullID(g.ParentID), nullID(g.MemberID), string(g.Area), g.Title, string(g.Status),
+			formatDate(g.AchievedOn), formatTime(tx.now), g.ID, g.FamilyID, g.Version)
+		if err != nil {
+			return 0, fmt.Errorf("update goal %d: %w", g.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := tx.goal(ctx, g.FamilyID, g.ID); err != nil {
+				return 0, err
+			}
+			return 0, staleVersion("goal", g.ID)
+		}
+		// Sub-goals follow their goal's area.
+		if _, err := tx.exec(ctx, `UPDATE plan_goals SET area = ? WHERE parent_id = ?`, string(g.Area), g.ID); err != nil {
+			return 0, err
+		}
+		g.Version++
+		return g.FamilyID, tx.planChanged(ctx, g.FamilyID, ev, "goal.updated", g.Title)
+	})
+}
+
+func (tx *Tx) goal(ctx context.Context, familyID, id int64) (holf.Goal, error) {
+	g, err := scanGoal(tx.queryRow(ctx, `SELECT `+goalCols+` FROM plan_goals WHERE id = ? AND family_id = ?`, id, familyID))
+	return g, notFoundIf(err, "goal", id)
+}
+
+// Goal loads one goal of a family; a goal of another family is not found.
+func (db *DB) Goal(ctx context.Context, familyID, id int64) (holf.Goal, error) {
+	g, err := scanGoal(db.queryRow(ctx, `SELECT `+goalCols+` FROM plan_goals WHERE id = ? AND family_id = ?`, id, familyID))
+	return g, notFoundIf(err, "goal", id)
+}
+
+// Activity loads one activity of a family.
+func (db *DB) Activity(ctx context.Context, familyID, id int64) (holf.Activity, error) {
+	a, err := scanActivity(db.queryRow(ctx, `SELECT `+activityCols+` FROM plan_activities WHERE id = ? AND family_id = ?`, id, familyID))
+	return a, notFoundIf(err, "activity", id)
+}
+
+// AddActivity adds an activity to a goal of the family.
+func (db *DB) AddActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activity) error {
+	ev.RecordID = a.FamilyID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		if _, err := tx.goal(ctx, a.FamilyID, a.GoalID); err != nil {
+			var v holf.Validation
+			v.Add("goal", "err.goal_unknown")
+			return 0, v.Err()
+		}
+		pos, err := tx.nextPosition(ctx, "plan_activities", a.FamilyID)
+		if err != nil {
+			return 0, err
+		}
+		if a.Status == holf.ActivityDone && a.DoneOn.IsZero() {
+			a.DoneOn = tx.now
+		}
+		now := formatTime(tx.now)
+		id, err := tx.insertID(ctx, `INSERT INTO plan_activities (family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name,
+			due_on, status, done_on, position, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+			a.FamilyID, a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName, formatDate(a.DueOn),
+			string(a.Status), formatDate(a.DoneOn), pos, now, now)
+		if err != nil {
+			return 0, fmt.Errorf("add activity: %w", err)
+		}
+		a.ID, a.Version, a.UpdatedAt = id, 1, tx.now
+		return a.FamilyID, tx.planChanged(ctx, a.FamilyID, ev, "activity.added", a.Title)
+	})
+}
+
+var time0 = parseTime("")
+
+// UpdateActivity saves an activity if its version is current.
+func (db *DB) UpdateActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activity) error {
+	ev.RecordID = a.FamilyID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		if _, err := tx.goal(ctx, a.FamilyID, a.GoalID); err != nil {
+			var v holf.Validation
+			v.Add("goal", "err.goal_unknown")
+			return 0, v.Err()
+		}
+		switch {
+		case a.Status == holf.ActivityDone && a.DoneOn.IsZero():
+			a.DoneOn = tx.now
+		case a.Status != holf.ActivityDone:
+			a.DoneOn = time0
+		}
+		res, err := tx.exec(ctx, `UPDATE plan_activities SET goal_id = ?, title = ?, responsible_kind = ?, responsible_member_id = ?, responsible_name = ?,
+			due_on = ?, status = ?, done_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND family_id = ? AND version = ?`,
+			a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName, formatDate(a.DueOn), string(a.Status),
+			formatDate(a.DoneOn), formatTime(tx.now), a.ID, a.FamilyID, a.Version)
+		if err != nil {
+			return 0, fmt.Errorf("update activity %d: %w", a.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := scanActivity(tx.queryRow(ctx, `SELECT `+activityCols+` FROM plan_activities WHERE id = ? AND family_id = ?`, a.ID, a.FamilyID)); err != nil {
+				return 0, notFoundIf(err, "activity", a.ID)
+			}
+			return 0, staleVersion("activity", a.ID)
+		}
+		a.Version++
+		return a.FamilyID, tx.planChanged(ctx, a.FamilyID, ev, "activity.updated", a.Title)
+	})
+}
+
+// SetActivityStatus checks an activity off (or reopens or drops it) in one
+// action. It needs no version: setting a status never overwrites other edits.
+func (db *DB) SetActivityStatus(ctx context.Context, ev holf.AuditEvent, familyID, id int64, status holf.ActivityStatus) (holf.Activity, error) {
+	var out holf.Activity
+	ev.RecordID = familyID
+	err := db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		a, err := scanActivity(tx.queryRow(ctx, `SELECT `+activityCols+` FROM plan_activities WHERE id = ? AND family_id = ?`, id, familyID))
+		if err := notFoundIf(err, "activity", id); err != nil {
+			return 0, err
+		}
+		if a.Status == status {
+			out = a
+			return familyID, nil
+		}
+		a.Status, a.DoneOn = status, time0
+		if status == holf.ActivityDone {
+			a.DoneOn = tx.now
+		}
+		if _, err := tx.exec(ctx, `UPDATE plan_activities SET status = ?, done_on = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			string(status), formatDate(a.DoneOn), formatTime(tx.now), id); err != nil {
+			return 0, fmt.Errorf("set status of activity %d: %w", id, err)
+		}
+		a.Version++
+		out = a
+		return familyID, tx.planChanged(ctx, familyID, ev, "activity."+string(status), a.Title)
+	})
+	return out, err
+}
+
+// PlanChanges returns the plan's history, newest first.
+func (db *DB) PlanChanges(ctx context.Context, familyID int64, limit int) ([]holf.PlanChange, error) {
+	rows, err := db.query(ctx, fmt.Sprintf(`SELECT at, actor, kind, item FROM plan_changes WHERE family_id = ? ORDER BY at DESC, id DESC LIMIT %d`, limit), familyID)
+	if err != nil {
+		return nil, fmt.Errorf("load plan history of family %d: %w", familyID, err)
+	}
+	defer rows.Close()
+	var out []holf.PlanChange
+	for rows.Next() {
+		var c holf.PlanChange
+		var at string
+		if err := rows.Scan(&at, &c.Actor, &c.Kind, &c.Item); err != nil {
+			return nil, err
+		}
+		c.At = parseTime(at)
+		out = append(out, c)
+	}
+	return out, mapErr(rows.Err())
+}

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/store"
+)
+
+func TestFamilyPlan(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		fk := f.client().login("fk.a")
+		base := fmt.Sprintf("/families/%d/plan", f.famA.ID)
+		mother, child := f.famA.Parents()[0], f.famA.Children()[0]
+		if r := fk.get(base); r.StatusCode != 200 || !strings.Contains(r.body, "Ingen mål ennå") {
+			t.Fatalf("empty plan: %d", r.StatusCode)
+		}
+		if r := fk.post(base+"/goals", url.Values{"title": {""}, "area": {"work"}}); r.StatusCode != 422 || !strings.Contains(r.body, "Må fylles ut") {
+			t.Fatalf("empty goal: %d", r.StatusCode)
+		}
+		if r := fk.post(base+"/goals", url.Values{"title": {"Mor i jobb innen ett år"}, "area": {"work"}, "member": {fmt.Sprint(mother.ID)}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("add goal: %d %s", r.StatusCode, r.body)
+		}
+		plan, _ := f.db.Plan(ctx, f.famA.ID)
+		goal := plan.Goals[0]
+		if r := fk.post(base+"/goals", url.Values{"title": {"Norskkurs nivå B1"}, "area": {"housing"}, "parent": {fmt.Sprint(goal.ID)}, "member": {fmt.Sprint(mother.ID)}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("add sub-goal: %d %s", r.StatusCode, r.body)
+		}
+		fk.post(base+"/goals", url.Values{"title": {"Ali begynner på fotball"}, "area": {"children"}, "member": {fmt.Sprint(child.ID)}})
+		plan, _ = f.db.Plan(ctx, f.famA.ID)
+		sub := plan.Goals[1]
+		if sub.ParentID != goal.ID || sub.Area != holf.AreaWork {
+			t.Fatalf("sub-goal %+v: must sit under its goal in its area", sub)
+		}
+		football := plan.Goals[2]
+		today := f.clock.Now()
+		add := func(v url.Values) response { return fk.post(base+"/activities", v) }
+		if r := add(url.Values{"goal": {fmt.Sprint(sub.ID)}, "title": {"Melde seg på norskkurs"}, "responsible": {"partner"}, "responsible_name": {""}, "due": {"15.12.2026"}}); r.StatusCode != 422 ||
+			!strings.Contains(r.body, "Skriv en dato") || !strings.Contains(r.body, "Må fylles ut") || !strings.Contains(r.body, "Melde seg på norskkurs") {
+			t.Fatalf("invalid activity: %d", r.StatusCode)
+		}
+		acts := []url.Values{
+			{"goal": {fmt.Sprint(sub.ID)}, "title": {"Melde seg på norskkurs"}, "responsible": {"member"}, "responsible_member": {fmt.Sprint(mother.ID)}, "due": {today.AddDate(0, 0, -3).Format("2006-01-02")}},
+			{"goal": {fmt.Sprint(goal.ID)}, "title": {"Avtale arbeidspraksis"}, "responsible": {"nav"}, "responsible_name": {"NAV-veileder Ola"}, "due": {today.AddDate(0, 0, 10).Format("2006-01-02")}},
+			{"goal": {fmt.Sprint(football.ID)}, "title": {"Søke fritidskortet"}, "responsible": {"coordinator"}, "due": {today.AddDate(0, 1, 0).Format("2006-01-02")}},
+		}
+		for _, a := range acts {
+			if r := add(a); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("add activity: %d %s", r.StatusCode, r.body)
+			}
+		}
+		plan, _ = f.db.Plan(ctx, f.famA.ID)
+		if len(plan.Activities) != 3 || plan.Version != 6 {
+			t.Fatalf("plan: %d activities, version %d", len(plan.Activities), plan.Version)
+		}
+		// Check off in one action.
+		norsk := plan.Activities[0]
+		if r := fk.post(fmt.Sprintf("%s/activities/%d/status", base, norsk.ID), url.Values{"to": {"done"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("check off: %d", r.StatusCode)
+		}
+		plan, _ = f.db.Plan(ctx, f.famA.ID)
+		if pr := plan.GoalProgress(goal.ID); pr.Done != 1 || pr.Total != 2 {
+			t.Fatalf("goal progress %+v, want 1 of 2 (sub-goal's activity counts)", pr)
+		}
+		page := fk.get(base)
+		for _, want := range []string{"Mor i jobb innen ett år", "Norskkurs nivå B1", "1 av 2 aktiviteter utført", "NAV-veileder Ola", "Familiekoordinator (Anne Alna)", "Utført: Melde seg på norskkurs"} {
+			if !strings.Contains(page.body, want) {
+				t.Errorf("plan page lacks %q", want)
+			}
+		}
+		due := fk.get(base + "?view=due")
+		if !strings.Contains(due.body, `<span class="what">Avtale arbeidspraksis</span>`) || strings.Contains(due.body, `<span class="what">Søke fritidskortet</span>`) {
+			t.Error("the due view must show the activity due in 10 days and not the one in a month")
+		}
+		// An open activity past its date is overdue.
+		plan.Activities[0].Status = holf.ActivityOpen
+		if _, err := f.db.SetActivityStatus(ctx, holf.AuditEvent{Actor: "test", Action: "x", RecordType: "family", Purpose: "test"}, f.famA.ID, norsk.ID, holf.ActivityOpen); err != nil {
+			t.Fatal(err)
+		}
+		if due := fk.get(base + "?view=due"); !strings.Contains(due.body, "forfalt") {
+			t.Error("an open activity past its due date is not shown as overdue")
+		}
+		member := fk.get(base + "?view=member")
+		if !strings.Contains(member.body, mother.Name) || !strings.Contains(member.body, "NAV-veileder Ola") {
+			t.Error("the per-member view lacks a responsible")
+		}
+		// Edit an activity; a stale edit is refused with both versions.
+		edit := url.Values{"goal": {fmt.Sprint(goal.ID)}, "title": {"Avtale arbeidspraksis i barnehage"}, "responsible": {"nav"}, "responsible_name": {"NAV-veileder Ola"},
+			"due": {today.AddDate(0, 0, 10).Format("2006-01-02")}, "status": {"open"}, "version": {"1"}}
+		arb := plan.Activities[1]
+		if r := fk.post(fmt.Sprintf("%s/activities/%d", base, arb.ID), edit); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("edit activity: %d %s", r.StatusCode, r.body)
+		}
+		edit.Set("title", "Avtale praksis")
+		if r := fk.post(fmt.Sprintf("%s/activities/%d", base, arb.ID), edit); r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "Avtale arbeidspraksis i barnehage") || !strings.Contains(r.body, "Avtale praksis") {
+			t.Fatalf("stale activity edit: %d", r.StatusCode)
+		}
+		// Another family's activity id is not found through this family.
+		if r := fk.get(fmt.Sprintf("/families/%d/plan/activities/%d", f.famA.ID, 99999)); r.StatusCode != 404 {
+			t.Fatalf("unknown activity: %d", r.StatusCode)
+		}
+		// The family's printable plan: plain, no internal notes, in the chosen language.
+		pr := fk.get(base + "/print")
+		for _, want := range []string{"Planen vår – Familien Alnes", "Dette skal jeg gjøre", "☐", "Melde seg på norskkurs", "innen", "Anne Alna"} {
+			if !strings.Contains(pr.body, want) {
+				t.Errorf("printable plan lacks %q", want)
+			}
+		}
+		if strings.Contains(pr.body, "Mor ønsker") || strings.Contains(pr.body, "Merknader") {
+			t.Error("the printable plan shows internal notes")
+		}
+		en := fk.get(base + "/print?lang=en")
+		if !strings.Contains(en.body, `<html lang="en">`) || !strings.Contains(en.body, "What I will do") {
+			t.Error("the printable plan is not in English when asked")
+		}
+		changes, _ := f.db.PlanChanges(ctx, f.famA.ID, 100)
+		if len(changes) < 8 {
+			t.Fatalf("plan history has %d changes", len(changes))
+		}
+		if r := fk.get(fmt.Sprintf("/families/%d", f.famA.ID)); !strings.Contains(r.body, "Aktivitet lagt til: Søke fritidskortet") {
+			t.Error("plan changes are not on the family's timeline")
+		}
+		// Leaders read the plan without the editing controls.
+		leader := f.client().login("leder.a")
+		if r := leader.get(base); r.StatusCode != 200 || strings.Contains(r.body, "Legg til mål") || strings.Contains(r.body, "/status\"") {
+			t.Fatalf("leader's plan: %d", r.StatusCode)
+		}
+		if r := leader.post(fmt.Sprintf("%s/activities/%d/status", base, arb.ID), url.Values{"to": {"done"}}); r.StatusCode != 404 {
+			t.Fatalf("leader checks off: %d, want 404", r.StatusCode)
+		}
+		views, _ := f.db.ListAudit(ctx, store.AuditFilter{RecordType: "family", RecordID: f.famA.ID, Actor: "fk.a", Limit: 500})
+		kinds := map[string]int{}
+		for _, e := range views {
+			kinds[e.Action]++
+		}
+		if kinds["plan.view"] == 0 || kinds["plan.print"] != 2 || kinds["plan.activity_status"] != 1 || kinds["plan.goal_add"] != 3 {
+			t.Fatalf("plan audit %v", kinds)
+		}
+	})
+}

@@ -1,0 +1,207 @@
+package holf
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// GoalStatus is where a goal stands.
+type GoalStatus string
+
+const (
+	GoalOpen     GoalStatus = "open"
+	GoalAchieved GoalStatus = "achieved"
+	GoalDropped  GoalStatus = "dropped"
+)
+
+// GoalStatuses lists the goal statuses.
+var GoalStatuses = []GoalStatus{GoalOpen, GoalAchieved, GoalDropped}
+
+// ActivityStatus is where an activity stands.
+type ActivityStatus string
+
+const (
+	ActivityOpen    ActivityStatus = "open"
+	ActivityDone    ActivityStatus = "done"
+	ActivityDropped ActivityStatus = "dropped"
+)
+
+// ActivityStatuses lists the activity statuses.
+var ActivityStatuses = []ActivityStatus{ActivityOpen, ActivityDone, ActivityDropped}
+
+// Responsible says who does an activity. The model's role clarity (seed 003,
+// §8.1): the coordinator coordinates; a partner service or a NAV colleague
+// owns their own tasks; family members own theirs.
+type ResponsibleKind string
+
+const (
+	ResponsibleMember      ResponsibleKind = "member"
+	ResponsibleCoordinator ResponsibleKind = "coordinator"
+	ResponsiblePartner     ResponsibleKind = "partner"
+	ResponsibleNAV         ResponsibleKind = "nav"
+)
+
+// ResponsibleKinds lists the kinds in the order forms show them.
+var ResponsibleKinds = []ResponsibleKind{ResponsibleMember, ResponsibleCoordinator, ResponsiblePartner, ResponsibleNAV}
+
+// Goal is a goal or, with a ParentID, a sub-goal of a family's plan.
+type Goal struct {
+	ID         int64
+	FamilyID   int64
+	ParentID   int64 // 0 for a goal
+	MemberID   int64 // 0 for the whole family
+	Area       TargetArea
+	Title      string
+	Status     GoalStatus
+	AchievedOn time.Time
+	Version    int64
+	UpdatedAt  time.Time
+}
+
+// Activity is one task toward a goal.
+type Activity struct {
+	ID                  int64
+	FamilyID            int64
+	GoalID              int64
+	Title               string
+	Responsible         ResponsibleKind
+	ResponsibleMemberID int64
+	ResponsibleName     string // the partner service or NAV colleague
+	DueOn               time.Time
+	Status              ActivityStatus
+	DoneOn              time.Time
+	Version             int64
+	UpdatedAt           time.Time
+}
+
+// Overdue reports whether a is open past its due date on day today.
+func (a Activity) Overdue(today time.Time) bool {
+	return a.Status == ActivityOpen && !a.DueOn.IsZero() && a.DueOn.Before(day(today))
+}
+
+func day(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Plan is a family's whole plan.
+type Plan struct {
+	FamilyID   int64
+	Version    int64
+	UpdatedAt  time.Time
+	Goals      []Goal
+	Activities []Activity
+}
+
+// Progress counts activities: done of those not dropped.
+type Progress struct{ Done, Total int }
+
+// Percent is the share done, 0-100.
+func (p Progress) Percent() int {
+	if p.Total == 0 {
+		return 0
+	}
+	return p.Done * 100 / p.Total
+}
+
+// GoalProgress returns the progress of goal id, counting its sub-goals' activities.
+func (p *Plan) GoalProgress(id int64) Progress {
+	ids := []int64{id}
+	for _, g := range p.Goals {
+		if g.ParentID == id {
+			ids = append(ids, g.ID)
+		}
+	}
+	var pr Progress
+	for _, a := range p.Activities {
+		if slices.Contains(ids, a.GoalID) && a.Status != ActivityDropped {
+			pr.Total++
+			if a.Status == ActivityDone {
+				pr.Done++
+			}
+		}
+	}
+	return pr
+}
+
+// AreaProgress returns the progress of each target area.
+func (p *Plan) AreaProgress() map[TargetArea]Progress {
+	area := map[int64]TargetArea{}
+	for _, g := range p.Goals {
+		area[g.ID] = g.Area
+	}
+	out := map[TargetArea]Progress{}
+	for _, a := range p.Activities {
+		if a.Status == ActivityDropped {
+			continue
+		}
+		pr := out[area[a.GoalID]]
+		pr.Total++
+		if a.Status == ActivityDone {
+			pr.Done++
+		}
+		out[area[a.GoalID]] = pr
+	}
+	return out
+}
+
+// Validate checks a goal against its family.
+func (g *Goal) Validate(f *Family, areas []TargetArea) error {
+	var v Validation
+	g.Title = strings.TrimSpace(g.Title)
+	checkText(&v, "title", g.Title, 1, 300)
+	if !slices.Contains(areas, g.Area) {
+		v.Add("area", "err.area")
+	}
+	if g.MemberID != 0 && !hasMember(f, g.MemberID) {
+		v.Add("member", "err.member_unknown")
+	}
+	if !slices.Contains(GoalStatuses, g.Status) {
+		v.Add("status", "err.status")
+	}
+	return v.Err()
+}
+
+// Validate checks an activity against its family.
+func (a *Activity) Validate(f *Family) error {
+	var v Validation
+	a.Title = strings.TrimSpace(a.Title)
+	a.ResponsibleName = strings.TrimSpace(a.ResponsibleName)
+	checkText(&v, "title", a.Title, 1, 300)
+	switch a.Responsible {
+	case ResponsibleMember:
+		if !hasMember(f, a.ResponsibleMemberID) {
+			v.Add("responsible_member", "err.member_unknown")
+		}
+		a.ResponsibleName = ""
+	case ResponsibleCoordinator:
+		a.ResponsibleMemberID, a.ResponsibleName = 0, ""
+	case ResponsiblePartner, ResponsibleNAV:
+		a.ResponsibleMemberID = 0
+		checkText(&v, "responsible_name", a.ResponsibleName, 1, 200)
+	default:
+		v.Add("responsible", "err.responsible")
+	}
+	if !slices.Contains(ActivityStatuses, a.Status) {
+		v.Add("status", "err.status")
+	}
+	return v.Err()
+}
+
+func hasMember(f *Family, id int64) bool {
+	for _, m := range f.Members {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// PlanChange is one line of a plan's history.
+type PlanChange struct {
+	At    time.Time
+	Actor string
+	Kind  string // goal.added, goal.updated, activity.added, activity.updated, activity.done, activity.open, activity.dropped
+	Item  string // the goal's or activity's title at the time
+}
