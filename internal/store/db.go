@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -71,7 +72,13 @@ type DB struct {
 	read  *sql.DB
 	now   func() time.Time
 	dsn   string
+	// statements counts every statement sent, so tests can prove that a
+	// page costs a bounded number of queries (no N+1).
+	statements atomic.Int64
 }
+
+// Statements returns the number of SQL statements run so far.
+func (db *DB) Statements() int64 { return db.statements.Load() }
 
 // Open opens the database named by dsn: a postgres:// or postgresql:// URL for
 // PostgreSQL, anything else a SQLite file path. It does not migrate.
@@ -161,14 +168,17 @@ type Tx struct {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	tx.db.statements.Add(1)
 	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	tx.db.statements.Add(1)
 	return tx.tx.QueryContext(ctx, tx.db.rebind(q), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	tx.db.statements.Add(1)
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
 
@@ -213,11 +223,13 @@ func (db *DB) audited(ctx context.Context, ev holf.AuditEvent, fn func(tx *Tx) (
 }
 
 func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	db.statements.Add(1)
 	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
 	return rows, mapErr(err)
 }
 
 func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	db.statements.Add(1)
 	return db.read.QueryRowContext(ctx, db.rebind(q), args...)
 }
 

@@ -515,3 +515,63 @@ func (db *DB) ImportFamilies(ctx context.Context, ev holf.AuditEvent, fams []Imp
 		return nil
 	})
 }
+
+// CaseloadStats is what a caseload shows about a family beyond its record.
+type CaseloadStats struct {
+	Overdue        int       // open activities past their due date
+	NextDue        time.Time // the next open activity's due date from today
+	MappingUpdated time.Time
+	PlanUpdated    time.Time
+}
+
+// Caseload returns the stats of the given families in three grouped queries,
+// whatever their number.
+func (db *DB) Caseload(ctx context.Context, familyIDs []int64, today time.Time) (map[int64]CaseloadStats, error) {
+	out := make(map[int64]CaseloadStats, len(familyIDs))
+	if len(familyIDs) == 0 {
+		return out, nil
+	}
+	in := placeholders(len(familyIDs))
+	ids := make([]any, len(familyIDs))
+	for i, id := range familyIDs {
+		ids[i] = id
+	}
+	day := today.Format(dateFormat)
+	type row struct {
+		q    string
+		args []any
+		set  func(*CaseloadStats, sql.NullString, int)
+	}
+	queries := []row{
+		{`SELECT family_id, MIN(due_on), COUNT(*) FROM plan_activities WHERE status = 'open' AND due_on < ? AND family_id IN (` + in + `) GROUP BY family_id`,
+			append([]any{day}, ids...), func(s *CaseloadStats, _ sql.NullString, n int) { s.Overdue = n }},
+		{`SELECT family_id, MIN(due_on), COUNT(*) FROM plan_activities WHERE status = 'open' AND due_on >= ? AND family_id IN (` + in + `) GROUP BY family_id`,
+			append([]any{day}, ids...), func(s *CaseloadStats, v sql.NullString, _ int) { s.NextDue = parseDate(v) }},
+		{`SELECT family_id, MAX(saved_at), COUNT(*) FROM mapping_versions WHERE family_id IN (` + in + `) GROUP BY family_id`,
+			ids, func(s *CaseloadStats, v sql.NullString, _ int) { s.MappingUpdated = nullTime(v) }},
+		{`SELECT id, plan_updated_at, plan_version FROM families WHERE plan_updated_at IS NOT NULL AND id IN (` + in + `)`,
+			ids, func(s *CaseloadStats, v sql.NullString, _ int) { s.PlanUpdated = nullTime(v) }},
+	}
+	for _, q := range queries {
+		rows, err := db.query(ctx, q.q, q.args...)
+		if err != nil {
+			return nil, fmt.Errorf("caseload stats: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var v sql.NullString
+			var n int
+			if err := rows.Scan(&id, &v, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("caseload stats: %w", err)
+			}
+			st := out[id]
+			q.set(&st, v, n)
+			out[id] = st
+		}
+		if err := rows.Close(); err != nil {
+			return nil, mapErr(err)
+		}
+	}
+	return out, nil
+}

@@ -19,6 +19,7 @@ const purposeCasework = "follow-up of the family (case work)"
 
 type caseloadRow struct {
 	Family       holf.Family
+	Stats        store.CaseloadStats
 	Parents      int
 	Children     int
 	Interpreter  []string
@@ -69,9 +70,17 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(families))
+	for i, fam := range families {
+		ids[i] = fam.ID
+	}
+	stats, err := s.db.Caseload(r.Context(), ids, s.db.Now().In(oslo))
+	if err != nil {
+		return err
+	}
 	p.Counts = map[holf.FamilyStatus]int{}
 	for _, fam := range families {
-		row := caseloadRow{Family: fam, Parents: len(fam.Parents()), Children: len(fam.Children())}
+		row := caseloadRow{Family: fam, Stats: stats[fam.ID], Parents: len(fam.Parents()), Children: len(fam.Children())}
 		for _, m := range fam.Members {
 			if m.InterpreterNeeded && !slices.Contains(row.Interpreter, m.InterpreterLanguage) {
 				row.Interpreter = append(row.Interpreter, m.InterpreterLanguage)
@@ -99,6 +108,10 @@ func sortCaseload(rows []caseloadRow, by string) {
 			return b.Family.UpdatedAt.Compare(a.Family.UpdatedAt)
 		case "consent":
 			return a.Family.ConsentDate.Compare(b.Family.ConsentDate)
+		case "overdue":
+			return b.Stats.Overdue - a.Stats.Overdue
+		case "mapping":
+			return a.Stats.MappingUpdated.Compare(b.Stats.MappingUpdated)
 		}
 		return strings.Compare(strings.ToLower(a.Family.Name), strings.ToLower(b.Family.Name))
 	})

@@ -126,6 +126,9 @@ func TestFamilyPlan(t *testing.T) {
 		if r := fk.get(fmt.Sprintf("/families/%d", f.famA.ID)); !strings.Contains(r.body, "Aktivitet lagt til: Søke fritidskortet") {
 			t.Error("plan changes are not on the family's timeline")
 		}
+		if r := fk.get("/families"); !strings.Contains(r.body, `plan?view=due" class="late">1</a>`) {
+			t.Error("the caseload does not show the overdue activity")
+		}
 		// Leaders read the plan without the editing controls.
 		leader := f.client().login("leder.a")
 		if r := leader.get(base); r.StatusCode != 200 || strings.Contains(r.body, "Legg til mål") || strings.Contains(r.body, "/status\"") {

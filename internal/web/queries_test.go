@@ -1,0 +1,68 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/store"
+)
+
+// TestPagesCostABoundedNumberOfQueries proves there is no N+1: the caseload
+// and a family's pages cost the same number of statements for a family with
+// a small plan as for a large one, and for 1 or 30 families.
+func TestPagesCostABoundedNumberOfQueries(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			f := newFixture(t, d)
+			ctx := context.Background()
+			sys := holf.AuditEvent{Actor: "test", Role: "system", Action: "seed", RecordType: "family", Purpose: "test"}
+			fk := f.client().login("fk.a")
+			cost := func(path string) int64 {
+				fk.get(path) // warm: sessions refresh at most once a minute
+				before := f.db.Statements()
+				if r := fk.get(path); r.StatusCode != 200 {
+					t.Fatalf("%s: %d", path, r.StatusCode)
+				}
+				return f.db.Statements() - before
+			}
+			pages := []string{"/families", fmt.Sprintf("/families/%d", f.famA.ID), fmt.Sprintf("/families/%d/plan", f.famA.ID),
+				fmt.Sprintf("/families/%d/mapping", f.famA.ID)}
+			small := map[string]int64{}
+			for _, p := range pages {
+				small[p] = cost(p)
+			}
+			// Grow: 30 more families, and a plan of 10 goals x 10 activities.
+			for i := 0; i < 30; i++ {
+				fm := f.famA
+				fm.ID, fm.Name = 0, fmt.Sprintf("Familien %d", i)
+				for j := range fm.Members {
+					fm.Members[j].ID = 0
+				}
+				if err := f.db.CreateFamily(ctx, sys, &fm); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 0; i < 10; i++ {
+				g := holf.Goal{FamilyID: f.famA.ID, Area: holf.AreaWork, Title: fmt.Sprint("Mål ", i), Status: holf.GoalOpen}
+				if err := f.db.AddGoal(ctx, sys, &g); err != nil {
+					t.Fatal(err)
+				}
+				for j := 0; j < 10; j++ {
+					a := holf.Activity{FamilyID: f.famA.ID, GoalID: g.ID, Title: fmt.Sprint("Aktivitet ", j), Responsible: holf.ResponsibleCoordinator,
+						Status: holf.ActivityOpen, DueOn: f.clock.Now().AddDate(0, 0, j-5)}
+					if err := f.db.AddActivity(ctx, sys, &a); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			for _, p := range pages {
+				if got := cost(p); got != small[p] {
+					t.Errorf("%s: %d statements with more data, %d before: a query per row somewhere", p, got, small[p])
+				}
+				t.Logf("%s: %d statements", p, small[p])
+			}
+		})
+	}
+}
