@@ -158,6 +158,9 @@ func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs 
 		if err := db.ImportFamilies(ctx, ev, batch); err != nil {
 			return total, fmt.Errorf("demo families of office %d: %w", office, err)
 		}
+		if err := importContent(ctx, db, rng, batch, now, false); err != nil {
+			return total, err
+		}
 		total += len(batch)
 		var replacements []store.ImportedFamily
 		for _, k := range discharged {
@@ -177,6 +180,9 @@ func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs 
 		if err := db.ImportFamilies(ctx, ev, replacements); err != nil {
 			return total, fmt.Errorf("demo replacement families of office %d: %w", office, err)
 		}
+		if err := importContent(ctx, db, rng, replacements, now, false); err != nil {
+			return total, err
+		}
 		total += len(replacements)
 		if (i+1)%5 == 0 {
 			progress("families: %d offices, %d families", i+1, total)
@@ -190,4 +196,39 @@ func earlier(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// importContent adds mappings and plans to the families that are in follow-up
+// (active or discharged), written by their primary coordinator.
+func importContent(ctx context.Context, db *store.DB, rng *rand.Rand, fams []store.ImportedFamily, now time.Time, scale bool) error {
+	if len(fams) == 0 {
+		return nil
+	}
+	office, err := db.GetOffice(ctx, fams[0].Family.OfficeID)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	var cs []store.CaseContent
+	for _, imp := range fams {
+		f := imp.Family
+		if f.Status != holf.StatusActive && f.Status != holf.StatusDischarged || f.ConsentDate.IsZero() {
+			continue
+		}
+		if _, ok := names[f.PrimaryCoordinatorID]; !ok {
+			p, err := db.GetPerson(ctx, f.PrimaryCoordinatorID)
+			if err != nil {
+				return err
+			}
+			names[f.PrimaryCoordinatorID] = p.Username
+		}
+		end := now
+		if f.Status == holf.StatusDischarged {
+			end = f.DischargedOn
+		}
+		cs = append(cs, caseContent(rng, f, f.ConsentDate, end, f.PrimaryCoordinatorID, names[f.PrimaryCoordinatorID], office.TargetAreas, scale))
+	}
+	ev := demoEvent
+	ev.Action, ev.RecordType = "case.import", "family"
+	return db.ImportCaseContent(ctx, ev, cs)
 }

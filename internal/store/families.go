@@ -562,7 +562,7 @@ func (db *DB) Caseload(ctx context.Context, familyIDs []int64, today time.Time) 
 			var v sql.NullString
 			var n int
 			if err := rows.Scan(&id, &v, &n); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return nil, fmt.Errorf("caseload stats: %w", err)
 			}
 			st := out[id]

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/holf-project/holf"
 )
@@ -50,7 +52,7 @@ func (db *DB) Plan(ctx context.Context, familyID int64) (holf.Plan, error) {
 	for rows.Next() {
 		g, err := scanGoal(rows)
 		if err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return p, err
 		}
 		p.Goals = append(p.Goals, g)
@@ -294,4 +296,105 @@ func (db *DB) PlanChanges(ctx context.Context, familyID int64, limit int) ([]hol
 		out = append(out, c)
 	}
 	return out, mapErr(rows.Err())
+}
+
+// ImportedGoal is a goal with its sub-goals and activities, as demo data or
+// a migration brings it. Member ids refer to the family's stored members.
+type ImportedGoal struct {
+	Goal       holf.Goal
+	Activities []holf.Activity
+	Subgoals   []ImportedGoal
+}
+
+// CaseContent is a family's mapping versions and plan, for import.
+type CaseContent struct {
+	FamilyID int64
+	Mappings []holf.Mapping // oldest first; SavedAt and Actor are kept
+	Goals    []ImportedGoal
+	PlanAt   time.Time // when the plan was last changed
+}
+
+// ImportCaseContent stores mappings and plans of many families in one
+// transaction, with one audit entry per family.
+func (db *DB) ImportCaseContent(ctx context.Context, ev holf.AuditEvent, cs []CaseContent) error {
+	return db.writeTx(ctx, func(tx *Tx) error {
+		for _, c := range cs {
+			for i, m := range c.Mappings {
+				content, err := json.Marshal(m.Fields)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.exec(ctx, `INSERT INTO mapping_versions (family_id, version, saved_at, actor_id, actor, content) VALUES (?, ?, ?, ?, ?, ?)`,
+					c.FamilyID, i+1, formatTime(m.SavedAt), m.ActorID, m.Actor, string(content)); err != nil {
+					return fmt.Errorf("import mapping of family %d: %w", c.FamilyID, err)
+				}
+				if err := tx.addEvent(ctx, c.FamilyID, ev, "mapping", m.SavedAt, fmt.Sprint(i+1)); err != nil {
+					return err
+				}
+			}
+			pos, items := 0, 0
+			var acts []holf.Activity
+			var insert func(g ImportedGoal, parent int64) error
+			insert = func(ig ImportedGoal, parent int64) error {
+				g := ig.Goal
+				pos++
+				id, err := tx.insertID(ctx, `INSERT INTO plan_goals (family_id, parent_id, member_id, area, title, status, achieved_on, position, version, created_at, updated_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`, c.FamilyID, nullID(parent), nullID(g.MemberID), string(g.Area), g.Title, string(g.Status),
+					formatDate(g.AchievedOn), pos, formatTime(c.PlanAt), formatTime(c.PlanAt))
+				if err != nil {
+					return fmt.Errorf("import goal of family %d: %w", c.FamilyID, err)
+				}
+				items++
+				for _, a := range ig.Activities {
+					a.GoalID = id
+					acts = append(acts, a)
+				}
+				for _, sub := range ig.Subgoals {
+					if err := insert(sub, id); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			for _, g := range c.Goals {
+				if err := insert(g, 0); err != nil {
+					return err
+				}
+			}
+			// Activities go in multi-row statements: the national-scale
+			// dataset has millions of them.
+			for start := 0; start < len(acts); start += 50 {
+				batch := acts[start:min(start+50, len(acts))]
+				q := `INSERT INTO plan_activities (family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name, due_on, status, done_on, position, version, created_at, updated_at) VALUES `
+				args := make([]any, 0, len(batch)*12)
+				for i, a := range batch {
+					if i > 0 {
+						q += ", "
+					}
+					q += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+					args = append(args, c.FamilyID, a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName,
+						formatDate(a.DueOn), string(a.Status), formatDate(a.DoneOn), start+i+1, formatTime(c.PlanAt), formatTime(c.PlanAt))
+				}
+				if _, err := tx.exec(ctx, q, args...); err != nil {
+					return fmt.Errorf("import activities of family %d: %w", c.FamilyID, err)
+				}
+			}
+			items += len(acts)
+			if items > 0 {
+				if _, err := tx.exec(ctx, `UPDATE families SET plan_version = ?, plan_updated_at = ? WHERE id = ?`, items, formatTime(c.PlanAt), c.FamilyID); err != nil {
+					return err
+				}
+				if _, err := tx.exec(ctx, `INSERT INTO plan_changes (family_id, at, actor_id, actor, kind, item) VALUES (?, ?, ?, ?, ?, ?)`,
+					c.FamilyID, formatTime(c.PlanAt), ev.ActorID, ev.Actor, "imported", fmt.Sprint(items)); err != nil {
+					return err
+				}
+			}
+			fev := ev
+			fev.RecordID = c.FamilyID
+			if err := tx.appendAudit(ctx, fev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

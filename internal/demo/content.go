@@ -1,0 +1,200 @@
+package demo
+
+import (
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/store"
+)
+
+// Phrase banks for the fictitious mapping and plan content, in the words
+// coordinators use in the interim report (seed 003, §6.4): resources first,
+// then challenges and the family's own wishes.
+var areaText = map[holf.TargetArea]map[string][]string{
+	holf.AreaWork: {
+		"situation":  {"Mor går på introduksjonsprogrammet og har norskundervisning tre dager i uka.", "Far har vært arbeidsledig i to år etter at kontrakten på lageret gikk ut.", "Mor har arbeidsavklaringspenger og er i arbeidsrettet tiltak.", "Ingen av de voksne er i arbeid. Mor har hatt kortere vikariater som renholder."},
+		"resources":  {"Mor har fagbrev som helsefagarbeider fra hjemlandet.", "Far har førerkort klasse C og lang erfaring som sjåfør.", "Mor er svært motivert og har fullført norskkurs på nivå A2.", "Far har erfaring fra butikk og snakker fire språk."},
+		"challenges": {"Språket er den største hindringen for jobb.", "Mor har ikke godkjent utdanning i Norge.", "Far har ryggplager som begrenser tunge løft.", "Barnehageplass mangler, så mor kan ikke starte i praksis."},
+		"wishes":     {"Mor ønsker å jobbe i barnehage.", "Far vil ha fast jobb som sjåfør.", "Mor vil ta fagbrev i Norge.", "Familien vil klare seg uten sosialhjelp."},
+	},
+	holf.AreaEconomy: {
+		"situation":  {"Familien mottar økonomisk sosialhjelp som supplement til introduksjonsstønad.", "Familien har forbrukslån og betalingsanmerkning.", "Husleien tar over halvparten av inntekten.", "Familien har ikke råd til tannlege eller innboforsikring."},
+		"resources":  {"Mor har god oversikt over utgiftene og fører budsjett.", "Familien har ingen gjeld.", "Far har tatt imot økonomisk rådgivning tidligere."},
+		"challenges": {"Regningene hoper seg opp mot slutten av måneden.", "Det er lite igjen til klær og fritidsaktiviteter for barna.", "Familien sender penger til slektninger i hjemlandet."},
+		"wishes":     {"Familien ønsker hjelp til å sette opp et budsjett.", "Mor vil bli kvitt forbrukslånet.", "De vil ha råd til at barna kan være med på aktiviteter."},
+	},
+	holf.AreaHousing: {
+		"situation":  {"Familien bor i en kommunal treroms leilighet.", "Fem personer bor i en toroms leilighet på det private leiemarkedet.", "Familien har midlertidig bolig og må flytte om fire måneder."},
+		"resources":  {"Familien trives i nabolaget og har god kontakt med naboene.", "Skolen ligger rett ved, og barna har venner i nærheten."},
+		"challenges": {"Leiligheten er for liten, og barna har ikke egne rom.", "Det er fukt på badet, og huseier svarer ikke.", "Husleien er høy i forhold til inntekten."},
+		"wishes":     {"Familien ønsker en større bolig i samme skolekrets.", "De ønsker å kjøpe egen bolig med startlån på sikt."},
+	},
+	holf.AreaChildren: {
+		"situation":  {"Barna går på skolen i nærmiljøet og har det stort sett bra.", "Den yngste har ikke barnehageplass.", "Eldste barn har fått vedtak om spesialundervisning."},
+		"resources":  {"Foreldrene er opptatt av at barna skal lykkes på skolen.", "Barna er sosiale og har mange venner.", "Besteforeldre bor i nærheten og hjelper til."},
+		"challenges": {"Barna deltar ikke i organiserte fritidsaktiviteter fordi det koster for mye.", "Eldste barn har høyt fravær.", "Foreldrene forstår ikke alltid beskjedene fra skolen."},
+		"wishes":     {"Barna ønsker å spille fotball.", "Foreldrene ønsker leksehjelp.", "Familien vil at barna skal få feriere som andre barn."},
+	},
+	holf.AreaHealth: {
+		"situation":  {"Mor har hodepine og søvnproblemer.", "Far er til utredning hos fastlegen for smerter.", "Familien har god helse."},
+		"resources":  {"Mor går tur hver dag og er opptatt av sunn mat.", "Familien har god kontakt med fastlegen."},
+		"challenges": {"Mor er sliten og bekymret for økonomien.", "Far har vondt i ryggen og sover dårlig."},
+		"wishes":     {"Mor ønsker å snakke med noen om hvordan hun har det.", "Far vil få behandling slik at han kan jobbe."},
+	},
+}
+
+var childText = map[string][]string{
+	"school":     {"Går i 3. klasse og trives.", "Går i barnehage fem dager i uka.", "Går på ungdomsskolen, strever med matte.", "Har ikke barnehageplass ennå."},
+	"leisure":    {"Spiller fotball på tirsdager.", "Ingen faste aktiviteter.", "Går på svømming med skolen.", "Vil gjerne begynne på dans."},
+	"friends":    {"Har to gode venner i klassen.", "Har få venner og er mye alene.", "Har mange venner i nabolaget."},
+	"wellbeing":  {"Virker glad og trygg.", "Blir lett lei seg og sover dårlig.", "Trives godt hjemme og på skolen."},
+	"own_wishes": {"Vil ha egen sykkel.", "Ønsker å være med på fotball som vennene.", "Vil bli lege når hun blir stor.", "Vil ha et eget rom."},
+}
+
+var parentText = map[string][]string{
+	"work":   {"Norskkurs på dagtid, ønsker praksisplass.", "Har jobbet som kokk, ønsker seg tilbake til kjøkken.", "Ikke i aktivitet nå, avventer barnehageplass."},
+	"health": {"God helse.", "Ryggplager, følges opp av fastlege.", "Søvnvansker og bekymringer."},
+}
+
+type activitySpec struct {
+	Title  string
+	Kind   holf.ResponsibleKind
+	Member bool   // a parent is responsible
+	Name   string // partner or NAV colleague
+}
+
+type goalSpec struct {
+	Area       holf.TargetArea
+	Title      string
+	ForParent  bool
+	Subgoal    string
+	Activities []activitySpec
+}
+
+var goalBank = []goalSpec{
+	{holf.AreaWork, "Mor i arbeid innen ett år", true, "Norsk på nivå B1", []activitySpec{
+		{"Melde seg på norskkurs", holf.ResponsibleMember, true, ""}, {"Avtale arbeidspraksis i barnehage", holf.ResponsibleNAV, false, "NAV-veileder for arbeid"},
+		{"Lage CV sammen med koordinator", holf.ResponsibleCoordinator, false, ""}, {"Søke godkjenning av utdanning", holf.ResponsibleMember, true, ""}}},
+	{holf.AreaWork, "Far i fast jobb som sjåfør", true, "", []activitySpec{
+		{"Fornye yrkessjåførkompetanse", holf.ResponsibleMember, true, ""}, {"Møte med jobbspesialist", holf.ResponsibleNAV, false, "Jobbspesialist i NAV"},
+		{"Søke tre stillinger i måneden", holf.ResponsibleMember, true, ""}}},
+	{holf.AreaEconomy, "Oversikt over økonomien og ingen nye inkassokrav", false, "Et budsjett familien selv følger", []activitySpec{
+		{"Time hos økonomisk rådgiver", holf.ResponsibleNAV, false, "Økonomisk rådgiver i NAV"}, {"Sette opp budsjett for neste måned", holf.ResponsibleMember, true, ""},
+		{"Søke om gjeldsordning", holf.ResponsibleMember, true, ""}}},
+	{holf.AreaHousing, "Større bolig i samme skolekrets", false, "", []activitySpec{
+		{"Søke kommunal bolig", holf.ResponsibleMember, true, ""}, {"Kontakte boligkontoret om saken", holf.ResponsibleCoordinator, false, ""},
+		{"Undersøke startlån", holf.ResponsiblePartner, false, "Boligkontoret i kommunen"}}},
+	{holf.AreaChildren, "Barna med på fritidsaktiviteter", false, "", []activitySpec{
+		{"Søke om fritidskortet", holf.ResponsibleCoordinator, false, ""}, {"Melde barna på fotball", holf.ResponsibleMember, true, ""},
+		{"Avtale utstyr fra utlånssentralen", holf.ResponsiblePartner, false, "Frivilligsentralen"}}},
+	{holf.AreaChildren, "Barnehageplass til den yngste", false, "", []activitySpec{
+		{"Søke barnehageplass", holf.ResponsibleMember, true, ""}, {"Søke redusert foreldrebetaling", holf.ResponsibleMember, true, ""},
+		{"Kontakte barnehagekontoret om prioritering", holf.ResponsibleCoordinator, false, ""}}},
+	{holf.AreaHealth, "Mor sover bedre og har mer overskudd", true, "", []activitySpec{
+		{"Time hos fastlegen", holf.ResponsibleMember, true, ""}, {"Samtale med psykisk helsetjeneste", holf.ResponsiblePartner, false, "Psykisk helsetjeneste"}}},
+}
+
+// caseContent draws mapping versions and a plan for an active family.
+func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID int64, actor string, areas []holf.TargetArea, scale bool) store.CaseContent {
+	c := store.CaseContent{FamilyID: f.ID}
+	versions := 1 + rng.IntN(3)
+	if scale {
+		versions = 1
+	}
+	fields := map[string]string{}
+	at := since
+	for v := 0; v < versions; v++ {
+		at = at.Add(time.Duration(7+rng.IntN(40)) * 24 * time.Hour)
+		if at.After(now) {
+			at = now.Add(-time.Hour)
+		}
+		next := map[string]string{}
+		for k, x := range fields {
+			next[k] = x
+		}
+		for _, a := range areas {
+			for _, fl := range holf.AreaFields {
+				if v == 0 || rng.IntN(4) == 0 {
+					next[holf.AreaKey(a, fl)] = pick(rng, areaText[a][fl])
+				}
+			}
+		}
+		for _, m := range f.Members {
+			fls, key, bank := holf.ChildFields, holf.ChildKey, childText
+			if m.Role == holf.MemberParent {
+				fls, key, bank = holf.ParentFields, holf.ParentKey, parentText
+			}
+			for _, fl := range fls {
+				if v == 0 && rng.IntN(5) > 0 || v > 0 && rng.IntN(6) == 0 {
+					next[key(m.ID, fl)] = pick(rng, bank[fl])
+				}
+			}
+		}
+		c.Mappings = append(c.Mappings, holf.Mapping{Version: v + 1, SavedAt: at, ActorID: actorID, Actor: actor, Fields: next})
+		fields = next
+	}
+	// The plan: 2-4 goals from areas the office uses.
+	parents := f.Parents()
+	c.PlanAt = at.Add(time.Duration(1+rng.IntN(20)) * 24 * time.Hour)
+	if c.PlanAt.After(now) {
+		c.PlanAt = now.Add(-time.Hour)
+	}
+	n := 2 + rng.IntN(3)
+	if scale {
+		n = 4
+	}
+	used := map[int]bool{}
+	for len(c.Goals) < n && len(used) < len(goalBank) {
+		k := rng.IntN(len(goalBank))
+		spec := goalBank[k]
+		if used[k] || !containsArea(areas, spec.Area) {
+			used[k] = true
+			continue
+		}
+		used[k] = true
+		g := holf.Goal{Area: spec.Area, Title: spec.Title, Status: holf.GoalOpen}
+		if spec.ForParent && len(parents) > 0 {
+			g.MemberID = parents[0].ID
+			if strings.HasPrefix(spec.Title, "Far") && len(parents) > 1 {
+				g.MemberID = parents[1].ID
+			}
+		}
+		ig := store.ImportedGoal{Goal: g}
+		for _, as := range spec.Activities {
+			a := holf.Activity{Title: as.Title, Responsible: as.Kind, ResponsibleName: as.Name, Status: holf.ActivityOpen}
+			if as.Member {
+				a.ResponsibleMemberID = parents[rng.IntN(len(parents))].ID
+			}
+			a.DueOn = c.PlanAt.AddDate(0, 0, 14+rng.IntN(120)).Truncate(24 * time.Hour)
+			switch r := rng.IntN(10); {
+			case r < 5 && a.DueOn.Before(now):
+				a.Status, a.DoneOn = holf.ActivityDone, a.DueOn.AddDate(0, 0, -rng.IntN(10))
+			case r == 9:
+				a.Status = holf.ActivityDropped
+			}
+			ig.Activities = append(ig.Activities, a)
+		}
+		if scale {
+			for len(ig.Activities) < 5 {
+				ig.Activities = append(ig.Activities, holf.Activity{Title: "Oppfølgingssamtale", Responsible: holf.ResponsibleCoordinator,
+					Status: holf.ActivityOpen, DueOn: c.PlanAt.AddDate(0, 0, 7*len(ig.Activities))})
+			}
+		}
+		if spec.Subgoal != "" {
+			ig.Subgoals = append(ig.Subgoals, store.ImportedGoal{Goal: holf.Goal{Area: spec.Area, Title: spec.Subgoal, Status: holf.GoalOpen, MemberID: g.MemberID}})
+		}
+		c.Goals = append(c.Goals, ig)
+	}
+	return c
+}
+
+func containsArea(as []holf.TargetArea, a holf.TargetArea) bool {
+	for _, x := range as {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
