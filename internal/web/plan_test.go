@@ -147,3 +147,72 @@ func TestFamilyPlan(t *testing.T) {
 		}
 	})
 }
+
+func TestPlanAndMappingAPI(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		api := f.api("fk.a")
+		base := fmt.Sprintf("/api/v1/families/%d", f.famA.ID)
+		r := api.get(base + "/mapping")
+		if r.StatusCode != 200 || r.Header.Get("ETag") == "" || decode[apiMapping](t, r).Version != 0 {
+			t.Fatalf("empty mapping: %d %s", r.StatusCode, r.body)
+		}
+		put := func(body, tag string) response {
+			h := http.Header{"Content-Type": {"application/json"}}
+			if tag != "" {
+				h.Set("If-Match", tag)
+			}
+			return api.do("PUT", base+"/mapping", strings.NewReader(body), h)
+		}
+		key := holf.AreaKey(holf.AreaHousing, "wishes")
+		if r := put(`{"fields": {"`+key+`": "Større bolig"}}`, ""); r.StatusCode != 428 {
+			t.Fatalf("PUT without If-Match: %d", r.StatusCode)
+		}
+		r2 := put(`{"fields": {"`+key+`": "Større bolig"}}`, r.Header.Get("ETag"))
+		if r2.StatusCode != 200 || decode[apiMapping](t, r2).Version != 1 {
+			t.Fatalf("PUT: %d %s", r2.StatusCode, r2.body)
+		}
+		if r := put(`{"fields": {"`+key+`": "x"}}`, r.Header.Get("ETag")); r.StatusCode != 412 {
+			t.Fatalf("PUT with the old ETag: %d", r.StatusCode)
+		}
+		if r := put(`{"fields": {"area.space.travel": "x"}}`, r2.Header.Get("ETag")); r.StatusCode != 422 {
+			t.Fatalf("PUT with an unknown field: %d %s", r.StatusCode, r.body)
+		}
+		sys := holf.AuditEvent{Actor: "test", Role: "system", Action: "seed", RecordType: "family", Purpose: "test"}
+		g := holf.Goal{FamilyID: f.famA.ID, Area: holf.AreaWork, Title: "Jobb", Status: holf.GoalOpen}
+		if err := f.db.AddGoal(ctx, sys, &g); err != nil {
+			t.Fatal(err)
+		}
+		a := holf.Activity{FamilyID: f.famA.ID, GoalID: g.ID, Title: "Søke jobb", Responsible: holf.ResponsibleCoordinator, Status: holf.ActivityOpen}
+		if err := f.db.AddActivity(ctx, sys, &a); err != nil {
+			t.Fatal(err)
+		}
+		r = api.get(base + "/plan")
+		plan := decode[apiPlan](t, r)
+		if r.StatusCode != 200 || r.Header.Get("ETag") == "" || len(plan.Goals) != 1 || len(plan.Goals[0].Activities) != 1 {
+			t.Fatalf("plan: %d %s", r.StatusCode, r.body)
+		}
+		path := fmt.Sprintf("%s/plan/activities/%d", base, a.ID)
+		patch := func(body, tag string) response {
+			h := http.Header{"Content-Type": {"application/merge-patch+json"}}
+			if tag != "" {
+				h.Set("If-Match", tag)
+			}
+			return api.do("PATCH", path, strings.NewReader(body), h)
+		}
+		tag := fmt.Sprintf(`"activity-%d-v%d"`, a.ID, a.Version)
+		if r := patch(`{"status": "done"}`, ""); r.StatusCode != 428 {
+			t.Fatalf("no If-Match: %d", r.StatusCode)
+		}
+		r = patch(`{"status": "done"}`, tag)
+		if r.StatusCode != 200 || decode[apiActivity](t, r).Status != holf.ActivityDone || decode[apiActivity](t, r).DoneOn == nil {
+			t.Fatalf("check off: %d %s", r.StatusCode, r.body)
+		}
+		if r := patch(`{"title": "y"}`, tag); r.StatusCode != 412 {
+			t.Fatalf("stale activity ETag: %d", r.StatusCode)
+		}
+		if r := f.api("fk.b").get(base + "/plan"); r.StatusCode != 404 {
+			t.Fatalf("other office reads the plan: %d", r.StatusCode)
+		}
+	})
+}
