@@ -98,6 +98,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
 	seed := fs.Uint64("seed", 1, "seed for the generated data")
 	password := fs.String("password", "", "password for every demo account (random when empty)")
+	scale := fs.String("scale", "", "'national' for the benchmark dataset: 250 offices, 100 000 families, about 2 million plan items")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	res, err := demo.Build(ctx, db, hasher(env), demo.Options{Seed: *seed, Password: *password,
+	res, err := demo.Build(ctx, db, hasher(env), demo.Options{Seed: *seed, Password: *password, Scale: *scale,
 		Progress: func(f string, a ...any) { fmt.Fprintf(env.Stderr, "demo: "+f+"\n", a...) }})
 	if err != nil {
 		return err

@@ -177,7 +177,7 @@ func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID in
 			ig.Activities = append(ig.Activities, a)
 		}
 		if scale {
-			for len(ig.Activities) < 5 {
+			for len(ig.Activities) < 4 {
 				ig.Activities = append(ig.Activities, holf.Activity{Title: "Oppfølgingssamtale", Responsible: holf.ResponsibleCoordinator,
 					Status: holf.ActivityOpen, DueOn: c.PlanAt.AddDate(0, 0, 7*len(ig.Activities))})
 			}

@@ -70,6 +70,9 @@ var lastNames = []string{"Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "P
 type Options struct {
 	Seed     uint64
 	Password string // shared by every demo account; random when empty
+	// Scale "national" builds the benchmark dataset: 250 offices, 100 000
+	// families and about 2 million plan items. "" is the trial-sized demo.
+	Scale    string
 	Progress func(format string, args ...any)
 }
 
@@ -134,8 +137,15 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 	// #nosec G404 -- deterministic, fictitious demo data; nothing secret is drawn from it
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x484f4c46))
 	res := Result{Password: opt.Password}
-	ids := make([]int64, len(offices))
-	for i, spec := range offices {
+	specs := offices
+	perOffice := familiesPerOffice
+	if opt.Scale == "national" {
+		specs, perOffice = nationalOffices(), 400
+	} else if opt.Scale != "" {
+		return Result{}, holf.Errorf(holf.EInvalid, "unknown scale %q (national)", opt.Scale)
+	}
+	ids := make([]int64, len(specs))
+	for i, spec := range specs {
 		o := holf.Office{Name: spec.Name, Municipality: spec.Municipality, Arm: spec.Arm}
 		ev := demoEvent
 		ev.Action, ev.RecordType = "office.create", "office"
@@ -160,7 +170,7 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 	add := func(username string, as ...holf.Assignment) {
 		people = append(people, holf.Person{Username: username, Name: name(), Email: username + "@demo.holf.invalid", Assignments: as})
 	}
-	for i, spec := range offices {
+	for i, spec := range specs {
 		slug := Slug(spec.Name)
 		add("fk1."+slug, holf.Assignment{Role: holf.RoleCoordinator, OfficeID: ids[i]})
 		add("fk2."+slug, holf.Assignment{Role: holf.RoleCoordinator, OfficeID: ids[i]})
@@ -176,7 +186,7 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 	}
 	// The county governor follows comparison offices in a light overview.
 	var gov []holf.Assignment
-	for i, spec := range offices {
+	for i, spec := range specs {
 		if spec.Arm == holf.ArmComparison {
 			gov = append(gov, holf.Assignment{Role: holf.RoleCountyGovernor, OfficeID: ids[i]})
 		}
@@ -186,11 +196,13 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 	add("prosjektleder2", holf.Assignment{Role: holf.RoleProjectManagement})
 	add("forsker", holf.Assignment{Role: holf.RoleResearcher})
 	add("admin", holf.Assignment{Role: holf.RoleAdministrator})
+	// Every demo account has the same password, so one hash serves them all:
+	// sharing it reveals nothing the shared password does not.
+	hash, err := hasher.Hash(opt.Password)
+	if err != nil {
+		return res, err
+	}
 	for i := range people {
-		hash, err := hasher.Hash(opt.Password)
-		if err != nil {
-			return res, err
-		}
 		ev := demoEvent
 		ev.Action, ev.RecordType = "person.create", "person"
 		if err := db.CreatePerson(ctx, ev, &people[i], hash); err != nil {
@@ -216,7 +228,7 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 			}
 		}
 	}
-	res.Families, err = buildFamilies(ctx, db, rng, ids, coordinators, progress)
+	res.Families, err = buildFamilies(ctx, db, rng, ids, coordinators, perOffice, opt.Scale != "", progress)
 	if err != nil {
 		return res, err
 	}
@@ -230,4 +242,17 @@ func Slug(officeName string) string {
 	s := strings.ToLower(strings.TrimPrefix(officeName, "NAV "))
 	r := strings.NewReplacer("ø", "o", "æ", "ae", "å", "a", ". ", "-", " ", "-", ".", "")
 	return r.Replace(s)
+}
+
+// nationalOffices is the trial's 29 offices and 221 more, fictitiously
+// numbered, for the national-scale benchmark dataset.
+func nationalOffices() []officeSpec {
+	out := append([]officeSpec{}, offices...)
+	towns := []string{"Oslo", "Bergen", "Trondheim", "Stavanger", "Kristiansand", "Drammen", "Fredrikstad", "Tromsø", "Sandnes", "Sarpsborg",
+		"Skien", "Ålesund", "Bodø", "Arendal", "Tønsberg", "Moss", "Haugesund", "Porsgrunn", "Hamar", "Lillehammer", "Molde", "Gjøvik", "Halden", "Kongsberg", "Steinkjer"}
+	for i := len(out); i < 250; i++ {
+		arm := holf.ArmNone
+		out = append(out, officeSpec{Name: fmt.Sprintf("NAV Testkontor %03d", i+1), Municipality: towns[i%len(towns)], Arm: arm})
+	}
+	return out
 }

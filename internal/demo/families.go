@@ -115,7 +115,7 @@ func makeFamily(rng *rand.Rand, now time.Time) holf.Family {
 // buildFamilies adds the demo families of every office: drawn from the
 // target list, recruited over 2016-2017 like the trial's, most in active
 // follow-up, some discharged and replaced.
-func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs []int64, coordinators map[int64][2]int64, progress func(string, ...any)) (int, error) {
+func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs []int64, coordinators map[int64][2]int64, perOffice int, scale bool, progress func(string, ...any)) (int, error) {
 	now := db.Now()
 	start := now.AddDate(-1, -2, 0)
 	total := 0
@@ -125,7 +125,7 @@ func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs 
 		fk := coordinators[office]
 		var batch []store.ImportedFamily
 		var discharged []int
-		for n := 0; n < familiesPerOffice; n++ {
+		for n := 0; n < perOffice; n++ {
 			f := makeFamily(rng, now)
 			f.OfficeID = office
 			f.PrimaryCoordinatorID = fk[n%2]
@@ -158,7 +158,7 @@ func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs 
 		if err := db.ImportFamilies(ctx, ev, batch); err != nil {
 			return total, fmt.Errorf("demo families of office %d: %w", office, err)
 		}
-		if err := importContent(ctx, db, rng, batch, now, false); err != nil {
+		if err := importContent(ctx, db, rng, batch, now, scale); err != nil {
 			return total, err
 		}
 		total += len(batch)
@@ -180,12 +180,12 @@ func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs 
 		if err := db.ImportFamilies(ctx, ev, replacements); err != nil {
 			return total, fmt.Errorf("demo replacement families of office %d: %w", office, err)
 		}
-		if err := importContent(ctx, db, rng, replacements, now, false); err != nil {
+		if err := importContent(ctx, db, rng, replacements, now, scale); err != nil {
 			return total, err
 		}
 		total += len(replacements)
-		if (i+1)%5 == 0 {
-			progress("families: %d offices, %d families", i+1, total)
+		if (i+1)%5 == 0 || scale {
+			progress("families: %d of %d offices, %d families", i+1, len(officeIDs), total)
 		}
 	}
 	return total, nil

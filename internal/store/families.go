@@ -543,10 +543,10 @@ func (db *DB) Caseload(ctx context.Context, familyIDs []int64, today time.Time) 
 		set  func(*CaseloadStats, sql.NullString, int)
 	}
 	queries := []row{
-		{`SELECT family_id, MIN(due_on), COUNT(*) FROM plan_activities WHERE status = 'open' AND due_on < ? AND family_id IN (` + in + `) GROUP BY family_id`,
-			append([]any{day}, ids...), func(s *CaseloadStats, _ sql.NullString, n int) { s.Overdue = n }},
-		{`SELECT family_id, MIN(due_on), COUNT(*) FROM plan_activities WHERE status = 'open' AND due_on >= ? AND family_id IN (` + in + `) GROUP BY family_id`,
-			append([]any{day}, ids...), func(s *CaseloadStats, v sql.NullString, _ int) { s.NextDue = parseDate(v) }},
+		// One pass over the open activities gives both the overdue count and the next due date.
+		{`SELECT family_id, MIN(CASE WHEN due_on >= ? THEN due_on END), SUM(CASE WHEN due_on < ? THEN 1 ELSE 0 END)
+			FROM plan_activities WHERE status = 'open' AND family_id IN (` + in + `) GROUP BY family_id`,
+			append([]any{day, day}, ids...), func(s *CaseloadStats, v sql.NullString, n int) { s.Overdue, s.NextDue = n, parseDate(v) }},
 		{`SELECT family_id, MAX(saved_at), COUNT(*) FROM mapping_versions WHERE family_id IN (` + in + `) GROUP BY family_id`,
 			ids, func(s *CaseloadStats, v sql.NullString, _ int) { s.MappingUpdated = nullTime(v) }},
 		{`SELECT id, plan_updated_at, plan_version FROM families WHERE plan_updated_at IS NOT NULL AND id IN (` + in + `)`,

@@ -279,3 +279,31 @@ func (db *DB) CountPeople(ctx context.Context) (int, error) {
 	err := db.queryRow(ctx, `SELECT COUNT(*) FROM people`).Scan(&n)
 	return n, mapErr(err)
 }
+
+// StaffNames maps the people with a role at any of the offices to their
+// names, in one query (pages use it to show who is responsible).
+func (db *DB) StaffNames(ctx context.Context, officeIDs []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(officeIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(officeIDs))
+	for i, id := range officeIDs {
+		args[i] = id
+	}
+	rows, err := db.query(ctx, `SELECT DISTINCT p.id, p.name FROM people p JOIN role_assignments ra ON ra.person_id = p.id
+		WHERE ra.office_id IN (`+placeholders(len(officeIDs))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("staff names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, mapErr(rows.Err())
+}

@@ -17,6 +17,9 @@ const purposeCasework = "follow-up of the family (case work)"
 
 // ---- caseload ----
 
+// caseloadRow is one line of the caseload with every text worked out in Go:
+// a coordinator's caseload can hold a few hundred lines, and template
+// function calls per cell cost more than the queries.
 type caseloadRow struct {
 	Family       holf.Family
 	Stats        store.CaseloadStats
@@ -24,6 +27,13 @@ type caseloadRow struct {
 	Children     int
 	Interpreter  []string
 	Coordinators []string
+	Status       string
+	Members      string
+	Interp       string
+	Coord        string
+	NextDue      string
+	Mapping      string
+	Plan         string
 }
 
 type caseloadPage struct {
@@ -37,6 +47,7 @@ type caseloadPage struct {
 	Statuses  []holf.FamilyStatus
 	CanRecord bool
 	Counts    map[holf.FamilyStatus]int
+	NotYet    string
 }
 
 // openStatuses are the families still in follow-up, the caseload's default.
@@ -78,6 +89,11 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 	if err != nil {
 		return err
 	}
+	statusLabel := map[holf.FamilyStatus]string{}
+	for _, st := range holf.FamilyStatuses {
+		statusLabel[st] = p.StatusName(st)
+	}
+	p.NotYet = p.T("caseload.not_yet")
 	p.Counts = map[holf.FamilyStatus]int{}
 	for _, fam := range families {
 		row := caseloadRow{Family: fam, Stats: stats[fam.ID], Parents: len(fam.Parents()), Children: len(fam.Children())}
@@ -91,6 +107,11 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 				row.Coordinators = append(row.Coordinators, names[id])
 			}
 		}
+		row.Status = statusLabel[fam.Status]
+		row.Members = p.T("caseload.members", row.Parents, row.Children)
+		row.Interp = strings.Join(row.Interpreter, ", ")
+		row.Coord = strings.Join(row.Coordinators, ", ")
+		row.NextDue, row.Mapping, row.Plan = formatDate(row.Stats.NextDue), formatDateTime(row.Stats.MappingUpdated), formatDateTime(row.Stats.PlanUpdated)
 		p.Rows = append(p.Rows, row)
 		p.Counts[fam.Status]++
 	}
@@ -119,15 +140,7 @@ func sortCaseload(rows []caseloadRow, by string) {
 
 // staffNames maps the ids of the staff at the given offices to their names.
 func (s *Server) staffNames(r *http.Request, offices []int64) (map[int64]string, error) {
-	people, err := s.db.ListPeople(r.Context(), store.PeopleFilter{OfficeIDs: offices, IncludeDisabled: true})
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[int64]string, len(people))
-	for _, p := range people {
-		names[p.ID] = p.Name
-	}
-	return names, nil
+	return s.db.StaffNames(r.Context(), offices)
 }
 
 // ---- one family ----

@@ -30,25 +30,29 @@ var oslo = func() *time.Location {
 	return l
 }()
 
+func formatDateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(oslo).Format("02.01.2006 15:04")
+}
+
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("02.01.2006")
+}
+
 var funcs = template.FuncMap{
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(oslo).Format("02.01.2006 15:04")
-	},
-	"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.Format("02.01.2006")
-	},
-	"isodate": func(t time.Time) string { return t.Format("2006-01-02") },
-	"join":    strings.Join,
-	"inc":     func(i int) int { return i + 1 },
-	"fieldid": FieldID,
-	"dec":     func(i int) int { return i - 1 },
+	"datetime": formatDateTime,
+	"isotime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"date":     formatDate,
+	"isodate":  func(t time.Time) string { return t.Format("2006-01-02") },
+	"join":     strings.Join,
+	"inc":      func(i int) int { return i + 1 },
+	"fieldid":  FieldID,
+	"dec":      func(i int) int { return i - 1 },
 	// dict passes several values to a sub-template: (dict "A" x "P" $).
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)

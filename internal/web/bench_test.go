@@ -1,0 +1,104 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/testdb"
+)
+
+// The page benchmarks run against the national-scale dataset named by
+// HOLF_BENCH_DB (a SQLite path or postgres:// URL), built once with
+//
+//	holf demo --db DB --scale national
+//
+// They report the median server time per page (p50-ms) besides Go's mean.
+type benchEnv struct {
+	srv    http.Handler
+	cookie *http.Cookie
+	family int64
+}
+
+func newBenchEnv(b *testing.B) benchEnv {
+	b.Helper()
+	dsn := os.Getenv("HOLF_BENCH_DB")
+	if dsn == "" {
+		b.Skip("set HOLF_BENCH_DB to a database built with: holf demo --db DB --scale national")
+	}
+	db := testdb.OpenDSN(b, dsn, store.Options{})
+	ctx := context.Background()
+	fk, err := db.GetPersonByUsername(ctx, "fk1.alna")
+	if err != nil {
+		b.Fatalf("the benchmark database has no demo coordinator fk1.alna: %v", err)
+	}
+	families, err := db.ListFamilies(ctx, store.FamilyFilter{OfficeIDs: []int64{fk.Assignments[0].OfficeID}, CoordinatorID: fk.ID, Statuses: []holf.FamilyStatus{holf.StatusActive}})
+	if err != nil || len(families) == 0 {
+		b.Fatalf("no active family for fk1.alna: %v", err)
+	}
+	// The family with the largest plan is the page's worst case.
+	best, most := families[0].ID, -1
+	for _, f := range families {
+		p, err := db.Plan(ctx, f.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := len(p.Goals) + len(p.Activities); n > most {
+			best, most = f.ID, n
+		}
+	}
+	sid := auth.NewSecret(32)
+	if err := db.CreateSession(ctx, holf.AuditEvent{ActorID: fk.ID, Actor: fk.Username, Action: "session.login.bench", RecordType: "person", Purpose: "benchmark"},
+		fk.ID, auth.HashSecret(sid), auth.NewSecret(32), ""); err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(Config{DB: db, Hasher: cheapHasher})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchEnv{srv: srv.Handler(), cookie: &http.Cookie{Name: "__Host-holf_session", Value: sid}, family: best}
+}
+
+func benchPage(b *testing.B, path func(benchEnv) string) {
+	env := newBenchEnv(b)
+	p := path(env)
+	var times []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", p, nil)
+		req.AddCookie(env.cookie)
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		env.srv.ServeHTTP(rec, req)
+		times = append(times, time.Since(start))
+		if rec.Code != 200 {
+			b.Fatalf("%s: %d", p, rec.Code)
+		}
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+}
+
+func BenchmarkCaseloadPage(b *testing.B) {
+	benchPage(b, func(benchEnv) string { return "/families" })
+}
+
+func BenchmarkFamilyPage(b *testing.B) {
+	benchPage(b, func(e benchEnv) string { return fmt.Sprintf("/families/%d", e.family) })
+}
+
+func BenchmarkPlanPage(b *testing.B) {
+	benchPage(b, func(e benchEnv) string { return fmt.Sprintf("/families/%d/plan", e.family) })
+}
+
+func BenchmarkMappingPage(b *testing.B) {
+	benchPage(b, func(e benchEnv) string { return fmt.Sprintf("/families/%d/mapping", e.family) })
+}
