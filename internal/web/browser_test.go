@@ -309,3 +309,65 @@ func TestBrowserLocalPlainHTTP(t *testing.T) {
 		t.Fatalf("start page over plain HTTP: %q", h1)
 	}
 }
+
+// TestBrowserCoordinatorWorkflow is the whole round in a real browser: a
+// coordinator recruits a family, maps it, builds and follows its plan,
+// prints the family's plan and discharges the family.
+func TestBrowserCoordinatorWorkflow(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx, axe := browser(t)
+			f := newFixture(t, d)
+			base := f.ts.URL
+			browserLogin(t, ctx, base, "fk.a")
+			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+				defer cancel()
+				if err := chromedp.Do(sctx, actions...); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+			}
+			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			step("recruit", chromedp.Navigate(base+"/families/new"), chromedp.WaitVisible(css(`#name`)),
+				chromedp.SendKeys(css(`#name`), "Familien Warsame"),
+				chromedp.SendKeys(css(`#member_0_name`), "Sahra Warsame"), chromedp.SendKeys(css(`#member_0_birth_year`), "1988"),
+				chromedp.SendKeys(css(`#member_2_name`), "Idris Warsame"), chromedp.SendKeys(css(`#member_2_birth_year`), "2016"),
+				chromedp.Click(css(`button.primary`)), chromedp.WaitVisible(css(`.notice`)))
+			if h1, _ := text(ctx, "h1"); h1 != "Familien Warsame" {
+				t.Fatalf("after recruiting: %q", h1)
+			}
+			checkAxe(t, ctx, axe, "new family")
+			famURL, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			step("consent", chromedp.Click(css(`#to-recruited`)), chromedp.Click(css(`section.card button.primary`)), chromedp.WaitVisible(css(`.status-recruited`)))
+			step("start", chromedp.Click(css(`#to-active`)), chromedp.Click(css(`section.card button.primary`)), chromedp.WaitVisible(css(`.status-active`)))
+			// Map the family.
+			step("open mapping", chromedp.Click(css(`a[href$="/mapping"]`)), chromedp.WaitVisible(css(`textarea`)))
+			key := "#" + fieldID(holf.AreaKey(holf.AreaWork, "wishes"))
+			step("map", chromedp.SendKeys(css(key), "Sahra vil bli barnehageassistent."), chromedp.Click(css(`button.primary`)), chromedp.WaitVisible(css(`.notice`)))
+			checkAxe(t, ctx, axe, "mapping of the new family")
+			// Build the plan: a goal, an activity, then check it off.
+			step("open plan", chromedp.Navigate(base+famURL+"/plan"), chromedp.WaitVisible(css(`#title`)))
+			step("add goal", chromedp.SendKeys(css(`#title`), "Sahra i arbeid i barnehage"), chromedp.Click(css(`form[action$="/plan/goals"] button.primary`)),
+				chromedp.WaitVisible(css(`.goal-title`)))
+			step("add activity", chromedp.Click(css(`a[href*="/plan/activities/new"]`)), chromedp.WaitVisible(css(`#title`)),
+				chromedp.SendKeys(css(`#title`), "Søke praksisplass"), chromedp.Click(css(`button.primary`)), chromedp.WaitVisible(css(`button.check`)))
+			checkAxe(t, ctx, axe, "plan of the new family")
+			step("check off", chromedp.Click(css(`button.check`)), chromedp.WaitVisible(css(`li.activity.done`)))
+			// The family's own printout.
+			step("print", chromedp.Click(css(`a[href$="/plan/print"]`)), chromedp.WaitVisible(css(`.family-plan`)))
+			if body, _ := text(ctx, ".family-plan"); !strings.Contains(body, "Søke praksisplass") || !strings.Contains(body, "Sahra i arbeid i barnehage") {
+				t.Fatalf("the printout lacks the plan: %q", body)
+			}
+			checkAxe(t, ctx, axe, "printout of the new family")
+			// Discharge.
+			step("discharge", chromedp.Navigate(base+famURL), chromedp.WaitVisible(css(`#to-discharged`)),
+				chromedp.Click(css(`#to-discharged`)), chromedp.SetValue(css(`#reason`), "completed"),
+				chromedp.Click(css(`section.card button.primary`)), chromedp.WaitVisible(css(`.status-discharged`)))
+			checkAxe(t, ctx, axe, "discharged family")
+		})
+	}
+}

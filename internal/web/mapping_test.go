@@ -122,3 +122,28 @@ func TestOfficeTargetAreasShapeTheMapping(t *testing.T) {
 		t.Fatal("a field outside the office's areas was stored")
 	}
 }
+
+// TestConcurrentMappingSaves sends two saves based on the same version at
+// the same moment: exactly one lands, the other gets both texts back.
+func TestConcurrentMappingSaves(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		a, b := f.client().login("fk.a"), f.client().login("fk2.a")
+		path := fmt.Sprintf("/families/%d/mapping", f.famA.ID)
+		key := holf.AreaKey(holf.AreaEconomy, "situation")
+		codes := make(chan int, 2)
+		for i, c := range []*client{a, b} {
+			go func(i int, c *client) {
+				codes <- c.post(path, url.Values{"base_version": {"0"}, key: {fmt.Sprintf("Tekst %d", i)}}).StatusCode
+			}(i, c)
+		}
+		got := map[int]int{<-codes: 1}
+		got[<-codes]++
+		if got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 1 {
+			t.Fatalf("concurrent saves: %v, want one 303 and one 409", got)
+		}
+		versions, _ := f.db.MappingVersions(context.Background(), f.famA.ID)
+		if len(versions) != 1 {
+			t.Fatalf("%d versions stored, want 1", len(versions))
+		}
+	})
+}
