@@ -175,10 +175,15 @@ func (db *DB) UpdateFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Fami
 		if n, _ := res.RowsAffected(); n == 0 {
 			return 0, staleVersion("family", f.ID)
 		}
+		oldMembers, err := tx.membersTx(ctx, f.ID)
+		if err != nil {
+			return 0, err
+		}
 		if err := tx.saveMembers(ctx, f.ID, f.Members); err != nil {
 			return 0, err
 		}
-		if err := tx.addEvent(ctx, f.ID, ev, "updated", time.Time{}, ""); err != nil {
+		cur.Members = oldMembers
+		if err := tx.addEvent(ctx, f.ID, ev, "updated", time.Time{}, strings.Join(familyChanges(cur, *f), ",")); err != nil {
 			return 0, err
 		}
 		f.Version++
@@ -574,4 +579,57 @@ func (db *DB) Caseload(ctx context.Context, familyIDs []int64, today time.Time) 
 		}
 	}
 	return out, nil
+}
+
+func (tx *Tx) membersTx(ctx context.Context, familyID int64) ([]holf.Member, error) {
+	rows, err := tx.query(ctx, `SELECT `+memberCols+` FROM family_members WHERE family_id = ? ORDER BY position, id`, familyID)
+	if err != nil {
+		return nil, fmt.Errorf("load members of family %d: %w", familyID, err)
+	}
+	defer rows.Close()
+	var out []holf.Member
+	for rows.Next() {
+		_, m, err := scanMember(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// familyChanges names what an edit changed, for the family's history:
+// name, coordinators, notes, and members added, removed or changed (by name).
+func familyChanges(before, after holf.Family) []string {
+	var out []string
+	if before.Name != after.Name {
+		out = append(out, "name")
+	}
+	if before.PrimaryCoordinatorID != after.PrimaryCoordinatorID || before.SecondCoordinatorID != after.SecondCoordinatorID {
+		out = append(out, "coordinators")
+	}
+	if before.Notes != after.Notes {
+		out = append(out, "notes")
+	}
+	old := map[int64]holf.Member{}
+	for _, m := range before.Members {
+		old[m.ID] = m
+	}
+	seen := map[int64]bool{}
+	for _, m := range after.Members {
+		o, ok := old[m.ID]
+		switch {
+		case m.ID == 0 || !ok:
+			out = append(out, "member_added:"+m.Name)
+		case o != m:
+			out = append(out, "member_changed:"+m.Name)
+		}
+		seen[m.ID] = true
+	}
+	for _, m := range before.Members {
+		if !seen[m.ID] {
+			out = append(out, "member_removed:"+m.Name)
+		}
+	}
+	return out
 }

@@ -251,7 +251,19 @@ func (p *familyPage) EventText(e holf.FamilyEvent) string {
 	case "replaced_by":
 		return p.T("event.replaced_by")
 	case "updated":
-		return p.T("event.updated")
+		if e.Detail == "" {
+			return p.T("event.updated")
+		}
+		var parts []string
+		for _, c := range strings.Split(e.Detail, ",") {
+			kind, name, hasName := strings.Cut(c, ":")
+			if hasName {
+				parts = append(parts, p.T("change."+kind, name))
+			} else {
+				parts = append(parts, p.T("change."+kind))
+			}
+		}
+		return p.T("event.updated") + ": " + strings.Join(parts, "; ")
 	case "mapping":
 		return p.T("event.mapping", e.Detail)
 	case "plan":

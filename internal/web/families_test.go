@@ -106,7 +106,7 @@ func TestFamilyLifecycle(t *testing.T) {
 			}
 		}
 		// Edit: add a child; a stale form is refused and shows both versions.
-		edit := newFamilyForm(f, "Familien Yusuf")
+		edit := newFamilyForm(f, "Familien Yusuf-Hassan")
 		fam, _ := f.db.GetFamily(context.Background(), id)
 		edit.Set("version", strconv.FormatInt(fam.Version, 10))
 		edit.Set("member_0_id", strconv.FormatInt(fam.Members[0].ID, 10))
@@ -121,6 +121,9 @@ func TestFamilyLifecycle(t *testing.T) {
 		r = fk.post(path, edit)
 		if r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "Hodan Yusuf (2018)") || !strings.Contains(r.body, `value="Hodan Y."`) {
 			t.Fatalf("stale edit: %d", r.StatusCode)
+		}
+		if r := fk.get(path); !strings.Contains(r.body, "Opplysninger endret: navn; Hodan Yusuf lagt til") || strings.Contains(r.body, "EXTRA") {
+			t.Error("the timeline does not say what the edit changed")
 		}
 		fam, _ = f.db.GetFamily(context.Background(), id)
 		if len(fam.Members) != 3 || fam.Members[0].ID == 0 || fam.Members[2].Name != "Hodan Yusuf" {
