@@ -110,11 +110,8 @@ func (s *Server) apiFamilies(w http.ResponseWriter, r *http.Request, rq *req) er
 }
 
 func (s *Server) apiFamily(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	f, err := s.viewFamily(r, rq, policy.FamilyView, "family.view")
 	if err != nil {
-		return err
-	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "family.view", "family", f.ID)); err != nil {
 		return err
 	}
 	w.Header().Set("ETag", etag("family", f.ID, f.Version))

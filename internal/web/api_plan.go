@@ -50,11 +50,8 @@ func toAPIActivity(a holf.Activity, today time.Time) apiActivity {
 
 // apiPlanGet returns the whole plan; its ETag is the plan's version.
 func (s *Server) apiPlanGet(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	f, err := s.viewFamily(r, rq, policy.FamilyView, "plan.view")
 	if err != nil {
-		return err
-	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "plan.view", "family", f.ID)); err != nil {
 		return err
 	}
 	plan, err := s.db.Plan(r.Context(), f.ID)
@@ -157,11 +154,8 @@ type apiMapping struct {
 }
 
 func (s *Server) apiMappingGet(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	f, err := s.viewFamily(r, rq, policy.FamilyView, "mapping.view")
 	if err != nil {
-		return err
-	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "mapping.view", "family", f.ID)); err != nil {
 		return err
 	}
 	v := 0

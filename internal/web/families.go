@@ -164,6 +164,16 @@ func (s *Server) loadFamily(r *http.Request, rq *req, act policy.Action) (holf.F
 	return f, role, err
 }
 
+// viewFamily loads the family in the path for act and records that its
+// record is shown (auditAction) before anything is rendered.
+func (s *Server) viewFamily(r *http.Request, rq *req, act policy.Action, auditAction string) (holf.Family, error) {
+	f, role, err := s.loadFamily(r, rq, act)
+	if err != nil {
+		return f, err
+	}
+	return f, s.db.RecordView(r.Context(), rq.auditEvent(role, auditAction, "family", f.ID))
+}
+
 type familyPage struct {
 	Page
 	Family      holf.Family
@@ -188,11 +198,8 @@ type statusInput struct {
 }
 
 func (s *Server) familyShow(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	f, err := s.viewFamily(r, rq, policy.FamilyView, "family.view")
 	if err != nil {
-		return err
-	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "family.view", "family", f.ID)); err != nil {
 		return err
 	}
 	p, err := s.familyPageData(r, rq, f)
@@ -350,9 +357,8 @@ type familyFormPage struct {
 	Coordinators []holf.Person
 	Discharged   []holf.Family
 	Rows         []memberRow
-	Errors       map[string]string
-	Summary      string
-	Conflict     *holf.Family
+	formState
+	Conflict *holf.Family
 }
 
 // familyForm builds the form for f; rows holds the member rows as typed.
@@ -477,11 +483,8 @@ func (s *Server) familyCreate(w http.ResponseWriter, r *http.Request, rq *req) e
 }
 
 func (s *Server) familyEdit(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	f, err := s.viewFamily(r, rq, policy.FamilyManage, "family.view")
 	if err != nil {
-		return err
-	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "family.view", "family", f.ID)); err != nil {
 		return err
 	}
 	p, err := s.familyForm(r, rq, f, rowsOf(f.Members), false)
@@ -520,21 +523,15 @@ func (s *Server) familyFormError(w http.ResponseWriter, r *http.Request, rq *req
 	if perr != nil {
 		return perr
 	}
-	if fe, ok := s.formErrors(rq, err); ok {
-		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-		return s.render(w, http.StatusUnprocessableEntity, "family_form", &p)
-	}
-	if holf.ErrorCode(err) == holf.EConflict && !isNew {
-		cur, gerr := s.db.GetFamily(r.Context(), f.ID)
-		if gerr != nil {
+	var conflict func() error
+	if !isNew {
+		conflict = func() error {
+			cur, gerr := s.db.GetFamily(r.Context(), f.ID)
+			p.Conflict, p.Family.Version = &cur, cur.Version
 			return gerr
 		}
-		p.Conflict = &cur
-		p.Family.Version = cur.Version
-		p.Summary = s.t(rq, "form.conflict")
-		return s.render(w, http.StatusConflict, "family_form", &p)
 	}
-	return err
+	return s.formError(w, rq, "family_form", &p, err, conflict)
 }
 
 // FieldError returns the message for a member field, for the template.

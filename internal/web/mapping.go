@@ -98,11 +98,8 @@ func (s *Server) mappingData(r *http.Request, rq *req, f holf.Family) (mappingPa
 }
 
 func (s *Server) mappingShow(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	f, err := s.viewFamily(r, rq, policy.FamilyView, "mapping.view")
 	if err != nil {
-		return err
-	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "mapping.view", "family", f.ID)); err != nil {
 		return err
 	}
 	p, _, err := s.mappingData(r, rq, f)
@@ -199,11 +196,8 @@ type diffLine struct {
 // mappingHistory lists the versions, newest first, and shows what changed
 // between two of them (?from=&to=; by default the last save).
 func (s *Server) mappingHistory(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	f, err := s.viewFamily(r, rq, policy.FamilyView, "mapping.view")
 	if err != nil {
-		return err
-	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "mapping.view", "family", f.ID)); err != nil {
 		return err
 	}
 	versions, err := s.db.MappingVersions(r.Context(), f.ID)

@@ -211,10 +211,9 @@ func (s *Server) officeShow(w http.ResponseWriter, r *http.Request, rq *req) err
 
 type officeFormPage struct {
 	Page
+	formState
 	Office   holf.Office
 	New      bool
-	Errors   map[string]string
-	Summary  string
 	Conflict *holf.Office
 	Arms     []holf.Arm
 	Areas    []holf.TargetArea
@@ -297,26 +296,17 @@ func (s *Server) officeUpdate(w http.ResponseWriter, r *http.Request, rq *req) e
 // someone else saved first.
 func (s *Server) officeFormError(w http.ResponseWriter, r *http.Request, rq *req, o holf.Office, isNew bool, err error) error {
 	p := s.officeFormPage(r, rq, o, isNew)
-	if fe, ok := s.formErrors(rq, err); ok {
-		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-		return s.render(w, http.StatusUnprocessableEntity, "office_form", &p)
+	if isNew && holf.ErrorCode(err) == holf.EConflict {
+		// The only conflict a new office can meet is its name.
+		var v holf.Validation
+		v.Add("name", "err.office_name_taken")
+		err = v.Err()
 	}
-	if holf.ErrorCode(err) == holf.EConflict && !isNew {
+	return s.formError(w, rq, "office_form", &p, err, func() error {
 		cur, gerr := s.db.GetOffice(r.Context(), o.ID)
-		if gerr != nil {
-			return gerr
-		}
-		p.Conflict = &cur
-		p.Office.Version = cur.Version
-		p.Summary = s.t(rq, "form.conflict")
-		return s.render(w, http.StatusConflict, "office_form", &p)
-	}
-	if holf.ErrorCode(err) == holf.EConflict {
-		p.Errors = map[string]string{"name": s.t(rq, "err.office_name_taken")}
-		p.Summary = s.t(rq, "form.fix")
-		return s.render(w, http.StatusUnprocessableEntity, "office_form", &p)
-	}
-	return err
+		p.Conflict, p.Office.Version = &cur, cur.Version
+		return gerr
+	})
 }
 
 // ---- people ----
@@ -434,13 +424,12 @@ type roleRow struct {
 
 type personFormPage struct {
 	Page
-	Person   holf.Person
-	New      bool
-	Rows     []roleRow
-	Roles    []holf.Role
-	Offices  []holf.Office
-	Errors   map[string]string
-	Summary  string
+	Person  holf.Person
+	New     bool
+	Rows    []roleRow
+	Roles   []holf.Role
+	Offices []holf.Office
+	formState
 	Conflict *holf.Person
 }
 
@@ -566,21 +555,15 @@ func (s *Server) personFormError(w http.ResponseWriter, r *http.Request, rq *req
 	if perr != nil {
 		return perr
 	}
-	if fe, ok := s.formErrors(rq, err); ok {
-		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-		return s.render(w, http.StatusUnprocessableEntity, "person_form", &p)
-	}
-	if holf.ErrorCode(err) == holf.EConflict && !isNew {
-		cur, gerr := s.db.GetPerson(r.Context(), pe.ID)
-		if gerr != nil {
+	var conflict func() error
+	if !isNew {
+		conflict = func() error {
+			cur, gerr := s.db.GetPerson(r.Context(), pe.ID)
+			p.Conflict, p.Person.Version = &cur, cur.Version
 			return gerr
 		}
-		p.Conflict = &cur
-		p.Person.Version = cur.Version
-		p.Summary = s.t(rq, "form.conflict")
-		return s.render(w, http.StatusConflict, "person_form", &p)
 	}
-	return err
+	return s.formError(w, rq, "person_form", &p, err, conflict)
 }
 
 func (s *Server) personSetDisabled(w http.ResponseWriter, r *http.Request, rq *req, disabled bool) error {

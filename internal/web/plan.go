@@ -179,11 +179,8 @@ func firstArea(as []holf.TargetArea) holf.TargetArea {
 func (p *planPage) ChangeText(c holf.PlanChange) string { return p.T("plan.change."+c.Kind, c.Item) }
 
 func (s *Server) planShow(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	f, err := s.viewFamily(r, rq, policy.FamilyView, "plan.view")
 	if err != nil {
-		return err
-	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "plan.view", "family", f.ID)); err != nil {
 		return err
 	}
 	p, err := s.planData(r, rq, f)
@@ -262,8 +259,7 @@ type goalFormPage struct {
 	AreaOpts []holf.TargetArea
 	TopGoals []holf.Goal
 	Statuses []holf.GoalStatus
-	Errors   map[string]string
-	Summary  string
+	formState
 	Conflict *holf.Goal
 }
 
@@ -337,19 +333,11 @@ func (s *Server) goalUpdate(w http.ResponseWriter, r *http.Request, rq *req) err
 		if perr != nil {
 			return perr
 		}
-		if fe, ok := s.formErrors(rq, err); ok {
-			p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-			return s.render(w, http.StatusUnprocessableEntity, "goal_form", &p)
-		}
-		if holf.ErrorCode(err) == holf.EConflict {
+		return s.formError(w, rq, "goal_form", &p, err, func() error {
 			saved, gerr := s.db.Goal(r.Context(), f.ID, gid)
-			if gerr != nil {
-				return gerr
-			}
-			p.Conflict, p.Goal.Version, p.Summary = &saved, saved.Version, s.t(rq, "form.conflict")
-			return s.render(w, http.StatusConflict, "goal_form", &p)
-		}
-		return err
+			p.Conflict, p.Goal.Version = &saved, saved.Version
+			return gerr
+		})
 	}
 	s.planRedirect(w, r, f.ID, "tree")
 	return nil
@@ -365,8 +353,7 @@ type activityFormPage struct {
 	Kinds    []holf.ResponsibleKind
 	Statuses []holf.ActivityStatus
 	Coord    string
-	Errors   map[string]string
-	Summary  string
+	formState
 	Conflict *holf.Activity
 }
 
@@ -506,19 +493,15 @@ func (s *Server) activityFormError(w http.ResponseWriter, r *http.Request, rq *r
 	if perr != nil {
 		return perr
 	}
-	if fe, ok := s.formErrors(rq, err); ok {
-		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-		return s.render(w, http.StatusUnprocessableEntity, "activity_form", &p)
-	}
-	if holf.ErrorCode(err) == holf.EConflict && !isNew {
-		saved, gerr := s.db.Activity(r.Context(), f.ID, a.ID)
-		if gerr != nil {
+	var conflict func() error
+	if !isNew {
+		conflict = func() error {
+			saved, gerr := s.db.Activity(r.Context(), f.ID, a.ID)
+			p.Conflict, p.Activity.Version = &saved, saved.Version
 			return gerr
 		}
-		p.Conflict, p.Activity.Version, p.Summary = &saved, saved.Version, s.t(rq, "form.conflict")
-		return s.render(w, http.StatusConflict, "activity_form", &p)
 	}
-	return err
+	return s.formError(w, rq, "activity_form", &p, err, conflict)
 }
 
 // activityStatus checks an activity off, reopens or drops it in one click.

@@ -44,11 +44,8 @@ func (p *Page) longDate(t time.Time) string {
 // person's tasks with a box to tick and a date, nothing internal. Its
 // language is chosen with ?lang= independently of the staff member's own.
 func (s *Server) planPrint(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyView)
+	f, err := s.viewFamily(r, rq, policy.FamilyView, "plan.print")
 	if err != nil {
-		return err
-	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "plan.print", "family", f.ID)); err != nil {
 		return err
 	}
 	lang := rq.lang

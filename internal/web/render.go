@@ -210,3 +210,33 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request, rq *req) error {
 	_, err = w.Write(b) // #nosec G705 -- an embedded asset, not user input
 	return err
 }
+
+// formState is the error state every form page carries; templates read
+// .Errors (per field) and .Summary.
+type formState struct {
+	Errors  map[string]string
+	Summary string
+}
+
+func (f *formState) form() *formState { return f }
+
+type formPager interface{ form() *formState }
+
+// formError shows a form again after err, keeping what the user typed (it is
+// already in p): field problems answer 422; a stale version answers 409
+// after conflict has put what is saved now beside the user's text. Any
+// other error is returned for the usual error page.
+func (s *Server) formError(w http.ResponseWriter, rq *req, name string, p formPager, err error, conflict func() error) error {
+	if fe, ok := s.formErrors(rq, err); ok {
+		p.form().Errors, p.form().Summary = fe, s.t(rq, "form.fix")
+		return s.render(w, http.StatusUnprocessableEntity, name, p)
+	}
+	if conflict != nil && holf.ErrorCode(err) == holf.EConflict {
+		if cerr := conflict(); cerr != nil {
+			return cerr
+		}
+		p.form().Summary = s.t(rq, "form.conflict")
+		return s.render(w, http.StatusConflict, name, p)
+	}
+	return err
+}
