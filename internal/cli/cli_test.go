@@ -174,3 +174,25 @@ func TestCommandLineOnBothDatabases(t *testing.T) {
 		})
 	}
 }
+
+func TestStatsCommands(t *testing.T) {
+	r := run(t, "", nil, "stats", "robust", "--data", "../stats/testdata/robust_trial.csv", "--formula", "y ~ time*arm", "--cluster", "office", "--json")
+	var out RobustJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+		t.Fatalf("robust --json: %v %+v", err, r)
+	}
+	if len(out.Fixed) != 4 || out.Fixed[3].Term != "time:armintervention" || out.Groups["office"] != 24 || out.N == 0 || out.Fixed[3].DF <= 0 {
+		t.Fatalf("robust output %+v", out)
+	}
+	if r := run(t, "", nil, "stats", "robust", "--data", "../stats/testdata/robust_trial.csv", "--formula", "y ~ time*nosuch", "--cluster", "office"); r.code == 0 || !strings.Contains(r.stderr, `"nosuch"`) {
+		t.Fatalf("unknown column: %+v", r)
+	}
+	if r := run(t, "", nil, "stats", "robust", "--data", "../stats/testdata/robust_trial.csv", "--formula", "y ~ time", "--cluster", "office", "--type", "CR9"); r.code == 0 || !strings.Contains(r.stderr, "CR9") {
+		t.Fatalf("unknown type: %+v", r)
+	}
+	r = run(t, "", nil, "stats", "alpha", "--data", "../stats/testdata/alpha_complete.csv", "--items", "q1,q2,q3,q4,q5,q6", "--json")
+	var a map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &a); err != nil || r.code != 0 || a["total"] == nil {
+		t.Fatalf("alpha --json: %v %+v", err, r)
+	}
+}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/holf-project/holf/internal/stats"
+)
+
+func runStats(ctx context.Context, env Env, args []string) error {
+	return dispatch(ctx, env, "stats", args, []subcommand{{"robust", statsRobust}, {"alpha", statsAlpha}})
+}
+
+func readData(path string) (*stats.Frame, error) {
+	if path == "" {
+		return nil, usagef("--data is required")
+	}
+	f, err := os.Open(path) // #nosec G304 -- the operator names the file to analyse
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return stats.ReadCSV(f)
+}
+
+// RobustJSON is the output of 'holf stats robust --json'.
+type RobustJSON struct {
+	Method string         `json:"method"`
+	Fixed  []stats.Coef   `json:"fixed"`
+	N      int            `json:"n"`
+	Groups map[string]int `json:"groups"`
+}
+
+func statsRobust(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "stats robust --data F.csv --formula 'y ~ time*arm' --cluster office [--type CR2] [--json]",
+		"OLS with cluster-robust standard errors and Satterthwaite degrees of freedom per coefficient,\nas clubSandwich::coef_test(lm, vcov = TYPE, cluster = CLUSTER, test = \"Satterthwaite\").\nRows with a missing model variable are dropped (na.omit).")
+	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	formula := fs.String("formula", "", "R model formula, e.g. 'y ~ time*arm + x'")
+	cluster := fs.String("cluster", "", "the clustering column (e.g. office)")
+	typ := fs.String("type", "CR2", "CR0, CR1 or CR2")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if *formula == "" || *cluster == "" {
+		return usagef("--formula and --cluster are required")
+	}
+	fr, err := readData(*data)
+	if err != nil {
+		return err
+	}
+	fm, err := stats.ParseFormula(*formula)
+	if err != nil {
+		return err
+	}
+	if len(fm.Random) > 0 {
+		return usagef("robust regression takes no random terms; use 'holf stats lmm' for (1 | group)")
+	}
+	// The cluster column must be present wherever the model is fitted.
+	fm2 := *fm
+	fm2.Terms = append(append([]stats.Term{}, fm.Terms...), stats.Term{*cluster})
+	rows, err := stats.Complete(fr, fm2.Variables())
+	if err != nil {
+		return err
+	}
+	d, err := stats.BuildDesign(fr, fm)
+	if err != nil {
+		return err
+	}
+	if len(d.Rows) != len(rows) {
+		return fmt.Errorf("the cluster column %q is missing in %d rows used by the model", *cluster, len(d.Rows)-len(rows))
+	}
+	cl, nc, err := stats.Groups(fr, d.Rows, []string{*cluster})
+	if err != nil {
+		return err
+	}
+	fit, err := stats.Robust(d, cl, nc, stats.CRType(strings.ToUpper(*typ)))
+	if err != nil {
+		return err
+	}
+	out := RobustJSON{Method: "OLS, cluster-robust " + string(fit.Type) + ", Satterthwaite df", Fixed: fit.Coefs, N: fit.N, Groups: map[string]int{*cluster: fit.Clusters}}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(env.Stdout, "%s; n = %d, %d clusters (%s)\n\n", out.Method, fit.N, fit.Clusters, *cluster)
+	fmt.Fprintf(env.Stdout, "%-28s %12s %12s %10s %10s %12s\n", "term", "estimate", "se", "t", "df", "p")
+	for _, c := range fit.Coefs {
+		fmt.Fprintf(env.Stdout, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.DF, c.P)
+	}
+	return nil
+}
+
+func statsAlpha(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "stats alpha --data F.csv --items a,b,c [--json]",
+		"Cronbach's alpha with item-dropped alpha, as psych::alpha (pairwise covariances).")
+	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	items := fs.String("items", "", "comma-separated item columns")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	fr, err := readData(*data)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, it := range strings.Split(*items, ",") {
+		if it = strings.TrimSpace(it); it != "" {
+			names = append(names, it)
+		}
+	}
+	a, err := stats.CronbachAlpha(fr, names)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(a)
+	}
+	fmt.Fprintf(env.Stdout, "raw alpha %.4f, standardised alpha %.4f, G6 %.4f, average r %.4f (%d items, n = %d)\n\n",
+		a.Total.RawAlpha, a.Total.StdAlpha, a.Total.G6, a.Total.AverageR, a.Items, a.N)
+	fmt.Fprintf(env.Stdout, "%-16s %10s %16s\n", "item", "r.drop", "alpha if dropped")
+	for _, it := range a.ByItem {
+		fmt.Fprintf(env.Stdout, "%-16s %10.4f %16.4f\n", it.Item, it.RDrop, it.Dropped.RawAlpha)
+	}
+	return nil
+}

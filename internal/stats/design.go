@@ -1,0 +1,170 @@
+package stats
+
+import (
+	"fmt"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Design is a model's data after na.omit: the response, the fixed-effects
+// matrix with R's column names, and the rows kept.
+type Design struct {
+	Y     *mat.VecDense
+	X     *mat.Dense
+	Names []string
+	Rows  []int // indexes into the frame of the rows used
+}
+
+// Complete returns the rows with no missing value in vars, as na.omit keeps.
+func Complete(f *Frame, vars []string) ([]int, error) {
+	cols := make([]*Column, len(vars))
+	for i, v := range vars {
+		c, err := f.Col(v)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = c
+	}
+	var rows []int
+	for i := 0; i < f.N; i++ {
+		ok := true
+		for _, c := range cols {
+			if c.Missing(i) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			rows = append(rows, i)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no row has every model variable (%s) present", strings.Join(vars, ", "))
+	}
+	return rows, nil
+}
+
+// column of a term: the product of numeric variables and factor indicators
+// (treatment contrasts: the first level is the baseline, as in R).
+type termColumn struct {
+	name  string
+	value func(i int) float64
+}
+
+// BuildDesign builds y and X for the formula's fixed part on the complete
+// rows. Factors use treatment contrasts with R's names ("armintervention");
+// a factor with one level among the rows used is an error, as in R.
+func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
+	rows, err := Complete(f, fm.Variables())
+	if err != nil {
+		return nil, err
+	}
+	yc, err := f.Col(fm.Response)
+	if err != nil {
+		return nil, err
+	}
+	if yc.IsFactor() {
+		return nil, fmt.Errorf("the response %q is not numeric", fm.Response)
+	}
+	var cols []termColumn
+	if fm.Intercept {
+		cols = append(cols, termColumn{"(Intercept)", func(int) float64 { return 1 }})
+	}
+	for _, t := range fm.Terms {
+		parts := []termColumn{{"", func(int) float64 { return 1 }}}
+		for _, v := range t {
+			c, err := f.Col(v)
+			if err != nil {
+				return nil, err
+			}
+			var next []termColumn
+			if !c.IsFactor() {
+				for _, p := range parts {
+					p, c := p, c
+					next = append(next, termColumn{join(p.name, v), func(i int) float64 { return p.value(i) * c.Numeric[i] }})
+				}
+			} else {
+				used := map[int]bool{}
+				for _, i := range rows {
+					used[c.Factor[i]] = true
+				}
+				if len(used) < 2 {
+					return nil, fmt.Errorf("factor %q has only one level in the rows used: contrasts need at least two", v)
+				}
+				// Levels not present in the rows used are dropped, as R's
+				// model.frame drops unused levels of character data.
+				var levels []int
+				for l := range c.Levels {
+					if used[l] {
+						levels = append(levels, l)
+					}
+				}
+				for _, p := range parts {
+					for _, l := range levels[1:] {
+						p, c, l := p, c, l
+						next = append(next, termColumn{join(p.name, v+c.Levels[l]), func(i int) float64 {
+							if c.Factor[i] == l {
+								return p.value(i)
+							}
+							return 0
+						}})
+					}
+				}
+			}
+			parts = next
+		}
+		cols = append(cols, parts...)
+	}
+	d := &Design{Rows: rows, Y: mat.NewVecDense(len(rows), nil), X: mat.NewDense(len(rows), len(cols), nil)}
+	for r, i := range rows {
+		d.Y.SetVec(r, yc.Numeric[i])
+		for j, c := range cols {
+			d.X.Set(r, j, c.value(i))
+		}
+	}
+	for _, c := range cols {
+		d.Names = append(d.Names, c.name)
+	}
+	return d, nil
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + ":" + b
+}
+
+// Groups returns, for the rows used, the cluster index of each row under the
+// grouping variables (their interaction when several), with the number of clusters.
+func Groups(f *Frame, rows []int, vars []string) ([]int, int, error) {
+	cols := make([]*Column, len(vars))
+	for i, v := range vars {
+		c, err := f.Col(v)
+		if err != nil {
+			return nil, 0, err
+		}
+		cols[i] = c
+	}
+	ids := map[string]int{}
+	out := make([]int, len(rows))
+	for r, i := range rows {
+		var b strings.Builder
+		for _, c := range cols {
+			if c.IsFactor() {
+				fmt.Fprintf(&b, "%d\x00", c.Factor[i])
+			} else {
+				fmt.Fprintf(&b, "%v\x00", c.Numeric[i])
+			}
+		}
+		k := b.String()
+		id, ok := ids[k]
+		if !ok {
+			id = len(ids)
+			ids[k] = id
+		}
+		out[r] = id
+	}
+	return out, len(ids), nil
+}

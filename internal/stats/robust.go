@@ -1,0 +1,226 @@
+package stats
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// ErrSingular is returned when the design matrix is not of full rank.
+var ErrSingular = errors.New("the design matrix is singular (a column is a combination of others)")
+
+// CRType is a cluster-robust variance estimator, as clubSandwich names them.
+type CRType string
+
+const (
+	CR0 CRType = "CR0" // no small-sample correction
+	CR1 CRType = "CR1" // CR0 times J/(J-1)
+	CR2 CRType = "CR2" // Bell-McCaffrey bias-reduced linearisation
+)
+
+// Coef is one row of a coefficient table.
+type Coef struct {
+	Term      string  `json:"term"`
+	Estimate  float64 `json:"estimate"`
+	SE        float64 `json:"se"`
+	DF        float64 `json:"df"`
+	Statistic float64 `json:"statistic"`
+	P         float64 `json:"p"`
+}
+
+// RobustFit is an OLS fit with cluster-robust standard errors and
+// Satterthwaite degrees of freedom per coefficient, equal to clubSandwich's
+// coef_test(lm, vcov = type, cluster = g, test = "Satterthwaite").
+type RobustFit struct {
+	Type     CRType
+	N        int
+	Clusters int
+	Coefs    []Coef
+	VCov     *mat.SymDense
+}
+
+// Robust fits y = Xβ by OLS and computes the cluster-robust covariance of β
+// with working model Φ = I (as clubSandwich does for lm).
+func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, error) {
+	n, p := d.X.Dims()
+	if nClusters < 2 {
+		return nil, fmt.Errorf("cluster-robust inference needs at least two clusters, the data has %d", nClusters)
+	}
+	if n <= p {
+		return nil, fmt.Errorf("%d observations cannot fit %d coefficients", n, p)
+	}
+	var xtx mat.SymDense
+	xtx.SymOuterK(1, d.X.T())
+	var chol mat.Cholesky
+	if ok := chol.Factorize(&xtx); !ok {
+		return nil, ErrSingular
+	}
+	if cond := chol.Cond(); cond > 1e13 {
+		return nil, ErrSingular
+	}
+	var M mat.SymDense // (X'X)^-1
+	if err := chol.InverseTo(&M); err != nil {
+		return nil, ErrSingular
+	}
+	var xty mat.VecDense
+	xty.MulVec(d.X.T(), d.Y)
+	var beta mat.VecDense
+	beta.MulVec(&M, &xty)
+	var fitted, resid mat.VecDense
+	fitted.MulVec(d.X, &beta)
+	resid.SubVec(d.Y, &fitted)
+
+	// Rows of each cluster.
+	members := make([][]int, nClusters)
+	for i, c := range cluster {
+		members[c] = append(members[c], i)
+	}
+	// Per cluster: X_j, and the adjustment A_j.
+	Xj := make([]*mat.Dense, nClusters)
+	Aj := make([]*mat.Dense, nClusters)
+	for j, rows := range members {
+		if len(rows) == 0 {
+			return nil, fmt.Errorf("cluster %d has no rows", j)
+		}
+		x := mat.NewDense(len(rows), p, nil)
+		for r, i := range rows {
+			x.SetRow(r, d.X.RawRowView(i))
+		}
+		Xj[j] = x
+		switch typ {
+		case CR0, CR1:
+			Aj[j] = identity(len(rows))
+		case CR2:
+			// A_j = (I - X_j M X_j')^(-1/2), the symmetric inverse square root.
+			var h mat.Dense
+			h.Product(x, &M, x.T())
+			b := mat.NewSymDense(len(rows), nil)
+			for r := 0; r < len(rows); r++ {
+				for c := r; c < len(rows); c++ {
+					v := -h.At(r, c)
+					if r == c {
+						v++
+					}
+					b.SetSym(r, c, v)
+				}
+			}
+			a, err := invSqrt(b)
+			if err != nil {
+				return nil, fmt.Errorf("CR2 adjustment for cluster %d: %w", j, err)
+			}
+			Aj[j] = a
+		default:
+			return nil, fmt.Errorf("unknown estimator %q (CR0, CR1, CR2)", typ)
+		}
+	}
+	scale := 1.0
+	if typ == CR1 {
+		scale = float64(nClusters) / float64(nClusters-1)
+	}
+	// meat = Σ_j X_j' A_j e_j e_j' A_j X_j ; u_j = X_j' A_j e_j.
+	meat := mat.NewSymDense(p, nil)
+	for j, rows := range members {
+		e := mat.NewVecDense(len(rows), nil)
+		for r, i := range rows {
+			e.SetVec(r, resid.AtVec(i))
+		}
+		var ae, u mat.VecDense
+		ae.MulVec(Aj[j], e)
+		u.MulVec(Xj[j].T(), &ae)
+		meat.SymRankOne(meat, scale, &u)
+	}
+	var tmp, vc mat.Dense
+	tmp.Mul(&M, meat)
+	vc.Mul(&tmp, &M)
+	V := mat.NewSymDense(p, nil)
+	for r := 0; r < p; r++ {
+		for c := r; c < p; c++ {
+			V.SetSym(r, c, (vc.At(r, c)+vc.At(c, r))/2)
+		}
+	}
+
+	// Satterthwaite: for coefficient k, g_j' = c' M X_j' A_j (I - H)_j, an
+	// n-vector per cluster; df = (Σ g_j'g_j)^2 / Σ_i Σ_j (g_i'g_j)^2.
+	// (I - H)_j = E_j - X_j M X', so g_j = E_j' A_j X_j M c - X M X_j' A_j X_j M c.
+	fit := &RobustFit{Type: typ, N: n, Clusters: nClusters, VCov: V}
+	for k := 0; k < p; k++ {
+		// w = M c_k
+		w := mat.NewVecDense(p, nil)
+		for r := 0; r < p; r++ {
+			w.SetVec(r, M.At(r, k))
+		}
+		G := mat.NewDense(nClusters, n, nil)
+		for j, rows := range members {
+			var xw, axw, q, xq mat.VecDense
+			xw.MulVec(Xj[j], w)       // X_j M c
+			axw.MulVec(Aj[j], &xw)    // A_j X_j M c
+			q.MulVec(Xj[j].T(), &axw) // X_j' A_j X_j M c  (p)
+			var mq mat.VecDense
+			mq.MulVec(&M, &q)   // M X_j' A_j X_j M c
+			xq.MulVec(d.X, &mq) // X M X_j' A_j X_j M c (n)
+			g := G.RawRowView(j)
+			for i := range g {
+				g[i] = -xq.AtVec(i)
+			}
+			for r, i := range rows {
+				g[i] += axw.AtVec(r)
+			}
+			if scale != 1 {
+				s := math.Sqrt(scale)
+				for i := range g {
+					g[i] *= s
+				}
+			}
+		}
+		var gg mat.Dense
+		gg.Mul(G, G.T())
+		num, den := 0.0, 0.0
+		for a := 0; a < nClusters; a++ {
+			num += gg.At(a, a)
+			for b := 0; b < nClusters; b++ {
+				den += gg.At(a, b) * gg.At(a, b)
+			}
+		}
+		df := num * num / den
+		se := math.Sqrt(V.At(k, k))
+		est := beta.AtVec(k)
+		t := est / se
+		pval := 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.CDF(-math.Abs(t))
+		fit.Coefs = append(fit.Coefs, Coef{Term: d.Names[k], Estimate: est, SE: se, DF: df, Statistic: t, P: pval})
+	}
+	return fit, nil
+}
+
+func identity(n int) *mat.Dense {
+	m := mat.NewDense(n, n, nil)
+	for i := 0; i < n; i++ {
+		m.Set(i, i, 1)
+	}
+	return m
+}
+
+// invSqrt returns S^(-1/2) of a symmetric positive definite S.
+func invSqrt(s *mat.SymDense) (*mat.Dense, error) {
+	var eig mat.EigenSym
+	if !eig.Factorize(s, true) {
+		return nil, errors.New("eigendecomposition failed")
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	n := len(vals)
+	d := mat.NewDense(n, n, nil)
+	for i, v := range vals {
+		if v <= 1e-12 {
+			return nil, errors.New("a cluster is fully determined by its own fixed effects (leverage 1)")
+		}
+		d.Set(i, i, 1/math.Sqrt(v))
+	}
+	var tmp, out mat.Dense
+	tmp.Mul(&vecs, d)
+	out.Mul(&tmp, vecs.T())
+	return &out, nil
+}

@@ -1,0 +1,79 @@
+# Regenerates HOLF's statistical reference outputs with R itself.
+# Run from internal/stats:  Rscript testdata/reference.R
+# Every data set is generated here from a fixed seed and written beside its
+# reference results; the Go tests compare HOLF's numbers to these.
+suppressPackageStartupMessages({
+  library(clubSandwich)
+  library(psych)
+})
+Sys.setlocale("LC_COLLATE", "C")  # factor levels in byte order, as HOLF sorts them
+fmt <- function(x) ifelse(is.na(x), "NA", sprintf("%.17g", x))
+write_ref <- function(df, file) {
+  df[] <- lapply(df, function(col) if (is.numeric(col)) fmt(col) else col)
+  write.csv(df, file, row.names = FALSE, quote = TRUE)
+}
+
+## Cluster-randomised data: offices randomised to arms, persons measured at two times.
+set.seed(20161001)
+make_trial <- function(n_office, missing = 0) {
+  rows <- list()
+  arm <- sample(rep(c("comparison", "intervention"), length.out = n_office))
+  for (o in seq_len(n_office)) {
+    size <- sample(4:14, 1)
+    u <- rnorm(1, 0, 0.5)
+    for (p in seq_len(size)) {
+      v <- rnorm(1, 0, 0.7)
+      x <- round(rnorm(1, 40, 9))
+      region <- sample(c("east", "north", "west"), 1)
+      for (time in 0:1) {
+        y <- 2 + 0.3 * time + 0.5 * (arm[o] == "intervention") + 0.4 * time * (arm[o] == "intervention") +
+          0.02 * x + u + v + rnorm(1, 0, 0.6)
+        rows[[length(rows) + 1]] <- data.frame(office = sprintf("o%02d", o), person = sprintf("o%02dp%02d", o, p),
+          time = time, arm = arm[o], x = x, region = region, y = y, stringsAsFactors = FALSE)
+      }
+    }
+  }
+  d <- do.call(rbind, rows)
+  if (missing > 0) {
+    d$y[sample(nrow(d), round(missing * nrow(d)))] <- NA
+    d$x[sample(nrow(d), round(missing / 2 * nrow(d)))] <- NA
+  }
+  d
+}
+robust_cases <- list(
+  list(name = "robust_trial", data = make_trial(24), formula = y ~ time * arm),
+  list(name = "robust_covariates", data = make_trial(15, missing = 0.05), formula = y ~ x + region + time * arm)
+)
+for (case in robust_cases) {
+  write.csv(case$data, file.path("testdata", paste0(case$name, ".csv")), row.names = FALSE, na = "NA")
+  fit <- lm(case$formula, data = case$data)
+  out <- NULL
+  used <- case$data[complete.cases(case$data[, all.vars(case$formula)]), ]
+  for (type in c("CR0", "CR1", "CR2")) {
+    ct <- as.data.frame(coef_test(fit, vcov = type, cluster = used$office, test = "Satterthwaite"))
+    out <- rbind(out, data.frame(type = type, term = names(coef(fit)), estimate = ct$beta, se = ct$SE,
+      statistic = ct$tstat, df = ct$df_Satt, p = ct$p_Satt, stringsAsFactors = FALSE))
+  }
+  write_ref(out, file.path("testdata", paste0(case$name, "_ref.csv")))
+}
+
+## Scale reliability: six 0-4 items driven by one trait, with and without missing answers.
+set.seed(20180401)
+make_items <- function(n, missing = 0) {
+  trait <- rnorm(n)
+  items <- sapply(1:6, function(i) pmin(4, pmax(0, round(2 + (0.5 + i / 10) * trait + rnorm(n, 0, 0.9)))))
+  colnames(items) <- paste0("q", 1:6)
+  items[, 4] <- 4 - items[, 4]  # a reverse-worded item, left unreversed on purpose
+  if (missing > 0) items[sample(length(items), round(missing * length(items)))] <- NA
+  as.data.frame(items)
+}
+for (case in list(list(name = "alpha_complete", data = make_items(300)), list(name = "alpha_missing", data = make_items(250, 0.04)))) {
+  write.csv(case$data, file.path("testdata", paste0(case$name, ".csv")), row.names = FALSE, na = "NA")
+  a <- suppressWarnings(psych::alpha(case$data, check.keys = FALSE, warnings = FALSE))
+  tot <- data.frame(item = "(total)", raw_alpha = a$total$raw_alpha, std_alpha = a$total$std.alpha, g6 = a$total[["G6(smc)"]],
+    average_r = a$total$average_r, s_n = a$total[["S/N"]], mean = a$total$mean, sd = a$total$sd, r_drop = NA)
+  drop <- data.frame(item = rownames(a$alpha.drop), raw_alpha = a$alpha.drop$raw_alpha, std_alpha = a$alpha.drop$std.alpha,
+    g6 = a$alpha.drop[["G6(smc)"]], average_r = a$alpha.drop$average_r, s_n = a$alpha.drop[["S/N"]],
+    mean = a$item.stats$mean, sd = a$item.stats$sd, r_drop = a$item.stats$r.drop)
+  write_ref(rbind(tot, drop), file.path("testdata", paste0(case$name, "_ref.csv")))
+}
