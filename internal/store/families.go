@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -393,28 +394,8 @@ func (db *DB) ListFamilies(ctx context.Context, f FamilyFilter) ([]holf.Family, 
 		return []holf.Family{}, nil
 	}
 	q := `SELECT ` + familyCols + ` FROM families f WHERE 1 = 1`
-	var args []any
-	if f.OfficeIDs != nil {
-		q += ` AND f.office_id IN (` + placeholders(len(f.OfficeIDs)) + `)`
-		for _, id := range f.OfficeIDs {
-			args = append(args, id)
-		}
-	}
-	if f.CoordinatorID != 0 {
-		q += ` AND (f.primary_coordinator_id = ? OR f.second_coordinator_id = ?)`
-		args = append(args, f.CoordinatorID, f.CoordinatorID)
-	}
-	if len(f.Statuses) > 0 {
-		q += ` AND f.status IN (` + placeholders(len(f.Statuses)) + `)`
-		for _, s := range f.Statuses {
-			args = append(args, string(s))
-		}
-	}
-	if s := strings.TrimSpace(f.Search); s != "" {
-		like := "%" + strings.ToLower(escapeLike(s)) + "%"
-		q += ` AND (LOWER(f.name) LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM family_members m WHERE m.family_id = f.id AND LOWER(m.name) LIKE ? ESCAPE '\'))`
-		args = append(args, like, like)
-	}
+	where, args := familyWhere(f)
+	q += where
 	q += ` ORDER BY f.name, f.id`
 	rows, err := db.query(ctx, q, args...)
 	if err != nil {
@@ -521,64 +502,69 @@ func (db *DB) ImportFamilies(ctx context.Context, ev holf.AuditEvent, fams []Imp
 	})
 }
 
-// CaseloadStats is what a caseload shows about a family beyond its record.
-type CaseloadStats struct {
+// CaseloadRow is one family of a caseload with what the list shows about it.
+type CaseloadRow struct {
+	Family         holf.Family // without members
+	Parents        int
+	Children       int
+	Interpreter    []string  // languages members need an interpreter for
 	Overdue        int       // open activities past their due date
 	NextDue        time.Time // the next open activity's due date from today
 	MappingUpdated time.Time
 	PlanUpdated    time.Time
 }
 
-// Caseload returns the stats of the given families in three grouped queries,
-// whatever their number.
-func (db *DB) Caseload(ctx context.Context, familyIDs []int64, today time.Time) (map[int64]CaseloadStats, error) {
-	out := make(map[int64]CaseloadStats, len(familyIDs))
-	if len(familyIDs) == 0 {
-		return out, nil
+// Caseload lists families with their caseload figures in one query: each
+// figure is a subquery per family that the indexes answer, so the cost is
+// one round trip whatever the number of families.
+func (db *DB) Caseload(ctx context.Context, f FamilyFilter, today time.Time) ([]CaseloadRow, error) {
+	if f.OfficeIDs != nil && len(f.OfficeIDs) == 0 {
+		return []CaseloadRow{}, nil
 	}
-	in := placeholders(len(familyIDs))
-	ids := make([]any, len(familyIDs))
-	for i, id := range familyIDs {
-		ids[i] = id
+	agg := `GROUP_CONCAT(DISTINCT m.interpreter_language)`
+	if db.dialect == Postgres {
+		agg = `STRING_AGG(DISTINCT m.interpreter_language, ',')`
 	}
 	day := today.Format(dateFormat)
-	type row struct {
-		q    string
-		args []any
-		set  func(*CaseloadStats, sql.NullString, int)
+	q := `SELECT ` + familyCols + `, f.plan_updated_at,
+		(SELECT COUNT(*) FROM family_members m WHERE m.family_id = f.id AND m.role = 'parent'),
+		(SELECT COUNT(*) FROM family_members m WHERE m.family_id = f.id AND m.role = 'child'),
+		(SELECT ` + agg + ` FROM family_members m WHERE m.family_id = f.id AND m.interpreter_needed = 1),
+		(SELECT COUNT(*) FROM plan_activities a WHERE a.family_id = f.id AND a.status = 'open' AND a.due_on < ?),
+		(SELECT MIN(a.due_on) FROM plan_activities a WHERE a.family_id = f.id AND a.status = 'open' AND a.due_on >= ?),
+		(SELECT MAX(v.saved_at) FROM mapping_versions v WHERE v.family_id = f.id)
+		FROM families f WHERE 1 = 1`
+	args := []any{day, day}
+	where, wargs := familyWhere(f)
+	q += where + ` ORDER BY f.name, f.id`
+	rows, err := db.query(ctx, q, append(args, wargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("caseload: %w", err)
 	}
-	queries := []row{
-		// One pass over the open activities gives both the overdue count and the next due date.
-		{`SELECT family_id, MIN(CASE WHEN due_on >= ? THEN due_on END), SUM(CASE WHEN due_on < ? THEN 1 ELSE 0 END)
-			FROM plan_activities WHERE status = 'open' AND family_id IN (` + in + `) GROUP BY family_id`,
-			append([]any{day, day}, ids...), func(s *CaseloadStats, v sql.NullString, n int) { s.Overdue, s.NextDue = n, parseDate(v) }},
-		{`SELECT family_id, MAX(saved_at), COUNT(*) FROM mapping_versions WHERE family_id IN (` + in + `) GROUP BY family_id`,
-			ids, func(s *CaseloadStats, v sql.NullString, _ int) { s.MappingUpdated = nullTime(v) }},
-		{`SELECT id, plan_updated_at, plan_version FROM families WHERE plan_updated_at IS NOT NULL AND id IN (` + in + `)`,
-			ids, func(s *CaseloadStats, v sql.NullString, _ int) { s.PlanUpdated = nullTime(v) }},
+	defer rows.Close()
+	out := []CaseloadRow{}
+	for rows.Next() {
+		var c CaseloadRow
+		var primary, second, replaces sql.NullInt64
+		var status, created, updated string
+		var consent, discharged, reason, planUpd, interp, next, mapped sql.NullString
+		fm := &c.Family
+		if err := rows.Scan(&fm.ID, &fm.OfficeID, &fm.Name, &primary, &second, &status, &consent, &discharged, &reason, &replaces,
+			&fm.Notes, &fm.Version, &created, &updated, &planUpd, &c.Parents, &c.Children, &interp, &c.Overdue, &next, &mapped); err != nil {
+			return nil, fmt.Errorf("caseload: %w", err)
+		}
+		fm.PrimaryCoordinatorID, fm.SecondCoordinatorID, fm.ReplacesFamilyID = primary.Int64, second.Int64, replaces.Int64
+		fm.Status, fm.DischargeReason = holf.FamilyStatus(status), holf.DischargeReason(reason.String)
+		fm.ConsentDate, fm.DischargedOn = parseDate(consent), parseDate(discharged)
+		fm.CreatedAt, fm.UpdatedAt = parseTime(created), parseTime(updated)
+		c.PlanUpdated, c.MappingUpdated, c.NextDue = nullTime(planUpd), nullTime(mapped), parseDate(next)
+		if interp.Valid && interp.String != "" {
+			c.Interpreter = strings.Split(interp.String, ",")
+			slices.Sort(c.Interpreter)
+		}
+		out = append(out, c)
 	}
-	for _, q := range queries {
-		rows, err := db.query(ctx, q.q, q.args...)
-		if err != nil {
-			return nil, fmt.Errorf("caseload stats: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var v sql.NullString
-			var n int
-			if err := rows.Scan(&id, &v, &n); err != nil {
-				_ = rows.Close()
-				return nil, fmt.Errorf("caseload stats: %w", err)
-			}
-			st := out[id]
-			q.set(&st, v, n)
-			out[id] = st
-		}
-		if err := rows.Close(); err != nil {
-			return nil, mapErr(err)
-		}
-	}
-	return out, nil
+	return out, mapErr(rows.Err())
 }
 
 func (tx *Tx) membersTx(ctx context.Context, familyID int64) ([]holf.Member, error) {
@@ -632,4 +618,32 @@ func familyChanges(before, after holf.Family) []string {
 		}
 	}
 	return out
+}
+
+// familyWhere turns a filter into AND clauses on families f.
+func familyWhere(f FamilyFilter) (string, []any) {
+	var q string
+	var args []any
+	if f.OfficeIDs != nil {
+		q += ` AND f.office_id IN (` + placeholders(len(f.OfficeIDs)) + `)`
+		for _, id := range f.OfficeIDs {
+			args = append(args, id)
+		}
+	}
+	if f.CoordinatorID != 0 {
+		q += ` AND (f.primary_coordinator_id = ? OR f.second_coordinator_id = ?)`
+		args = append(args, f.CoordinatorID, f.CoordinatorID)
+	}
+	if len(f.Statuses) > 0 {
+		q += ` AND f.status IN (` + placeholders(len(f.Statuses)) + `)`
+		for _, s := range f.Statuses {
+			args = append(args, string(s))
+		}
+	}
+	if s := strings.TrimSpace(f.Search); s != "" {
+		like := "%" + strings.ToLower(escapeLike(s)) + "%"
+		q += ` AND (LOWER(f.name) LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM family_members m WHERE m.family_id = f.id AND LOWER(m.name) LIKE ? ESCAPE '\'))`
+		args = append(args, like, like)
+	}
+	return q, args
 }

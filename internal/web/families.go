@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -22,7 +23,7 @@ const purposeCasework = "follow-up of the family (case work)"
 // function calls per cell cost more than the queries.
 type caseloadRow struct {
 	Family       holf.Family
-	Stats        store.CaseloadStats
+	Stats        store.CaseloadRow
 	Parents      int
 	Children     int
 	Interpreter  []string
@@ -34,6 +35,34 @@ type caseloadRow struct {
 	NextDue      string
 	Mapping      string
 	Plan         string
+	HTML         template.HTML // the whole <tr>, built by rowHTML
+}
+
+// rowHTML writes a caseload row. A caseload can hold hundreds of families,
+// and html/template spends about 2 µs on each action; building the row here,
+// escaping every text with template.HTMLEscapeString (ids are integers),
+// makes the page several times cheaper. TestCaseloadEscapesText guards it.
+func (row *caseloadRow) rowHTML(notYet string) template.HTML {
+	esc := template.HTMLEscapeString
+	or := func(s, alt string) string {
+		if s == "" {
+			return alt
+		}
+		return esc(s)
+	}
+	var b strings.Builder
+	id := strconv.FormatInt(row.Family.ID, 10)
+	b.WriteString(`<tr><th scope="row"><a href="/families/` + id + `">` + esc(row.Family.Name) + `</a></th>`)
+	b.WriteString(`<td><span class="status status-` + esc(string(row.Family.Status)) + `">` + esc(row.Status) + `</span></td>`)
+	b.WriteString(`<td>` + esc(row.Members) + `</td><td>` + or(row.Interp, "–") + `</td><td>` + esc(row.Coord) + `</td>`)
+	if row.Stats.Overdue > 0 {
+		b.WriteString(`<td class="num"><a href="/families/` + id + `/plan?view=due" class="late">` + strconv.Itoa(row.Stats.Overdue) + `</a></td>`)
+	} else {
+		b.WriteString(`<td class="num">0</td>`)
+	}
+	muted := `<span class="muted">` + esc(notYet) + `</span>`
+	b.WriteString(`<td>` + or(row.NextDue, "–") + `</td><td>` + or(row.Mapping, muted) + `</td><td>` + or(row.Plan, muted) + `</td></tr>`)
+	return template.HTML(b.String()) // #nosec G203 -- every text above is escaped
 }
 
 type caseloadPage struct {
@@ -73,19 +102,11 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 	default:
 		p.Status, f.Statuses = "open", openStatuses
 	}
-	families, err := s.db.ListFamilies(r.Context(), f)
+	rows, err := s.db.Caseload(r.Context(), f, s.db.Now().In(oslo))
 	if err != nil {
 		return err
 	}
 	names, err := s.staffNames(r, offices)
-	if err != nil {
-		return err
-	}
-	ids := make([]int64, len(families))
-	for i, fam := range families {
-		ids[i] = fam.ID
-	}
-	stats, err := s.db.Caseload(r.Context(), ids, s.db.Now().In(oslo))
 	if err != nil {
 		return err
 	}
@@ -95,13 +116,9 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 	}
 	p.NotYet = p.T("caseload.not_yet")
 	p.Counts = map[holf.FamilyStatus]int{}
-	for _, fam := range families {
-		row := caseloadRow{Family: fam, Stats: stats[fam.ID], Parents: len(fam.Parents()), Children: len(fam.Children())}
-		for _, m := range fam.Members {
-			if m.InterpreterNeeded && !slices.Contains(row.Interpreter, m.InterpreterLanguage) {
-				row.Interpreter = append(row.Interpreter, m.InterpreterLanguage)
-			}
-		}
+	for _, c := range rows {
+		fam := c.Family
+		row := caseloadRow{Family: fam, Stats: c, Parents: c.Parents, Children: c.Children, Interpreter: c.Interpreter}
 		for _, id := range []int64{fam.PrimaryCoordinatorID, fam.SecondCoordinatorID} {
 			if id != 0 {
 				row.Coordinators = append(row.Coordinators, names[id])
@@ -111,7 +128,8 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 		row.Members = p.T("caseload.members", row.Parents, row.Children)
 		row.Interp = strings.Join(row.Interpreter, ", ")
 		row.Coord = strings.Join(row.Coordinators, ", ")
-		row.NextDue, row.Mapping, row.Plan = formatDate(row.Stats.NextDue), formatDateTime(row.Stats.MappingUpdated), formatDateTime(row.Stats.PlanUpdated)
+		row.NextDue, row.Mapping, row.Plan = formatDate(c.NextDue), formatDateTime(c.MappingUpdated), formatDateTime(c.PlanUpdated)
+		row.HTML = row.rowHTML(p.NotYet)
 		p.Rows = append(p.Rows, row)
 		p.Counts[fam.Status]++
 	}

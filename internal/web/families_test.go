@@ -220,3 +220,20 @@ func TestFamilyAPI(t *testing.T) {
 		}
 	})
 }
+
+func TestCaseloadEscapesText(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	fam := f.famA
+	fam.Name = `<script>alert("x")</script> & "Co"`
+	fam.Members[0].InterpreterLanguage = `<img src=x onerror=alert(1)>`
+	if err := f.db.UpdateFamily(context.Background(), holf.AuditEvent{Actor: "t", Role: "system", Action: "x", RecordType: "family", Purpose: "t"}, &fam); err != nil {
+		t.Fatal(err)
+	}
+	r := f.client().login("fk.a").get("/families")
+	if strings.Contains(r.body, "<script>alert") || strings.Contains(r.body, "<img src=x") {
+		t.Fatal("the caseload does not escape names")
+	}
+	if !strings.Contains(r.body, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;Co&#34;") || !strings.Contains(r.body, "&lt;img src=x onerror=alert(1)&gt;") {
+		t.Fatalf("escaped text missing: %s", r.body)
+	}
+}
