@@ -50,6 +50,7 @@ func commands() []command {
 		{"user", "manage accounts: create, list, set-password, disable, enable", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"audit", "read and verify the audit log: list, verify", runAudit},
+		{"instruments", "the questionnaire instrument library: list, score", runInstruments},
 		{"stats", "statistics for the trial: robust (cluster-robust OLS), alpha (reliability)", runStats},
 		{"version", "print the version", runVersion},
 	}

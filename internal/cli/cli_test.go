@@ -196,3 +196,40 @@ func TestStatsCommands(t *testing.T) {
 		t.Fatalf("alpha --json: %v %+v", err, r)
 	}
 }
+
+func TestInstrumentsCommands(t *testing.T) {
+	r := run(t, "", nil, "instruments", "list", "--json")
+	var list []InstrumentJSON
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || r.code != 0 || len(list) < 6 {
+		t.Fatalf("instruments list: %v %+v", err, r)
+	}
+	for _, in := range list {
+		if in.ID == "" || in.Name == "" || len(in.Items) == 0 || len(in.Scales) == 0 || in.Items[0].Text == "" || in.Items[0].ID == "" {
+			t.Errorf("instrument %+v lacks id, name, items or scales", in.ID)
+		}
+	}
+	r = run(t, "", nil, "instruments", "score", "--instrument", "hscl10", "--json",
+		"--answers", "hscl10_1=1,hscl10_2=1,hscl10_3=2,hscl10_4=2,hscl10_5=2,hscl10_6=2,hscl10_7=3,hscl10_8=2,hscl10_9=2,hscl10_10=2")
+	var out struct {
+		Scores []struct {
+			ID      string   `json:"id"`
+			Value   *float64 `json:"value"`
+			Cutoffs []struct {
+				ID  string `json:"id"`
+				Met bool   `json:"met"`
+			} `json:"cutoffs"`
+		} `json:"scores"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+		t.Fatalf("score: %v %+v", err, r)
+	}
+	if s := out.Scores[0]; s.Value == nil || *s.Value != 1.9 || !s.Cutoffs[0].Met || s.Cutoffs[0].ID != "mental_distress" {
+		t.Fatalf("HSCL-10 score %+v", out.Scores)
+	}
+	if r := run(t, "", nil, "instruments", "score", "--instrument", "hscl10", "--answers", "hscl10_1=7"); r.code == 0 || !strings.Contains(r.stderr, "hscl10_1") {
+		t.Fatalf("out-of-range value: %+v", r)
+	}
+	if r := run(t, "", nil, "instruments", "score", "--instrument", "nope", "--answers", "a=1"); r.code == 0 {
+		t.Fatalf("unknown instrument: %+v", r)
+	}
+}
