@@ -233,3 +233,24 @@ func TestInstrumentsCommands(t *testing.T) {
 		t.Fatalf("unknown instrument: %+v", r)
 	}
 }
+
+func TestStatsLMM(t *testing.T) {
+	r := run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_sleepstudy.csv", "--formula", "Reaction ~ Days + (1 | Subject)", "--json")
+	var out LMMJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+		t.Fatalf("lmm --json: %v %+v", err, r)
+	}
+	if len(out.Fixed) != 2 || out.Fixed[1].Term != "Days" || out.Groups["Subject"] != 18 || !out.Converged || out.REML == nil || len(out.Random) != 2 {
+		t.Fatalf("lmm output %+v", out)
+	}
+	// lme4: fixef(lmer(Reaction ~ Days + (1|Subject), sleepstudy))["Days"] = 10.4673
+	if d := out.Fixed[1].Estimate - 10.467285714285715; d > 1e-6 || d < -1e-6 {
+		t.Fatalf("Days = %v", out.Fixed[1].Estimate)
+	}
+	if r := run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_sleepstudy.csv", "--formula", "Reaction ~ Days"); r.code == 0 || !strings.Contains(r.stderr, "no random term") {
+		t.Fatalf("no random term: %+v", r)
+	}
+	if r := run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_sleepstudy.csv", "--formula", "Reaction ~ Days + (1 | Subject)", "--ddf", "satterthwaite"); r.code == 0 || !strings.Contains(r.stderr, "not implemented yet") {
+		t.Fatalf("ddf: %+v", r)
+	}
+}

@@ -11,7 +11,7 @@ import (
 )
 
 func runStats(ctx context.Context, env Env, args []string) error {
-	return dispatch(ctx, env, "stats", args, []subcommand{{"robust", statsRobust}, {"alpha", statsAlpha}})
+	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"robust", statsRobust}, {"alpha", statsAlpha}})
 }
 
 func readData(path string) (*stats.Frame, error) {
@@ -128,6 +128,93 @@ func statsAlpha(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "%-16s %10s %16s\n", "item", "r.drop", "alpha if dropped")
 	for _, it := range a.ByItem {
 		fmt.Fprintf(env.Stdout, "%-16s %10.4f %16.4f\n", it.Item, it.RDrop, it.Dropped.RawAlpha)
+	}
+	return nil
+}
+
+// LMMJSON is the output of 'holf stats lmm --json'. Degrees of freedom and
+// p-values are left out until the Satterthwaite and Kenward-Roger
+// approximations are in: HOLF prints no number it cannot stand behind.
+type LMMJSON struct {
+	Method    string          `json:"method"`
+	Fixed     []LMMCoefJSON   `json:"fixed"`
+	Random    []stats.VarComp `json:"random"`
+	LogLik    float64         `json:"loglik"`
+	REML      *float64        `json:"reml,omitempty"`
+	Deviance  *float64        `json:"deviance,omitempty"`
+	AIC       float64         `json:"aic"`
+	BIC       float64         `json:"bic"`
+	N         int             `json:"n"`
+	Groups    map[string]int  `json:"groups"`
+	Converged bool            `json:"converged"`
+}
+
+// LMMCoefJSON is one fixed effect.
+type LMMCoefJSON struct {
+	Term      string  `json:"term"`
+	Estimate  float64 `json:"estimate"`
+	SE        float64 `json:"se"`
+	Statistic float64 `json:"statistic"`
+}
+
+func statsLMM(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "stats lmm --data F.csv --formula 'y ~ time*arm + (1|office) + (1|person)' [--ml] [--json]",
+		"Linear mixed model with random intercepts, fitted as lme4::lmer (REML unless --ml).\nRows with a missing model variable are dropped (na.omit).")
+	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	formula := fs.String("formula", "", "R model formula with random intercepts (1 | group) or (1 | group:other)")
+	ml := fs.Bool("ml", false, "maximum likelihood instead of REML")
+	ddf := fs.String("ddf", "", "denominator degrees of freedom: satterthwaite or kenward-roger (not available yet)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if *ddf != "" {
+		return exitError{code: 1, msg: fmt.Sprintf("--ddf %s: Satterthwaite and Kenward-Roger degrees of freedom are not implemented yet; without --ddf the estimates, standard errors and t statistics are printed", *ddf)}
+	}
+	if *formula == "" {
+		return usagef("--formula is required")
+	}
+	fr, err := readData(*data)
+	if err != nil {
+		return err
+	}
+	fm, err := stats.ParseFormula(*formula)
+	if err != nil {
+		return err
+	}
+	fit, err := stats.FitLMM(fr, fm, !*ml)
+	if err != nil {
+		return err
+	}
+	out := LMMJSON{Method: "linear mixed model, REML", Random: fit.Random, LogLik: fit.LogLik, AIC: fit.AIC, BIC: fit.BIC, N: fit.N, Groups: fit.Groups, Converged: fit.Converged}
+	if *ml {
+		out.Method = "linear mixed model, ML"
+		out.Deviance = &fit.Deviance
+	} else {
+		out.REML = &fit.REMLCrit
+	}
+	for _, c := range fit.Fixed {
+		out.Fixed = append(out.Fixed, LMMCoefJSON{Term: c.Term, Estimate: c.Estimate, SE: c.SE, Statistic: c.Statistic})
+	}
+	if !fit.Converged {
+		return exitError{code: 1, msg: "the fit did not converge; no result is printed"}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(env.Stdout, "%s; n = %d; log-likelihood %.4f, AIC %.2f, BIC %.2f\n\nRandom effects:\n", out.Method, fit.N, fit.LogLik, fit.AIC, fit.BIC)
+	for _, r := range fit.Random {
+		g := ""
+		if n, ok := fit.Groups[r.Group]; ok {
+			g = fmt.Sprintf("(%d groups)", n)
+		}
+		fmt.Fprintf(env.Stdout, "  %-20s variance %-12.6g sd %-12.6g %s\n", r.Group, r.Variance, r.SD, g)
+	}
+	fmt.Fprintf(env.Stdout, "\nFixed effects:\n%-28s %12s %12s %10s\n", "term", "estimate", "se", "t")
+	for _, c := range fit.Fixed {
+		fmt.Fprintf(env.Stdout, "%-28s %12.6g %12.6g %10.4f\n", c.Term, c.Estimate, c.SE, c.Statistic)
 	}
 	return nil
 }

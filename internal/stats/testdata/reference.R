@@ -21,13 +21,14 @@ make_trial <- function(n_office, missing = 0) {
   for (o in seq_len(n_office)) {
     size <- sample(4:14, 1)
     u <- rnorm(1, 0, 0.5)
+    w <- rnorm(2, 0, 0.3)  # offices change differently over time: (1 | office:time)
     for (p in seq_len(size)) {
       v <- rnorm(1, 0, 0.7)
       x <- round(rnorm(1, 40, 9))
       region <- sample(c("east", "north", "west"), 1)
       for (time in 0:1) {
         y <- 2 + 0.3 * time + 0.5 * (arm[o] == "intervention") + 0.4 * time * (arm[o] == "intervention") +
-          0.02 * x + u + v + rnorm(1, 0, 0.6)
+          0.02 * x + u + w[time + 1] + v + rnorm(1, 0, 0.6)
         rows[[length(rows) + 1]] <- data.frame(office = sprintf("o%02d", o), person = sprintf("o%02dp%02d", o, p),
           time = time, arm = arm[o], x = x, region = region, y = y, stringsAsFactors = FALSE)
       }
@@ -76,4 +77,34 @@ for (case in list(list(name = "alpha_complete", data = make_items(300)), list(na
     g6 = a$alpha.drop[["G6(smc)"]], average_r = a$alpha.drop$average_r, s_n = a$alpha.drop[["S/N"]],
     mean = a$item.stats$mean, sd = a$item.stats$sd, r_drop = a$item.stats$r.drop)
   write_ref(rbind(tot, drop), file.path("testdata", paste0(case$name, "_ref.csv")))
+}
+
+## Linear mixed models with random intercepts, fitted by lmer with tolerances
+## tight enough that the optimum itself, not the optimiser, is compared.
+suppressPackageStartupMessages(library(lme4))
+tight <- lmerControl(optimizer = "nloptwrap", optCtrl = list(xtol_abs = 1e-12, ftol_abs = 1e-14, xtol_rel = 1e-12, ftol_rel = 1e-14),
+  calc.derivs = FALSE)
+sleep <- lme4::sleepstudy
+sleep$Subject <- paste0("s", as.character(sleep$Subject))
+write.csv(sleep, file.path("testdata", "lmm_sleepstudy.csv"), row.names = FALSE)
+trial <- read.csv(file.path("testdata", "robust_trial.csv"), stringsAsFactors = FALSE)
+trial$time_f <- paste0("t", trial$time)
+write.csv(trial, file.path("testdata", "lmm_trial.csv"), row.names = FALSE, na = "NA")
+lmm_cases <- list(
+  list(name = "lmm_sleepstudy", data = sleep, formula = Reaction ~ Days + (1 | Subject)),
+  list(name = "lmm_trial", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person)),
+  list(name = "lmm_trial_officetime", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f))
+)
+for (case in lmm_cases) {
+  for (reml in c(TRUE, FALSE)) {
+    fit <- lmer(case$formula, data = case$data, REML = reml, control = tight)
+    fe <- fixef(fit); se <- sqrt(diag(as.matrix(vcov(fit))))
+    vc <- as.data.frame(VarCorr(fit))
+    out <- rbind(
+      data.frame(kind = "fixed", name = names(fe), value = unname(fe), se = unname(se), stringsAsFactors = FALSE),
+      data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, stringsAsFactors = FALSE),
+      data.frame(kind = "fit", name = c("loglik", "deviance", "aic", "bic", "n"),
+        value = c(as.numeric(logLik(fit)), if (reml) REMLcrit(fit) else deviance(fit), AIC(fit), BIC(fit), nobs(fit)), se = NA))
+    write_ref(out, file.path("testdata", paste0(case$name, if (reml) "_reml" else "_ml", "_ref.csv")))
+  }
 }

@@ -1,0 +1,387 @@
+package stats
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
+)
+
+// VarComp is one variance component.
+type VarComp struct {
+	Group    string  `json:"group"`
+	Variance float64 `json:"variance"`
+	SD       float64 `json:"sd"`
+}
+
+// LMMFit is a linear mixed model fitted as lme4's lmer does: random
+// intercepts for each grouping factor, REML (default) or ML, by minimising
+// the profiled deviance over the relative covariance factor θ.
+type LMMFit struct {
+	REML      bool           `json:"-"`
+	Fixed     []Coef         `json:"fixed"`
+	Random    []VarComp      `json:"random"`
+	LogLik    float64        `json:"loglik"`
+	Deviance  float64        `json:"deviance"` // -2 logLik (ML) or the REML criterion
+	REMLCrit  float64        `json:"reml,omitempty"`
+	AIC       float64        `json:"aic"`
+	BIC       float64        `json:"bic"`
+	N         int            `json:"n"`
+	Groups    map[string]int `json:"groups"`
+	Converged bool           `json:"converged"`
+	Theta     []float64      `json:"theta"`
+	Sigma     float64        `json:"sigma"`
+	VCov      *mat.SymDense  `json:"-"`
+}
+
+// lmmProblem holds the cross-products that every deviance evaluation needs.
+type lmmProblem struct {
+	n, p, q int
+	reml    bool
+	X       *mat.Dense
+	y       *mat.VecDense
+	col     [][]int // per row, its random-effect columns (one per term)
+	term    []int   // the term of each random-effect column
+	ZtZ     *mat.SymDense
+	ZtX     *mat.Dense
+	Zty     *mat.VecDense
+	XtX     *mat.SymDense
+	Xty     *mat.VecDense
+	yty     float64
+}
+
+// FitLMM fits fm (fixed part and random intercepts) to f.
+func FitLMM(f *Frame, fm *Formula, reml bool) (*LMMFit, error) {
+	if len(fm.Random) == 0 {
+		return nil, errors.New("the formula has no random term (1 | group): use robust regression for a fixed-effects model")
+	}
+	pr, d, groups, err := newLMMProblem(f, fm, reml)
+	if err != nil {
+		return nil, err
+	}
+	K := len(fm.Random)
+	// Optimise over φ with θ = |φ| (θ ≥ 0, the boundary reachable); start at θ = 1 as lme4 does.
+	obj := func(phi []float64) float64 {
+		theta := make([]float64, K)
+		for i, v := range phi {
+			theta[i] = math.Abs(v)
+		}
+		dev, _, err := pr.deviance(theta)
+		if err != nil {
+			return math.Inf(1)
+		}
+		return dev
+	}
+	start := make([]float64, K)
+	for i := range start {
+		start[i] = 1
+	}
+	problem := optimize.Problem{Func: obj}
+	// Nelder-Mead finds the basin; Newton steps then converge tightly.
+	settings := &optimize.Settings{Converger: &optimize.FunctionConverge{Absolute: 1e-7, Relative: 1e-10, Iterations: 30}, MajorIterations: 5000}
+	res, err := optimize.Minimize(problem, start, settings, &optimize.NelderMead{})
+	if err != nil && res == nil {
+		return nil, fmt.Errorf("optimiser: %w", err)
+	}
+	phi := res.X
+	// Polish with quasi-Newton steps on a numerical gradient: Nelder-Mead
+	// alone stops short of the precision R's tight settings reach.
+	phi = polish(obj, phi)
+	theta := make([]float64, K)
+	for i, v := range phi {
+		theta[i] = math.Abs(v)
+		if theta[i] < 1e-8 {
+			theta[i] = 0
+		}
+	}
+	dev, sol, err := pr.deviance(theta)
+	if err != nil {
+		return nil, err
+	}
+	fit := &LMMFit{REML: reml, N: pr.n, Groups: groups, Theta: theta, Converged: !math.IsInf(dev, 0)}
+	df := float64(pr.n)
+	if reml {
+		df = float64(pr.n - pr.p)
+	}
+	sigma2 := sol.r2 / df
+	fit.Sigma = math.Sqrt(sigma2)
+	fit.Deviance = dev
+	if reml {
+		fit.REMLCrit = dev
+	}
+	fit.LogLik = -dev / 2
+	npar := float64(pr.p + K + 1)
+	fit.AIC = dev + 2*npar
+	fit.BIC = dev + math.Log(float64(pr.n))*npar
+	// Var(β) = σ² (R_X'R_X)^{-1}.
+	var inv mat.SymDense
+	if err := sol.rx.InverseTo(&inv); err != nil {
+		return nil, ErrSingular
+	}
+	V := mat.NewSymDense(pr.p, nil)
+	V.ScaleSym(sigma2, &inv)
+	fit.VCov = V
+	for j := 0; j < pr.p; j++ {
+		se := math.Sqrt(V.At(j, j))
+		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: sol.beta.AtVec(j), SE: se, Statistic: sol.beta.AtVec(j) / se})
+	}
+	for k, rt := range fm.Random {
+		v := theta[k] * theta[k] * sigma2
+		fit.Random = append(fit.Random, VarComp{Group: rt.Name(), Variance: v, SD: math.Sqrt(v)})
+	}
+	fit.Random = append(fit.Random, VarComp{Group: "Residual", Variance: sigma2, SD: fit.Sigma})
+	return fit, nil
+}
+
+// newLMMProblem builds the design, the random-effect columns and the cross-products.
+func newLMMProblem(f *Frame, fm *Formula, reml bool) (*lmmProblem, *Design, map[string]int, error) {
+	d, err := BuildDesign(f, fm)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pr := &lmmProblem{n: len(d.Rows), reml: reml, X: d.X, y: d.Y}
+	_, pr.p = d.X.Dims()
+	groups := map[string]int{}
+	offset := 0
+	pr.col = make([][]int, pr.n)
+	for k, rt := range fm.Random {
+		g, ng, err := Groups(f, d.Rows, rt.Group)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if ng < 2 {
+			return nil, nil, nil, fmt.Errorf("grouping factor %s has only one level", rt.Name())
+		}
+		if ng >= pr.n {
+			return nil, nil, nil, fmt.Errorf("grouping factor %s has as many levels (%d) as observations: its variance cannot be told from the residual", rt.Name(), ng)
+		}
+		groups[rt.Name()] = ng
+		for i := range g {
+			pr.col[i] = append(pr.col[i], offset+g[i])
+		}
+		for j := 0; j < ng; j++ {
+			pr.term = append(pr.term, k)
+		}
+		offset += ng
+	}
+	pr.q = offset
+	if err := pr.crossProducts(); err != nil {
+		return nil, nil, nil, err
+	}
+	return pr, d, groups, nil
+}
+
+func (pr *lmmProblem) crossProducts() error {
+	n, p, q := pr.n, pr.p, pr.q
+	pr.ZtZ = mat.NewSymDense(q, nil)
+	pr.ZtX = mat.NewDense(q, p, nil)
+	pr.Zty = mat.NewVecDense(q, nil)
+	for i := 0; i < n; i++ {
+		row := pr.X.RawRowView(i)
+		for a, ca := range pr.col[i] {
+			for _, cb := range pr.col[i][a:] {
+				r, c := ca, cb
+				if r > c {
+					r, c = c, r
+				}
+				pr.ZtZ.SetSym(r, c, pr.ZtZ.At(r, c)+1)
+			}
+			for j := 0; j < p; j++ {
+				pr.ZtX.Set(ca, j, pr.ZtX.At(ca, j)+row[j])
+			}
+			pr.Zty.SetVec(ca, pr.Zty.AtVec(ca)+pr.y.AtVec(i))
+		}
+	}
+	pr.XtX = mat.NewSymDense(p, nil)
+	pr.XtX.SymOuterK(1, pr.X.T())
+	pr.Xty = mat.NewVecDense(p, nil)
+	pr.Xty.MulVec(pr.X.T(), pr.y)
+	pr.yty = mat.Dot(pr.y, pr.y)
+	var chol mat.Cholesky
+	if !chol.Factorize(pr.XtX) {
+		return ErrSingular
+	}
+	if chol.Cond() > 1e13 {
+		return ErrSingular
+	}
+	return nil
+}
+
+type lmmSolution struct {
+	beta *mat.VecDense
+	r2   float64
+	rx   *mat.Cholesky
+}
+
+// deviance is the profiled deviance (ML) or REML criterion at θ, following
+// Bates, Mächler, Bolker & Walker (2015), section 3.
+func (pr *lmmProblem) deviance(theta []float64) (float64, *lmmSolution, error) {
+	q, p := pr.q, pr.p
+	lam := make([]float64, q)
+	for j := range lam {
+		lam[j] = theta[pr.term[j]]
+	}
+	// A = Λ Z'Z Λ + I
+	A := mat.NewSymDense(q, nil)
+	for r := 0; r < q; r++ {
+		for c := r; c < q; c++ {
+			v := lam[r] * pr.ZtZ.At(r, c) * lam[c]
+			if r == c {
+				v++
+			}
+			A.SetSym(r, c, v)
+		}
+	}
+	var L mat.Cholesky
+	if !L.Factorize(A) {
+		return math.Inf(1), nil, errors.New("Λ'Z'ZΛ + I is not positive definite")
+	}
+	// cu = L^{-1} Λ Z'y ; RZX = L^{-1} Λ Z'X
+	lzy := mat.NewVecDense(q, nil)
+	lzx := mat.NewDense(q, p, nil)
+	for r := 0; r < q; r++ {
+		lzy.SetVec(r, lam[r]*pr.Zty.AtVec(r))
+		for c := 0; c < p; c++ {
+			lzx.Set(r, c, lam[r]*pr.ZtX.At(r, c))
+		}
+	}
+	var tri mat.TriDense
+	L.LTo(&tri)
+	var cu mat.VecDense
+	if err := cu.SolveVec(&tri, lzy); err != nil {
+		return math.Inf(1), nil, err
+	}
+	var rzx mat.Dense
+	if err := rzx.Solve(&tri, lzx); err != nil {
+		return math.Inf(1), nil, err
+	}
+	// R_X'R_X = X'X - RZX'RZX
+	var rzxtrzx mat.SymDense
+	rzxtrzx.SymOuterK(1, rzx.T())
+	XtXs := mat.NewSymDense(p, nil)
+	for r := 0; r < p; r++ {
+		for c := r; c < p; c++ {
+			XtXs.SetSym(r, c, pr.XtX.At(r, c)-rzxtrzx.At(r, c))
+		}
+	}
+	var rx mat.Cholesky
+	if !rx.Factorize(XtXs) {
+		return math.Inf(1), nil, ErrSingular
+	}
+	// β = (R_X'R_X)^{-1} (X'y - RZX' cu)
+	var rhs mat.VecDense
+	rhs.MulVec(rzx.T(), &cu)
+	rhs.SubVec(pr.Xty, &rhs)
+	var beta mat.VecDense
+	if err := rx.SolveVecTo(&beta, &rhs); err != nil {
+		return math.Inf(1), nil, err
+	}
+	// r² = y'y - cu'cu - (X'y - RZX'cu)'β : the penalised residual sum of squares.
+	r2 := pr.yty - mat.Dot(&cu, &cu) - mat.Dot(&rhs, &beta)
+	if r2 <= 0 {
+		return math.Inf(1), nil, errors.New("the model fits the data exactly")
+	}
+	ldL := L.LogDet() // log|L|² = log det(A); rx.LogDet() is log|R_X|²
+	var dev float64
+	if pr.reml {
+		nmp := float64(pr.n - p)
+		dev = ldL + rx.LogDet() + nmp*(1+math.Log(2*math.Pi*r2/nmp))
+	} else {
+		n := float64(pr.n)
+		dev = ldL + n*(1+math.Log(2*math.Pi*r2/n))
+	}
+	return dev, &lmmSolution{beta: &beta, r2: r2, rx: &rx}, nil
+}
+
+// polish refines a minimum with Newton steps on central-difference
+// derivatives (the problems have a handful of parameters), backtracking when
+// a step does not lower f. Nelder-Mead alone stops short of the precision
+// that lmer reaches with tight tolerances.
+func polish(f func([]float64) float64, x []float64) []float64 {
+	x = append([]float64(nil), x...)
+	k := len(x)
+	fx := f(x)
+	for iter := 0; iter < 50; iter++ {
+		g, H := derivatives(f, x, fx)
+		var chol mat.Cholesky
+		step := make([]float64, k)
+		if chol.Factorize(H) {
+			var sv mat.VecDense
+			if err := chol.SolveVecTo(&sv, mat.NewVecDense(k, g)); err != nil {
+				break
+			}
+			for i := range step {
+				step[i] = -sv.AtVec(i)
+			}
+		} else {
+			// Not convex here (e.g. at a boundary): a small gradient step.
+			for i := range step {
+				step[i] = -g[i] * 1e-3
+			}
+		}
+		improved := false
+		for t := 1.0; t > 1e-6; t /= 2 {
+			y := make([]float64, k)
+			for i := range y {
+				y[i] = x[i] + t*step[i]
+			}
+			if fy := f(y); fy < fx {
+				moved := 0.0
+				for i := range y {
+					moved = math.Max(moved, math.Abs(y[i]-x[i]))
+				}
+				x, fx, improved = y, fy, true
+				if moved < 1e-11 {
+					return x
+				}
+				break
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	return x
+}
+
+// derivatives returns the gradient and Hessian of f at x by central
+// differences with Richardson extrapolation (error O(h⁴)); the steps are
+// large enough that rounding noise in f does not swamp them.
+func derivatives(f func([]float64) float64, x []float64, fx float64) ([]float64, *mat.SymDense) {
+	k := len(x)
+	at := func(d map[int]float64) float64 {
+		y := append([]float64(nil), x...)
+		for i, v := range d {
+			y[i] += v
+		}
+		return f(y)
+	}
+	hOf := func(i int) float64 { return 1e-3 * math.Max(0.1, math.Abs(x[i])) }
+	g := make([]float64, k)
+	H := mat.NewSymDense(k, nil)
+	for i := 0; i < k; i++ {
+		d1 := func(h float64) (float64, float64) {
+			fp, fm := at(map[int]float64{i: h}), at(map[int]float64{i: -h})
+			return (fp - fm) / (2 * h), (fp - 2*fx + fm) / (h * h)
+		}
+		g1, h1 := d1(hOf(i))
+		g2, h2 := d1(hOf(i) / 2)
+		g[i] = (4*g2 - g1) / 3
+		H.SetSym(i, i, (4*h2-h1)/3)
+		for j := i + 1; j < k; j++ {
+			d2 := func(a, b float64) float64 {
+				fpp := at(map[int]float64{i: a, j: b})
+				fpm := at(map[int]float64{i: a, j: -b})
+				fmp := at(map[int]float64{i: -a, j: b})
+				fmm := at(map[int]float64{i: -a, j: -b})
+				return (fpp - fpm - fmp + fmm) / (4 * a * b)
+			}
+			c1 := d2(hOf(i), hOf(j))
+			c2 := d2(hOf(i)/2, hOf(j)/2)
+			H.SetSym(i, j, (4*c2-c1)/3)
+		}
+	}
+	return g, H
+}

@@ -1,0 +1,66 @@
+package stats
+
+import (
+	"testing"
+)
+
+func TestLMMMatchesLme4(t *testing.T) {
+	cases := []struct{ name, data, formula string }{
+		{"lmm_sleepstudy", "lmm_sleepstudy", "Reaction ~ Days + (1 | Subject)"},
+		{"lmm_trial", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person)"},
+		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)"},
+	}
+	for _, c := range cases {
+		for _, reml := range []bool{true, false} {
+			suffix := "_ml"
+			if reml {
+				suffix = "_reml"
+			}
+			t.Run(c.name+suffix, func(t *testing.T) {
+				fr := readFrame(t, "testdata/"+c.data+".csv")
+				fm, err := ParseFormula(c.formula)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fit, err := FitLMM(fr, fm, reml)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !fit.Converged {
+					t.Fatal("did not converge")
+				}
+				for _, r := range readRef(t, "testdata/"+c.name+suffix+"_ref.csv") {
+					want := num(t, r["value"])
+					switch r["kind"] {
+					case "fixed":
+						var got *Coef
+						for i := range fit.Fixed {
+							if fit.Fixed[i].Term == r["name"] {
+								got = &fit.Fixed[i]
+							}
+						}
+						if got == nil {
+							t.Fatalf("no fixed effect %q", r["name"])
+						}
+						near(t, r["name"]+" estimate", got.Estimate, want, 1e-6, 1e-9)
+						near(t, r["name"]+" se", got.SE, num(t, r["se"]), 1e-6, 0)
+					case "variance":
+						var got *VarComp
+						for i := range fit.Random {
+							if fit.Random[i].Group == r["name"] {
+								got = &fit.Random[i]
+							}
+						}
+						if got == nil {
+							t.Fatalf("no variance component %q", r["name"])
+						}
+						near(t, r["name"]+" variance", got.Variance, want, 1e-6, 1e-10)
+					case "fit":
+						v := map[string]float64{"loglik": fit.LogLik, "deviance": fit.Deviance, "aic": fit.AIC, "bic": fit.BIC, "n": float64(fit.N)}[r["name"]]
+						near(t, r["name"], v, want, 1e-8, 0)
+					}
+				}
+			})
+		}
+	}
+}
