@@ -132,12 +132,10 @@ func statsAlpha(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// LMMJSON is the output of 'holf stats lmm --json'. Degrees of freedom and
-// p-values are left out until the Satterthwaite and Kenward-Roger
-// approximations are in: HOLF prints no number it cannot stand behind.
+// LMMJSON is the output of 'holf stats lmm --json'.
 type LMMJSON struct {
 	Method    string          `json:"method"`
-	Fixed     []LMMCoefJSON   `json:"fixed"`
+	Fixed     []stats.Coef    `json:"fixed"`
 	Random    []stats.VarComp `json:"random"`
 	LogLik    float64         `json:"loglik"`
 	REML      *float64        `json:"reml,omitempty"`
@@ -149,27 +147,23 @@ type LMMJSON struct {
 	Converged bool            `json:"converged"`
 }
 
-// LMMCoefJSON is one fixed effect.
-type LMMCoefJSON struct {
-	Term      string  `json:"term"`
-	Estimate  float64 `json:"estimate"`
-	SE        float64 `json:"se"`
-	Statistic float64 `json:"statistic"`
-}
-
 func statsLMM(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "stats lmm --data F.csv --formula 'y ~ time*arm + (1|office) + (1|person)' [--ml] [--json]",
 		"Linear mixed model with random intercepts, fitted as lme4::lmer (REML unless --ml).\nRows with a missing model variable are dropped (na.omit).")
 	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
 	formula := fs.String("formula", "", "R model formula with random intercepts (1 | group) or (1 | group:other)")
 	ml := fs.Bool("ml", false, "maximum likelihood instead of REML")
-	ddf := fs.String("ddf", "", "denominator degrees of freedom: satterthwaite or kenward-roger (not available yet)")
+	ddf := fs.String("ddf", "satterthwaite", "denominator degrees of freedom: satterthwaite (as lmerTest); kenward-roger is not available yet")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	if *ddf != "" {
-		return exitError{code: 1, msg: fmt.Sprintf("--ddf %s: Satterthwaite and Kenward-Roger degrees of freedom are not implemented yet; without --ddf the estimates, standard errors and t statistics are printed", *ddf)}
+	switch strings.ToLower(*ddf) {
+	case "satterthwaite":
+	case "kenward-roger":
+		return exitError{code: 1, msg: "--ddf kenward-roger is not implemented yet; use satterthwaite"}
+	default:
+		return usagef("--ddf must be satterthwaite or kenward-roger")
 	}
 	if *formula == "" {
 		return usagef("--formula is required")
@@ -186,15 +180,12 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := LMMJSON{Method: "linear mixed model, REML", Random: fit.Random, LogLik: fit.LogLik, AIC: fit.AIC, BIC: fit.BIC, N: fit.N, Groups: fit.Groups, Converged: fit.Converged}
+	out := LMMJSON{Method: "linear mixed model, REML, Satterthwaite df", Fixed: fit.Fixed, Random: fit.Random, LogLik: fit.LogLik, AIC: fit.AIC, BIC: fit.BIC, N: fit.N, Groups: fit.Groups, Converged: fit.Converged}
 	if *ml {
-		out.Method = "linear mixed model, ML"
+		out.Method = "linear mixed model, ML, Satterthwaite df"
 		out.Deviance = &fit.Deviance
 	} else {
 		out.REML = &fit.REMLCrit
-	}
-	for _, c := range fit.Fixed {
-		out.Fixed = append(out.Fixed, LMMCoefJSON{Term: c.Term, Estimate: c.Estimate, SE: c.SE, Statistic: c.Statistic})
 	}
 	if !fit.Converged {
 		return exitError{code: 1, msg: "the fit did not converge; no result is printed"}
@@ -212,9 +203,9 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "  %-20s variance %-12.6g sd %-12.6g %s\n", r.Group, r.Variance, r.SD, g)
 	}
-	fmt.Fprintf(env.Stdout, "\nFixed effects:\n%-28s %12s %12s %10s\n", "term", "estimate", "se", "t")
+	fmt.Fprintf(env.Stdout, "\nFixed effects:\n%-28s %12s %12s %10s %10s %12s\n", "term", "estimate", "se", "t", "df", "p")
 	for _, c := range fit.Fixed {
-		fmt.Fprintf(env.Stdout, "%-28s %12.6g %12.6g %10.4f\n", c.Term, c.Estimate, c.SE, c.Statistic)
+		fmt.Fprintf(env.Stdout, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.DF, c.P)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // VarComp is one variance component.
@@ -123,9 +124,15 @@ func FitLMM(f *Frame, fm *Formula, reml bool) (*LMMFit, error) {
 	V := mat.NewSymDense(pr.p, nil)
 	V.ScaleSym(sigma2, &inv)
 	fit.VCov = V
+	ddf, err := pr.satterthwaite(theta, fit.Sigma)
+	if err != nil {
+		return nil, err
+	}
 	for j := 0; j < pr.p; j++ {
 		se := math.Sqrt(V.At(j, j))
-		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: sol.beta.AtVec(j), SE: se, Statistic: sol.beta.AtVec(j) / se})
+		t := sol.beta.AtVec(j) / se
+		p := 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: ddf[j]}.CDF(-math.Abs(t))
+		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: sol.beta.AtVec(j), SE: se, Statistic: t, DF: ddf[j], P: p})
 	}
 	for k, rt := range fm.Random {
 		v := theta[k] * theta[k] * sigma2
@@ -210,9 +217,10 @@ func (pr *lmmProblem) crossProducts() error {
 }
 
 type lmmSolution struct {
-	beta *mat.VecDense
-	r2   float64
-	rx   *mat.Cholesky
+	beta      *mat.VecDense
+	r2        float64
+	rx        *mat.Cholesky
+	ldL, ldRX float64 // log|L|², log|R_X|²
 }
 
 // deviance is the profiled deviance (ML) or REML criterion at θ, following
@@ -292,7 +300,7 @@ func (pr *lmmProblem) deviance(theta []float64) (float64, *lmmSolution, error) {
 		n := float64(pr.n)
 		dev = ldL + n*(1+math.Log(2*math.Pi*r2/n))
 	}
-	return dev, &lmmSolution{beta: &beta, r2: r2, rx: &rx}, nil
+	return dev, &lmmSolution{beta: &beta, r2: r2, rx: &rx, ldL: ldL, ldRX: rx.LogDet()}, nil
 }
 
 // polish refines a minimum with Newton steps on central-difference
@@ -384,4 +392,119 @@ func derivatives(f func([]float64) float64, x []float64, fx float64) ([]float64,
 		}
 	}
 	return g, H
+}
+
+// devVP is the deviance (REML criterion or -2 log-likelihood) as a function
+// of the variance parameters (θ, σ), not profiled over σ: the function whose
+// Hessian lmerTest uses for the Satterthwaite approximation.
+func (pr *lmmProblem) devVP(vp []float64) float64 {
+	k := len(vp) - 1
+	theta := make([]float64, k)
+	for i := range theta {
+		theta[i] = math.Abs(vp[i])
+	}
+	sigma := vp[k]
+	_, sol, err := pr.deviance(theta)
+	if err != nil || sigma <= 0 {
+		return math.Inf(1)
+	}
+	s2 := sigma * sigma
+	if pr.reml {
+		return sol.ldL + sol.ldRX + float64(pr.n-pr.p)*math.Log(2*math.Pi*s2) + sol.r2/s2
+	}
+	return sol.ldL + float64(pr.n)*math.Log(2*math.Pi*s2) + sol.r2/s2
+}
+
+// vcovVP is Var(β) = σ² (R_X'R_X)^{-1} at (θ, σ).
+func (pr *lmmProblem) vcovVP(vp []float64) (*mat.SymDense, error) {
+	k := len(vp) - 1
+	theta := make([]float64, k)
+	for i := range theta {
+		theta[i] = math.Abs(vp[i])
+	}
+	_, sol, err := pr.deviance(theta)
+	if err != nil {
+		return nil, err
+	}
+	var inv mat.SymDense
+	if err := sol.rx.InverseTo(&inv); err != nil {
+		return nil, err
+	}
+	V := mat.NewSymDense(pr.p, nil)
+	V.ScaleSym(vp[k]*vp[k], &inv)
+	return V, nil
+}
+
+// satterthwaite returns the denominator degrees of freedom of each fixed
+// effect as lmerTest computes them: with A = 2 H⁻¹ (H the Hessian of the
+// deviance in (θ, σ)) and g the gradient of Var(β_j) in (θ, σ),
+// df = 2 Var(β_j)² / (g' A g).
+func (pr *lmmProblem) satterthwaite(theta []float64, sigma float64) ([]float64, error) {
+	vp := append(append([]float64(nil), theta...), sigma)
+	m := len(vp)
+	_, H := derivatives(pr.devVP, vp, pr.devVP(vp))
+	var chol mat.Cholesky
+	if !chol.Factorize(H) {
+		return nil, errors.New("the deviance's Hessian in the variance parameters is not positive definite (a variance component on its boundary?)")
+	}
+	var A mat.SymDense
+	if err := chol.InverseTo(&A); err != nil {
+		return nil, err
+	}
+	A.ScaleSym(2, &A)
+	V, err := pr.vcovVP(vp)
+	if err != nil {
+		return nil, err
+	}
+	// Jacobian of Var(β) by Richardson-extrapolated central differences.
+	jac := make([]*mat.SymDense, m)
+	for i := 0; i < m; i++ {
+		h := 1e-3 * math.Max(0.1, math.Abs(vp[i]))
+		diff := func(h float64) (*mat.SymDense, error) {
+			a := append([]float64(nil), vp...)
+			b := append([]float64(nil), vp...)
+			a[i] += h
+			b[i] -= h
+			Va, err := pr.vcovVP(a)
+			if err != nil {
+				return nil, err
+			}
+			Vb, err := pr.vcovVP(b)
+			if err != nil {
+				return nil, err
+			}
+			D := mat.NewSymDense(pr.p, nil)
+			for r := 0; r < pr.p; r++ {
+				for c := r; c < pr.p; c++ {
+					D.SetSym(r, c, (Va.At(r, c)-Vb.At(r, c))/(2*h))
+				}
+			}
+			return D, nil
+		}
+		d1, err := diff(h)
+		if err != nil {
+			return nil, err
+		}
+		d2, err := diff(h / 2)
+		if err != nil {
+			return nil, err
+		}
+		J := mat.NewSymDense(pr.p, nil)
+		for r := 0; r < pr.p; r++ {
+			for c := r; c < pr.p; c++ {
+				J.SetSym(r, c, (4*d2.At(r, c)-d1.At(r, c))/3)
+			}
+		}
+		jac[i] = J
+	}
+	df := make([]float64, pr.p)
+	for j := 0; j < pr.p; j++ {
+		g := mat.NewVecDense(m, nil)
+		for i := 0; i < m; i++ {
+			g.SetVec(i, jac[i].At(j, j))
+		}
+		denom := mat.Inner(g, &A, g)
+		df[j] = 2 * V.At(j, j) * V.At(j, j) / denom
+	}
+	return df, nil
 }

@@ -81,7 +81,7 @@ for (case in list(list(name = "alpha_complete", data = make_items(300)), list(na
 
 ## Linear mixed models with random intercepts, fitted by lmer with tolerances
 ## tight enough that the optimum itself, not the optimiser, is compared.
-suppressPackageStartupMessages(library(lme4))
+suppressPackageStartupMessages({ library(lme4); library(lmerTest) })
 tight <- lmerControl(optimizer = "nloptwrap", optCtrl = list(xtol_abs = 1e-12, ftol_abs = 1e-14, xtol_rel = 1e-12, ftol_rel = 1e-14),
   calc.derivs = FALSE)
 sleep <- lme4::sleepstudy
@@ -97,14 +97,14 @@ lmm_cases <- list(
 )
 for (case in lmm_cases) {
   for (reml in c(TRUE, FALSE)) {
-    fit <- lmer(case$formula, data = case$data, REML = reml, control = tight)
-    fe <- fixef(fit); se <- sqrt(diag(as.matrix(vcov(fit))))
+    fit <- lmerTest::lmer(case$formula, data = case$data, REML = reml, control = tight)
+    co <- summary(fit, ddf = "Satterthwaite")$coefficients
     vc <- as.data.frame(VarCorr(fit))
     out <- rbind(
-      data.frame(kind = "fixed", name = names(fe), value = unname(fe), se = unname(se), stringsAsFactors = FALSE),
-      data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, stringsAsFactors = FALSE),
+      data.frame(kind = "fixed", name = rownames(co), value = co[, "Estimate"], se = co[, "Std. Error"], df = co[, "df"], p = co[, "Pr(>|t|)"], stringsAsFactors = FALSE),
+      data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, df = NA, p = NA, stringsAsFactors = FALSE),
       data.frame(kind = "fit", name = c("loglik", "deviance", "aic", "bic", "n"),
-        value = c(as.numeric(logLik(fit)), if (reml) REMLcrit(fit) else deviance(fit), AIC(fit), BIC(fit), nobs(fit)), se = NA))
+        value = c(as.numeric(logLik(fit)), if (reml) REMLcrit(fit) else deviance(fit), AIC(fit), BIC(fit), nobs(fit)), se = NA, df = NA, p = NA))
     write_ref(out, file.path("testdata", paste0(case$name, if (reml) "_reml" else "_ml", "_ref.csv")))
   }
 }
