@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
@@ -149,20 +150,21 @@ func Groups(f *Frame, rows []int, vars []string) ([]int, int, error) {
 	}
 	ids := map[string]int{}
 	out := make([]int, len(rows))
+	var key []byte
 	for r, i := range rows {
-		var b strings.Builder
+		key = key[:0]
 		for _, c := range cols {
 			if c.IsFactor() {
-				fmt.Fprintf(&b, "%d\x00", c.Factor[i])
+				key = strconv.AppendInt(key, int64(c.Factor[i]), 10)
 			} else {
-				fmt.Fprintf(&b, "%v\x00", c.Numeric[i])
+				key = strconv.AppendFloat(key, c.Numeric[i], 'g', -1, 64)
 			}
+			key = append(key, 0)
 		}
-		k := b.String()
-		id, ok := ids[k]
+		id, ok := ids[string(key)] // no allocation for the lookup
 		if !ok {
 			id = len(ids)
-			ids[k] = id
+			ids[string(key)] = id
 		}
 		out[r] = id
 	}

@@ -45,12 +45,12 @@ type lmmProblem struct {
 	y       *mat.VecDense
 	col     [][]int // per row, its random-effect columns (one per term)
 	term    []int   // the term of each random-effect column
-	ZtZ     *mat.SymDense
-	ZtX     *mat.Dense
-	Zty     *mat.VecDense
 	XtX     *mat.SymDense
 	Xty     *mat.VecDense
 	yty     float64
+	// The block structure of ΛZ'ZΛ + I (see lmmblock.go).
+	blocks   []*lmmBlock
+	diagTerm int
 }
 
 // FitLMM fits fm (fixed part and random intercepts) to f.
@@ -177,30 +177,20 @@ func newLMMProblem(f *Frame, fm *Formula, reml bool) (*lmmProblem, *Design, map[
 	if err := pr.crossProducts(); err != nil {
 		return nil, nil, nil, err
 	}
+	largest, most := 0, -1
+	for k, rt := range fm.Random {
+		if n := groups[rt.Name()]; n > most {
+			largest, most = k, n
+		}
+	}
+	if err := pr.blockStructure(largest); err != nil {
+		return nil, nil, nil, err
+	}
 	return pr, d, groups, nil
 }
 
 func (pr *lmmProblem) crossProducts() error {
-	n, p, q := pr.n, pr.p, pr.q
-	pr.ZtZ = mat.NewSymDense(q, nil)
-	pr.ZtX = mat.NewDense(q, p, nil)
-	pr.Zty = mat.NewVecDense(q, nil)
-	for i := 0; i < n; i++ {
-		row := pr.X.RawRowView(i)
-		for a, ca := range pr.col[i] {
-			for _, cb := range pr.col[i][a:] {
-				r, c := ca, cb
-				if r > c {
-					r, c = c, r
-				}
-				pr.ZtZ.SetSym(r, c, pr.ZtZ.At(r, c)+1)
-			}
-			for j := 0; j < p; j++ {
-				pr.ZtX.Set(ca, j, pr.ZtX.At(ca, j)+row[j])
-			}
-			pr.Zty.SetVec(ca, pr.Zty.AtVec(ca)+pr.y.AtVec(i))
-		}
-	}
+	p := pr.p
 	pr.XtX = mat.NewSymDense(p, nil)
 	pr.XtX.SymOuterK(1, pr.X.T())
 	pr.Xty = mat.NewVecDense(p, nil)
@@ -224,54 +214,19 @@ type lmmSolution struct {
 }
 
 // deviance is the profiled deviance (ML) or REML criterion at θ, following
-// Bates, Mächler, Bolker & Walker (2015), section 3.
+// Bates, Mächler, Bolker & Walker (2015), section 3, with the random-effects
+// system solved block by block.
 func (pr *lmmProblem) deviance(theta []float64) (float64, *lmmSolution, error) {
-	q, p := pr.q, pr.p
-	lam := make([]float64, q)
-	for j := range lam {
-		lam[j] = theta[pr.term[j]]
-	}
-	// A = Λ Z'Z Λ + I
-	A := mat.NewSymDense(q, nil)
-	for r := 0; r < q; r++ {
-		for c := r; c < q; c++ {
-			v := lam[r] * pr.ZtZ.At(r, c) * lam[c]
-			if r == c {
-				v++
-			}
-			A.SetSym(r, c, v)
-		}
-	}
-	var L mat.Cholesky
-	if !L.Factorize(A) {
-		return math.Inf(1), nil, errors.New("Λ'Z'ZΛ + I is not positive definite")
-	}
-	// cu = L^{-1} Λ Z'y ; RZX = L^{-1} Λ Z'X
-	lzy := mat.NewVecDense(q, nil)
-	lzx := mat.NewDense(q, p, nil)
-	for r := 0; r < q; r++ {
-		lzy.SetVec(r, lam[r]*pr.Zty.AtVec(r))
-		for c := 0; c < p; c++ {
-			lzx.Set(r, c, lam[r]*pr.ZtX.At(r, c))
-		}
-	}
-	var tri mat.TriDense
-	L.LTo(&tri)
-	var cu mat.VecDense
-	if err := cu.SolveVec(&tri, lzy); err != nil {
-		return math.Inf(1), nil, err
-	}
-	var rzx mat.Dense
-	if err := rzx.Solve(&tri, lzx); err != nil {
+	p := pr.p
+	ldL, cucu, rzxCu, rzxRzx, err := pr.blockSums(theta)
+	if err != nil {
 		return math.Inf(1), nil, err
 	}
 	// R_X'R_X = X'X - RZX'RZX
-	var rzxtrzx mat.SymDense
-	rzxtrzx.SymOuterK(1, rzx.T())
 	XtXs := mat.NewSymDense(p, nil)
 	for r := 0; r < p; r++ {
 		for c := r; c < p; c++ {
-			XtXs.SetSym(r, c, pr.XtX.At(r, c)-rzxtrzx.At(r, c))
+			XtXs.SetSym(r, c, pr.XtX.At(r, c)-rzxRzx.At(r, c))
 		}
 	}
 	var rx mat.Cholesky
@@ -280,18 +235,16 @@ func (pr *lmmProblem) deviance(theta []float64) (float64, *lmmSolution, error) {
 	}
 	// β = (R_X'R_X)^{-1} (X'y - RZX' cu)
 	var rhs mat.VecDense
-	rhs.MulVec(rzx.T(), &cu)
-	rhs.SubVec(pr.Xty, &rhs)
+	rhs.SubVec(pr.Xty, rzxCu)
 	var beta mat.VecDense
 	if err := rx.SolveVecTo(&beta, &rhs); err != nil {
 		return math.Inf(1), nil, err
 	}
 	// r² = y'y - cu'cu - (X'y - RZX'cu)'β : the penalised residual sum of squares.
-	r2 := pr.yty - mat.Dot(&cu, &cu) - mat.Dot(&rhs, &beta)
+	r2 := pr.yty - cucu - mat.Dot(&rhs, &beta)
 	if r2 <= 0 {
 		return math.Inf(1), nil, errors.New("the model fits the data exactly")
 	}
-	ldL := L.LogDet() // log|L|² = log det(A); rx.LogDet() is log|R_X|²
 	var dev float64
 	if pr.reml {
 		nmp := float64(pr.n - p)
