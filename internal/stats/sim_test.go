@@ -1,0 +1,78 @@
+package stats
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// TestSimulationUnbiasedAndCovering generates cluster-randomised trials with
+// a known arm × time effect and checks that the mixed model's estimate is
+// unbiased and its 95 % Satterthwaite intervals cover the truth about 95 % of
+// the time. It runs 300 trials and is skipped with -short.
+func TestSimulationUnbiasedAndCovering(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long simulation")
+	}
+	const reps, truth = 300, 0.4
+	rng := rand.New(rand.NewPCG(2016, 2018))
+	fm, _ := ParseFormula("y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)")
+	var sum, sumsq float64
+	covered := 0
+	for r := 0; r < reps; r++ {
+		var b bytes.Buffer
+		b.WriteString("office,person,time,arm,y\n")
+		offices := 20
+		for o := 0; o < offices; o++ {
+			arm := []string{"comparison", "intervention"}[o%2]
+			u := rng.NormFloat64() * 0.5
+			w := [2]float64{rng.NormFloat64() * 0.2, rng.NormFloat64() * 0.2}
+			size := 8 + rng.IntN(15)
+			for p := 0; p < size; p++ {
+				v := rng.NormFloat64() * 0.7
+				for tm := 0; tm < 2; tm++ {
+					eff := 0.0
+					if arm == "intervention" {
+						eff = 0.3 + truth*float64(tm)
+					}
+					y := 2 + 0.2*float64(tm) + eff + u + w[tm] + v + rng.NormFloat64()*0.6
+					fmt.Fprintf(&b, "o%d,o%dp%d,%d,%s,%.6f\n", o, o, p, tm, arm, y)
+				}
+			}
+		}
+		fr, err := ReadCSV(bytes.NewReader(b.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fit, err := FitLMM(fr, fm, true)
+		if err != nil {
+			t.Fatalf("replication %d: %v", r, err)
+		}
+		c := fit.Fixed[3]
+		if c.Term != "time:armintervention" {
+			t.Fatalf("term %s", c.Term)
+		}
+		sum += c.Estimate
+		sumsq += c.Estimate * c.Estimate
+		q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: c.DF}.Quantile(0.975)
+		if math.Abs(c.Estimate-truth) <= q*c.SE {
+			covered++
+		}
+	}
+	mean := sum / reps
+	sd := math.Sqrt((sumsq - reps*mean*mean) / (reps - 1))
+	mcse := sd / math.Sqrt(reps)
+	coverage := float64(covered) / reps
+	t.Logf("mean estimate %.4f (truth %.2f, Monte Carlo se %.4f); coverage %.3f", mean, truth, mcse, coverage)
+	if math.Abs(mean-truth) > 3*mcse {
+		t.Errorf("biased: mean %.4f, truth %.2f, more than 3 Monte Carlo se (%.4f) away", mean, truth, mcse)
+	}
+	// With 300 replications the Monte Carlo se of a 95 % coverage is 1.3 points.
+	if coverage < 0.91 || coverage > 0.99 {
+		t.Errorf("coverage %.3f, want about 0.95", coverage)
+	}
+}
