@@ -254,3 +254,20 @@ func TestStatsLMM(t *testing.T) {
 		t.Fatalf("ddf: %+v", r)
 	}
 }
+
+func TestStatsPermuteAndPower(t *testing.T) {
+	r := run(t, "", nil, "stats", "permute", "--data", "../stats/testdata/robust_trial.csv", "--formula", "y ~ time*arm", "--cluster", "office",
+		"--assign", "arm", "--term", "time:arm", "--n", "200", "--seed", "3", "--json")
+	var res map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 {
+		t.Fatalf("permute: %v %+v", err, r)
+	}
+	if res["term"] != "time:armintervention" || res["exact"] != false || res["p"].(float64) <= 0 || res["mc_error"].(float64) <= 0 {
+		t.Fatalf("permute output %v", res)
+	}
+	r = run(t, "", nil, "stats", "power", "--clusters", "30", "--icc", "0.04", "--effect", "0.3", "--json")
+	var pw PowerJSON
+	if err := json.Unmarshal([]byte(r.stdout), &pw); err != nil || r.code != 0 || pw.SizeNeeded != 21 {
+		t.Fatalf("power: %v %+v %+v", err, r, pw)
+	}
+}

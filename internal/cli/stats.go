@@ -11,7 +11,7 @@ import (
 )
 
 func runStats(ctx context.Context, env Env, args []string) error {
-	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"robust", statsRobust}, {"alpha", statsAlpha}})
+	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"robust", statsRobust}, {"permute", statsPermute}, {"power", statsPower}, {"alpha", statsAlpha}})
 }
 
 func readData(path string) (*stats.Frame, error) {
@@ -206,6 +206,123 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "\nFixed effects:\n%-28s %12s %12s %10s %10s %12s\n", "term", "estimate", "se", "t", "df", "p")
 	for _, c := range fit.Fixed {
 		fmt.Fprintf(env.Stdout, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.DF, c.P)
+	}
+	return nil
+}
+
+func statsPermute(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "stats permute --data F.csv --formula 'y ~ time*arm' --cluster office --assign arm --term time:arm [--strata COL] [--n 10000] [--seed S] [--json]",
+		"Randomisation inference: re-randomise the clusters' arms as the trial did (within strata when given),\nrefit the OLS model each time, and compare the term's coefficient with the observed one.\nExact when there are at most --n distinct assignments, Monte Carlo with --seed otherwise.")
+	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	formula := fs.String("formula", "", "R model formula")
+	cluster := fs.String("cluster", "", "the unit of randomisation (e.g. office)")
+	assign := fs.String("assign", "", "the assignment column with two levels (e.g. arm)")
+	term := fs.String("term", "", "the term tested, as variables (e.g. time:arm)")
+	strata := fs.String("strata", "", "randomise within these strata")
+	n := fs.Int("n", 10000, "Monte Carlo draws (and the most assignments enumerated exactly)")
+	seed := fs.Uint64("seed", 1, "random seed for Monte Carlo draws")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if *formula == "" || *cluster == "" || *assign == "" || *term == "" {
+		return usagef("--formula, --cluster, --assign and --term are required")
+	}
+	fr, err := readData(*data)
+	if err != nil {
+		return err
+	}
+	fm, err := stats.ParseFormula(*formula)
+	if err != nil {
+		return err
+	}
+	res, err := stats.PermutationTest(fr, fm, *cluster, *assign, *term, *strata, *n, *seed)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	kind := fmt.Sprintf("Monte Carlo, %d draws, Monte Carlo error %.4f", res.Assignments-1, res.MCError)
+	if res.Exact {
+		kind = fmt.Sprintf("exact, all %d assignments", res.Assignments)
+	}
+	fmt.Fprintf(env.Stdout, "%s = %.6g; randomisation p = %.4g (%s; %d clusters)\n", res.Term, res.Observed, res.P, kind, res.Clusters)
+	return nil
+}
+
+// PowerJSON is the output of 'holf stats power --json'.
+type PowerJSON struct {
+	Clusters     int     `json:"clusters"`
+	ClusterSize  float64 `json:"cluster_size"`
+	ICC          float64 `json:"icc"`
+	CV           float64 `json:"cv"`
+	Alpha        float64 `json:"alpha"`
+	Power        float64 `json:"power"`
+	DesignEffect float64 `json:"design_effect"`
+	MDE          float64 `json:"mde"`
+	Effect       float64 `json:"effect,omitempty"`
+	SizeNeeded   int     `json:"cluster_size_needed,omitempty"`
+	ClustersNeed int     `json:"clusters_needed,omitempty"`
+	Distribution string  `json:"distribution"`
+}
+
+func statsPower(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "stats power --clusters J --icc R [--size M] [--effect D] [--cv C] [--alpha A] [--power P] [--t] [--json]",
+		"Power for a two-arm cluster-randomised trial with 1:1 allocation: the design effect\n1 + ((cv²+1)m - 1)ρ, the minimum detectable standardised effect, and with --effect the\ncluster size (given --clusters) or the number of clusters (given --size) needed.")
+	clusters := fs.Int("clusters", 0, "clusters in both arms together")
+	size := fs.Float64("size", 0, "mean persons per cluster")
+	icc := fs.Float64("icc", 0, "intracluster correlation")
+	cv := fs.Float64("cv", 0, "coefficient of variation of cluster sizes")
+	effect := fs.Float64("effect", 0, "standardised effect to detect")
+	alpha := fs.Float64("alpha", 0.05, "two-sided significance level")
+	power := fs.Float64("power", 0.8, "power")
+	tdist := fs.Bool("t", false, "t quantiles with clusters-2 df instead of the normal")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	d := stats.PowerDesign{Clusters: *clusters, Size: *size, ICC: *icc, CV: *cv, Alpha: *alpha, Power: *power, T: *tdist}
+	out := PowerJSON{Clusters: d.Clusters, ClusterSize: d.Size, ICC: d.ICC, CV: d.CV, Alpha: d.Alpha, Power: d.Power, Effect: *effect, Distribution: "normal"}
+	if d.T {
+		out.Distribution = "t"
+	}
+	switch {
+	case *effect > 0 && *size == 0:
+		if *clusters < 2 {
+			return usagef("give --clusters to find the cluster size needed")
+		}
+		m, err := d.SizeNeeded(*effect)
+		if err != nil {
+			return err
+		}
+		out.SizeNeeded, d.Size, out.ClusterSize = m, float64(m), float64(m)
+	case *effect > 0 && *clusters == 0:
+		j, err := d.ClustersNeeded(*effect)
+		if err != nil {
+			return err
+		}
+		out.ClustersNeed, d.Clusters, out.Clusters = j, j, j
+	}
+	mde, err := d.MDE()
+	if err != nil {
+		return err
+	}
+	out.MDE, out.DesignEffect = mde, d.DesignEffect()
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(env.Stdout, "%d clusters of %.4g persons, ICC %.4g, cv %.4g: design effect %.4f, minimum detectable effect %.4f (α %.3g, power %.3g, %s)\n",
+		out.Clusters, out.ClusterSize, d.ICC, d.CV, out.DesignEffect, out.MDE, d.Alpha, d.Power, out.Distribution)
+	if out.SizeNeeded > 0 {
+		fmt.Fprintf(env.Stdout, "persons per cluster needed to detect %.4g: %d\n", *effect, out.SizeNeeded)
+	}
+	if out.ClustersNeed > 0 {
+		fmt.Fprintf(env.Stdout, "clusters needed to detect %.4g: %d\n", *effect, out.ClustersNeed)
 	}
 	return nil
 }

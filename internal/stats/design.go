@@ -11,10 +11,11 @@ import (
 // Design is a model's data after na.omit: the response, the fixed-effects
 // matrix with R's column names, and the rows kept.
 type Design struct {
-	Y     *mat.VecDense
-	X     *mat.Dense
-	Names []string
-	Rows  []int // indexes into the frame of the rows used
+	Y      *mat.VecDense
+	X      *mat.Dense
+	Names  []string
+	TermOf []int // the formula term of each column; -1 for the intercept
+	Rows   []int // indexes into the frame of the rows used
 }
 
 // Complete returns the rows with no missing value in vars, as na.omit keeps.
@@ -51,6 +52,7 @@ func Complete(f *Frame, vars []string) ([]int, error) {
 type termColumn struct {
 	name  string
 	value func(i int) float64
+	term  int
 }
 
 // BuildDesign builds y and X for the formula's fixed part on the complete
@@ -70,10 +72,10 @@ func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 	}
 	var cols []termColumn
 	if fm.Intercept {
-		cols = append(cols, termColumn{"(Intercept)", func(int) float64 { return 1 }})
+		cols = append(cols, termColumn{"(Intercept)", func(int) float64 { return 1 }, -1})
 	}
-	for _, t := range fm.Terms {
-		parts := []termColumn{{"", func(int) float64 { return 1 }}}
+	for ti, t := range fm.Terms {
+		parts := []termColumn{{"", func(int) float64 { return 1 }, ti}}
 		for _, v := range t {
 			c, err := f.Col(v)
 			if err != nil {
@@ -83,7 +85,7 @@ func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 			if !c.IsFactor() {
 				for _, p := range parts {
 					p, c := p, c
-					next = append(next, termColumn{join(p.name, v), func(i int) float64 { return p.value(i) * c.Numeric[i] }})
+					next = append(next, termColumn{join(p.name, v), func(i int) float64 { return p.value(i) * c.Numeric[i] }, ti})
 				}
 			} else {
 				used := map[int]bool{}
@@ -109,7 +111,7 @@ func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 								return p.value(i)
 							}
 							return 0
-						}})
+						}, ti})
 					}
 				}
 			}
@@ -126,6 +128,7 @@ func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 	}
 	for _, c := range cols {
 		d.Names = append(d.Names, c.name)
+		d.TermOf = append(d.TermOf, c.term)
 	}
 	return d, nil
 }

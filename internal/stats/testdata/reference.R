@@ -108,3 +108,7 @@ for (case in lmm_cases) {
     write_ref(out, file.path("testdata", paste0(case$name, if (reml) "_reml" else "_ml", "_ref.csv")))
   }
 }
+
+## Multiplicity: Holm and Benjamini-Hochberg as p.adjust, with ties.
+p <- c(0.002, 0.021, 0.063, 0.0004, 0.5, 0.021, 0.049, 0.8, 0.011, 0.2)
+write_ref(data.frame(p = p, holm = p.adjust(p, "holm"), bh = p.adjust(p, "BH")), file.path("testdata", "padjust.csv"))
