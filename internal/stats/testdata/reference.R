@@ -1,12 +1,19 @@
 # Regenerates HOLF's statistical reference outputs with R itself.
-# Run from internal/stats:  Rscript testdata/reference.R
+# Run from internal/stats:  Rscript testdata/reference.R [OUTDIR]
+# (OUTDIR defaults to testdata; the test command writes to a temporary
+# directory and compares with testdata/compare.R).
 # Every data set is generated here from a fixed seed and written beside its
 # reference results; the Go tests compare HOLF's numbers to these.
 suppressPackageStartupMessages({
   library(clubSandwich)
   library(psych)
 })
-Sys.setlocale("LC_COLLATE", "C")  # factor levels in byte order, as HOLF sorts them
+invisible(Sys.setlocale("LC_COLLATE", "C"))  # factor levels in byte order, as HOLF sorts them
+args <- commandArgs(TRUE)
+out_dir <- if (length(args) > 0) args[1] else "testdata"
+dir.create(out_dir, showWarnings = FALSE)
+# Inputs are read from testdata; every file is written to out_dir.
+outp <- function(name) file.path(out_dir, name)
 fmt <- function(x) ifelse(is.na(x), "NA", sprintf("%.17g", x))
 write_ref <- function(df, file) {
   df[] <- lapply(df, function(col) if (is.numeric(col)) fmt(col) else col)
@@ -46,7 +53,7 @@ robust_cases <- list(
   list(name = "robust_covariates", data = make_trial(15, missing = 0.05), formula = y ~ x + region + time * arm)
 )
 for (case in robust_cases) {
-  write.csv(case$data, file.path("testdata", paste0(case$name, ".csv")), row.names = FALSE, na = "NA")
+  write.csv(case$data, outp(paste0(case$name, ".csv")), row.names = FALSE, na = "NA")
   fit <- lm(case$formula, data = case$data)
   out <- NULL
   used <- case$data[complete.cases(case$data[, all.vars(case$formula)]), ]
@@ -55,7 +62,7 @@ for (case in robust_cases) {
     out <- rbind(out, data.frame(type = type, term = names(coef(fit)), estimate = ct$beta, se = ct$SE,
       statistic = ct$tstat, df = ct$df_Satt, p = ct$p_Satt, stringsAsFactors = FALSE))
   }
-  write_ref(out, file.path("testdata", paste0(case$name, "_ref.csv")))
+  write_ref(out, outp(paste0(case$name, "_ref.csv")))
 }
 
 ## Scale reliability: six 0-4 items driven by one trait, with and without missing answers.
@@ -69,14 +76,14 @@ make_items <- function(n, missing = 0) {
   as.data.frame(items)
 }
 for (case in list(list(name = "alpha_complete", data = make_items(300)), list(name = "alpha_missing", data = make_items(250, 0.04)))) {
-  write.csv(case$data, file.path("testdata", paste0(case$name, ".csv")), row.names = FALSE, na = "NA")
+  write.csv(case$data, outp(paste0(case$name, ".csv")), row.names = FALSE, na = "NA")
   a <- suppressWarnings(psych::alpha(case$data, check.keys = FALSE, warnings = FALSE))
   tot <- data.frame(item = "(total)", raw_alpha = a$total$raw_alpha, std_alpha = a$total$std.alpha, g6 = a$total[["G6(smc)"]],
     average_r = a$total$average_r, s_n = a$total[["S/N"]], mean = a$total$mean, sd = a$total$sd, r_drop = NA)
   drop <- data.frame(item = rownames(a$alpha.drop), raw_alpha = a$alpha.drop$raw_alpha, std_alpha = a$alpha.drop$std.alpha,
     g6 = a$alpha.drop[["G6(smc)"]], average_r = a$alpha.drop$average_r, s_n = a$alpha.drop[["S/N"]],
     mean = a$item.stats$mean, sd = a$item.stats$sd, r_drop = a$item.stats$r.drop)
-  write_ref(rbind(tot, drop), file.path("testdata", paste0(case$name, "_ref.csv")))
+  write_ref(rbind(tot, drop), outp(paste0(case$name, "_ref.csv")))
 }
 
 ## Linear mixed models with random intercepts, fitted by lmer with tolerances
@@ -86,10 +93,10 @@ tight <- lmerControl(optimizer = "nloptwrap", optCtrl = list(xtol_abs = 1e-12, f
   calc.derivs = FALSE)
 sleep <- lme4::sleepstudy
 sleep$Subject <- paste0("s", as.character(sleep$Subject))
-write.csv(sleep, file.path("testdata", "lmm_sleepstudy.csv"), row.names = FALSE)
-trial <- read.csv(file.path("testdata", "robust_trial.csv"), stringsAsFactors = FALSE)
+write.csv(sleep, outp("lmm_sleepstudy.csv"), row.names = FALSE)
+trial <- read.csv(outp("robust_trial.csv"), stringsAsFactors = FALSE)
 trial$time_f <- paste0("t", trial$time)
-write.csv(trial, file.path("testdata", "lmm_trial.csv"), row.names = FALSE, na = "NA")
+write.csv(trial, outp("lmm_trial.csv"), row.names = FALSE, na = "NA")
 lmm_cases <- list(
   list(name = "lmm_sleepstudy", data = sleep, formula = Reaction ~ Days + (1 | Subject)),
   list(name = "lmm_trial", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person)),
@@ -105,10 +112,10 @@ for (case in lmm_cases) {
       data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, df = NA, p = NA, stringsAsFactors = FALSE),
       data.frame(kind = "fit", name = c("loglik", "deviance", "aic", "bic", "n"),
         value = c(as.numeric(logLik(fit)), if (reml) REMLcrit(fit) else deviance(fit), AIC(fit), BIC(fit), nobs(fit)), se = NA, df = NA, p = NA))
-    write_ref(out, file.path("testdata", paste0(case$name, if (reml) "_reml" else "_ml", "_ref.csv")))
+    write_ref(out, outp(paste0(case$name, if (reml) "_reml" else "_ml", "_ref.csv")))
   }
 }
 
 ## Multiplicity: Holm and Benjamini-Hochberg as p.adjust, with ties.
 p <- c(0.002, 0.021, 0.063, 0.0004, 0.5, 0.021, 0.049, 0.8, 0.011, 0.2)
-write_ref(data.frame(p = p, holm = p.adjust(p, "holm"), bh = p.adjust(p, "BH")), file.path("testdata", "padjust.csv"))
+write_ref(data.frame(p = p, holm = p.adjust(p, "holm"), bh = p.adjust(p, "BH")), outp("padjust.csv"))
