@@ -59,8 +59,7 @@ func (pr *lmmProblem) blockStructure(diagTerm int) error {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(a int) int {
+	find := func(a int) int {
 		for parent[a] != a {
 			parent[a] = parent[parent[a]]
 			a = parent[a]
