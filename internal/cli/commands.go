@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -336,9 +335,7 @@ func userList(ctx context.Context, env Env, args []string) error {
 		out = append(out, u)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printJSON(env, out)
 	}
 	for _, u := range out {
 		var parts []string
@@ -554,9 +551,7 @@ func auditList(ctx context.Context, env Env, args []string) error {
 		for _, e := range entries {
 			out = append(out, web.ToAPIAudit(e))
 		}
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printJSON(env, out)
 	}
 	for _, e := range entries {
 		fmt.Fprintf(env.Stdout, "%6d %s %-24s %-18s %-22s %s:%d  %s\n", e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Role, e.Action, e.RecordType, e.RecordID, e.Purpose)

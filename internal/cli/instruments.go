@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -64,9 +63,7 @@ func instrumentsList(ctx context.Context, env Env, args []string) error {
 		out = append(out, ij)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printJSON(env, out)
 	}
 	for _, in := range out {
 		fmt.Fprintf(env.Stdout, "%-20s v%d  %-3d items  %-12s %s\n", in.ID, in.Version, len(in.Items), in.Respondents, in.Name)
@@ -116,9 +113,7 @@ func instrumentsScore(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return printJSON(env, struct {
 			Instrument string         `json:"instrument"`
 			Version    int            `json:"version"`
 			Scores     []survey.Score `json:"scores"`

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -83,15 +83,10 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 	}
 	out := RobustJSON{Method: "OLS, cluster-robust " + string(fit.Type) + ", Satterthwaite df", Fixed: fit.Coefs, N: fit.N, Groups: map[string]int{*cluster: fit.Clusters}}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printJSON(env, out)
 	}
 	fmt.Fprintf(env.Stdout, "%s; n = %d, %d clusters (%s)\n\n", out.Method, fit.N, fit.Clusters, *cluster)
-	fmt.Fprintf(env.Stdout, "%-28s %12s %12s %10s %10s %12s\n", "term", "estimate", "se", "t", "df", "p")
-	for _, c := range fit.Coefs {
-		fmt.Fprintf(env.Stdout, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.DF, c.P)
-	}
+	printCoefs(env.Stdout, fit.Coefs)
 	return nil
 }
 
@@ -119,9 +114,7 @@ func statsAlpha(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(a)
+		return printJSON(env, a)
 	}
 	fmt.Fprintf(env.Stdout, "raw alpha %.4f, standardised alpha %.4f, G6 %.4f, average r %.4f (%d items, n = %d)\n\n",
 		a.Total.RawAlpha, a.Total.StdAlpha, a.Total.G6, a.Total.AverageR, a.Items, a.N)
@@ -191,9 +184,7 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 		return exitError{code: 1, msg: "the fit did not converge; no result is printed"}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printJSON(env, out)
 	}
 	fmt.Fprintf(env.Stdout, "%s; n = %d; log-likelihood %.4f, AIC %.2f, BIC %.2f\n\nRandom effects:\n", out.Method, fit.N, fit.LogLik, fit.AIC, fit.BIC)
 	for _, r := range fit.Random {
@@ -203,10 +194,8 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "  %-20s variance %-12.6g sd %-12.6g %s\n", r.Group, r.Variance, r.SD, g)
 	}
-	fmt.Fprintf(env.Stdout, "\nFixed effects:\n%-28s %12s %12s %10s %10s %12s\n", "term", "estimate", "se", "t", "df", "p")
-	for _, c := range fit.Fixed {
-		fmt.Fprintf(env.Stdout, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.DF, c.P)
-	}
+	fmt.Fprintln(env.Stdout, "\nFixed effects:")
+	printCoefs(env.Stdout, fit.Fixed)
 	return nil
 }
 
@@ -241,9 +230,7 @@ func statsPermute(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return printJSON(env, res)
 	}
 	kind := fmt.Sprintf("Monte Carlo, %d draws, Monte Carlo error %.4f", res.Assignments-1, res.MCError)
 	if res.Exact {
@@ -312,9 +299,7 @@ func statsPower(ctx context.Context, env Env, args []string) error {
 	}
 	out.MDE, out.DesignEffect = mde, d.DesignEffect()
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printJSON(env, out)
 	}
 	fmt.Fprintf(env.Stdout, "%d clusters of %.4g persons, ICC %.4g, cv %.4g: design effect %.4f, minimum detectable effect %.4f (α %.3g, power %.3g, %s)\n",
 		out.Clusters, out.ClusterSize, d.ICC, d.CV, out.DesignEffect, out.MDE, d.Alpha, d.Power, out.Distribution)
@@ -325,4 +310,12 @@ func statsPower(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "clusters needed to detect %.4g: %d\n", *effect, out.ClustersNeed)
 	}
 	return nil
+}
+
+// printCoefs writes a coefficient table.
+func printCoefs(w io.Writer, coefs []stats.Coef) {
+	fmt.Fprintf(w, "%-28s %12s %12s %10s %10s %12s\n", "term", "estimate", "se", "t", "df", "p")
+	for _, c := range coefs {
+		fmt.Fprintf(w, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.DF, c.P)
+	}
 }
