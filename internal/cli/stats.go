@@ -127,17 +127,18 @@ func statsAlpha(ctx context.Context, env Env, args []string) error {
 
 // LMMJSON is the output of 'holf stats lmm --json'.
 type LMMJSON struct {
-	Method    string          `json:"method"`
-	Fixed     []stats.Coef    `json:"fixed"`
-	Random    []stats.VarComp `json:"random"`
-	LogLik    float64         `json:"loglik"`
-	REML      *float64        `json:"reml,omitempty"`
-	Deviance  *float64        `json:"deviance,omitempty"`
-	AIC       float64         `json:"aic"`
-	BIC       float64         `json:"bic"`
-	N         int             `json:"n"`
-	Groups    map[string]int  `json:"groups"`
-	Converged bool            `json:"converged"`
+	Method    string             `json:"method"`
+	Fixed     []stats.Coef       `json:"fixed"`
+	Random    []stats.VarComp    `json:"random"`
+	ICC       map[string]float64 `json:"icc"`
+	LogLik    float64            `json:"loglik"`
+	REML      *float64           `json:"reml,omitempty"`
+	Deviance  *float64           `json:"deviance,omitempty"`
+	AIC       float64            `json:"aic"`
+	BIC       float64            `json:"bic"`
+	N         int                `json:"n"`
+	Groups    map[string]int     `json:"groups"`
+	Converged bool               `json:"converged"`
 }
 
 func statsLMM(ctx context.Context, env Env, args []string) error {
@@ -173,7 +174,7 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := LMMJSON{Method: "linear mixed model, REML, Satterthwaite df", Fixed: fit.Fixed, Random: fit.Random, LogLik: fit.LogLik, AIC: fit.AIC, BIC: fit.BIC, N: fit.N, Groups: fit.Groups, Converged: fit.Converged}
+	out := LMMJSON{Method: "linear mixed model, REML, Satterthwaite df", Fixed: fit.Fixed, Random: fit.Random, ICC: fit.ICC, LogLik: fit.LogLik, AIC: fit.AIC, BIC: fit.BIC, N: fit.N, Groups: fit.Groups, Converged: fit.Converged}
 	if *ml {
 		out.Method = "linear mixed model, ML, Satterthwaite df"
 		out.Deviance = &fit.Deviance

@@ -21,20 +21,22 @@ type VarComp struct {
 // intercepts for each grouping factor, REML (default) or ML, by minimising
 // the profiled deviance over the relative covariance factor θ.
 type LMMFit struct {
-	REML      bool           `json:"-"`
-	Fixed     []Coef         `json:"fixed"`
-	Random    []VarComp      `json:"random"`
-	LogLik    float64        `json:"loglik"`
-	Deviance  float64        `json:"deviance"` // -2 logLik (ML) or the REML criterion
-	REMLCrit  float64        `json:"reml,omitempty"`
-	AIC       float64        `json:"aic"`
-	BIC       float64        `json:"bic"`
-	N         int            `json:"n"`
-	Groups    map[string]int `json:"groups"`
-	Converged bool           `json:"converged"`
-	Theta     []float64      `json:"theta"`
-	Sigma     float64        `json:"sigma"`
-	VCov      *mat.SymDense  `json:"-"`
+	REML   bool      `json:"-"`
+	Fixed  []Coef    `json:"fixed"`
+	Random []VarComp `json:"random"`
+	// ICC is each grouping factor's share of the total variance.
+	ICC       map[string]float64 `json:"icc"`
+	LogLik    float64            `json:"loglik"`
+	Deviance  float64            `json:"deviance"` // -2 logLik (ML) or the REML criterion
+	REMLCrit  float64            `json:"reml,omitempty"`
+	AIC       float64            `json:"aic"`
+	BIC       float64            `json:"bic"`
+	N         int                `json:"n"`
+	Groups    map[string]int     `json:"groups"`
+	Converged bool               `json:"converged"`
+	Theta     []float64          `json:"theta"`
+	Sigma     float64            `json:"sigma"`
+	VCov      *mat.SymDense      `json:"-"`
 }
 
 // lmmProblem holds the cross-products that every deviance evaluation needs.
@@ -139,6 +141,14 @@ func FitLMM(f *Frame, fm *Formula, reml bool) (*LMMFit, error) {
 		fit.Random = append(fit.Random, VarComp{Group: rt.Name(), Variance: v, SD: math.Sqrt(v)})
 	}
 	fit.Random = append(fit.Random, VarComp{Group: "Residual", Variance: sigma2, SD: fit.Sigma})
+	total := 0.0
+	for _, r := range fit.Random {
+		total += r.Variance
+	}
+	fit.ICC = map[string]float64{}
+	for _, r := range fit.Random[:len(fit.Random)-1] {
+		fit.ICC[r.Group] = r.Variance / total
+	}
 	return fit, nil
 }
 

@@ -29,6 +29,17 @@ func TestLMMMatchesLme4(t *testing.T) {
 				if !fit.Converged {
 					t.Fatal("did not converge")
 				}
+				sum := 0.0
+				for _, r := range fit.Random {
+					sum += r.Variance
+				}
+				for g, icc := range fit.ICC {
+					for _, r := range fit.Random {
+						if r.Group == g && abs(icc-r.Variance/sum) > 1e-15 {
+							t.Errorf("ICC of %s = %v, want %v", g, icc, r.Variance/sum)
+						}
+					}
+				}
 				for _, r := range readRef(t, "testdata/"+c.name+suffix+"_ref.csv") {
 					want := num(t, r["value"])
 					switch r["kind"] {
@@ -63,4 +74,11 @@ func TestLMMMatchesLme4(t *testing.T) {
 			})
 		}
 	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
