@@ -265,6 +265,11 @@ func TestStatsPermuteAndPower(t *testing.T) {
 	if res["term"] != "time:armintervention" || res["exact"] != false || res["p"].(float64) <= 0 || res["mc_error"].(float64) <= 0 {
 		t.Fatalf("permute output %v", res)
 	}
+	r = run(t, "", nil, "stats", "smd", "--data", "../stats/testdata/robust_trial.csv", "--outcome", "y", "--assign", "arm", "--treated", "intervention", "--cluster", "office", "--json")
+	var smd map[string]float64
+	if err := json.Unmarshal([]byte(r.stdout), &smd); err != nil || r.code != 0 || smd["icc"] <= 0 || smd["d_t_adj"] <= 0 || smd["ci_lower"] >= smd["ci_upper"] {
+		t.Fatalf("smd: %v %+v", err, r)
+	}
 	r = run(t, "", nil, "stats", "power", "--clusters", "30", "--icc", "0.04", "--effect", "0.3", "--json")
 	var pw PowerJSON
 	if err := json.Unmarshal([]byte(r.stdout), &pw); err != nil || r.code != 0 || pw.SizeNeeded != 21 {

@@ -11,7 +11,7 @@ import (
 )
 
 func runStats(ctx context.Context, env Env, args []string) error {
-	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"robust", statsRobust}, {"permute", statsPermute}, {"power", statsPower}, {"alpha", statsAlpha}})
+	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"robust", statsRobust}, {"permute", statsPermute}, {"power", statsPower}, {"smd", statsSMD}, {"alpha", statsAlpha}})
 }
 
 func readData(path string) (*stats.Frame, error) {
@@ -319,4 +319,72 @@ func printCoefs(w io.Writer, coefs []stats.Coef) {
 	for _, c := range coefs {
 		fmt.Fprintf(w, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.DF, c.P)
 	}
+}
+
+func statsSMD(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "stats smd --data F.csv --outcome y --assign arm --treated intervention --cluster office [--icc R] [--json]",
+		"Standardised mean difference for a cluster-randomised design (Hedges 2007), with its variance and\n95 % interval. Without --icc the intracluster correlation is estimated with 'y ~ arm + (1 | cluster)'.")
+	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	outcome := fs.String("outcome", "", "the outcome column")
+	assign := fs.String("assign", "", "the arm column")
+	treated := fs.String("treated", "", "the arm level that received the intervention")
+	cluster := fs.String("cluster", "", "the cluster column")
+	icc := fs.Float64("icc", -1, "intracluster correlation (estimated when left out)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if *outcome == "" || *assign == "" || *treated == "" || *cluster == "" {
+		return usagef("--outcome, --assign, --treated and --cluster are required")
+	}
+	fr, err := readData(*data)
+	if err != nil {
+		return err
+	}
+	fm, err := stats.ParseFormula(fmt.Sprintf("%s ~ %s + (1 | %s)", *outcome, *assign, *cluster))
+	if err != nil {
+		return err
+	}
+	rows, err := stats.Complete(fr, fm.Variables())
+	if err != nil {
+		return err
+	}
+	rho := *icc
+	if rho < 0 {
+		fit, err := stats.FitLMM(fr, fm, true)
+		if err != nil {
+			return fmt.Errorf("estimate the intracluster correlation: %w", err)
+		}
+		rho = fit.ICC[*cluster]
+	}
+	ac, _ := fr.Col(*assign)
+	yc, _ := fr.Col(*outcome)
+	level := -1
+	for i, l := range ac.Levels {
+		if l == *treated {
+			level = i
+		}
+	}
+	if level < 0 {
+		return fmt.Errorf("no arm %q in column %q (arms: %s)", *treated, *assign, strings.Join(ac.Levels, ", "))
+	}
+	cl, nc, err := stats.Groups(fr, rows, []string{*cluster})
+	if err != nil {
+		return err
+	}
+	y := make([]float64, len(rows))
+	tr := make([]bool, len(rows))
+	for r, i := range rows {
+		y[r], tr[r] = yc.Numeric[i], ac.Factor[i] == level
+	}
+	e, err := stats.HedgesClusterSMD(y, tr, cl, nc, rho)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(env, e)
+	}
+	fmt.Fprintf(env.Stdout, "d_T = %.4f, adjusted for clustering %.4f (se %.4f, 95 %% CI %.4f to %.4f); ICC %.4f, %d persons in %d clusters\n",
+		e.DT, e.Adjusted, e.SE, e.Lower, e.Upper, e.ICC, e.N, e.Clusters)
+	return nil
 }
