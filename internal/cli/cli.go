@@ -52,7 +52,7 @@ func commands() []command {
 		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"audit", "read and verify the audit log: list, verify", runAudit},
 		{"instruments", "the questionnaire instrument library: list, score", runInstruments},
-		{"stats", "statistics for the trial: lmm, robust, permute, power, smd, alpha", runStats},
+		{"stats", "statistics for the trial: lmm, glmm, robust, permute, power, smd, alpha", runStats},
 		{"version", "print the version", runVersion},
 	}
 }

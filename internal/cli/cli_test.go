@@ -270,6 +270,14 @@ func TestStatsPermuteAndPower(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &smd); err != nil || r.code != 0 || smd["icc"] <= 0 || smd["d_t_adj"] <= 0 || smd["ci_lower"] >= smd["ci_upper"] {
 		t.Fatalf("smd: %v %+v", err, r)
 	}
+	r = run(t, "", nil, "stats", "glmm", "--data", "../stats/testdata/glmm_trial.csv", "--formula", "work ~ time*arm + (1|office)", "--nagq", "7", "--json")
+	var gl map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &gl); err != nil || r.code != 0 || len(gl["odds_ratios"].([]any)) != 4 || gl["nagq"].(float64) != 7 {
+		t.Fatalf("glmm: %v %+v", err, r)
+	}
+	if r := run(t, "", nil, "stats", "glmm", "--data", "../stats/testdata/robust_trial.csv", "--formula", "y ~ time + (1|office)"); r.code == 0 || !strings.Contains(r.stderr, "0 or 1") {
+		t.Fatalf("non-binary outcome: %+v", r)
+	}
 	r = run(t, "", nil, "stats", "power", "--clusters", "30", "--icc", "0.04", "--effect", "0.3", "--json")
 	var pw PowerJSON
 	if err := json.Unmarshal([]byte(r.stdout), &pw); err != nil || r.code != 0 || pw.SizeNeeded != 21 {

@@ -1,0 +1,245 @@
+package stats
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// GLMMFit is a logistic mixed model with one random intercept, fitted as
+// lme4's glmer: the Laplace approximation (nAGQ = 1) or adaptive
+// Gauss-Hermite quadrature (nAGQ > 1), optimised over θ and β jointly.
+type GLMMFit struct {
+	Fixed     []Coef         `json:"fixed"`
+	OddsRatio []OddsRatio    `json:"odds_ratios"`
+	Random    []VarComp      `json:"random"`
+	LogLik    float64        `json:"loglik"`
+	Deviance  float64        `json:"deviance"`
+	AIC       float64        `json:"aic"`
+	BIC       float64        `json:"bic"`
+	N         int            `json:"n"`
+	Groups    map[string]int `json:"groups"`
+	NAGQ      int            `json:"nagq"`
+	Converged bool           `json:"converged"`
+}
+
+// OddsRatio is exp(β) with its Wald 95 % interval.
+type OddsRatio struct {
+	Term  string  `json:"term"`
+	OR    float64 `json:"or"`
+	Lower float64 `json:"ci_lower"`
+	Upper float64 `json:"ci_upper"`
+}
+
+type glmmProblem struct {
+	X      *mat.Dense
+	y      []float64
+	groups [][]int // rows of each group
+	p      int
+	nodes  []float64 // Gauss-Hermite nodes and weights for exp(-z²)
+	wts    []float64
+}
+
+// FitGLMM fits a binary (0/1) response with a single random intercept.
+func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
+	if len(fm.Random) != 1 {
+		return nil, errors.New("the logistic mixed model takes exactly one random intercept (1 | group)")
+	}
+	if nAGQ < 1 || nAGQ > 25 {
+		return nil, fmt.Errorf("nAGQ must be 1 (Laplace) to 25")
+	}
+	d, err := BuildDesign(f, fm)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range d.Rows {
+		v := f.Columns[fm.Response].Numeric[i]
+		if v != 0 && v != 1 {
+			return nil, fmt.Errorf("the response %q must be 0 or 1 (row %d is %v)", fm.Response, i+2, v)
+		}
+	}
+	g, ng, err := Groups(f, d.Rows, fm.Random[0].Group)
+	if err != nil {
+		return nil, err
+	}
+	if ng < 2 {
+		return nil, fmt.Errorf("grouping factor %s has only one level", fm.Random[0].Name())
+	}
+	pr := &glmmProblem{X: d.X, y: make([]float64, len(d.Rows)), groups: make([][]int, ng)}
+	_, pr.p = d.X.Dims()
+	for r := range d.Rows {
+		pr.y[r] = d.Y.AtVec(r)
+		pr.groups[g[r]] = append(pr.groups[g[r]], r)
+	}
+	if nAGQ > 1 {
+		pr.nodes, pr.wts = gaussHermite(nAGQ)
+	}
+	// Start from the GLM without random effects, θ = 1.
+	beta0, err := pr.glm()
+	if err != nil {
+		return nil, err
+	}
+	start := append([]float64{1}, beta0...)
+	obj := func(x []float64) float64 {
+		dev, err := pr.deviance(math.Abs(x[0]), x[1:])
+		if err != nil {
+			return math.Inf(1)
+		}
+		return dev
+	}
+	res, err := optimize.Minimize(optimize.Problem{Func: obj}, start,
+		&optimize.Settings{Converger: &optimize.FunctionConverge{Absolute: 1e-7, Relative: 1e-10, Iterations: 50}, MajorIterations: 20000}, &optimize.NelderMead{})
+	if err != nil && res == nil {
+		return nil, fmt.Errorf("optimiser: %w", err)
+	}
+	x := polish(obj, res.X)
+	x[0] = math.Abs(x[0])
+	dev := obj(x)
+	fit := &GLMMFit{N: len(d.Rows), Groups: map[string]int{fm.Random[0].Name(): ng}, NAGQ: nAGQ, Deviance: dev, LogLik: -dev / 2,
+		Converged: !math.IsInf(dev, 0)}
+	k := float64(pr.p + 1)
+	fit.AIC = dev + 2*k
+	fit.BIC = dev + math.Log(float64(fit.N))*k
+	fit.Random = []VarComp{{Group: fm.Random[0].Name(), Variance: x[0] * x[0], SD: x[0]}}
+	// Var(β): twice the β block of the inverse Hessian of the deviance in (θ, β), as lme4's vcov.
+	_, H := derivatives(obj, x, dev)
+	var chol mat.Cholesky
+	if !chol.Factorize(H) {
+		return nil, errors.New("the deviance's Hessian is not positive definite at the optimum (a variance on its boundary, or separation)")
+	}
+	var inv mat.SymDense
+	if err := chol.InverseTo(&inv); err != nil {
+		return nil, err
+	}
+	for j := 0; j < pr.p; j++ {
+		b := x[1+j]
+		se := math.Sqrt(2 * inv.At(1+j, 1+j))
+		z := b / se
+		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: b, SE: se, Statistic: z, P: 2 * distuv.UnitNormal.CDF(-math.Abs(z))})
+		fit.OddsRatio = append(fit.OddsRatio, OddsRatio{Term: d.Names[j], OR: math.Exp(b), Lower: math.Exp(b - 1.959963984540054*se), Upper: math.Exp(b + 1.959963984540054*se)})
+	}
+	return fit, nil
+}
+
+// glm fits the logistic regression without random effects by IRLS.
+func (pr *glmmProblem) glm() ([]float64, error) {
+	n := len(pr.y)
+	beta := make([]float64, pr.p)
+	for it := 0; it < 50; it++ {
+		W := mat.NewDense(n, pr.p, nil)
+		z := mat.NewVecDense(n, nil)
+		for i := 0; i < n; i++ {
+			row := pr.X.RawRowView(i)
+			eta := 0.0
+			for j, b := range beta {
+				eta += row[j] * b
+			}
+			mu := 1 / (1 + math.Exp(-eta))
+			w := math.Max(mu*(1-mu), 1e-10)
+			for j := range row {
+				W.Set(i, j, row[j]*w)
+			}
+			z.SetVec(i, eta+(pr.y[i]-mu)/w)
+		}
+		var xtwx mat.Dense
+		xtwx.Mul(pr.X.T(), W)
+		var rhs mat.VecDense
+		rhs.MulVec(W.T(), z)
+		var nb mat.VecDense
+		if err := nb.SolveVec(&xtwx, &rhs); err != nil {
+			return nil, ErrSingular
+		}
+		change := 0.0
+		for j := range beta {
+			change = math.Max(change, math.Abs(nb.AtVec(j)-beta[j]))
+			beta[j] = nb.AtVec(j)
+		}
+		if change < 1e-10 {
+			break
+		}
+	}
+	return beta, nil
+}
+
+// groupF is -2 log p(y_g | u) + u², the function whose minimum the Laplace
+// approximation expands around, with its first two derivatives in u.
+func (pr *glmmProblem) groupF(rows []int, eta0 []float64, theta, u float64) (f, d1, d2 float64) {
+	f, d1, d2 = u*u, 2*u, 2
+	for k, i := range rows {
+		eta := eta0[k] + theta*u
+		// log(1 + e^eta) computed stably.
+		l1p := math.Max(eta, 0) + math.Log1p(math.Exp(-math.Abs(eta)))
+		f += -2 * (pr.y[i]*eta - l1p)
+		mu := 1 / (1 + math.Exp(-eta))
+		d1 += -2 * (pr.y[i] - mu) * theta
+		d2 += 2 * theta * theta * mu * (1 - mu)
+	}
+	return f, d1, d2
+}
+
+// deviance is the Laplace or adaptive Gauss-Hermite approximation to
+// -2 log-likelihood at (θ, β).
+func (pr *glmmProblem) deviance(theta float64, beta []float64) (float64, error) {
+	total := 0.0
+	for _, rows := range pr.groups {
+		eta0 := make([]float64, len(rows))
+		for k, i := range rows {
+			row := pr.X.RawRowView(i)
+			for j, b := range beta {
+				eta0[k] += row[j] * b
+			}
+		}
+		// Conditional mode by Newton's method.
+		u := 0.0
+		for it := 0; it < 100; it++ {
+			_, d1, d2 := pr.groupF(rows, eta0, theta, u)
+			step := d1 / d2
+			u -= step
+			if math.Abs(step) < 1e-12 {
+				break
+			}
+		}
+		f, _, d2 := pr.groupF(rows, eta0, theta, u)
+		if math.IsNaN(f) {
+			return 0, errors.New("deviance is not a number")
+		}
+		if pr.nodes == nil {
+			total += f + math.Log(d2/2)
+			continue
+		}
+		// Adaptive Gauss-Hermite: ∫ exp(-F(v)/2) dv/√(2π) with v = û + √2 σ z, σ = (F''/2)^(-1/2).
+		sigma := 1 / math.Sqrt(d2/2)
+		sum := 0.0
+		for q, z := range pr.nodes {
+			v := u + math.Sqrt2*sigma*z
+			fv, _, _ := pr.groupF(rows, eta0, theta, v)
+			sum += pr.wts[q] * math.Exp(z*z-(fv-f)/2)
+		}
+		total += f - 2*math.Log(sum*math.Sqrt2*sigma/math.Sqrt(2*math.Pi))
+	}
+	return total, nil
+}
+
+// gaussHermite returns the nodes and weights of n-point Gauss-Hermite
+// quadrature (weight exp(-z²)), by the Golub-Welsch eigenvalue method.
+func gaussHermite(n int) ([]float64, []float64) {
+	J := mat.NewSymDense(n, nil)
+	for i := 1; i < n; i++ {
+		J.SetSym(i-1, i, math.Sqrt(float64(i)/2))
+	}
+	var eig mat.EigenSym
+	eig.Factorize(J, true)
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	w := make([]float64, n)
+	for i := range vals {
+		v := vecs.At(0, i)
+		w[i] = math.Sqrt(math.Pi) * v * v
+	}
+	return vals, w
+}
