@@ -391,7 +391,7 @@ func statsSMD(ctx context.Context, env Env, args []string) error {
 
 func statsGLMM(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "stats glmm --data F.csv --formula 'work ~ time*arm + (1|office)' [--nagq N] [--json]",
-		"Logistic mixed model for a 0/1 outcome with one random intercept, as lme4::glmer(family = binomial):\nthe Laplace approximation (--nagq 1) or adaptive Gauss-Hermite quadrature (--nagq > 1). Odds ratios\nwith Wald 95 % intervals.")
+		"Logistic mixed model for a 0/1 outcome, or counts as cbind(successes, failures), with one random\nintercept, as lme4::glmer(family = binomial):\nthe Laplace approximation (--nagq 1) or adaptive Gauss-Hermite quadrature (--nagq > 1). Odds ratios\nwith Wald 95 % intervals.")
 	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
 	formula := fs.String("formula", "", "R model formula with one random intercept (1 | group)")
 	nagq := fs.Int("nagq", 1, "quadrature points: 1 is the Laplace approximation")

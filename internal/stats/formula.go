@@ -23,7 +23,10 @@ func (r RandomTerm) Name() string { return strings.Join(r.Group, ":") }
 
 // Formula is a parsed model formula: response ~ fixed terms + (1 | group)...
 type Formula struct {
-	Response  string
+	Response string
+	// Failures names the second column of a cbind(successes, failures)
+	// response (binomial counts); empty for an ordinary response.
+	Failures  string
 	Intercept bool
 	Terms     []Term
 	Random    []RandomTerm
@@ -39,6 +42,13 @@ func ParseFormula(s string) (*Formula, error) {
 		return nil, fmt.Errorf("formula %q has no ~", s)
 	}
 	f := &Formula{Response: strings.TrimSpace(lhs), Intercept: true}
+	if inner, ok := strings.CutPrefix(f.Response, "cbind("); ok && strings.HasSuffix(inner, ")") {
+		a, b, ok := strings.Cut(strings.TrimSuffix(inner, ")"), ",")
+		if !ok || !validName(strings.TrimSpace(a)) || !validName(strings.TrimSpace(b)) {
+			return nil, fmt.Errorf("formula %q: write binomial counts as cbind(successes, failures) with two column names", s)
+		}
+		f.Response, f.Failures = strings.TrimSpace(a), strings.TrimSpace(b)
+	}
 	if !validName(f.Response) {
 		return nil, fmt.Errorf("formula %q: the response must be one column name", s)
 	}
@@ -152,6 +162,9 @@ func validName(s string) bool {
 // Variables lists every column the formula uses (response, fixed, random).
 func (f *Formula) Variables() []string {
 	out := []string{f.Response}
+	if f.Failures != "" {
+		out = append(out, f.Failures)
+	}
 	add := func(v string) {
 		if !slices.Contains(out, v) {
 			out = append(out, v)

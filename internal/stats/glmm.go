@@ -14,17 +14,22 @@ import (
 // lme4's glmer: the Laplace approximation (nAGQ = 1) or adaptive
 // Gauss-Hermite quadrature (nAGQ > 1), optimised over θ and β jointly.
 type GLMMFit struct {
-	Fixed     []Coef         `json:"fixed"`
-	OddsRatio []OddsRatio    `json:"odds_ratios"`
-	Random    []VarComp      `json:"random"`
-	LogLik    float64        `json:"loglik"`
-	Deviance  float64        `json:"deviance"`
-	AIC       float64        `json:"aic"`
-	BIC       float64        `json:"bic"`
-	N         int            `json:"n"`
-	Groups    map[string]int `json:"groups"`
-	NAGQ      int            `json:"nagq"`
-	Converged bool           `json:"converged"`
+	Fixed     []Coef      `json:"fixed"`
+	OddsRatio []OddsRatio `json:"odds_ratios"`
+	Random    []VarComp   `json:"random"`
+	LogLik    float64     `json:"loglik"`
+	// SaturatedLogLik is the saturated model's log-likelihood, 0 for 0/1
+	// data. lme4 reports adaptive-quadrature fits of binomial counts
+	// relative to it (its logLik is LogLik - SaturatedLogLik there), while
+	// HOLF always reports the full likelihood, comparable across nAGQ.
+	SaturatedLogLik float64        `json:"saturated_loglik,omitempty"`
+	Deviance        float64        `json:"deviance"`
+	AIC             float64        `json:"aic"`
+	BIC             float64        `json:"bic"`
+	N               int            `json:"n"`
+	Groups          map[string]int `json:"groups"`
+	NAGQ            int            `json:"nagq"`
+	Converged       bool           `json:"converged"`
 }
 
 // OddsRatio is exp(β) with its Wald 95 % interval.
@@ -36,15 +41,19 @@ type OddsRatio struct {
 }
 
 type glmmProblem struct {
-	X      *mat.Dense
-	y      []float64
-	groups [][]int // rows of each group
-	p      int
-	nodes  []float64 // Gauss-Hermite nodes and weights for exp(-z²)
-	wts    []float64
+	X         *mat.Dense
+	y         []float64 // successes
+	m         []float64 // trials (1 for a 0/1 response)
+	lchoose   float64   // Σ log C(m, y): part of the binomial likelihood
+	saturated float64   // the saturated model's log-likelihood
+	groups    [][]int   // rows of each group
+	p         int
+	nodes     []float64 // Gauss-Hermite nodes and weights for exp(-z²)
+	wts       []float64
 }
 
-// FitGLMM fits a binary (0/1) response with a single random intercept.
+// FitGLMM fits a binary (0/1) response, or binomial counts given as
+// cbind(successes, failures), with a single random intercept.
 func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	if len(fm.Random) != 1 {
 		return nil, errors.New("the logistic mixed model takes exactly one random intercept (1 | group)")
@@ -56,10 +65,19 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	if err != nil {
 		return nil, err
 	}
+	var fail *Column
+	if fm.Failures != "" {
+		if fail, err = f.Col(fm.Failures); err != nil {
+			return nil, err
+		}
+	}
 	for _, i := range d.Rows {
 		v := f.Columns[fm.Response].Numeric[i]
-		if v != 0 && v != 1 {
-			return nil, fmt.Errorf("the response %q must be 0 or 1 (row %d is %v)", fm.Response, i+2, v)
+		if fail == nil && v != 0 && v != 1 {
+			return nil, fmt.Errorf("the response %q must be 0 or 1 (row %d is %v); give counts as cbind(successes, failures)", fm.Response, i+2, v)
+		}
+		if fail != nil && (v < 0 || v != math.Trunc(v) || fail.Numeric[i] < 0 || fail.Numeric[i] != math.Trunc(fail.Numeric[i])) {
+			return nil, fmt.Errorf("row %d: successes and failures must be whole numbers ≥ 0", i+2)
 		}
 	}
 	g, ng, err := Groups(f, d.Rows, fm.Random[0].Group)
@@ -69,10 +87,19 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	if ng < 2 {
 		return nil, fmt.Errorf("grouping factor %s has only one level", fm.Random[0].Name())
 	}
-	pr := &glmmProblem{X: d.X, y: make([]float64, len(d.Rows)), groups: make([][]int, ng)}
+	pr := &glmmProblem{X: d.X, y: make([]float64, len(d.Rows)), m: make([]float64, len(d.Rows)), groups: make([][]int, ng)}
 	_, pr.p = d.X.Dims()
-	for r := range d.Rows {
-		pr.y[r] = d.Y.AtVec(r)
+	for r, i := range d.Rows {
+		pr.y[r], pr.m[r] = d.Y.AtVec(r), 1
+		if fail != nil {
+			pr.m[r] = pr.y[r] + fail.Numeric[i]
+		}
+		lg := func(x float64) float64 { v, _ := math.Lgamma(x + 1); return v }
+		pr.lchoose += lg(pr.m[r]) - lg(pr.y[r]) - lg(pr.m[r]-pr.y[r])
+		pr.saturated += lg(pr.m[r]) - lg(pr.y[r]) - lg(pr.m[r]-pr.y[r])
+		if y, m := pr.y[r], pr.m[r]; y > 0 && y < m {
+			pr.saturated += y*math.Log(y/m) + (m-y)*math.Log((m-y)/m)
+		}
 		pr.groups[g[r]] = append(pr.groups[g[r]], r)
 	}
 	if nAGQ > 1 {
@@ -100,7 +127,7 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	x[0] = math.Abs(x[0])
 	dev := obj(x)
 	fit := &GLMMFit{N: len(d.Rows), Groups: map[string]int{fm.Random[0].Name(): ng}, NAGQ: nAGQ, Deviance: dev, LogLik: -dev / 2,
-		Converged: !math.IsInf(dev, 0)}
+		Converged: !math.IsInf(dev, 0), SaturatedLogLik: pr.saturated}
 	k := float64(pr.p + 1)
 	fit.AIC = dev + 2*k
 	fit.BIC = dev + math.Log(float64(fit.N))*k
@@ -139,11 +166,11 @@ func (pr *glmmProblem) glm() ([]float64, error) {
 				eta += row[j] * b
 			}
 			mu := 1 / (1 + math.Exp(-eta))
-			w := math.Max(mu*(1-mu), 1e-10)
+			w := math.Max(pr.m[i]*mu*(1-mu), 1e-10)
 			for j := range row {
 				W.Set(i, j, row[j]*w)
 			}
-			z.SetVec(i, eta+(pr.y[i]-mu)/w)
+			z.SetVec(i, eta+(pr.y[i]-pr.m[i]*mu)/w)
 		}
 		var xtwx mat.Dense
 		xtwx.Mul(pr.X.T(), W)
@@ -173,10 +200,10 @@ func (pr *glmmProblem) groupF(rows []int, eta0 []float64, theta, u float64) (f, 
 		eta := eta0[k] + theta*u
 		// log(1 + e^eta) computed stably.
 		l1p := math.Max(eta, 0) + math.Log1p(math.Exp(-math.Abs(eta)))
-		f += -2 * (pr.y[i]*eta - l1p)
+		f += -2 * (pr.y[i]*eta - pr.m[i]*l1p)
 		mu := 1 / (1 + math.Exp(-eta))
-		d1 += -2 * (pr.y[i] - mu) * theta
-		d2 += 2 * theta * theta * mu * (1 - mu)
+		d1 += -2 * (pr.y[i] - pr.m[i]*mu) * theta
+		d2 += 2 * theta * theta * pr.m[i] * mu * (1 - mu)
 	}
 	return f, d1, d2
 }
@@ -184,7 +211,7 @@ func (pr *glmmProblem) groupF(rows []int, eta0 []float64, theta, u float64) (f, 
 // deviance is the Laplace or adaptive Gauss-Hermite approximation to
 // -2 log-likelihood at (θ, β).
 func (pr *glmmProblem) deviance(theta float64, beta []float64) (float64, error) {
-	total := 0.0
+	total := -2 * pr.lchoose
 	for _, rows := range pr.groups {
 		eta0 := make([]float64, len(rows))
 		for k, i := range rows {

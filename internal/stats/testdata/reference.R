@@ -143,3 +143,20 @@ for (q in c(1, 7)) {
     data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA))
   write_ref(out, outp(sprintf("glmm_trial_agq%d_ref.csv", q)))
 }
+
+## lme4's own binomial example: contagious bovine pleuropneumonia.
+cbpp <- lme4::cbpp
+cbpp$healthy <- cbpp$size - cbpp$incidence
+cbpp$herd <- paste0("h", sprintf("%02d", as.integer(as.character(cbpp$herd))))
+cbpp$period <- paste0("p", as.character(cbpp$period))
+write.csv(cbpp, outp("glmm_cbpp.csv"), row.names = FALSE)
+for (q in c(1, 9)) {
+  fit <- glmer(cbind(incidence, healthy) ~ period + (1 | herd), data = cbpp, family = binomial, nAGQ = q, control = gtight)
+  co <- summary(fit)$coefficients
+  vc <- as.data.frame(VarCorr(fit))
+  out <- rbind(
+    data.frame(kind = "fixed", name = rownames(co), value = co[, 1], se = co[, 2], p = co[, 4], stringsAsFactors = FALSE),
+    data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, p = NA),
+    data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA))
+  write_ref(out, outp(sprintf("glmm_cbpp_agq%d_ref.csv", q)))
+}
