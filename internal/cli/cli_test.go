@@ -250,8 +250,13 @@ func TestStatsLMM(t *testing.T) {
 	if r := run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_sleepstudy.csv", "--formula", "Reaction ~ Days"); r.code == 0 || !strings.Contains(r.stderr, "no random term") {
 		t.Fatalf("no random term: %+v", r)
 	}
-	if r := run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_sleepstudy.csv", "--formula", "Reaction ~ Days + (1 | Subject)", "--ddf", "kenward-roger"); r.code == 0 || !strings.Contains(r.stderr, "not implemented yet") {
-		t.Fatalf("ddf: %+v", r)
+	r = run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_sleepstudy.csv", "--formula", "Reaction ~ Days + (1 | Subject)", "--ddf", "kenward-roger", "--json")
+	var kr LMMJSON
+	if err := json.Unmarshal([]byte(r.stdout), &kr); err != nil || r.code != 0 || !strings.Contains(kr.Method, "Kenward-Roger") || kr.Fixed[1].DF <= 0 {
+		t.Fatalf("kenward-roger: %v %+v", err, r)
+	}
+	if r := run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_sleepstudy.csv", "--formula", "Reaction ~ Days + (1 | Subject)", "--ddf", "kenward-roger", "--ml"); r.code == 0 || !strings.Contains(r.stderr, "REML") {
+		t.Fatalf("kenward-roger with ML: %+v", r)
 	}
 }
 

@@ -147,15 +147,16 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
 	formula := fs.String("formula", "", "R model formula with random intercepts (1 | group) or (1 | group:other)")
 	ml := fs.Bool("ml", false, "maximum likelihood instead of REML")
-	ddf := fs.String("ddf", "satterthwaite", "denominator degrees of freedom: satterthwaite (as lmerTest); kenward-roger is not available yet")
+	ddf := fs.String("ddf", "satterthwaite", "denominator degrees of freedom: satterthwaite or kenward-roger (REML, adjusted standard errors; as lmerTest/pbkrtest)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
+	kr := false
 	switch strings.ToLower(*ddf) {
 	case "satterthwaite":
 	case "kenward-roger":
-		return exitError{code: 1, msg: "--ddf kenward-roger is not implemented yet; use satterthwaite"}
+		kr = true
 	default:
 		return usagef("--ddf must be satterthwaite or kenward-roger")
 	}
@@ -170,11 +171,14 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fit, err := stats.FitLMM(fr, fm, !*ml)
+	fit, err := stats.FitLMMWith(fr, fm, stats.LMMOptions{REML: !*ml, KenwardRoger: kr})
 	if err != nil {
 		return err
 	}
 	out := LMMJSON{Method: "linear mixed model, REML, Satterthwaite df", Fixed: fit.Fixed, Random: fit.Random, ICC: fit.ICC, LogLik: fit.LogLik, AIC: fit.AIC, BIC: fit.BIC, N: fit.N, Groups: fit.Groups, Converged: fit.Converged}
+	if kr {
+		out.Method = "linear mixed model, REML, Kenward-Roger df and standard errors"
+	}
 	if *ml {
 		out.Method = "linear mixed model, ML, Satterthwaite df"
 		out.Deviance = &fit.Deviance

@@ -55,8 +55,26 @@ type lmmProblem struct {
 	diagTerm int
 }
 
-// FitLMM fits fm (fixed part and random intercepts) to f.
+// FitLMM fits fm (fixed part and random intercepts) to f, with
+// Satterthwaite degrees of freedom.
 func FitLMM(f *Frame, fm *Formula, reml bool) (*LMMFit, error) {
+	return FitLMMWith(f, fm, LMMOptions{REML: reml})
+}
+
+// LMMOptions choose the criterion and the denominator degrees of freedom.
+type LMMOptions struct {
+	REML bool
+	// KenwardRoger replaces the Satterthwaite df and the standard errors by
+	// Kenward-Roger's adjusted ones (REML only, moderate n).
+	KenwardRoger bool
+}
+
+// FitLMMWith fits fm to f with the given options.
+func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
+	reml := opt.REML
+	if opt.KenwardRoger && !reml {
+		return nil, errors.New("Kenward-Roger degrees of freedom need a REML fit")
+	}
 	if len(fm.Random) == 0 {
 		return nil, errors.New("the formula has no random term (1 | group): use robust regression for a fixed-effects model")
 	}
@@ -130,8 +148,26 @@ func FitLMM(f *Frame, fm *Formula, reml bool) (*LMMFit, error) {
 	if err != nil {
 		return nil, err
 	}
+	var krSE []float64
+	if opt.KenwardRoger {
+		variances := make([]float64, len(theta))
+		levels := make([][]int, len(theta))
+		for k := range theta {
+			variances[k] = theta[k] * theta[k] * sigma2
+			levels[k] = make([]int, pr.n)
+			for i := range levels[k] {
+				levels[k][i] = pr.col[i][k]
+			}
+		}
+		if krSE, ddf, err = pr.kenwardRoger(variances, sigma2, levels); err != nil {
+			return nil, err
+		}
+	}
 	for j := 0; j < pr.p; j++ {
 		se := math.Sqrt(V.At(j, j))
+		if krSE != nil {
+			se = krSE[j]
+		}
 		t := sol.beta.AtVec(j) / se
 		p := 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: ddf[j]}.CDF(-math.Abs(t))
 		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: sol.beta.AtVec(j), SE: se, Statistic: t, DF: ddf[j], P: p})

@@ -82,3 +82,31 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+func TestKenwardRogerMatchesPbkrtest(t *testing.T) {
+	cases := []struct{ name, data, formula string }{
+		{"lmm_sleepstudy", "lmm_sleepstudy", "Reaction ~ Days + (1 | Subject)"},
+		{"lmm_trial", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person)"},
+		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fr := readFrame(t, "testdata/"+c.data+".csv")
+			fm, _ := ParseFormula(c.formula)
+			fit, err := FitLMMWith(fr, fm, LMMOptions{REML: true, KenwardRoger: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range readRef(t, "testdata/"+c.name+"_kr_ref.csv") {
+				for _, got := range fit.Fixed {
+					if got.Term != r["name"] {
+						continue
+					}
+					near(t, got.Term+" KR se", got.SE, num(t, r["se"]), 1e-6, 0)
+					near(t, got.Term+" KR df", got.DF, num(t, r["df"]), 1e-4, 0)
+					near(t, got.Term+" KR p", got.P, num(t, r["p"]), 0, 1e-6)
+				}
+			}
+		})
+	}
+}

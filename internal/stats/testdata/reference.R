@@ -116,6 +116,11 @@ for (case in lmm_cases) {
       data.frame(kind = "fit", name = c("loglik", "deviance", "aic", "bic", "n"),
         value = c(as.numeric(logLik(fit)), if (reml) REMLcrit(fit) else deviance(fit), AIC(fit), BIC(fit), nobs(fit)), se = NA, df = NA, p = NA))
     write_ref(out, outp(paste0(case$name, if (reml) "_reml" else "_ml", "_ref.csv")))
+    if (reml) {
+      kr <- summary(fit, ddf = "Kenward-Roger")$coefficients
+      write_ref(data.frame(name = rownames(kr), value = kr[, "Estimate"], se = kr[, "Std. Error"], df = kr[, "df"], p = kr[, "Pr(>|t|)"]),
+        outp(paste0(case$name, "_kr_ref.csv")))
+    }
   }
 }
 
