@@ -184,6 +184,11 @@ func TestStatsCommands(t *testing.T) {
 	if len(out.Fixed) != 4 || out.Fixed[3].Term != "time:armintervention" || out.Groups["office"] != 24 || out.N == 0 || out.Fixed[3].DF <= 0 {
 		t.Fatalf("robust output %+v", out)
 	}
+	r = run(t, "", nil, "stats", "robust", "--data", "../stats/testdata/robust_trial.csv", "--formula", "y ~ time*arm", "--cluster", "office", "--wald", "arm,time:arm", "--json")
+	out = RobustJSON{}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 || out.Wald == nil || out.Wald.DFNum != 2 || out.Wald.Test != "HTZ" {
+		t.Fatalf("robust --wald: %v %+v", err, r)
+	}
 	if r := run(t, "", nil, "stats", "robust", "--data", "../stats/testdata/robust_trial.csv", "--formula", "y ~ time*nosuch", "--cluster", "office"); r.code == 0 || !strings.Contains(r.stderr, `"nosuch"`) {
 		t.Fatalf("unknown column: %+v", r)
 	}

@@ -28,10 +28,11 @@ func readData(path string) (*stats.Frame, error) {
 
 // RobustJSON is the output of 'holf stats robust --json'.
 type RobustJSON struct {
-	Method string         `json:"method"`
-	Fixed  []stats.Coef   `json:"fixed"`
-	N      int            `json:"n"`
-	Groups map[string]int `json:"groups"`
+	Method string          `json:"method"`
+	Fixed  []stats.Coef    `json:"fixed"`
+	Wald   *stats.WaldTest `json:"wald,omitempty"`
+	N      int             `json:"n"`
+	Groups map[string]int  `json:"groups"`
 }
 
 func statsRobust(ctx context.Context, env Env, args []string) error {
@@ -41,6 +42,7 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 	formula := fs.String("formula", "", "R model formula, e.g. 'y ~ time*arm + x'")
 	cluster := fs.String("cluster", "", "the clustering column (e.g. office)")
 	typ := fs.String("type", "CR2", "CR0, CR1 or CR2")
+	wald := fs.String("wald", "", "test these terms jointly (comma-separated, e.g. 'arm,time:arm') with the HTZ test (CR2)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -82,11 +84,23 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	out := RobustJSON{Method: "OLS, cluster-robust " + string(fit.Type) + ", Satterthwaite df", Fixed: fit.Coefs, N: fit.N, Groups: map[string]int{*cluster: fit.Clusters}}
+	if *wald != "" {
+		idx, err := stats.TermColumns(d, fm, strings.Split(*wald, ","))
+		if err != nil {
+			return err
+		}
+		if out.Wald, err = fit.WaldHTZ(idx); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		return printJSON(env, out)
 	}
 	fmt.Fprintf(env.Stdout, "%s; n = %d, %d clusters (%s)\n\n", out.Method, fit.N, fit.Clusters, *cluster)
 	printCoefs(env.Stdout, fit.Coefs)
+	if w := out.Wald; w != nil {
+		fmt.Fprintf(env.Stdout, "\n%s test of %s = 0: F = %.4f on %g and %.3f df, p = %.4g\n", w.Test, strings.Join(w.Terms, ", "), w.F, w.DFNum, w.DFDenom, w.P)
+	}
 	return nil
 }
 

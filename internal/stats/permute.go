@@ -231,6 +231,35 @@ func combinations(n, k int, fn func([]bool) error) error {
 	return rec(0, k)
 }
 
+// TermColumns returns the design columns of the terms given as variables
+// ("arm", "time:arm"), in the order of the design.
+func TermColumns(d *Design, fm *Formula, terms []string) ([]int, error) {
+	var out []int
+	for _, term := range terms {
+		want := strings.Split(term, ":")
+		for i := range want {
+			want[i] = strings.TrimSpace(want[i])
+		}
+		found := false
+		for ti, t := range fm.Terms {
+			if !sameTerm(t, want) {
+				continue
+			}
+			found = true
+			for c, tt := range d.TermOf {
+				if tt == ti {
+					out = append(out, c)
+				}
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("term %q is not in the formula", term)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // termColumnIndex finds the single design column of a term given as
 // variables ("time:arm"), in any order.
 func termColumnIndex(d *Design, fm *Formula, term string) (int, error) {

@@ -40,6 +40,130 @@ type RobustFit struct {
 	Clusters int
 	Coefs    []Coef
 	VCov     *mat.SymDense
+	beta     *mat.VecDense
+	gOf      func(c []float64) *mat.Dense // the per-cluster vectors of a contrast
+}
+
+// WaldTest is a test that several coefficients are jointly zero.
+type WaldTest struct {
+	Test    string   `json:"test"`
+	Terms   []string `json:"terms"`
+	F       float64  `json:"f"`
+	DFNum   float64  `json:"df_num"`
+	DFDenom float64  `json:"df_denom"`
+	P       float64  `json:"p"`
+}
+
+// WaldHTZ tests that the coefficients at idx are all zero with the
+// approximate Hotelling's T² test of Pustejovsky & Tipton (2018), as
+// clubSandwich's Wald_test(test = "HTZ"): Q = (Cβ)'(CVC')⁻¹(Cβ), and the
+// Hotelling degrees of freedom η from the working-model variance of CVC'.
+func (f *RobustFit) WaldHTZ(idx []int) (*WaldTest, error) {
+	q := len(idx)
+	p := f.VCov.SymmetricDim()
+	if q == 0 {
+		return nil, fmt.Errorf("name at least one coefficient to test")
+	}
+	Gs := make([]*mat.Dense, q)
+	for s, k := range idx {
+		if k < 0 || k >= p {
+			return nil, fmt.Errorf("no coefficient %d", k)
+		}
+		c := make([]float64, p)
+		c[k] = 1
+		Gs[s] = f.gOf(c)
+	}
+	J := f.Clusters
+	// P[s][t] = G_s G_t' (J×J): P_st,jk = g_sj'g_tk.
+	P := make([][]*mat.Dense, q)
+	for s := range P {
+		P[s] = make([]*mat.Dense, q)
+		for t := range P[s] {
+			var m mat.Dense
+			m.Mul(Gs[s], Gs[t].T())
+			P[s][t] = &m
+		}
+	}
+	omega := mat.NewSymDense(q, nil)
+	for s := 0; s < q; s++ {
+		for t := s; t < q; t++ {
+			omega.SetSym(s, t, mat.Trace(P[s][t]))
+		}
+	}
+	on, err := invSqrt(omega)
+	if err != nil {
+		return nil, fmt.Errorf("the tested coefficients are not separately estimable: %w", err)
+	}
+	// B_jk = Ω^-1/2 P_jk Ω^-1/2 for every pair of clusters.
+	B := make([][]*mat.Dense, q) // B[s][t] is J×J
+	for s := range B {
+		B[s] = make([]*mat.Dense, q)
+		for t := range B[s] {
+			B[s][t] = mat.NewDense(J, J, nil)
+		}
+	}
+	pjk := mat.NewDense(q, q, nil)
+	var tmp, b mat.Dense
+	for j := 0; j < J; j++ {
+		for k := 0; k < J; k++ {
+			for s := 0; s < q; s++ {
+				for t := 0; t < q; t++ {
+					pjk.Set(s, t, P[s][t].At(j, k))
+				}
+			}
+			tmp.Mul(on, pjk)
+			b.Mul(&tmp, on)
+			for s := 0; s < q; s++ {
+				for t := 0; t < q; t++ {
+					B[s][t].Set(j, k, b.At(s, t))
+				}
+			}
+		}
+	}
+	total := 0.0
+	for s := 0; s < q; s++ {
+		for t := 0; t <= s; t++ {
+			v := 0.0
+			for j := 0; j < J; j++ {
+				for k := 0; k < J; k++ {
+					v += B[s][t].At(j, k)*B[t][s].At(j, k) + B[s][s].At(j, k)*B[t][t].At(j, k)
+				}
+			}
+			total += v
+			if t != s {
+				total += v
+			}
+		}
+	}
+	nu := float64(q*(q+1)) / total
+	// Q = (Cβ)'(CVC')⁻¹(Cβ)
+	cb := mat.NewVecDense(q, nil)
+	cvc := mat.NewSymDense(q, nil)
+	w := &WaldTest{Test: "HTZ"}
+	for s, k := range idx {
+		cb.SetVec(s, f.beta.AtVec(k))
+		w.Terms = append(w.Terms, f.Coefs[k].Term)
+		for t, l := range idx[s:] {
+			cvc.SetSym(s, s+t, f.VCov.At(k, l))
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(cvc) {
+		return nil, ErrSingular
+	}
+	var sol mat.VecDense
+	if err := ch.SolveVecTo(&sol, cb); err != nil {
+		return nil, err
+	}
+	Q := mat.Dot(cb, &sol)
+	delta := math.Max((nu-float64(q)+1)/nu, 0)
+	w.DFNum, w.DFDenom = float64(q), nu-float64(q)+1
+	w.F = delta * Q / float64(q)
+	w.P = math.NaN()
+	if w.DFDenom > 0 {
+		w.P = 1 - distuv.F{D1: w.DFNum, D2: w.DFDenom}.CDF(w.F)
+	}
+	return w, nil
 }
 
 // Robust fits y = Xβ by OLS and computes the cluster-robust covariance of β
@@ -142,16 +266,13 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 		}
 	}
 
-	// Satterthwaite: for coefficient k, g_j' = c' M X_j' A_j (I - H)_j, an
+	// Satterthwaite: for a contrast c, g_j' = c' M X_j' A_j (I - H)_j, an
 	// n-vector per cluster; df = (Σ g_j'g_j)^2 / Σ_i Σ_j (g_i'g_j)^2.
 	// (I - H)_j = E_j - X_j M X', so g_j = E_j' A_j X_j M c - X M X_j' A_j X_j M c.
-	fit := &RobustFit{Type: typ, N: n, Clusters: nClusters, VCov: V}
-	for k := 0; k < p; k++ {
-		// w = M c_k
+	fit := &RobustFit{Type: typ, N: n, Clusters: nClusters, VCov: V, beta: &beta}
+	fit.gOf = func(c []float64) *mat.Dense {
 		w := mat.NewVecDense(p, nil)
-		for r := 0; r < p; r++ {
-			w.SetVec(r, M.At(r, k))
-		}
+		w.MulVec(&M, mat.NewVecDense(p, c))
 		G := mat.NewDense(nClusters, n, nil)
 		for j, rows := range members {
 			var xw, axw, q, xq mat.VecDense
@@ -175,6 +296,12 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 				}
 			}
 		}
+		return G
+	}
+	for k := 0; k < p; k++ {
+		c := make([]float64, p)
+		c[k] = 1
+		G := fit.gOf(c)
 		var gg mat.Dense
 		gg.Mul(G, G.T())
 		num, den := 0.0, 0.0

@@ -207,3 +207,38 @@ func TestRobustRefusesSingularDesigns(t *testing.T) {
 		t.Fatalf("collinear design: %v", err)
 	}
 }
+
+func TestWaldHTZMatchesClubSandwich(t *testing.T) {
+	cases := map[string]string{"robust_trial": "y ~ time * arm", "robust_covariates": "y ~ x + region + time * arm"}
+	for name, formula := range cases {
+		t.Run(name, func(t *testing.T) {
+			fr := readFrame(t, "testdata/"+name+".csv")
+			fm, _ := ParseFormula(formula)
+			d, err := BuildDesign(fr, fm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl, nc, _ := Groups(fr, d.Rows, []string{"office"})
+			fit, err := Robust(d, cl, nc, CR2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range readRef(t, "testdata/"+name+"_wald_ref.csv") {
+				var idx []int
+				for k, n := range d.Names {
+					if r["set"] == "all" && k > 0 || r["set"] == "arm" && strings.Contains(n, "arm") {
+						idx = append(idx, k)
+					}
+				}
+				w, err := fit.WaldHTZ(idx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				near(t, r["set"]+" F", w.F, num(t, r["Fstat"]), 1e-8, 0)
+				near(t, r["set"]+" df_num", w.DFNum, num(t, r["df_num"]), 1e-12, 0)
+				near(t, r["set"]+" df_denom", w.DFDenom, num(t, r["df_denom"]), 1e-8, 0)
+				near(t, r["set"]+" p", w.P, num(t, r["p_val"]), 0, 1e-9)
+			}
+		})
+	}
+}

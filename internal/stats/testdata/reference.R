@@ -63,6 +63,12 @@ for (case in robust_cases) {
       statistic = ct$tstat, df = ct$df_Satt, p = ct$p_Satt, stringsAsFactors = FALSE))
   }
   write_ref(out, outp(paste0(case$name, "_ref.csv")))
+  # Joint test that every coefficient but the intercept is zero, and that the arm terms are.
+  k <- length(coef(fit)); arm_terms <- grep("arm", names(coef(fit)))
+  w <- rbind(
+    data.frame(set = "all", as.data.frame(Wald_test(fit, constraints = constrain_zero(2:k), vcov = "CR2", cluster = used$office, test = "HTZ"))[, c("Fstat", "df_num", "df_denom", "p_val")]),
+    data.frame(set = "arm", as.data.frame(Wald_test(fit, constraints = constrain_zero(arm_terms), vcov = "CR2", cluster = used$office, test = "HTZ"))[, c("Fstat", "df_num", "df_denom", "p_val")]))
+  write_ref(w, outp(paste0(case$name, "_wald_ref.csv")))
 }
 
 ## Scale reliability: six 0-4 items driven by one trait, with and without missing answers.
