@@ -127,7 +127,7 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	x[0] = math.Abs(x[0])
 	dev := obj(x)
 	fit := &GLMMFit{N: len(d.Rows), Groups: map[string]int{fm.Random[0].Name(): ng}, NAGQ: nAGQ, Deviance: dev, LogLik: -dev / 2,
-		Converged: !math.IsInf(dev, 0), SaturatedLogLik: pr.saturated}
+		Converged: converged(obj, x), SaturatedLogLik: pr.saturated}
 	k := float64(pr.p + 1)
 	fit.AIC = dev + 2*k
 	fit.BIC = dev + math.Log(float64(fit.N))*k

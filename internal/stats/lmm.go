@@ -121,7 +121,7 @@ func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
 	if err != nil {
 		return nil, err
 	}
-	fit := &LMMFit{REML: reml, N: pr.n, Groups: groups, Theta: theta, Converged: !math.IsInf(dev, 0)}
+	fit := &LMMFit{REML: reml, N: pr.n, Groups: groups, Theta: theta, Converged: converged(obj, phi)}
 	df := float64(pr.n)
 	if reml {
 		df = float64(pr.n - pr.p)
@@ -506,4 +506,20 @@ func (pr *lmmProblem) satterthwaite(theta []float64, sigma float64) ([]float64, 
 		df[j] = 2 * V.At(j, j) * V.At(j, j) / denom
 	}
 	return df, nil
+}
+
+// converged reports whether x is a minimum of f: a finite value and a
+// gradient that vanishes to within what the deviance's precision allows.
+func converged(f func([]float64) float64, x []float64) bool {
+	fx := f(x)
+	if math.IsInf(fx, 0) || math.IsNaN(fx) {
+		return false
+	}
+	g, _ := derivatives(f, x, fx)
+	for _, v := range g {
+		if math.Abs(v) > 1e-3 {
+			return false
+		}
+	}
+	return true
 }

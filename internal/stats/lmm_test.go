@@ -110,3 +110,13 @@ func TestKenwardRogerMatchesPbkrtest(t *testing.T) {
 		})
 	}
 }
+
+func TestConvergedMeansAMinimum(t *testing.T) {
+	f := func(x []float64) float64 { return (x[0]-1)*(x[0]-1) + 3*(x[1]+2)*(x[1]+2) }
+	if !converged(f, []float64{1, -2}) {
+		t.Fatal("the minimum is not recognised")
+	}
+	if converged(f, []float64{1.1, -2}) {
+		t.Fatal("a point off the minimum is called converged")
+	}
+}
