@@ -109,11 +109,13 @@ write.csv(trial, outp("lmm_trial.csv"), row.names = FALSE, na = "NA")
 lmm_cases <- list(
   list(name = "lmm_sleepstudy", data = sleep, formula = Reaction ~ Days + (1 | Subject)),
   list(name = "lmm_trial", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person)),
-  list(name = "lmm_trial_officetime", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f))
+  list(name = "lmm_trial_officetime", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)),
+  # A singular fit: region has no effect, so its variance sits on the boundary (θ = 0).
+  list(name = "lmm_boundary", data = read.csv(outp("robust_covariates.csv"), stringsAsFactors = FALSE), formula = y ~ time * arm + (1 | office) + (1 | region))
 )
 for (case in lmm_cases) {
   for (reml in c(TRUE, FALSE)) {
-    fit <- lmerTest::lmer(case$formula, data = case$data, REML = reml, control = tight)
+    fit <- suppressMessages(lmerTest::lmer(case$formula, data = case$data, REML = reml, control = tight))
     co <- summary(fit, ddf = "Satterthwaite")$coefficients
     vc <- as.data.frame(VarCorr(fit))
     out <- rbind(
