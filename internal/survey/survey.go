@@ -64,7 +64,8 @@ type Cutoff struct {
 type ScoreRule struct {
 	ID          string   `json:"id"`
 	Label       Text     `json:"label"`
-	Method      string   `json:"method"` // mean or sum
+	Method      string   `json:"method"` // mean, sum, or indicator (1 when the one item's answer is Value)
+	Value       *float64 `json:"value,omitempty"`
 	Items       []string `json:"-"`
 	ItemsRaw    any      `json:"items"` // "all" or a list
 	MinAnswered int      `json:"min_answered"`
@@ -189,8 +190,14 @@ func (lib *Library) check(in *Instrument) error {
 		default:
 			return fmt.Errorf("score %s: items must be \"all\" or a list", r.ID)
 		}
-		if r.Method != "mean" && r.Method != "sum" {
-			return fmt.Errorf("score %s: method must be mean or sum", r.ID)
+		switch r.Method {
+		case "mean", "sum":
+		case "indicator":
+			if len(r.Items) != 1 || r.Value == nil {
+				return fmt.Errorf("score %s: an indicator takes one item and the value it marks", r.ID)
+			}
+		default:
+			return fmt.Errorf("score %s: method must be mean, sum or indicator", r.ID)
 		}
 		if r.MinAnswered < 1 || r.MinAnswered > len(r.Items) {
 			return fmt.Errorf("score %s: min_answered must be 1..%d", r.ID, len(r.Items))
@@ -292,8 +299,14 @@ func (lib *Library) ScoreAnswers(in *Instrument, answers map[string]float64) ([]
 		}
 		if s.Answered >= r.MinAnswered {
 			val := sum
-			if r.Method == "mean" {
+			switch r.Method {
+			case "mean":
 				val = sum / float64(s.Answered)
+			case "indicator":
+				val = 0
+				if answers[r.Items[0]] == *r.Value {
+					val = 1
+				}
 			}
 			s.Value = &val
 			for _, c := range r.Cutoffs {

@@ -165,3 +165,27 @@ func TestReverseCodedItems(t *testing.T) {
 		t.Fatalf("reverse-coded sum = %v %v, want 3 + (4-1) = 6", s, err)
 	}
 }
+
+func TestParentsBaselineSingleItems(t *testing.T) {
+	l := lib(t)
+	s := score(t, l, "parents_baseline", map[string]float64{"afford_dentist": 1, "afford_pc": 2, "activity": 1, "life_satisfaction": 3, "job_in_a_year": 2})
+	check := func(id string, want float64) {
+		t.Helper()
+		if v := s[id].Value; v == nil || *v != want {
+			t.Errorf("%s = %v, want %v", id, v, want)
+		}
+	}
+	check("cannot_afford_dentist", 1) // «har ikke råd»
+	check("cannot_afford_pc", 0)      // «av andre grunner» is not «har ikke råd»
+	check("seeking_work", 1)
+	check("has_work", 0)
+	check("life_satisfaction", 3)
+	check("believes_job", 0) // «vet ikke»
+	if s["health_general"].Value != nil {
+		t.Error("an unanswered item must give no score")
+	}
+	in, _ := l.Instrument("parents_baseline")
+	if _, err := l.ScoreAnswers(in, map[string]float64{"children_friends": 4}); err == nil {
+		t.Error("children_friends is 0-3; 4 was accepted")
+	}
+}
