@@ -1,7 +1,9 @@
 # Compares freshly regenerated reference outputs (second argument) with the
 # committed ones (first): data files must be identical, and every number of a
-# reference within 1e-6 (relative, absolute below 1): lmer's optimum for some
-# models varies between runs of R itself in about the seventh digit.
+# reference within 1e-5 (relative, absolute below 1). This only detects stale
+# references: R itself varies between runs by up to about 2e-6 (lmer's
+# optimum for some models, lmerTest's df on a boundary fit), while the Go
+# tests hold HOLF to 1e-6 against the committed files.
 # Exits non-zero naming what differs.
 args <- commandArgs(TRUE)
 committed <- args[1]; fresh <- args[2]
@@ -16,7 +18,7 @@ for (f in intersect(files, list.files(committed))) {
   for (col in names(a)) {
     x <- a[[col]]; y <- b[[col]]
     if (is.numeric(x) && is.numeric(y)) {
-      ok <- (is.na(x) & is.na(y)) | (!is.na(x) & !is.na(y) & abs(x - y) <= 1e-6 * pmax(1, abs(x)))
+      ok <- (is.na(x) & is.na(y)) | (!is.na(x) & !is.na(y) & abs(x - y) <= 1e-5 * pmax(1, abs(x)))
       if (!grepl("_ref\\.csv$", f)) ok <- (is.na(x) & is.na(y)) | (!is.na(x) & !is.na(y) & x == y)
       if (!all(ok)) bad <- c(bad, sprintf("%s: column %s differs in %d rows", f, col, sum(!ok)))
     } else if (!identical(as.character(x), as.character(y))) {
