@@ -14,6 +14,19 @@ func runStats(ctx context.Context, env Env, args []string) error {
 	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"glmm", statsGLMM}, {"robust", statsRobust}, {"permute", statsPermute}, {"power", statsPower}, {"smd", statsSMD}, {"alpha", statsAlpha}})
 }
 
+// readModel reads the data file and parses the model formula.
+func readModel(data, formula string) (*stats.Frame, *stats.Formula, error) {
+	if formula == "" {
+		return nil, nil, usagef("--formula is required")
+	}
+	fr, err := readData(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	fm, err := stats.ParseFormula(formula)
+	return fr, fm, err
+}
+
 func readData(path string) (*stats.Frame, error) {
 	if path == "" {
 		return nil, usagef("--data is required")
@@ -50,11 +63,7 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 	if *formula == "" || *cluster == "" {
 		return usagef("--formula and --cluster are required")
 	}
-	fr, err := readData(*data)
-	if err != nil {
-		return err
-	}
-	fm, err := stats.ParseFormula(*formula)
+	fr, fm, err := readModel(*data, *formula)
 	if err != nil {
 		return err
 	}
@@ -174,14 +183,7 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	default:
 		return usagef("--ddf must be satterthwaite or kenward-roger")
 	}
-	if *formula == "" {
-		return usagef("--formula is required")
-	}
-	fr, err := readData(*data)
-	if err != nil {
-		return err
-	}
-	fm, err := stats.ParseFormula(*formula)
+	fr, fm, err := readModel(*data, *formula)
 	if err != nil {
 		return err
 	}
@@ -236,11 +238,7 @@ func statsPermute(ctx context.Context, env Env, args []string) error {
 	if *formula == "" || *cluster == "" || *assign == "" || *term == "" {
 		return usagef("--formula, --cluster, --assign and --term are required")
 	}
-	fr, err := readData(*data)
-	if err != nil {
-		return err
-	}
-	fm, err := stats.ParseFormula(*formula)
+	fr, fm, err := readModel(*data, *formula)
 	if err != nil {
 		return err
 	}
@@ -417,14 +415,7 @@ func statsGLMM(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	if *formula == "" {
-		return usagef("--formula is required")
-	}
-	fr, err := readData(*data)
-	if err != nil {
-		return err
-	}
-	fm, err := stats.ParseFormula(*formula)
+	fr, fm, err := readModel(*data, *formula)
 	if err != nil {
 		return err
 	}
