@@ -166,7 +166,7 @@ func (s *Server) staffNames(r *http.Request, offices []int64) (map[int64]string,
 // loadFamily checks act on the family in the path (by its office, before
 // anything else is read) and loads it with its members.
 func (s *Server) loadFamily(r *http.Request, rq *req, act policy.Action) (holf.Family, holf.Role, error) {
-	id, err := pathID(r, "family")
+	id, err := pathID(r, "id", "family")
 	if err != nil {
 		return holf.Family{}, "", err
 	}
@@ -322,9 +322,9 @@ func (s *Server) familyStatus(w http.ResponseWriter, r *http.Request, rq *req) e
 		return err
 	}
 	in := statusInput{To: r.PostFormValue("to"), On: r.PostFormValue("on"), Reason: r.PostFormValue("reason"), Note: r.PostFormValue("note")}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	version, err := formVersion(r, "version")
 	if err != nil {
-		return &holf.Error{Code: holf.EInvalid, Message: "the form is missing its version; reload the page", Key: "err.form_version"}
+		return err
 	}
 	c := store.StatusChange{FamilyID: f.ID, Version: version, To: holf.FamilyStatus(in.To), Reason: holf.DischargeReason(in.Reason), Note: strings.TrimSpace(in.Note)}
 	var v holf.Validation
@@ -434,7 +434,7 @@ func rowsOf(ms []holf.Member) []memberRow {
 // the rest are numbered in order so that field errors match the rows shown.
 func familyFromForm(r *http.Request) (holf.Family, []memberRow, holf.Validation) {
 	var v holf.Validation
-	id := func(name string) int64 { n, _ := strconv.ParseInt(r.PostFormValue(name), 10, 64); return n }
+	id := func(name string) int64 { return formID(r, name) }
 	f := holf.Family{Name: r.PostFormValue("name"), OfficeID: id("office"), PrimaryCoordinatorID: id("primary_coordinator"),
 		SecondCoordinatorID: id("second_coordinator"), ReplacesFamilyID: id("replaces"), Notes: strings.TrimSpace(r.PostFormValue("notes"))}
 	var rows []memberRow
@@ -519,9 +519,8 @@ func (s *Server) familyUpdate(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	f, rows, v := familyFromForm(r)
 	f.ID, f.OfficeID, f.Status, f.ReplacesFamilyID = cur.ID, cur.OfficeID, cur.Status, cur.ReplacesFamilyID
-	f.Version, err = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil {
-		return &holf.Error{Code: holf.EInvalid, Message: "the form is missing its version; reload the page", Key: "err.form_version"}
+	if f.Version, err = formVersion(r, "version"); err != nil {
+		return err
 	}
 	err = v.Err()
 	if err == nil {

@@ -121,11 +121,11 @@ func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	if err != nil {
 		return err
 	}
-	base, err := strconv.Atoi(r.PostFormValue("base_version"))
+	base, err := formVersion(r, "base_version")
 	if err != nil {
-		return &holf.Error{Code: holf.EInvalid, Message: "the form is missing its version; reload the page", Key: "err.form_version"}
+		return err
 	}
-	typed := holf.Mapping{FamilyID: f.ID, Version: base, Fields: map[string]string{}}
+	typed := holf.Mapping{FamilyID: f.ID, Version: int(base), Fields: map[string]string{}}
 	for _, sec := range p.Sections {
 		for _, fl := range sec.Fields {
 			typed.Fields[fl.Key] = strings.ReplaceAll(r.PostFormValue(fl.Key), "\r\n", "\n")
@@ -154,7 +154,7 @@ func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 				p.Sections[i].Fields[j].Error = fe[p.Sections[i].Fields[j].Key]
 			}
 		}
-		p.BaseVer = base
+		p.BaseVer = int(base)
 		return s.render(w, http.StatusUnprocessableEntity, "mapping", &p)
 	}
 	if holf.ErrorCode(err) == holf.EConflict {

@@ -16,13 +16,25 @@ import (
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func pathID(r *http.Request, kind string) (int64, error) {
-	raw := r.PathValue("id")
+// pathID parses the path wildcard name; an id that cannot exist is the
+// same not-found as one that does not, so probing learns nothing.
+func pathID(r *http.Request, name, kind string) (int64, error) {
+	raw := r.PathValue(name)
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, holf.NotFound(kind, raw)
 	}
 	return id, nil
+}
+
+// formVersion reads the optimistic-locking version a form was rendered
+// with; without it a save could silently overwrite someone else's edit.
+func formVersion(r *http.Request, name string) (int64, error) {
+	v, err := strconv.ParseInt(r.PostFormValue(name), 10, 64)
+	if err != nil {
+		return 0, &holf.Error{Code: holf.EInvalid, Message: "the form is missing its version; reload the page", Key: "err.form_version"}
+	}
+	return v, nil
 }
 
 // visibleOffices returns the offices rq's actor may see for act, with a
@@ -181,7 +193,7 @@ type officePage struct {
 // loadOffice checks act on the office named in the path, then loads it.
 // The check comes first: an office the caller may not see is not looked up.
 func (s *Server) loadOffice(r *http.Request, rq *req, act policy.Action) (holf.Office, holf.Role, error) {
-	id, err := pathID(r, "office")
+	id, err := pathID(r, "id", "office")
 	if err != nil {
 		return holf.Office{}, "", err
 	}
@@ -270,7 +282,7 @@ func (s *Server) officeCreate(w http.ResponseWriter, r *http.Request, rq *req) e
 }
 
 func (s *Server) officeUpdate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := pathID(r, "office")
+	id, err := pathID(r, "id", "office")
 	if err != nil {
 		return err
 	}
@@ -280,9 +292,8 @@ func (s *Server) officeUpdate(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	o := officeFromForm(r)
 	o.ID = id
-	o.Version, err = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil {
-		return &holf.Error{Code: holf.EInvalid, Message: "the form is missing its version; reload the page", Key: "err.form_version"}
+	if o.Version, err = formVersion(r, "version"); err != nil {
+		return err
 	}
 	if err := s.db.UpdateOffice(r.Context(), rq.auditEvent(role, "office.update", "office", id), &o); err != nil {
 		return s.officeFormError(w, r, rq, o, false, err)
@@ -376,7 +387,7 @@ func (s *Server) personList(w http.ResponseWriter, r *http.Request, rq *req) err
 
 // loadPerson loads a person and checks act on them; invisible people are not found.
 func (s *Server) loadPerson(r *http.Request, rq *req, act policy.Action) (holf.Person, holf.Role, error) {
-	id, err := pathID(r, "person")
+	id, err := pathID(r, "id", "person")
 	if err != nil {
 		return holf.Person{}, "", err
 	}
@@ -536,9 +547,8 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	pe, v := personFromForm(r)
 	pe.ID, pe.Username = cur.ID, cur.Username
-	pe.Version, err = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil {
-		return &holf.Error{Code: holf.EInvalid, Message: "the form is missing its version; reload the page", Key: "err.form_version"}
+	if pe.Version, err = formVersion(r, "version"); err != nil {
+		return err
 	}
 	if err := v.Err(); err != nil {
 		return s.personFormError(w, r, rq, pe, false, err)

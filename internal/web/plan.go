@@ -287,9 +287,9 @@ func (s *Server) goalEdit(w http.ResponseWriter, r *http.Request, rq *req) error
 	if err != nil {
 		return err
 	}
-	gid, err := strconv.ParseInt(r.PathValue("gid"), 10, 64)
+	gid, err := pathID(r, "gid", "goal")
 	if err != nil {
-		return holf.NotFound("goal", r.PathValue("gid"))
+		return err
 	}
 	g, err := s.db.Goal(r.Context(), f.ID, gid)
 	if err != nil {
@@ -307,9 +307,9 @@ func (s *Server) goalUpdate(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
-	gid, err := strconv.ParseInt(r.PathValue("gid"), 10, 64)
+	gid, err := pathID(r, "gid", "goal")
 	if err != nil {
-		return holf.NotFound("goal", r.PathValue("gid"))
+		return err
 	}
 	cur, err := s.db.Goal(r.Context(), f.ID, gid)
 	if err != nil {
@@ -443,9 +443,9 @@ func (s *Server) activityIDs(r *http.Request, rq *req, act policy.Action) (holf.
 	if err != nil {
 		return f, role, holf.Activity{}, err
 	}
-	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
+	aid, err := pathID(r, "aid", "activity")
 	if err != nil {
-		return f, role, holf.Activity{}, holf.NotFound("activity", r.PathValue("aid"))
+		return f, role, holf.Activity{}, err
 	}
 	a, err := s.db.Activity(r.Context(), f.ID, aid)
 	return f, role, a, err
