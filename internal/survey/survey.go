@@ -37,7 +37,10 @@ type Scale struct {
 	Min    int     `json:"min"`
 	Max    int     `json:"max"`
 	Labels []Label `json:"labels"`
-	Source string  `json:"source"`
+	// Number marks a scale answered with a number (a year, a count) rather
+	// than by choosing a label.
+	Number bool   `json:"number,omitempty"`
+	Source string `json:"source"`
 }
 
 // Item is one question or statement.
@@ -62,15 +65,16 @@ type Cutoff struct {
 
 // ScoreRule says how a score is computed from items.
 type ScoreRule struct {
-	ID          string   `json:"id"`
-	Label       Text     `json:"label"`
-	Method      string   `json:"method"` // mean, sum, or indicator (1 when the one item's answer is Value)
-	Value       *float64 `json:"value,omitempty"`
-	Items       []string `json:"-"`
-	ItemsRaw    any      `json:"items"` // "all" or a list
-	MinAnswered int      `json:"min_answered"`
-	Source      string   `json:"source"`
-	Cutoffs     []Cutoff `json:"cutoffs,omitempty"`
+	ID          string    `json:"id"`
+	Label       Text      `json:"label"`
+	Method      string    `json:"method"` // mean, sum, or indicator (1 when the one item's answer is Value or one of Values)
+	Value       *float64  `json:"value,omitempty"`
+	Values      []float64 `json:"values,omitempty"`
+	Items       []string  `json:"-"`
+	ItemsRaw    any       `json:"items"` // "all" or a list
+	MinAnswered int       `json:"min_answered"`
+	Source      string    `json:"source"`
+	Cutoffs     []Cutoff  `json:"cutoffs,omitempty"`
 }
 
 // Instrument is a validated measurement instrument.
@@ -113,7 +117,7 @@ func load(fsys fs.FS) (*Library, error) {
 		return nil, fmt.Errorf("scales.json: %w", err)
 	}
 	for _, s := range scales.Scales {
-		if s.Max <= s.Min || len(s.Labels) != s.Max-s.Min+1 {
+		if s.Max <= s.Min || !s.Number && len(s.Labels) != s.Max-s.Min+1 {
 			return nil, fmt.Errorf("scale %s: labels must cover %d..%d", s.ID, s.Min, s.Max)
 		}
 		lib.Scales[s.ID] = s
@@ -193,7 +197,11 @@ func (lib *Library) check(in *Instrument) error {
 		switch r.Method {
 		case "mean", "sum":
 		case "indicator":
-			if len(r.Items) != 1 || r.Value == nil {
+			if r.Value != nil {
+				r.Values = append(r.Values, *r.Value)
+				r.Value = nil
+			}
+			if len(r.Items) != 1 || len(r.Values) == 0 {
 				return fmt.Errorf("score %s: an indicator takes one item and the value it marks", r.ID)
 			}
 		default:
@@ -304,7 +312,7 @@ func (lib *Library) ScoreAnswers(in *Instrument, answers map[string]float64) ([]
 				val = sum / float64(s.Answered)
 			case "indicator":
 				val = 0
-				if answers[r.Items[0]] == *r.Value {
+				if slices.Contains(r.Values, answers[r.Items[0]]) {
 					val = 1
 				}
 			}

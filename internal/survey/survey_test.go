@@ -189,3 +189,26 @@ func TestParentsBaselineSingleItems(t *testing.T) {
 		t.Error("children_friends is 0-3; 4 was accepted")
 	}
 }
+
+func TestParentsBackgroundOfTable1(t *testing.T) {
+	l := lib(t)
+	s := score(t, l, "parents_background", map[string]float64{"gender": 1, "birth_year": 1978, "marital": 2, "education": 3, "guidance": 1, "born_norway": 0, "arrival_year": 2005})
+	want := map[string]float64{"female": 1, "married": 0, "born_norway": 0, "education_beyond_compulsory": 1, "guidance_two_plus": 0}
+	for id, w := range want {
+		if v := s[id].Value; v == nil || *v != w {
+			t.Errorf("%s = %v, want %v", id, v, w)
+		}
+	}
+	in, _ := l.Instrument("parents_background")
+	// A year is a number on its own range, not a label.
+	for _, bad := range []map[string]float64{{"birth_year": 1850}, {"arrival_year": 2030}, {"children": 0}} {
+		_, err := l.ScoreAnswers(in, bad)
+		var ve *ValueError
+		if !errors.As(err, &ve) {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	if sc := l.ScaleOf(in, in.Items[1]); !sc.Number {
+		t.Error("birth year should be answered as a number")
+	}
+}
