@@ -26,6 +26,10 @@ const (
 	FamilyView   Action = "family.view"   // one family's record
 	FamilyManage Action = "family.manage" // recruit, edit, change status
 	FamilyAccess Action = "family.access" // see who has accessed a family's record
+	SurveyTrack  Action = "survey.track"  // response counts and attrition per office
+	SurveyManage Action = "survey.manage" // respondents' names, links, reminders, paper entry
+	SurveySetup  Action = "survey.setup"  // install the study design
+	SurveyExport Action = "survey.export" // pseudonymised answers and scores
 )
 
 // Scope says how far a role's grant reaches.
@@ -90,6 +94,17 @@ var rules = map[Action]map[holf.Role]Scope{
 	FamilyManage: {holf.RoleCoordinator: OwnOffice},
 	// Leaders answer families' access requests and watch for misuse.
 	FamilyAccess: {holf.RoleOfficeLeader: OwnOffice},
+	// Questionnaires: counts are not personal data and are followed
+	// nationally; who has not answered is known only at the office, where
+	// coordinators hand out links to parents and leaders to coordinators.
+	// Researchers get the answers pseudonymised, and nobody else gets them.
+	SurveyTrack: {
+		holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice,
+		holf.RoleProjectManagement: All, holf.RoleResearcher: All,
+	},
+	SurveyManage: {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice},
+	SurveySetup:  {holf.RoleProjectManagement: All, holf.RoleResearcher: All},
+	SurveyExport: {holf.RoleResearcher: All},
 }
 
 // Decision is the answer to one question: allowed or not, and under which

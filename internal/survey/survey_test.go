@@ -212,3 +212,49 @@ func TestParentsBackgroundOfTable1(t *testing.T) {
 		t.Error("birth year should be answered as a number")
 	}
 }
+
+func TestDefaultStudy(t *testing.T) {
+	l := lib(t)
+	st, err := DefaultStudy(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, ok := st.Questionnaire("T1", GroupParents)
+	if !ok {
+		t.Fatal("no T1 questionnaire for parents")
+	}
+	pages := q.Pages(l)
+	n := 0
+	for _, p := range pages {
+		if len(p.Questions) > q.PageSize {
+			t.Errorf("page %d has %d items", p.Number, len(p.Questions))
+		}
+		n += len(p.Questions)
+	}
+	if want := 8 + 24 + 6 + 10 + 12; n != want {
+		t.Errorf("T1 parents: %d questions, want %d", n, want)
+	}
+	// The background is asked once, at baseline.
+	if q2, _ := st.Questionnaire("T2", GroupParents); q2.Check(l) != nil || len(q2.Sections) != 4 {
+		t.Error("T2 parents questionnaire")
+	}
+	// Each wave gets its own wording of Table 6.
+	c2, _ := st.Questionnaire("T2", GroupCoordinators)
+	var exp Question
+	for _, qu := range c2.Questions(l) {
+		if qu.Item.ID == "exp_work" {
+			exp = qu
+		}
+	}
+	if exp.NB != "I hvilken grad mener du at prosjektet får foreldre ut i arbeid?" {
+		t.Errorf("T2 wording of exp_work: %q", exp.NB)
+	}
+	bad := Questionnaire{Wave: "T2", Group: GroupParents, PageSize: 4, ValidDays: 1, Sections: []Section{{Instrument: "parents_background"}}}
+	if err := bad.Check(l); err == nil {
+		t.Error("the background (T1 only) was accepted at T2")
+	}
+	dup := Questionnaire{Wave: "T1", Group: GroupParents, PageSize: 4, ValidDays: 1, Sections: []Section{{Instrument: "hscl10"}, {Instrument: "hscl10"}}}
+	if err := dup.Check(l); err == nil {
+		t.Error("an instrument twice was accepted")
+	}
+}

@@ -97,6 +97,9 @@ type Page struct {
 	Demo    bool
 	Version string
 	Langs   []langOption
+	// Plain pages are for respondents without an account: no menu, and
+	// the brand is not a link into the staff application.
+	Plain bool
 	cat     *i18n.Catalog
 }
 
@@ -121,7 +124,7 @@ func (p *Page) ArmName(a holf.Arm) string { return p.T("arm." + string(a)) }
 
 // notices are the messages a redirect may ask a page to show (?notice=…):
 // only known keys are shown, so a link cannot put text on a page.
-var notices = map[string]bool{"saved": true, "created": true, "disabled": true, "enabled": true, "password_set": true, "logged_out": true, "session_ended": true}
+var notices = map[string]bool{"saved": true, "created": true, "disabled": true, "enabled": true, "password_set": true, "logged_out": true, "session_ended": true, "saved_later": true, "link_issued": true, "enrolled": true}
 
 func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 	p := Page{Lang: rq.lang, cat: s.cat, Actor: rq.actor, Path: r.URL.Path, Demo: s.cfg.Demo, Version: s.cfg.Version}
@@ -144,6 +147,7 @@ func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 		add(policy.FamilyList, "/families", "nav.families")
 		add(policy.OfficeList, "/offices", "nav.offices")
 		add(policy.PersonList, "/people", "nav.people")
+		add(policy.SurveyTrack, "/surveys", "nav.surveys")
 		add(policy.AuditView, "/audit", "nav.audit")
 	}
 	return p

@@ -46,6 +46,8 @@ const (
 	purposeFollow  = "leadership follow-up of staff"
 	purposeSignIn  = "signing in and out"
 	purposeAccount = "own account"
+	// purposeResearch: pseudonymised data handed to the evaluation.
+	purposeResearch = "research: the evaluation of the HOLF trial"
 )
 
 // routeTable is the whole HTTP surface of HOLF, one line a route.
@@ -97,6 +99,17 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/people/{id}/disable", policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.personDisable},
 		{method: "POST", pattern: "/people/{id}/enable", policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.personEnable},
 		{method: "POST", pattern: "/people/{id}/password", policy: need(policy.PersonManage), purpose: purposeAdmin, handle: s.personPassword},
+
+		{method: "GET", pattern: "/s/{token}", policy: public(), handle: s.respondShow},
+		{method: "POST", pattern: "/s/{token}", policy: public(), purpose: purposeRespond, handle: s.respondSave},
+		{method: "GET", pattern: "/surveys", policy: need(policy.SurveyTrack), handle: s.surveyOverview},
+		{method: "POST", pattern: "/surveys/install", policy: need(policy.SurveySetup), purpose: purposeSurvey, handle: s.surveyInstall},
+		{method: "GET", pattern: "/surveys/export", policy: need(policy.SurveyExport), purpose: purposeResearch, handle: s.surveyExport},
+		{method: "GET", pattern: "/offices/{id}/surveys", policy: need(policy.SurveyManage), purpose: purposeSurvey, handle: s.surveyOffice},
+		{method: "POST", pattern: "/offices/{id}/surveys/enrol", policy: need(policy.SurveyManage), purpose: purposeSurvey, handle: s.surveyEnrol},
+		{method: "POST", pattern: "/offices/{id}/surveys/links", policy: need(policy.SurveyManage), purpose: purposeSurvey, handle: s.surveyLink},
+		{method: "GET", pattern: "/offices/{id}/surveys/paper/{rid}", policy: need(policy.SurveyManage), purpose: purposeSurvey, handle: s.paperForm},
+		{method: "POST", pattern: "/offices/{id}/surveys/paper/{rid}", policy: need(policy.SurveyManage), purpose: purposeSurvey, handle: s.paperSave},
 
 		{method: "GET", pattern: "/audit", policy: need(policy.AuditView), handle: s.auditList},
 

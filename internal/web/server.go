@@ -19,6 +19,7 @@ import (
 	"github.com/holf-project/holf/internal/i18n"
 	"github.com/holf-project/holf/internal/policy"
 	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/survey"
 )
 
 // Config is everything the web layer needs; nothing is read from globals.
@@ -38,6 +39,14 @@ type Config struct {
 	LoginWindow time.Duration
 	// AddressLimit bounds failed logins per client address in the window.
 	AddressLimit int
+	// LinkLimit bounds invalid questionnaire links per client address in
+	// LoginWindow; 20 when zero.
+	LinkLimit int
+	// Surveys is the instrument library; the embedded one when nil.
+	Surveys *survey.Library
+	// Study is the code of the installed study the questionnaire pages
+	// serve; "holf" when empty.
+	Study string
 	// MaxBody bounds request bodies; 1 MiB when zero.
 	MaxBody int64
 	// Demo marks a demo server (shown on the login page).
@@ -52,6 +61,7 @@ type Server struct {
 	db     *store.DB
 	log    *slog.Logger
 	cat    *i18n.Catalog
+	lib    *survey.Library
 	pages  map[string]*template.Template
 	routes []route
 	mux    *http.ServeMux
@@ -90,10 +100,23 @@ func New(cfg Config) (*Server, error) {
 	if cfg.AddressLimit == 0 {
 		cfg.AddressLimit = 100
 	}
+	if cfg.LinkLimit == 0 {
+		cfg.LinkLimit = 20
+	}
+	if cfg.Surveys == nil {
+		lib, err := survey.Load()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Surveys = lib
+	}
+	if cfg.Study == "" {
+		cfg.Study = "holf"
+	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 1 << 20
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, cat: cfg.Catalog, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, cat: cfg.Catalog, lib: cfg.Surveys, mux: http.NewServeMux()}
 	s.cookie = "__Host-holf_session"
 	if cfg.InsecureCookies {
 		s.cookie = "holf_session"

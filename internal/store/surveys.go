@@ -1,0 +1,720 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/survey"
+)
+
+// InstalledStudy is a study as the database holds it, with the ids of its
+// waves and questionnaires.
+type InstalledStudy struct {
+	ID             int64
+	Study          *survey.Study
+	Questionnaires []InstalledQuestionnaire
+}
+
+// InstalledQuestionnaire is one questionnaire of an installed study.
+type InstalledQuestionnaire struct {
+	ID   int64
+	Wave string
+	Def  *survey.Questionnaire
+}
+
+// Questionnaire returns the installed questionnaire of wave and group.
+func (st *InstalledStudy) Questionnaire(wave, group string) (InstalledQuestionnaire, error) {
+	for _, q := range st.Questionnaires {
+		if q.Wave == wave && q.Def.Group == group {
+			return q, nil
+		}
+	}
+	return InstalledQuestionnaire{}, holf.NotFound("questionnaire", wave+"/"+group)
+}
+
+// ByID returns the installed questionnaire with id.
+func (st *InstalledStudy) ByID(id int64) (InstalledQuestionnaire, error) {
+	for _, q := range st.Questionnaires {
+		if q.ID == id {
+			return q, nil
+		}
+	}
+	return InstalledQuestionnaire{}, holf.NotFound("questionnaire", id)
+}
+
+// InstallStudy copies a study definition into the database. A study code is
+// installed once; a changed design is a new study.
+func (db *DB) InstallStudy(ctx context.Context, ev holf.AuditEvent, st *survey.Study) (int64, error) {
+	def, err := json.Marshal(st)
+	if err != nil {
+		return 0, err
+	}
+	var studyID int64
+	err = db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		id, err := tx.insertID(ctx, `INSERT INTO survey_studies (code, definition, created_at) VALUES (?, ?, ?)`, st.Code, string(def), formatTime(tx.now))
+		if err != nil {
+			return 0, fmt.Errorf("install study %s: %w", st.Code, err)
+		}
+		waves := map[string]int64{}
+		for i, w := range st.Waves {
+			wid, err := tx.insertID(ctx, `INSERT INTO survey_waves (study_id, code, position) VALUES (?, ?, ?)`, id, w.Code, i)
+			if err != nil {
+				return 0, fmt.Errorf("install wave %s: %w", w.Code, err)
+			}
+			waves[w.Code] = wid
+		}
+		for _, q := range st.Questionnaires {
+			qdef, err := json.Marshal(q)
+			if err != nil {
+				return 0, err
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO questionnaires (wave_id, grp, definition) VALUES (?, ?, ?)`, waves[q.Wave], q.Group, string(qdef)); err != nil {
+				return 0, fmt.Errorf("install questionnaire %s/%s: %w", q.Wave, q.Group, err)
+			}
+		}
+		studyID = id
+		return id, nil
+	})
+	return studyID, err
+}
+
+// Study loads the installed study with code, checked against lib.
+func (db *DB) Study(ctx context.Context, lib *survey.Library, code string) (*InstalledStudy, error) {
+	var out InstalledStudy
+	var def string
+	err := db.queryRow(ctx, `SELECT id, definition FROM survey_studies WHERE code = ?`, code).Scan(&out.ID, &def)
+	if err == sql.ErrNoRows {
+		return nil, holf.NotFound("study", code)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load study %s: %w", code, mapErr(err))
+	}
+	if out.Study, err = survey.ParseStudy(lib, []byte(def)); err != nil {
+		return nil, fmt.Errorf("load study %s: %w", code, err)
+	}
+	rows, err := db.query(ctx, `SELECT q.id, w.code, q.definition FROM questionnaires q JOIN survey_waves w ON w.id = q.wave_id
+		WHERE w.study_id = ? ORDER BY w.position, q.grp DESC`, out.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load questionnaires of %s: %w", code, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var q InstalledQuestionnaire
+		var qdef string
+		if err := rows.Scan(&q.ID, &q.Wave, &qdef); err != nil {
+			return nil, mapErr(err)
+		}
+		q.Def = new(survey.Questionnaire)
+		if err := json.Unmarshal([]byte(qdef), q.Def); err != nil {
+			return nil, fmt.Errorf("questionnaire %d: %w", q.ID, err)
+		}
+		if err := q.Def.Check(lib); err != nil {
+			return nil, fmt.Errorf("questionnaire %d: %w", q.ID, err)
+		}
+		out.Questionnaires = append(out.Questionnaires, q)
+	}
+	return &out, mapErr(rows.Err())
+}
+
+// codeAlphabet leaves out letters and digits that are easily confused when a
+// code is read aloud or written down (0/O, 1/I/L).
+const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// newCode returns prefix and six random characters: a pseudonym that says
+// nothing about the person, the office or the order of enrolment.
+func newCode(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return prefix + string(b)
+}
+
+// EnrolRespondents gives every eligible person of an office a respondent
+// code in the study: parents of recruited and active families, or the
+// office's coordinators. It returns how many were added.
+func (db *DB) EnrolRespondents(ctx context.Context, ev holf.AuditEvent, studyID, officeID int64, group string) (int, error) {
+	added := 0
+	err := db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		n, err := tx.enrol(ctx, studyID, officeID, group)
+		added = n
+		return officeID, err
+	})
+	return added, err
+}
+
+func (tx *Tx) enrol(ctx context.Context, studyID, officeID int64, group string) (int, error) {
+	type cand struct{ member, family, person int64 }
+	var q string
+	switch group {
+	case survey.GroupParents:
+		q = `SELECT m.id, m.family_id, 0 FROM family_members m JOIN families f ON f.id = m.family_id
+			WHERE f.office_id = ? AND m.role = 'parent' AND f.status IN ('recruited', 'active')
+			AND NOT EXISTS (SELECT 1 FROM respondents r WHERE r.study_id = ? AND r.member_id = m.id) ORDER BY m.id`
+	case survey.GroupCoordinators:
+		q = `SELECT DISTINCT 0, 0, a.person_id FROM role_assignments a JOIN people p ON p.id = a.person_id
+			WHERE a.office_id = ? AND a.role = 'coordinator' AND p.disabled_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM respondents r WHERE r.study_id = ? AND r.person_id = a.person_id) ORDER BY 3`
+	default:
+		return 0, holf.Errorf(holf.EInvalid, "unknown respondent group %q", group)
+	}
+	rows, err := tx.query(ctx, q, officeID, studyID)
+	if err != nil {
+		return 0, fmt.Errorf("find respondents: %w", err)
+	}
+	var cs []cand
+	for rows.Next() {
+		var c cand
+		if err := rows.Scan(&c.member, &c.family, &c.person); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		cs = append(cs, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	prefix := map[string]string{survey.GroupParents: "P", survey.GroupCoordinators: "K"}[group]
+	for _, c := range cs {
+		famCode := ""
+		if c.family != 0 {
+			// Parents of one family share a family code, so that analyses
+			// can account for it.
+			err := tx.queryRow(ctx, `SELECT family_code FROM respondents WHERE study_id = ? AND family_id = ? LIMIT 1`, studyID, c.family).Scan(&famCode)
+			if err == sql.ErrNoRows {
+				famCode = newCode("F")
+			} else if err != nil {
+				return 0, err
+			}
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO respondents (study_id, code, family_code, grp, office_id, family_id, member_id, person_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, studyID, newCode(prefix), famCode, group, officeID,
+			nullID(c.family), nullID(c.member), nullID(c.person), formatTime(tx.now)); err != nil {
+			return 0, fmt.Errorf("enrol respondent: %w", err)
+		}
+	}
+	return len(cs), nil
+}
+
+// ResponseLine is one respondent of an office with the state of their
+// response to one questionnaire (ResponseID 0: not invited yet).
+type ResponseLine struct {
+	RespondentID int64
+	Code         string
+	Name         string
+	FamilyID     int64
+	ResponseID   int64
+	Mode         string
+	InvitedAt    time.Time
+	StartedAt    time.Time
+	SubmittedAt  time.Time
+	RemindedAt   time.Time
+	ExpiresAt    time.Time
+	Reminders    int
+	Answered     int
+}
+
+// Status is invited, started, submitted or "" (not invited).
+func (l ResponseLine) Status() string {
+	switch {
+	case !l.SubmittedAt.IsZero():
+		return "submitted"
+	case !l.StartedAt.IsZero():
+		return "started"
+	case l.ResponseID != 0:
+		return "invited"
+	}
+	return ""
+}
+
+// OfficeResponses lists an office's respondents of the questionnaire's group
+// with their names (for the office's own staff) and where they are.
+func (db *DB) OfficeResponses(ctx context.Context, studyID int64, q InstalledQuestionnaire, officeID int64) ([]ResponseLine, error) {
+	rows, err := db.query(ctx, `SELECT r.id, r.code, COALESCE(m.name, p.name, ''), COALESCE(r.family_id, 0),
+			COALESCE(s.id, 0), COALESCE(s.mode, ''), s.invited_at, s.started_at, s.submitted_at, s.reminded_at, s.expires_at,
+			COALESCE(s.reminders, 0), (SELECT COUNT(*) FROM survey_answers a WHERE a.response_id = s.id)
+		FROM respondents r
+		LEFT JOIN family_members m ON m.id = r.member_id
+		LEFT JOIN people p ON p.id = r.person_id
+		LEFT JOIN survey_responses s ON s.respondent_id = r.id AND s.questionnaire_id = ?
+		WHERE r.study_id = ? AND r.office_id = ? AND r.grp = ?
+		ORDER BY COALESCE(m.name, p.name, r.code), r.id`, q.ID, studyID, officeID, q.Def.Group)
+	if err != nil {
+		return nil, fmt.Errorf("list respondents: %w", err)
+	}
+	defer rows.Close()
+	var out []ResponseLine
+	for rows.Next() {
+		var l ResponseLine
+		var inv, st, sub, rem, exp sql.NullString
+		if err := rows.Scan(&l.RespondentID, &l.Code, &l.Name, &l.FamilyID, &l.ResponseID, &l.Mode, &inv, &st, &sub, &rem, &exp, &l.Reminders, &l.Answered); err != nil {
+			return nil, mapErr(err)
+		}
+		l.InvitedAt, l.StartedAt, l.SubmittedAt, l.RemindedAt, l.ExpiresAt = nullTime(inv), nullTime(st), nullTime(sub), nullTime(rem), nullTime(exp)
+		out = append(out, l)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// RespondentOffice returns the office of a respondent in the study.
+func (db *DB) RespondentOffice(ctx context.Context, studyID, respondentID int64) (int64, string, error) {
+	var office int64
+	var group string
+	err := db.queryRow(ctx, `SELECT office_id, grp FROM respondents WHERE id = ? AND study_id = ?`, respondentID, studyID).Scan(&office, &group)
+	if err == sql.ErrNoRows {
+		return 0, "", holf.NotFound("respondent", respondentID)
+	}
+	return office, group, mapErr(err)
+}
+
+var errSubmitted = &holf.Error{Code: holf.EConflict, Message: "this questionnaire has been submitted and cannot be changed", Key: "err.survey_submitted"}
+
+// IssueLink gives a respondent a new personal link to a questionnaire: the
+// first is the invitation, any later one a reminder that replaces the old
+// link (only the hash of a link is stored, so it cannot be shown again).
+// Answers already given stay with the response.
+func (db *DB) IssueLink(ctx context.Context, ev holf.AuditEvent, questionnaireID, respondentID int64, tokenHash string, expires time.Time) (reminder bool, err error) {
+	err = db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		var id int64
+		var sub sql.NullString
+		err := tx.queryRow(ctx, `SELECT id, submitted_at FROM survey_responses WHERE questionnaire_id = ? AND respondent_id = ?`, questionnaireID, respondentID).Scan(&id, &sub)
+		now := formatTime(tx.now)
+		switch {
+		case err == sql.ErrNoRows:
+			return tx.insertID(ctx, `INSERT INTO survey_responses (questionnaire_id, respondent_id, token_hash, expires_at, mode, invited_at)
+				VALUES (?, ?, ?, ?, 'web', ?)`, questionnaireID, respondentID, tokenHash, formatTime(expires), now)
+		case err != nil:
+			return 0, err
+		case sub.Valid:
+			return 0, errSubmitted
+		}
+		reminder = true
+		_, err = tx.exec(ctx, `UPDATE survey_responses SET token_hash = ?, expires_at = ?, reminded_at = ?, reminders = reminders + 1, version = version + 1
+			WHERE id = ?`, tokenHash, formatTime(expires), now, id)
+		return id, err
+	})
+	return reminder, err
+}
+
+// Response is one respondent's answers to one questionnaire.
+type Response struct {
+	ID              int64
+	QuestionnaireID int64
+	RespondentID    int64
+	RespondentCode  string
+	OfficeID        int64
+	Mode            string
+	ExpiresAt       time.Time
+	StartedAt       time.Time
+	SubmittedAt     time.Time
+	Version         int64
+	Answers         survey.Answers
+}
+
+const responseCols = `s.id, s.questionnaire_id, s.respondent_id, r.code, r.office_id, s.mode, s.expires_at, s.started_at, s.submitted_at, s.version`
+
+func (db *DB) loadResponse(ctx context.Context, where string, arg any) (Response, error) {
+	var rs Response
+	var exp string
+	var st, sub sql.NullString
+	err := db.queryRow(ctx, `SELECT `+responseCols+` FROM survey_responses s JOIN respondents r ON r.id = s.respondent_id WHERE `+where, arg).
+		Scan(&rs.ID, &rs.QuestionnaireID, &rs.RespondentID, &rs.RespondentCode, &rs.OfficeID, &rs.Mode, &exp, &st, &sub, &rs.Version)
+	if err == sql.ErrNoRows {
+		return rs, holf.NotFound("response", "")
+	}
+	if err != nil {
+		return rs, fmt.Errorf("load response: %w", mapErr(err))
+	}
+	rs.ExpiresAt, rs.StartedAt, rs.SubmittedAt = parseTime(exp), nullTime(st), nullTime(sub)
+	rs.Answers, err = db.answers(ctx, rs.ID)
+	return rs, err
+}
+
+// ResponseByToken finds the response a respondent's link opens.
+func (db *DB) ResponseByToken(ctx context.Context, tokenHash string) (Response, error) {
+	return db.loadResponse(ctx, `s.token_hash = ?`, tokenHash)
+}
+
+// GetResponse loads a response by id.
+func (db *DB) GetResponse(ctx context.Context, id int64) (Response, error) {
+	return db.loadResponse(ctx, `s.id = ?`, id)
+}
+
+func (db *DB) answers(ctx context.Context, responseID int64) (survey.Answers, error) {
+	rows, err := db.query(ctx, `SELECT instrument, item, value FROM survey_answers WHERE response_id = ?`, responseID)
+	if err != nil {
+		return nil, fmt.Errorf("load answers: %w", err)
+	}
+	defer rows.Close()
+	a := survey.Answers{}
+	for rows.Next() {
+		var in, it string
+		var v int64
+		if err := rows.Scan(&in, &it, &v); err != nil {
+			return nil, mapErr(err)
+		}
+		a.Set(in, it, float64(v))
+	}
+	return a, mapErr(rows.Err())
+}
+
+// FindResponse returns a respondent's response to a questionnaire.
+func (db *DB) FindResponse(ctx context.Context, questionnaireID, respondentID int64) (Response, error) {
+	var id int64
+	err := db.queryRow(ctx, `SELECT id FROM survey_responses WHERE questionnaire_id = ? AND respondent_id = ?`, questionnaireID, respondentID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return Response{}, holf.NotFound("response", respondentID)
+	}
+	if err != nil {
+		return Response{}, mapErr(err)
+	}
+	return db.GetResponse(ctx, id)
+}
+
+// PaperResponse returns the response a coordinator enters from paper for a
+// respondent, creating it (without a link, at version 0, the version of a
+// form shown before it existed) when the respondent has none.
+func (db *DB) PaperResponse(ctx context.Context, ev holf.AuditEvent, questionnaireID, respondentID int64) (int64, error) {
+	var id int64
+	err := db.queryRow(ctx, `SELECT id FROM survey_responses WHERE questionnaire_id = ? AND respondent_id = ?`, questionnaireID, respondentID).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if err != sql.ErrNoRows {
+		return 0, mapErr(err)
+	}
+	err = db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		id, err = tx.insertID(ctx, `INSERT INTO survey_responses (questionnaire_id, respondent_id, expires_at, mode, invited_at, entered_by, version)
+			VALUES (?, ?, ?, 'paper', ?, ?, 0)`, questionnaireID, respondentID, now, now, nullID(ev.ActorID))
+		return id, err
+	})
+	return id, err
+}
+
+// AnyVersion saves answers whatever the response's version: a respondent
+// answering through their own link is the only one writing.
+const AnyVersion = -1
+
+// AnswerChange sets or clears (Clear) one answer.
+type AnswerChange struct {
+	Instrument, Item string
+	Value            int
+	Clear            bool
+}
+
+// SaveAnswers stores a page of answers, unless the response has been
+// submitted. The first save marks the response as started. expect is the
+// version the form was read at (paper entry, where two staff could type at
+// once), or AnyVersion: a different version is a conflict.
+func (db *DB) SaveAnswers(ctx context.Context, ev holf.AuditEvent, responseID, expect int64, changes []AnswerChange) error {
+	ev.RecordID = responseID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		var version int64
+		var sub sql.NullString
+		err := tx.queryRow(ctx, `SELECT version, submitted_at FROM survey_responses WHERE id = ?`, responseID).Scan(&version, &sub)
+		switch {
+		case err == sql.ErrNoRows:
+			return 0, holf.NotFound("response", responseID)
+		case err != nil:
+			return 0, err
+		case sub.Valid:
+			return 0, errSubmitted
+		case expect != AnyVersion && expect != version:
+			return 0, &holf.Error{Code: holf.EConflict, Message: "someone else saved answers to this questionnaire in the meantime", Key: "err.stale"}
+		}
+		if _, err := tx.exec(ctx, `UPDATE survey_responses SET started_at = COALESCE(started_at, ?), version = version + 1 WHERE id = ?`, now, responseID); err != nil {
+			return 0, err
+		}
+		for _, c := range changes {
+			if c.Clear {
+				_, err = tx.exec(ctx, `DELETE FROM survey_answers WHERE response_id = ? AND instrument = ? AND item = ?`, responseID, c.Instrument, c.Item)
+			} else {
+				_, err = tx.exec(ctx, `INSERT INTO survey_answers (response_id, instrument, item, value, answered_at) VALUES (?, ?, ?, ?, ?)
+					ON CONFLICT (response_id, instrument, item) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at`,
+					responseID, c.Instrument, c.Item, c.Value, now)
+			}
+			if err != nil {
+				return 0, fmt.Errorf("save answer %s: %w", c.Item, err)
+			}
+		}
+		return responseID, nil
+	})
+}
+
+// Submission closes a response and stores its scores.
+type Submission struct {
+	ResponseID int64
+	Mode       string // web or paper
+	Lang       string
+	EnteredBy  int64
+	Scores     []survey.InstrumentScores
+}
+
+// SubmitResponse marks a response submitted, once, and stores its scores
+// beside the raw answers in the same transaction.
+func (db *DB) SubmitResponse(ctx context.Context, ev holf.AuditEvent, s Submission) error {
+	ev.RecordID = s.ResponseID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		res, err := tx.exec(ctx, `UPDATE survey_responses SET submitted_at = ?, started_at = COALESCE(started_at, ?), mode = ?, lang = ?,
+			entered_by = COALESCE(?, entered_by), token_hash = CASE WHEN ? = 'paper' THEN NULL ELSE token_hash END, version = version + 1
+			WHERE id = ? AND submitted_at IS NULL`, now, now, s.Mode, s.Lang, nullID(s.EnteredBy), s.Mode, s.ResponseID)
+		if err != nil {
+			return 0, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return 0, errSubmitted
+		}
+		return s.ResponseID, tx.insertScores(ctx, s.ResponseID, s.Scores, "submitted")
+	})
+}
+
+func (tx *Tx) insertScores(ctx context.Context, responseID int64, scores []survey.InstrumentScores, reason string) error {
+	now := formatTime(tx.now)
+	for _, is := range scores {
+		for _, sc := range is.Scores {
+			var cut []string
+			for _, c := range sc.Cutoffs {
+				cut = append(cut, fmt.Sprintf("%s=%d", c.ID, boolInt(c.Met)))
+			}
+			var v any
+			if sc.Value != nil {
+				v = *sc.Value
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO survey_scores (response_id, instrument, instrument_version, score, value, answered, cutoffs, reason, scored_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, responseID, is.Instrument, is.Version, sc.ID, v, sc.Answered, strings.Join(cut, ";"), reason, now); err != nil {
+				return fmt.Errorf("store score %s: %w", sc.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Stale is a submitted response whose stored scores for an instrument come
+// from an older version of its definition.
+type Stale struct {
+	ResponseID      int64
+	QuestionnaireID int64
+	Instrument      string
+	Version         int // newest stored version
+	Answers         survey.Answers
+}
+
+// StaleScores lists submitted responses whose newest scores for an
+// instrument are older than the library's version of it.
+func (db *DB) StaleScores(ctx context.Context, studyID int64, current map[string]int) ([]Stale, error) {
+	rows, err := db.query(ctx, `SELECT sc.response_id, s.questionnaire_id, sc.instrument, MAX(sc.instrument_version)
+		FROM survey_scores sc JOIN survey_responses s ON s.id = sc.response_id JOIN respondents r ON r.id = s.respondent_id
+		WHERE r.study_id = ? GROUP BY sc.response_id, s.questionnaire_id, sc.instrument ORDER BY sc.response_id, sc.instrument`, studyID)
+	if err != nil {
+		return nil, fmt.Errorf("find stale scores: %w", err)
+	}
+	var out []Stale
+	for rows.Next() {
+		var s Stale
+		if err := rows.Scan(&s.ResponseID, &s.QuestionnaireID, &s.Instrument, &s.Version); err != nil {
+			rows.Close()
+			return nil, mapErr(err)
+		}
+		if v, ok := current[s.Instrument]; ok && s.Version < v {
+			out = append(out, s)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	for i := range out {
+		a, err := db.answers(ctx, out[i].ResponseID)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Answers = a
+	}
+	return out, nil
+}
+
+// Rescore stores scores computed under a newer definition beside the old
+// ones, recorded as re-scored. The raw answers are not touched.
+func (db *DB) Rescore(ctx context.Context, ev holf.AuditEvent, responseID int64, scores survey.InstrumentScores) error {
+	ev.RecordID = responseID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		return responseID, tx.insertScores(ctx, responseID, []survey.InstrumentScores{scores}, "rescored")
+	})
+}
+
+// TrackingRow counts one office's respondents of a questionnaire's group by
+// where they are.
+type TrackingRow struct {
+	OfficeID                                        int64
+	Respondents, Invited, Started, Submitted, Paper int
+	Reminded                                        int
+}
+
+// Tracking counts, per office, respondents, invitations, started and
+// submitted responses and those reminded at least once.
+func (db *DB) Tracking(ctx context.Context, studyID int64, q InstalledQuestionnaire, offices []int64) ([]TrackingRow, error) {
+	if len(offices) == 0 {
+		return nil, nil
+	}
+	args := []any{q.ID, studyID, q.Def.Group}
+	for _, o := range offices {
+		args = append(args, o)
+	}
+	rows, err := db.query(ctx, `SELECT r.office_id, COUNT(*), COUNT(s.id), COUNT(s.started_at), COUNT(s.submitted_at),
+			COUNT(CASE WHEN s.mode = 'paper' AND s.submitted_at IS NOT NULL THEN 1 END), COUNT(CASE WHEN s.reminders > 0 THEN 1 END)
+		FROM respondents r LEFT JOIN survey_responses s ON s.respondent_id = r.id AND s.questionnaire_id = ?
+		WHERE r.study_id = ? AND r.grp = ? AND r.office_id IN (`+placeholders(len(offices))+`)
+		GROUP BY r.office_id ORDER BY r.office_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tracking: %w", err)
+	}
+	defer rows.Close()
+	var out []TrackingRow
+	for rows.Next() {
+		var t TrackingRow
+		if err := rows.Scan(&t.OfficeID, &t.Respondents, &t.Invited, &t.Started, &t.Submitted, &t.Paper, &t.Reminded); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, t)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// Attrition is Table 5's shape for two waves: who answered at the first,
+// at both, only at the first (left), only at the second (joined).
+type Attrition struct {
+	First, Both, OnlyFirst, OnlySecond int
+}
+
+// Attrition compares submitted responses to two questionnaires of a group.
+func (db *DB) Attrition(ctx context.Context, first, second int64, offices []int64) (Attrition, error) {
+	var a Attrition
+	if len(offices) == 0 {
+		return a, nil
+	}
+	args := []any{first, second}
+	for _, o := range offices {
+		args = append(args, o)
+	}
+	err := db.queryRow(ctx, `SELECT COUNT(CASE WHEN t1 > 0 THEN 1 END), COUNT(CASE WHEN t1 > 0 AND t2 > 0 THEN 1 END),
+			COUNT(CASE WHEN t1 > 0 AND t2 = 0 THEN 1 END), COUNT(CASE WHEN t1 = 0 AND t2 > 0 THEN 1 END)
+		FROM (SELECT r.id, COUNT(CASE WHEN s.questionnaire_id = ? THEN 1 END) AS t1, COUNT(CASE WHEN s.questionnaire_id = ? THEN 1 END) AS t2
+			FROM respondents r JOIN survey_responses s ON s.respondent_id = r.id AND s.submitted_at IS NOT NULL
+			WHERE r.office_id IN (`+placeholders(len(offices))+`) GROUP BY r.id) x`, args...).Scan(&a.First, &a.Both, &a.OnlyFirst, &a.OnlySecond)
+	if err != nil {
+		return a, fmt.Errorf("attrition: %w", mapErr(err))
+	}
+	return a, nil
+}
+
+// ExportResponses returns every submitted response to a questionnaire with
+// its raw answers and its newest scores, ordered by respondent code.
+func (db *DB) ExportResponses(ctx context.Context, questionnaireID int64) ([]survey.ExportRow, error) {
+	tx, err := db.read.BeginTx(ctx, db.snapshotOpts())
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	q := func(s string, args ...any) (*sql.Rows, error) {
+		db.statements.Add(1)
+		rows, err := tx.QueryContext(ctx, db.rebind(s), args...)
+		return rows, mapErr(err)
+	}
+	rows, err := q(`SELECT s.id, r.code, r.family_code, r.office_id, o.arm, s.mode, s.submitted_at, COALESCE(m.birth_year, 0)
+		FROM survey_responses s JOIN respondents r ON r.id = s.respondent_id JOIN offices o ON o.id = r.office_id
+		LEFT JOIN family_members m ON m.id = r.member_id
+		WHERE s.questionnaire_id = ? AND s.submitted_at IS NOT NULL ORDER BY r.code`, questionnaireID)
+	if err != nil {
+		return nil, fmt.Errorf("export responses: %w", err)
+	}
+	var out []survey.ExportRow
+	index := map[int64]int{}
+	for rows.Next() {
+		var e survey.ExportRow
+		var id int64
+		var sub string
+		if err := rows.Scan(&id, &e.Respondent, &e.Family, &e.OfficeID, &e.Arm, &e.Mode, &sub, &e.MemberBirthYear); err != nil {
+			rows.Close()
+			return nil, mapErr(err)
+		}
+		e.Submitted = parseTime(sub)
+		e.Answers, e.Scores, e.Version = survey.Answers{}, map[string]survey.StoredScores{}, map[string]int{}
+		index[id] = len(out)
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	rows, err = q(`SELECT a.response_id, a.instrument, a.item, a.value FROM survey_answers a JOIN survey_responses s ON s.id = a.response_id
+		WHERE s.questionnaire_id = ? AND s.submitted_at IS NOT NULL`, questionnaireID)
+	if err != nil {
+		return nil, fmt.Errorf("export answers: %w", err)
+	}
+	for rows.Next() {
+		var id, v int64
+		var in, it string
+		if err := rows.Scan(&id, &in, &it, &v); err != nil {
+			rows.Close()
+			return nil, mapErr(err)
+		}
+		out[index[id]].Answers.Set(in, it, float64(v))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	rows, err = q(`SELECT sc.response_id, sc.instrument, sc.instrument_version, sc.score, sc.value, sc.cutoffs
+		FROM survey_scores sc JOIN survey_responses s ON s.id = sc.response_id
+		WHERE s.questionnaire_id = ? AND s.submitted_at IS NOT NULL ORDER BY sc.response_id, sc.instrument, sc.instrument_version`, questionnaireID)
+	if err != nil {
+		return nil, fmt.Errorf("export scores: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var in, score, cut string
+		var ver int
+		var v sql.NullFloat64
+		if err := rows.Scan(&id, &in, &ver, &score, &v, &cut); err != nil {
+			return nil, mapErr(err)
+		}
+		e := &out[index[id]]
+		if ver > e.Version[in] {
+			// Ordered by version: a newer version replaces what came before.
+			e.Version[in], e.Scores[in] = ver, survey.StoredScores{}
+		}
+		st := survey.StoredScore{Cutoffs: map[string]bool{}}
+		if v.Valid {
+			st.Value = &v.Float64
+		}
+		for _, kv := range strings.Split(cut, ";") {
+			if k, val, ok := strings.Cut(kv, "="); ok {
+				st.Cutoffs[k] = val == "1"
+			}
+		}
+		e.Scores[in][score] = st
+	}
+	return out, mapErr(rows.Err())
+}
+
+// RespondentCode returns a respondent's study code.
+func (db *DB) RespondentCode(ctx context.Context, respondentID int64) (string, error) {
+	var code string
+	err := db.queryRow(ctx, `SELECT code FROM respondents WHERE id = ?`, respondentID).Scan(&code)
+	if err == sql.ErrNoRows {
+		return "", holf.NotFound("respondent", respondentID)
+	}
+	return code, mapErr(err)
+}

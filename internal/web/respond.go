@@ -1,0 +1,319 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/survey"
+)
+
+// Respondents answer through a personal link, /s/{token}, without an
+// account. The token is the only credential: 32 random bytes, stored as a
+// SHA-256 hash, so a copy of the database opens no questionnaire. Failed
+// look-ups are counted per address and stop guessing early.
+
+const (
+	purposeRespond = "answering a research questionnaire"
+	purposeSurvey  = "administration of research questionnaires"
+	// linkThrottleKey shares the failed-login table: the counts are per
+	// address, and a flood of bad links cannot lock out staff accounts.
+	linkThrottleKey = "#survey-link"
+)
+
+// question is one item on a respondent's or a coordinator's form.
+type question struct {
+	Field   string // form field: instrument.item
+	Number  int    // running number in the questionnaire
+	Text    string
+	Choices []choice
+	Numeric bool
+	Min     int
+	Max     int
+	Value   string // what is saved or what was typed
+	Error   string
+}
+
+type choice struct {
+	Value   string
+	Label   string
+	Checked bool
+}
+
+type respondPage struct {
+	Page
+	Token      string
+	Instrument string
+	Intro      string
+	PageNo     int
+	Pages      int
+	Answered   int
+	Total      int
+	Questions  []question
+	Errors     bool
+	Summary    string
+	Review     bool
+	Missing    []int // numbers of unanswered questions, on the review page
+	State      string
+	StateDate  string
+}
+
+func (s *Server) respondentPage(r *http.Request, rq *req) Page {
+	p := s.page(r, rq, "respond.title")
+	p.Plain = true
+	return p
+}
+
+// linkThrottled answers 429 when the address has tried too many bad links.
+func (s *Server) linkThrottled(w http.ResponseWriter, r *http.Request) (bool, error) {
+	now := s.db.Now()
+	f, err := s.db.CountLoginFailures(r.Context(), linkThrottleKey, clientAddress(r), now.Add(-s.cfg.LoginWindow))
+	if err != nil {
+		return false, err
+	}
+	if f.Address < s.cfg.LinkLimit {
+		return false, nil
+	}
+	wait := max(f.OldestAddress.Add(s.cfg.LoginWindow).Sub(now), time.Second)
+	w.Header().Set("Retry-After", itoa(int((wait+time.Second-1)/time.Second)))
+	return true, &holf.Error{Code: holf.ETooMany, Message: "too many invalid links from this address; wait and try again", Key: "respond.throttled"}
+}
+
+// openResponse resolves a link. Unknown links count towards the throttle
+// and answer like any missing page.
+func (s *Server) openResponse(w http.ResponseWriter, r *http.Request) (store.Response, store.InstalledQuestionnaire, error) {
+	var none store.Response
+	if limited, err := s.linkThrottled(w, r); limited || err != nil {
+		return none, store.InstalledQuestionnaire{}, err
+	}
+	token := r.PathValue("token")
+	rs, err := s.db.ResponseByToken(r.Context(), auth.HashSecret(token))
+	if holf.ErrorCode(err) == holf.ENotFound || len(token) > 100 {
+		if ferr := s.db.RecordLoginFailure(r.Context(), linkThrottleKey, clientAddress(r)); ferr != nil {
+			return none, store.InstalledQuestionnaire{}, ferr
+		}
+		return none, store.InstalledQuestionnaire{}, &holf.Error{Code: holf.ENotFound, Message: "this link is not valid", Key: "respond.unknown"}
+	}
+	if err != nil {
+		return none, store.InstalledQuestionnaire{}, err
+	}
+	st, err := s.study(r)
+	if err != nil {
+		return none, store.InstalledQuestionnaire{}, err
+	}
+	q, err := st.ByID(rs.QuestionnaireID)
+	return rs, q, err
+}
+
+// closedLink shows a submitted or expired link's plain message, or reports
+// that the link is open.
+func (s *Server) closedLink(w http.ResponseWriter, r *http.Request, rq *req, rs store.Response) (bool, error) {
+	p := respondPage{Page: s.respondentPage(r, rq)}
+	switch {
+	case !rs.SubmittedAt.IsZero():
+		p.State, p.StateDate = "submitted", formatDateTime(rs.SubmittedAt)
+		return true, s.render(w, http.StatusOK, "respond", &p)
+	case !s.db.Now().Before(rs.ExpiresAt):
+		p.State, p.StateDate = "expired", formatDateTime(rs.ExpiresAt)
+		return true, s.render(w, http.StatusGone, "respond", &p)
+	}
+	return false, nil
+}
+
+// buildQuestions turns survey questions into form questions in lang, with
+// the saved answers filled in. first is the running number of qs[0].
+func (s *Server) buildQuestions(lang string, qs []survey.Question, first int, a survey.Answers) []question {
+	out := make([]question, 0, len(qs))
+	for i, q := range qs {
+		fq := question{Field: q.Instrument.ID + "." + q.Item.ID, Number: first + i, Text: q.Text(lang),
+			Numeric: q.Scale.Number, Min: q.Scale.Min, Max: q.Scale.Max}
+		if v, ok := a[q.Instrument.ID][q.Item.ID]; ok {
+			fq.Value = strconv.Itoa(int(v))
+		}
+		for _, l := range q.Scale.Labels {
+			label := l.NB
+			if lang == "en" && l.EN != "" {
+				label = l.EN
+			}
+			fq.Choices = append(fq.Choices, choice{Value: strconv.Itoa(l.Value), Label: label})
+		}
+		out = append(out, fq)
+	}
+	markChecked(out)
+	return out
+}
+
+func markChecked(qs []question) {
+	for i := range qs {
+		for j := range qs[i].Choices {
+			qs[i].Choices[j].Checked = qs[i].Choices[j].Value == qs[i].Value
+		}
+	}
+}
+
+// readAnswers takes the questions' fields from the form: what was typed goes
+// back into qs (so nothing is lost when the page is shown again), valid
+// answers become changes, and every bad one gets a message naming it.
+func (s *Server) readAnswers(r *http.Request, rq *req, qs []question) ([]store.AnswerChange, bool) {
+	var changes []store.AnswerChange
+	ok := true
+	for i := range qs {
+		q := &qs[i]
+		raw, present := r.PostForm[q.Field]
+		if !present {
+			continue // an unchecked radio group: nothing said, nothing changed
+		}
+		v := strings.TrimSpace(raw[0])
+		q.Value = v
+		instrument, item, _ := strings.Cut(q.Field, ".")
+		if v == "" {
+			changes = append(changes, store.AnswerChange{Instrument: instrument, Item: item, Clear: true})
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < q.Min || n > q.Max {
+			q.Error = s.t(rq, "respond.out_of_range", q.Number, q.Min, q.Max)
+			ok = false
+			continue
+		}
+		changes = append(changes, store.AnswerChange{Instrument: instrument, Item: item, Value: n})
+	}
+	markChecked(qs)
+	return changes, ok
+}
+
+func (s *Server) respondShow(w http.ResponseWriter, r *http.Request, rq *req) error {
+	rs, q, err := s.openResponse(w, r)
+	if err != nil {
+		return err
+	}
+	if closed, err := s.closedLink(w, r, rq, rs); closed || err != nil {
+		return err
+	}
+	pages := q.Def.Pages(s.lib)
+	want := r.URL.Query().Get("p")
+	n := 0
+	if want != "review" {
+		n, _ = strconv.Atoi(want)
+		if n < 1 || n > len(pages) {
+			n = firstOpenPage(pages, rs.Answers)
+		}
+	}
+	p := s.respondForm(r, rq, q, pages, n, rs.Answers)
+	return s.render(w, http.StatusOK, "respond", &p)
+}
+
+// firstOpenPage is where a returning respondent continues: the first page
+// with an unanswered question, or the review (0) when all are answered.
+func firstOpenPage(pages []survey.Page, a survey.Answers) int {
+	for _, pg := range pages {
+		for _, q := range pg.Questions {
+			if _, ok := a[q.Instrument.ID][q.Item.ID]; !ok {
+				return pg.Number
+			}
+		}
+	}
+	return 0
+}
+
+// respondForm builds page n of the questionnaire, or the review page when
+// n is 0.
+func (s *Server) respondForm(r *http.Request, rq *req, q store.InstalledQuestionnaire, pages []survey.Page, n int, a survey.Answers) respondPage {
+	p := respondPage{Page: s.respondentPage(r, rq), Token: r.PathValue("token"), Pages: len(pages), Answered: a.Count(), PageNo: n}
+	number := 1
+	for _, pg := range pages {
+		if pg.Number == n {
+			p.Instrument = localText(rq.lang, pg.Instrument.Name)
+			p.Intro = localText(rq.lang, pg.Instrument.Instruction)
+			p.Questions = s.buildQuestions(rq.lang, pg.Questions, number, a)
+		}
+		for _, qu := range pg.Questions {
+			if _, ok := a[qu.Instrument.ID][qu.Item.ID]; !ok {
+				p.Missing = append(p.Missing, number)
+			}
+			number++
+		}
+	}
+	p.Total = number - 1
+	p.Review = n == 0
+	return p
+}
+
+func localText(lang string, t survey.Text) string {
+	if lang == "en" && t.EN != "" {
+		return t.EN
+	}
+	return t.NB
+}
+
+func (s *Server) respondentEvent(rs store.Response, action string) holf.AuditEvent {
+	return holf.AuditEvent{Actor: "respondent:" + rs.RespondentCode, Role: "respondent", Action: action,
+		RecordType: "survey_response", RecordID: rs.ID, Purpose: purposeRespond}
+}
+
+func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) error {
+	rs, q, err := s.openResponse(w, r)
+	if err != nil {
+		return err
+	}
+	if closed, err := s.closedLink(w, r, rq, rs); closed || err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return tooLarge(err)
+	}
+	pages := q.Def.Pages(s.lib)
+	n, _ := strconv.Atoi(r.PostForm.Get("page"))
+	if n < 0 || n > len(pages) {
+		n = 0
+	}
+	base := r.URL.Path
+	if n == 0 {
+		// The review page has nothing to save; its one action is to submit.
+		if r.PostForm.Get("go") != "submit" {
+			http.Redirect(w, r, base+"?p="+itoa(len(pages)), http.StatusSeeOther)
+			return nil
+		}
+		scores, err := q.Def.Score(s.lib, rs.Answers)
+		if err != nil {
+			return fmt.Errorf("score response %d: %w", rs.ID, err)
+		}
+		sub := store.Submission{ResponseID: rs.ID, Mode: "web", Lang: rq.lang, Scores: scores}
+		if err := s.db.SubmitResponse(r.Context(), s.respondentEvent(rs, "survey.submit"), sub); err != nil {
+			return err
+		}
+		http.Redirect(w, r, base, http.StatusSeeOther)
+		return nil
+	}
+	p := s.respondForm(r, rq, q, pages, n, rs.Answers)
+	changes, ok := s.readAnswers(r, rq, p.Questions)
+	if !ok {
+		p.Errors = true
+		p.Summary = s.t(rq, "respond.fix")
+		return s.render(w, http.StatusUnprocessableEntity, "respond", &p)
+	}
+	if len(changes) > 0 {
+		if err := s.db.SaveAnswers(r.Context(), s.respondentEvent(rs, "survey.answer"), rs.ID, store.AnyVersion, changes); err != nil {
+			return err
+		}
+	}
+	next := n + 1
+	switch r.PostForm.Get("go") {
+	case "prev":
+		next = max(n-1, 1)
+	case "pause":
+		http.Redirect(w, r, base+"?p="+itoa(n)+"&notice=saved_later", http.StatusSeeOther)
+		return nil
+	}
+	target := base + "?p=" + itoa(next)
+	if next > len(pages) {
+		target = base + "?p=review"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
