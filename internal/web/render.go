@@ -100,7 +100,7 @@ type Page struct {
 	// Plain pages are for respondents without an account: no menu, and
 	// the brand is not a link into the staff application.
 	Plain bool
-	cat     *i18n.Catalog
+	cat   *i18n.Catalog
 }
 
 type navItem struct {
