@@ -52,6 +52,8 @@ func commands() []command {
 		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"audit", "read and verify the audit log: list, verify", runAudit},
 		{"instruments", "the questionnaire instrument library: list, score", runInstruments},
+		{"survey", "questionnaire studies: install, rescore", runSurvey},
+		{"export", "pseudonymised exports for researchers: survey", runExport},
 		{"stats", "statistics for the trial: lmm, glmm, robust, permute, power, smd, alpha", runStats},
 		{"version", "print the version", runVersion},
 	}

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/holf-project/holf/internal/auth"
 	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/survey"
 	"github.com/holf-project/holf/internal/testdb"
 )
 
@@ -96,9 +101,10 @@ func TestCommandLineOnBothDatabases(t *testing.T) {
 			}
 			r = run(t, "", env, "user", "list", "--role", "coordinator", "--json")
 			_ = json.Unmarshal([]byte(r.stdout), &users)
-			if len(users) != 58 {
-				t.Fatalf("%d coordinators, want 58 (two in each of 29 offices)", len(users))
+			if len(users) != 70 {
+				t.Fatalf("%d coordinators, want 70 (two in each of 29 offices, and 12 who joined later: Table 5)", len(users))
 			}
+			checkSurveyExport(t, env, dsn)
 			// Demo refuses a database with real data, and is idempotent on a demo one.
 			if r := run(t, "", env, "demo"); r.code != 0 || !strings.Contains(r.stdout, "already holds the demo") {
 				t.Fatalf("second demo: %+v", r)
@@ -292,5 +298,62 @@ func TestStatsPermuteAndPower(t *testing.T) {
 	var pw PowerJSON
 	if err := json.Unmarshal([]byte(r.stdout), &pw); err != nil || r.code != 0 || pw.SizeNeeded != 21 {
 		t.Fatalf("power: %v %+v %+v", err, r, pw)
+	}
+}
+
+// checkSurveyExport exports the demo's T1 parents, has R read it with the
+// generated script and recompute every score, and re-scores after a new
+// version of an instrument's definition.
+func checkSurveyExport(t *testing.T, env map[string]string, dsn string) {
+	t.Helper()
+	out := t.TempDir()
+	r := run(t, "", env, "export", "survey", "--wave", "T1", "--group", "parents", "--out", out)
+	if r.code != 0 || !strings.Contains(r.stdout, "holf_t1_parents.csv") {
+		t.Fatalf("export survey: %+v", r)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "holf_t1_parents.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pseudonymised: no demo family's name appears, only study codes.
+	if strings.Contains(string(data), "Familien") || !regexp.MustCompile(`\nP[2-9A-Z]{6},F[2-9A-Z]{6},`).Match(data) {
+		t.Fatalf("export rows: %.300s", data)
+	}
+	if r := run(t, "", env, "export", "survey", "--wave", "T9", "--group", "parents", "--out", out); r.code == 0 {
+		t.Fatal("an unknown wave exported")
+	}
+	rscript, err := exec.LookPath("Rscript")
+	switch {
+	case err != nil && testdb.Required("r"):
+		t.Fatal("Rscript is required (HOLF_TEST_REQUIRE=r) but not found")
+	case err != nil:
+		t.Log("Rscript not found: the export is not checked in R")
+	default:
+		cmd := exec.Command(rscript, "../survey/testdata/check_export.R", out, "holf_t1_parents") // #nosec G204 -- test tool
+		b, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(b), "R reproduced 36 scores and 1 cut-offs") {
+			t.Fatalf("R check: %v\n%s", err, b)
+		}
+	}
+	// A new version of HSCL-10's definition: re-scoring adds its scores
+	// beside the old ones; an export under the old library is refused.
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lib, _ := survey.Load()
+	h, _ := lib.Instrument("hscl10")
+	h.Version = 2
+	n, err := rescore(ctx, db, lib, "holf", cliEvent(Env{Getenv: func(string) string { return "" }}, "survey.rescore", "survey_response"))
+	if err != nil || n < 700 {
+		t.Fatalf("rescore: %d, %v", n, err)
+	}
+	if n, _ := rescore(ctx, db, lib, "holf", cliEvent(Env{Getenv: func(string) string { return "" }}, "survey.rescore", "survey_response")); n != 0 {
+		t.Fatalf("a second rescore did %d", n)
+	}
+	if r := run(t, "", env, "export", "survey", "--wave", "T1", "--group", "parents", "--out", out); r.code == 0 || !strings.Contains(r.stderr, "rescore") {
+		t.Fatalf("export with scores newer than the library: %+v", r)
 	}
 }

@@ -85,7 +85,7 @@ func printDemo(w io.Writer, res demo.Result) {
 	if res.Existing {
 		fmt.Fprintln(w, "The database already holds the demo dataset.")
 	} else {
-		fmt.Fprintf(w, "Demo dataset created: %d offices, %d people, %d families.\n", res.Offices, res.People, res.Families)
+		fmt.Fprintf(w, "Demo dataset created: %d offices, %d people, %d families, %d questionnaire responses.\n", res.Offices, res.People, res.Families, res.Responses)
 	}
 	fmt.Fprintf(w, "Demo password (every demo account): %s\n", res.Password)
 	fmt.Fprintln(w, "Demo accounts: admin, prosjektleder, forsker, statsforvalter, opplaering1…5,")

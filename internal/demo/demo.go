@@ -82,7 +82,9 @@ type Result struct {
 	Offices  int
 	People   int
 	Families int
-	Existing bool // the database held the demo already; nothing was added
+	// Responses counts questionnaire responses (submitted or still open).
+	Responses int
+	Existing  bool // the database held the demo already; nothing was added
 }
 
 // MetaKey marks a database as a demo database.
@@ -175,6 +177,11 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 		add("fk1."+slug, holf.Assignment{Role: holf.RoleCoordinator, OfficeID: ids[i]})
 		add("fk2."+slug, holf.Assignment{Role: holf.RoleCoordinator, OfficeID: ids[i]})
 		add("leder."+slug, holf.Assignment{Role: holf.RoleOfficeLeader, OfficeID: ids[i]})
+		// Table 5: 12 coordinators joined during the project (and 13 of
+		// the first 58 left; their accounts stay, without T2 answers).
+		if opt.Scale == "" && i < 12 {
+			add("fk3."+slug, holf.Assignment{Role: holf.RoleCoordinator, OfficeID: ids[i]})
+		}
 	}
 	// Training support: five people, each with three intervention offices.
 	for k := 0; k < 5; k++ {
@@ -219,9 +226,10 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 		for _, a := range p.Assignments {
 			if a.Role == holf.RoleCoordinator {
 				pair := coordinators[a.OfficeID]
-				if strings.HasPrefix(p.Username, "fk1.") {
+				switch {
+				case strings.HasPrefix(p.Username, "fk1."):
 					pair[0] = p.ID
-				} else {
+				case strings.HasPrefix(p.Username, "fk2."):
 					pair[1] = p.ID
 				}
 				coordinators[a.OfficeID] = pair
@@ -233,6 +241,23 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 		return res, err
 	}
 	progress("families: %d", res.Families)
+	arms := map[int64]holf.Arm{}
+	for i, spec := range specs {
+		arms[ids[i]] = spec.Arm
+	}
+	joined, left := map[int64]bool{}, map[int64]bool{}
+	for _, p := range people {
+		if strings.HasPrefix(p.Username, "fk3.") {
+			joined[p.ID] = true
+		}
+		if strings.HasPrefix(p.Username, "fk2.") && len(left) < 13 {
+			left[p.ID] = true
+		}
+	}
+	if res.Responses, err = buildSurveys(ctx, db, rng, ids, arms, joined, left, opt.Scale == "", db.Now()); err != nil {
+		return res, fmt.Errorf("demo questionnaires: %w", err)
+	}
+	progress("questionnaire responses: %d", res.Responses)
 	return res, nil
 }
 

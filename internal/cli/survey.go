@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/survey"
+)
+
+func runSurvey(ctx context.Context, env Env, args []string) error {
+	return dispatch(ctx, env, "survey", args, []subcommand{{"install", surveyInstall}, {"rescore", surveyRescore}})
+}
+
+func runExport(ctx context.Context, env Env, args []string) error {
+	return dispatch(ctx, env, "export", args, []subcommand{{"survey", exportSurvey}})
+}
+
+func surveyInstall(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "survey install --db DB [--file STUDY.json]",
+		"Install a study design (waves and questionnaires) in the database: the HOLF evaluation, or the one in --file.")
+	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	file := fs.String("file", "", "a study definition (JSON); the built-in HOLF evaluation when empty")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	lib, err := survey.Load()
+	if err != nil {
+		return err
+	}
+	var st *survey.Study
+	if *file == "" {
+		st, err = survey.DefaultStudy(lib)
+	} else {
+		var b []byte
+		if b, err = os.ReadFile(*file); err == nil {
+			st, err = survey.ParseStudy(lib, b)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.InstallStudy(ctx, cliEvent(env, "study.install", "study"), st); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Installed study %s: %d waves, %d questionnaires\n", st.Code, len(st.Waves), len(st.Questionnaires))
+	return nil
+}
+
+// surveyRescore recomputes the scores of submitted responses whose stored
+// scores come from an older version of an instrument's definition. The new
+// scores are added beside the old ones, marked as re-scored.
+func surveyRescore(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "survey rescore --db DB [--study CODE]",
+		"Re-score submitted answers after an instrument's definition got a new version. Raw answers are not changed;\nthe old scores are kept and the new ones recorded as re-scored.")
+	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	code := fs.String("study", "holf", "study code")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	lib, err := survey.Load()
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := rescore(ctx, db, lib, *code, cliEvent(env, "survey.rescore", "survey_response"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Re-scored %d instrument scores\n", n)
+	return nil
+}
+
+// rescore brings every stored score of a study up to the library's
+// versions and returns how many instrument scores were recomputed.
+func rescore(ctx context.Context, db *store.DB, lib *survey.Library, code string, ev holf.AuditEvent) (int, error) {
+	st, err := db.Study(ctx, lib, code)
+	if err != nil {
+		return 0, err
+	}
+	current := map[string]int{}
+	for _, in := range lib.Instruments {
+		current[in.ID] = in.Version
+	}
+	stale, err := db.StaleScores(ctx, st.ID, current)
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range stale {
+		in, _ := lib.Instrument(s.Instrument)
+		scores, err := lib.ScoreAnswers(in, s.Answers[in.ID])
+		if err != nil {
+			return 0, fmt.Errorf("re-score response %d, %s: %w", s.ResponseID, in.ID, err)
+		}
+		if err := db.Rescore(ctx, ev, s.ResponseID, survey.InstrumentScores{Instrument: in.ID, Version: in.Version, Scores: scores}); err != nil {
+			return 0, err
+		}
+	}
+	return len(stale), nil
+}
+
+func exportSurvey(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "export survey --db DB --wave T1 --group parents|coordinators --out DIR [--study CODE]",
+		"Write one questionnaire's submitted answers and scores for researchers: a CSV with one row per respondent\n(study codes, no names, birth year only), a codebook, and R and Stata scripts that read it with its labels.\nThe export is recorded in the audit log.")
+	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	code := fs.String("study", "holf", "study code")
+	wave := fs.String("wave", "", "wave, e.g. T1")
+	group := fs.String("group", "", "parents or coordinators")
+	out := fs.String("out", "", "directory to write the files to (created if missing)")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if *wave == "" || *group == "" || *out == "" {
+		return usagef("--wave, --group and --out are required")
+	}
+	lib, err := survey.Load()
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := db.Study(ctx, lib, *code)
+	if err != nil {
+		return err
+	}
+	q, err := st.Questionnaire(*wave, *group)
+	if err != nil {
+		return err
+	}
+	rows, err := db.ExportResponses(ctx, q.ID)
+	if err != nil {
+		return err
+	}
+	files, err := lib.Export(st.Study, q.Def, rows)
+	if err != nil {
+		return err
+	}
+	ev := cliEvent(env, "survey.export", "questionnaire")
+	ev.RecordID, ev.Purpose = q.ID, "research: the evaluation of the HOLF trial"
+	if err := db.RecordView(ctx, ev); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o750); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(*out, n), files[n], 0o600); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.Stdout, "Exported %d responses (%s, %s) to %s: %v\n", len(rows), *wave, *group, *out, names)
+	return nil
+}
