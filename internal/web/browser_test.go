@@ -371,3 +371,73 @@ func TestBrowserCoordinatorWorkflow(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserParentAnswersOnAPhone: a parent opens their link on a
+// phone-sized screen, answers page by page (a bad year is refused and kept),
+// reviews and submits; the staff's questionnaire pages pass axe too.
+func TestBrowserParentAnswersOnAPhone(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx, axe := browser(t)
+			f := newFixture(t, d)
+			surveyFixture(t, f)
+			link := issueLink(t, f, f.client().login("fk.a"))
+			base := f.ts.URL
+			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+				defer cancel()
+				if err := chromedp.Do(sctx, actions...); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+			}
+			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			step("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
+			step("open link", chromedp.Navigate(base+link), chromedp.WaitVisible(css(`progress`)))
+			checkAxe(t, ctx, axe, "first page on a phone")
+			// Large targets: every answer is at least 44 px high and fits the screen.
+			sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[...document.querySelectorAll('.option')].map(e => { const r = e.getBoundingClientRect(); return r.right <= innerWidth ? r.height : -1 })`))
+			if err != nil || len(sizes) == 0 {
+				t.Fatalf("answer targets: %v %v", sizes, err)
+			}
+			for _, h := range sizes {
+				if h < 44 {
+					t.Fatalf("an answer target is %v px high (or wider than the screen)", h)
+				}
+			}
+			step("answer", chromedp.Click(css(`#parents_background\.gender-1`)), chromedp.SendKeys(css(`#parents_background\.birth_year`), "1850"),
+				chromedp.Click(css(`button[value="next"]`)), chromedp.WaitVisible(css(`.error-summary`)))
+			if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#parents_background\\.birth_year').value`)); v != "1850" {
+				t.Fatalf("the typed year was lost: %q", v)
+			}
+			checkAxe(t, ctx, axe, "page with an error on a phone")
+			step("fix", chromedp.Evaluate[chromedp.Void](`document.querySelector('#parents_background\\.birth_year').value = ''`),
+				chromedp.SendKeys(css(`#parents_background\.birth_year`), "1986"),
+				chromedp.Click(css(`button[value="next"]`)), chromedp.WaitVisible(css(`#parents_background\.born_norway-0`)))
+			if p, _ := text(ctx, ".progress-text"); !strings.Contains(p, "Side 2 av") || !strings.Contains(p, "2 av 60") {
+				t.Fatalf("progress after page 1: %q", p)
+			}
+			step("in English", chromedp.Click(css(`form.lang button[value="en"]`)), chromedp.WaitVisible(css(`progress`)))
+			if h, _ := text(ctx, ".respond"); !strings.Contains(h, "Were you born in Norway?") || !strings.Contains(h, "Page 2 of") {
+				t.Fatalf("English page: %q", h)
+			}
+			checkAxe(t, ctx, axe, "English page on a phone")
+			step("review", chromedp.Navigate(base+link+"?p=review"), chromedp.WaitVisible(css(`button[value="submit"]`)))
+			checkAxe(t, ctx, axe, "review on a phone")
+			step("submit", chromedp.Click(css(`button[value="submit"]`)), chromedp.WaitVisible(css(`.notice`)))
+			if h1, _ := text(ctx, "h1"); h1 != "Thank you for answering" {
+				t.Fatalf("after submitting: %q", h1)
+			}
+			checkAxe(t, ctx, axe, "thank-you page")
+			// The staff side, on a desktop screen.
+			step("desktop", chromedp.EmulateViewport(1280, 900))
+			browserLogin(t, ctx, base, "fk.a")
+			step("office questionnaires", chromedp.Navigate(base+"/offices/"+itoa(int(f.offA.ID))+"/surveys?wave=T1&group=parents"), chromedp.WaitVisible(css(`table`)))
+			checkAxe(t, ctx, axe, "office questionnaires")
+			step("tracking", chromedp.Navigate(base+"/surveys?wave=T1&group=parents"), chromedp.WaitVisible(css(`#attrition`)))
+			checkAxe(t, ctx, axe, "tracking")
+			step("paper form", chromedp.Navigate(base+"/offices/"+itoa(int(f.offA.ID))+"/surveys"), chromedp.WaitVisible(css(`table`)))
+			browserLogout(t, ctx)
+		})
+	}
+}

@@ -87,12 +87,15 @@ func parseTemplates() (map[string]*template.Template, error) {
 
 // Page is what the layout needs; every page's data embeds it.
 type Page struct {
-	Lang    string
-	Title   string
-	Actor   *holf.Actor
-	Nav     []navItem
-	CSRF    string
-	Path    string
+	Lang  string
+	Title string
+	Actor *holf.Actor
+	Nav   []navItem
+	CSRF  string
+	Path  string
+	// Return is where the language switch comes back to: this page with
+	// its query (without a one-time notice).
+	Return  string
 	Notice  string
 	Demo    bool
 	Version string
@@ -129,6 +132,13 @@ var notices = map[string]bool{"saved": true, "created": true, "disabled": true, 
 func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 	p := Page{Lang: rq.lang, cat: s.cat, Actor: rq.actor, Path: r.URL.Path, Demo: s.cfg.Demo, Version: s.cfg.Version}
 	p.Title = p.T(titleKey)
+	p.Return = r.URL.Path
+	if q := r.URL.Query(); r.Method == http.MethodGet && len(q) > 0 {
+		q.Del("notice")
+		if enc := q.Encode(); enc != "" {
+			p.Return += "?" + enc
+		}
+	}
 	if n := r.URL.Query().Get("notice"); notices[n] {
 		p.Notice = p.T("notice." + n)
 	}
