@@ -173,12 +173,12 @@ func (tx *Tx) enrol(ctx context.Context, studyID, officeID int64, group string) 
 	for rows.Next() {
 		var c cand
 		if err := rows.Scan(&c.member, &c.family, &c.person); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return 0, err
 		}
 		cs = append(cs, c)
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
@@ -523,14 +523,14 @@ func (db *DB) StaleScores(ctx context.Context, studyID int64, current map[string
 	for rows.Next() {
 		var s Stale
 		if err := rows.Scan(&s.ResponseID, &s.QuestionnaireID, &s.Instrument, &s.Version); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, mapErr(err)
 		}
 		if v, ok := current[s.Instrument]; ok && s.Version < v {
 			out = append(out, s)
 		}
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
 	}
@@ -645,7 +645,7 @@ func (db *DB) ExportResponses(ctx context.Context, questionnaireID int64) ([]sur
 		var id int64
 		var sub string
 		if err := rows.Scan(&id, &e.Respondent, &e.Family, &e.OfficeID, &e.Arm, &e.Mode, &sub, &e.MemberBirthYear); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, mapErr(err)
 		}
 		e.Submitted = parseTime(sub)
@@ -653,7 +653,7 @@ func (db *DB) ExportResponses(ctx context.Context, questionnaireID int64) ([]sur
 		index[id] = len(out)
 		out = append(out, e)
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
 	}
@@ -666,12 +666,12 @@ func (db *DB) ExportResponses(ctx context.Context, questionnaireID int64) ([]sur
 		var id, v int64
 		var in, it string
 		if err := rows.Scan(&id, &in, &it, &v); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, mapErr(err)
 		}
 		out[index[id]].Answers.Set(in, it, float64(v))
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
 	}

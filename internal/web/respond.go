@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -272,11 +273,13 @@ func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	if n < 0 || n > len(pages) {
 		n = 0
 	}
-	base := r.URL.Path
+	// The link's own address, rebuilt from the token: a redirect can only
+	// stay on this questionnaire.
+	base := "/s/" + url.PathEscape(r.PathValue("token"))
 	if n == 0 {
 		// The review page has nothing to save; its one action is to submit.
 		if r.PostForm.Get("go") != "submit" {
-			http.Redirect(w, r, base+"?p="+itoa(len(pages)), http.StatusSeeOther)
+			http.Redirect(w, r, base+"?p="+itoa(len(pages)), http.StatusSeeOther) // #nosec G710 -- base is /s/ and the escaped token
 			return nil
 		}
 		scores, err := q.Def.Score(s.lib, rs.Answers)
@@ -287,7 +290,7 @@ func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) er
 		if err := s.db.SubmitResponse(r.Context(), s.respondentEvent(rs, "survey.submit"), sub); err != nil {
 			return err
 		}
-		http.Redirect(w, r, base, http.StatusSeeOther)
+		http.Redirect(w, r, base, http.StatusSeeOther) // #nosec G710 -- base is /s/ and the escaped token
 		return nil
 	}
 	p := s.respondForm(r, rq, q, pages, n, rs.Answers)
@@ -307,13 +310,13 @@ func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	case "prev":
 		next = max(n-1, 1)
 	case "pause":
-		http.Redirect(w, r, base+"?p="+itoa(n)+"&notice=saved_later", http.StatusSeeOther)
+		http.Redirect(w, r, base+"?p="+itoa(n)+"&notice=saved_later", http.StatusSeeOther) // #nosec G710 -- base is /s/ and the escaped token
 		return nil
 	}
 	target := base + "?p=" + itoa(next)
 	if next > len(pages) {
 		target = base + "?p=review"
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- base is /s/ and the escaped token
 	return nil
 }
