@@ -417,7 +417,7 @@ func TestBrowserParentAnswersOnAPhone(t *testing.T) {
 			if p, _ := text(ctx, ".progress-text"); !strings.Contains(p, "Side 2 av") || !strings.Contains(p, "2 av 60") {
 				t.Fatalf("progress after page 1: %q", p)
 			}
-			step("in English", chromedp.Click(css(`form.lang button[value="en"]`)), chromedp.WaitVisible(css(`progress`)))
+			step("in English", chromedp.Click(css(`form.lang button[value="en"]`)), chromedp.WaitVisible(css(`html[lang="en"] progress`)))
 			if h, _ := text(ctx, ".respond"); !strings.Contains(h, "Were you born in Norway?") || !strings.Contains(h, "Page 2 of") {
 				t.Fatalf("English page: %q", h)
 			}
