@@ -56,7 +56,6 @@ type respondPage struct {
 	Answered   int
 	Total      int
 	Questions  []question
-	Errors     bool
 	Summary    string
 	Review     bool
 	Missing    []int // numbers of unanswered questions, on the review page
@@ -296,7 +295,6 @@ func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	p := s.respondForm(r, rq, q, pages, n, rs.Answers)
 	changes, ok := s.readAnswers(r, rq, p.Questions)
 	if !ok {
-		p.Errors = true
 		p.Summary = s.t(rq, "respond.fix")
 		return s.render(w, http.StatusUnprocessableEntity, "respond", &p)
 	}
