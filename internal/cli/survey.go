@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/store"
@@ -18,6 +17,17 @@ func runSurvey(ctx context.Context, env Env, args []string) error {
 
 func runExport(ctx context.Context, env Env, args []string) error {
 	return dispatch(ctx, env, "export", args, []subcommand{{"survey", exportSurvey}})
+}
+
+// surveyDB loads the instrument library and opens the database: every
+// survey command needs both.
+func surveyDB(ctx context.Context, dsn string, migrate bool) (*survey.Library, *store.DB, error) {
+	lib, err := survey.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openDB(ctx, dsn, migrate)
+	return lib, db, err
 }
 
 func surveyInstall(ctx context.Context, env Env, args []string) error {
@@ -44,6 +54,7 @@ func surveyInstall(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The definition is checked before the database is touched.
 	db, err := openDB(ctx, *dsn, true)
 	if err != nil {
 		return err
@@ -67,11 +78,7 @@ func surveyRescore(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	lib, err := survey.Load()
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, *dsn, false)
+	lib, db, err := surveyDB(ctx, *dsn, false)
 	if err != nil {
 		return err
 	}
@@ -126,11 +133,7 @@ func exportSurvey(ctx context.Context, env Env, args []string) error {
 	if *wave == "" || *group == "" || *out == "" {
 		return usagef("--wave, --group and --out are required")
 	}
-	lib, err := survey.Load()
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, *dsn, false)
+	lib, db, err := surveyDB(ctx, *dsn, false)
 	if err != nil {
 		return err
 	}
@@ -159,15 +162,12 @@ func exportSurvey(ctx context.Context, env Env, args []string) error {
 	if err := os.MkdirAll(*out, 0o750); err != nil {
 		return err
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if err := os.WriteFile(filepath.Join(*out, n), files[n], 0o600); err != nil {
+	var names []string
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(*out, f.Name), f.Data, 0o600); err != nil {
 			return err
 		}
+		names = append(names, f.Name)
 	}
 	fmt.Fprintf(env.Stdout, "Exported %d responses (%s, %s) to %s: %v\n", len(rows), *wave, *group, *out, names)
 	return nil

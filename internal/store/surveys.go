@@ -480,7 +480,14 @@ func (db *DB) SubmitResponse(ctx context.Context, ev holf.AuditEvent, s Submissi
 }
 
 func (tx *Tx) insertScores(ctx context.Context, responseID int64, scores []survey.InstrumentScores, reason string) error {
-	now := formatTime(tx.now)
+	return tx.insertRows(ctx, "survey_scores", scoreCols, scoreRows(nil, responseID, scores, reason, formatTime(tx.now)))
+}
+
+const scoreCols = "response_id, instrument, instrument_version, score, value, answered, cutoffs, reason, scored_at"
+
+// scoreRows appends a response's scores as survey_scores rows. Cut-offs
+// are stored as "id=1;id=0", read back by ExportResponses.
+func scoreRows(rows [][]any, responseID int64, scores []survey.InstrumentScores, reason string, at any) [][]any {
 	for _, is := range scores {
 		for _, sc := range is.Scores {
 			var cut []string
@@ -491,13 +498,10 @@ func (tx *Tx) insertScores(ctx context.Context, responseID int64, scores []surve
 			if sc.Value != nil {
 				v = *sc.Value
 			}
-			if _, err := tx.exec(ctx, `INSERT INTO survey_scores (response_id, instrument, instrument_version, score, value, answered, cutoffs, reason, scored_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, responseID, is.Instrument, is.Version, sc.ID, v, sc.Answered, strings.Join(cut, ";"), reason, now); err != nil {
-				return fmt.Errorf("store score %s: %w", sc.ID, err)
-			}
+			rows = append(rows, []any{responseID, is.Instrument, is.Version, sc.ID, v, sc.Answered, strings.Join(cut, ";"), reason, at})
 		}
 	}
-	return nil
+	return rows
 }
 
 // Stale is a submitted response whose stored scores for an instrument come
@@ -794,24 +798,12 @@ func (db *DB) ImportResponses(ctx context.Context, ev holf.AuditEvent, rs []Impo
 					answers = append(answers, []any{id, in, it, int(v), at})
 				}
 			}
-			for _, is := range r.Scores {
-				for _, sc := range is.Scores {
-					var cut []string
-					for _, c := range sc.Cutoffs {
-						cut = append(cut, fmt.Sprintf("%s=%d", c.ID, boolInt(c.Met)))
-					}
-					var v any
-					if sc.Value != nil {
-						v = *sc.Value
-					}
-					scores = append(scores, []any{id, is.Instrument, is.Version, sc.ID, v, sc.Answered, strings.Join(cut, ";"), "submitted", ts(r.SubmittedAt)})
-				}
-			}
+			scores = scoreRows(scores, id, r.Scores, "submitted", ts(r.SubmittedAt))
 		}
 		if err := tx.insertRows(ctx, "survey_answers", "response_id, instrument, item, value, answered_at", answers); err != nil {
 			return 0, err
 		}
-		return 0, tx.insertRows(ctx, "survey_scores", "response_id, instrument, instrument_version, score, value, answered, cutoffs, reason, scored_at", scores)
+		return 0, tx.insertRows(ctx, "survey_scores", scoreCols, scores)
 	})
 }
 

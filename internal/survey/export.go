@@ -37,6 +37,12 @@ type StoredScore struct {
 	Cutoffs map[string]bool
 }
 
+// File is one file of an export.
+type File struct {
+	Name string
+	Data []byte
+}
+
 // column is one variable of an export with everything the codebook says
 // about it.
 type column struct {
@@ -53,7 +59,7 @@ type column struct {
 // data (one row per respondent), a codebook, and R and Stata scripts that
 // read the data and attach the labels. Scores must be current: a response
 // scored under an older definition is refused until it is re-scored.
-func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) (map[string][]byte, error) {
+func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) ([]File, error) {
 	for _, r := range rows {
 		for _, sec := range q.Sections {
 			in, _ := lib.Instrument(sec.Instrument)
@@ -64,7 +70,6 @@ func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) (map[s
 	}
 	cols := lib.columns(q)
 	base := fmt.Sprintf("%s_%s_%s", st.Code, strings.ToLower(q.Wave), q.Group)
-	files := map[string][]byte{}
 
 	var data bytes.Buffer
 	cw := csv.NewWriter(&data)
@@ -85,7 +90,6 @@ func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) (map[s
 		}
 	}
 	cw.Flush()
-	files[base+".csv"] = data.Bytes()
 
 	var book bytes.Buffer
 	bw := csv.NewWriter(&book)
@@ -112,10 +116,8 @@ func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) (map[s
 			boolDigit(c.reverse), smin, smax, c.method, c.items, min, c.values, c.cutoff})
 	}
 	bw.Flush()
-	files["codebook.csv"] = book.Bytes()
-	files[base+".R"] = rScript(base, cols)
-	files[base+".do"] = stataScript(base, cols)
-	return files, nil
+	return []File{{base + ".csv", data.Bytes()}, {"codebook.csv", book.Bytes()},
+		{base + ".R", rScript(base, cols)}, {base + ".do", stataScript(base, cols)}}, nil
 }
 
 func boolDigit(b bool) string {

@@ -84,45 +84,51 @@ func (s *Server) linkThrottled(w http.ResponseWriter, r *http.Request) (bool, er
 	return true, &holf.Error{Code: holf.ETooMany, Message: "too many invalid links from this address; wait and try again", Key: "respond.throttled"}
 }
 
+// openLink is a respondent's questionnaire, open for answers.
+type openLink struct {
+	rs    store.Response
+	q     store.InstalledQuestionnaire
+	pages []survey.Page
+}
+
 // openResponse resolves a link. Unknown links count towards the throttle
-// and answer like any missing page.
-func (s *Server) openResponse(w http.ResponseWriter, r *http.Request) (store.Response, store.InstalledQuestionnaire, error) {
-	var none store.Response
+// and answer like any missing page. A submitted or expired link gets its
+// plain page here, and ok is false: the caller has nothing more to do.
+func (s *Server) openResponse(w http.ResponseWriter, r *http.Request, rq *req) (l openLink, ok bool, err error) {
 	if limited, err := s.linkThrottled(w, r); limited || err != nil {
-		return none, store.InstalledQuestionnaire{}, err
+		return l, false, err
 	}
 	token := r.PathValue("token")
-	rs, err := s.db.ResponseByToken(r.Context(), auth.HashSecret(token))
-	if holf.ErrorCode(err) == holf.ENotFound || len(token) > 100 {
+	if len(token) <= 100 {
+		l.rs, err = s.db.ResponseByToken(r.Context(), auth.HashSecret(token))
+	}
+	if len(token) > 100 || holf.ErrorCode(err) == holf.ENotFound {
 		if ferr := s.db.RecordLoginFailure(r.Context(), linkThrottleKey, clientAddress(r)); ferr != nil {
-			return none, store.InstalledQuestionnaire{}, ferr
+			return l, false, ferr
 		}
-		return none, store.InstalledQuestionnaire{}, &holf.Error{Code: holf.ENotFound, Message: "this link is not valid", Key: "respond.unknown"}
+		return l, false, &holf.Error{Code: holf.ENotFound, Message: "this link is not valid", Key: "respond.unknown"}
 	}
 	if err != nil {
-		return none, store.InstalledQuestionnaire{}, err
+		return l, false, err
+	}
+	p := respondPage{Page: s.respondentPage(r, rq)}
+	switch {
+	case !l.rs.SubmittedAt.IsZero():
+		p.State, p.StateDate = "submitted", formatDateTime(l.rs.SubmittedAt)
+		return l, false, s.render(w, http.StatusOK, "respond", &p)
+	case !s.db.Now().Before(l.rs.ExpiresAt):
+		p.State, p.StateDate = "expired", formatDateTime(l.rs.ExpiresAt)
+		return l, false, s.render(w, http.StatusGone, "respond", &p)
 	}
 	st, err := s.study(r)
 	if err != nil {
-		return none, store.InstalledQuestionnaire{}, err
+		return l, false, err
 	}
-	q, err := st.ByID(rs.QuestionnaireID)
-	return rs, q, err
-}
-
-// closedLink shows a submitted or expired link's plain message, or reports
-// that the link is open.
-func (s *Server) closedLink(w http.ResponseWriter, r *http.Request, rq *req, rs store.Response) (bool, error) {
-	p := respondPage{Page: s.respondentPage(r, rq)}
-	switch {
-	case !rs.SubmittedAt.IsZero():
-		p.State, p.StateDate = "submitted", formatDateTime(rs.SubmittedAt)
-		return true, s.render(w, http.StatusOK, "respond", &p)
-	case !s.db.Now().Before(rs.ExpiresAt):
-		p.State, p.StateDate = "expired", formatDateTime(rs.ExpiresAt)
-		return true, s.render(w, http.StatusGone, "respond", &p)
+	if l.q, err = st.ByID(l.rs.QuestionnaireID); err != nil {
+		return l, false, err
 	}
-	return false, nil
+	l.pages = l.q.Def.Pages(s.lib)
+	return l, true, nil
 }
 
 // buildQuestions turns survey questions into form questions in lang, with
@@ -188,14 +194,11 @@ func (s *Server) readAnswers(r *http.Request, rq *req, qs []question) ([]store.A
 }
 
 func (s *Server) respondShow(w http.ResponseWriter, r *http.Request, rq *req) error {
-	rs, q, err := s.openResponse(w, r)
-	if err != nil {
+	l, ok, err := s.openResponse(w, r, rq)
+	if !ok || err != nil {
 		return err
 	}
-	if closed, err := s.closedLink(w, r, rq, rs); closed || err != nil {
-		return err
-	}
-	pages := q.Def.Pages(s.lib)
+	rs, q, pages := l.rs, l.q, l.pages
 	want := r.URL.Query().Get("p")
 	n := 0
 	if want != "review" {
@@ -257,17 +260,14 @@ func (s *Server) respondentEvent(rs store.Response, action string) holf.AuditEve
 }
 
 func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) error {
-	rs, q, err := s.openResponse(w, r)
-	if err != nil {
+	l, ok, err := s.openResponse(w, r, rq)
+	if !ok || err != nil {
 		return err
 	}
-	if closed, err := s.closedLink(w, r, rq, rs); closed || err != nil {
-		return err
-	}
+	rs, q, pages := l.rs, l.q, l.pages
 	if err := r.ParseForm(); err != nil {
 		return tooLarge(err)
 	}
-	pages := q.Def.Pages(s.lib)
 	n, _ := strconv.Atoi(r.PostForm.Get("page"))
 	if n < 0 || n > len(pages) {
 		n = 0

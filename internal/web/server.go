@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/holf-project/holf"
@@ -57,16 +58,18 @@ type Config struct {
 
 // Server serves HOLF over HTTP.
 type Server struct {
-	cfg    Config
-	db     *store.DB
-	log    *slog.Logger
-	cat    *i18n.Catalog
-	lib    *survey.Library
-	pages  map[string]*template.Template
-	routes []route
-	mux    *http.ServeMux
-	cookie string
-	csrf   *http.CrossOriginProtection
+	cfg Config
+	db  *store.DB
+	log *slog.Logger
+	cat *i18n.Catalog
+	lib *survey.Library
+	// installed caches the installed study (see study).
+	installed atomic.Pointer[store.InstalledStudy]
+	pages     map[string]*template.Template
+	routes    []route
+	mux       *http.ServeMux
+	cookie    string
+	csrf      *http.CrossOriginProtection
 }
 
 // New checks the configuration, parses every template and builds the route

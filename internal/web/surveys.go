@@ -17,9 +17,19 @@ import (
 	"github.com/holf-project/holf/internal/survey"
 )
 
-// study loads the installed study the server serves.
+// study returns the installed study the server serves. An installed study
+// never changes (a new design is a new study), so it is loaded once, not on
+// every respondent's page; "not installed yet" is not remembered.
 func (s *Server) study(r *http.Request) (*store.InstalledStudy, error) {
-	return s.db.Study(r.Context(), s.lib, s.cfg.Study)
+	if st := s.installed.Load(); st != nil {
+		return st, nil
+	}
+	st, err := s.db.Study(r.Context(), s.lib, s.cfg.Study)
+	if err != nil {
+		return nil, err
+	}
+	s.installed.Store(st)
+	return st, nil
 }
 
 // surveyChoice is the wave and group a survey page is about, from the query
@@ -168,6 +178,29 @@ func (s *Server) surveyInstall(w http.ResponseWriter, r *http.Request, rq *req) 
 	return nil
 }
 
+// officeSurvey is what an office's questionnaire page acts on: the office
+// (checked for SurveyManage), the installed study and the chosen
+// questionnaire.
+type officeSurvey struct {
+	Office holf.Office
+	Role   holf.Role
+	Study  *store.InstalledStudy
+	surveyChoice
+}
+
+func (s *Server) loadOfficeSurvey(r *http.Request, rq *req, wave, group string) (officeSurvey, error) {
+	var sv officeSurvey
+	var err error
+	if sv.Office, sv.Role, err = s.loadOffice(r, rq, policy.SurveyManage); err != nil {
+		return sv, err
+	}
+	if sv.Study, err = s.study(r); err != nil {
+		return sv, err
+	}
+	sv.surveyChoice, err = s.chooseQuestionnaire(sv.Study, wave, group)
+	return sv, err
+}
+
 type surveyLine struct {
 	store.ResponseLine
 	Status       string
@@ -197,23 +230,16 @@ func (p *officeSurveyPage) StatusName(st string) string {
 // new link as a reminder, or entry from paper.
 func (s *Server) surveyOffice(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
-	return s.showSurveyOffice(w, r, rq, q.Get("wave"), q.Get("group"), "", "")
+	sv, err := s.loadOfficeSurvey(r, rq, q.Get("wave"), q.Get("group"))
+	if err != nil {
+		return err
+	}
+	return s.showSurveyOffice(w, r, rq, sv, "", "")
 }
 
-func (s *Server) showSurveyOffice(w http.ResponseWriter, r *http.Request, rq *req, wave, group, link, linkFor string) error {
-	o, role, err := s.loadOffice(r, rq, policy.SurveyManage)
-	if err != nil {
-		return err
-	}
-	st, err := s.study(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.chooseQuestionnaire(st, wave, group)
-	if err != nil {
-		return err
-	}
-	lines, err := s.db.OfficeResponses(r.Context(), st.ID, c.Q, o.ID)
+func (s *Server) showSurveyOffice(w http.ResponseWriter, r *http.Request, rq *req, sv officeSurvey, link, linkFor string) error {
+	o, role, c := sv.Office, sv.Role, sv.surveyChoice
+	lines, err := s.db.OfficeResponses(r.Context(), sv.Study.ID, c.Q, o.ID)
 	if err != nil {
 		return err
 	}
@@ -254,22 +280,15 @@ func surveyOfficeURL(officeID int64, wave, group, notice string) string {
 
 // surveyEnrol gives every eligible person of the office a respondent code.
 func (s *Server) surveyEnrol(w http.ResponseWriter, r *http.Request, rq *req) error {
-	o, role, err := s.loadOffice(r, rq, policy.SurveyManage)
+	sv, err := s.loadOfficeSurvey(r, rq, r.PostFormValue("wave"), r.PostFormValue("group"))
 	if err != nil {
 		return err
 	}
-	st, err := s.study(r)
-	if err != nil {
+	o := sv.Office
+	if _, err := s.db.EnrolRespondents(r.Context(), rq.auditEvent(sv.Role, "survey.enrol", "office", o.ID), sv.Study.ID, o.ID, sv.Group); err != nil {
 		return err
 	}
-	c, err := s.chooseQuestionnaire(st, r.PostFormValue("wave"), r.PostFormValue("group"))
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.EnrolRespondents(r.Context(), rq.auditEvent(role, "survey.enrol", "office", o.ID), st.ID, o.ID, c.Group); err != nil {
-		return err
-	}
-	http.Redirect(w, r, surveyOfficeURL(o.ID, c.Wave, c.Group, "enrolled"), http.StatusSeeOther)
+	http.Redirect(w, r, surveyOfficeURL(o.ID, sv.Wave, sv.Group, "enrolled"), http.StatusSeeOther)
 	return nil
 }
 
@@ -293,19 +312,12 @@ func (s *Server) respondentOf(r *http.Request, st *store.InstalledStudy, officeI
 // surveyLink issues a respondent's personal link (or a new one as a
 // reminder) and shows it once: only its hash is kept.
 func (s *Server) surveyLink(w http.ResponseWriter, r *http.Request, rq *req) error {
-	o, role, err := s.loadOffice(r, rq, policy.SurveyManage)
+	sv, err := s.loadOfficeSurvey(r, rq, r.PostFormValue("wave"), r.PostFormValue("group"))
 	if err != nil {
 		return err
 	}
-	st, err := s.study(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.chooseQuestionnaire(st, r.PostFormValue("wave"), r.PostFormValue("group"))
-	if err != nil {
-		return err
-	}
-	rid, err := s.respondentOf(r, st, o.ID, r.PostFormValue("respondent"))
+	role, c := sv.Role, sv.surveyChoice
+	rid, err := s.respondentOf(r, sv.Study, sv.Office.ID, r.PostFormValue("respondent"))
 	if err != nil {
 		return err
 	}
@@ -315,7 +327,7 @@ func (s *Server) surveyLink(w http.ResponseWriter, r *http.Request, rq *req) err
 		return err
 	}
 	link := s.publicURL(r) + "/s/" + token
-	return s.showSurveyOffice(w, r, rq, c.Wave, c.Group, link, r.PostFormValue("code"))
+	return s.showSurveyOffice(w, r, rq, sv, link, r.PostFormValue("code"))
 }
 
 // publicURL is the address respondents reach the server at, from the
@@ -336,7 +348,6 @@ type paperPage struct {
 	Respondent int64
 	Code       string
 	Version    int64
-	Questions  []question
 	Sections   []paperSection
 }
 
@@ -358,19 +369,12 @@ func (s *Server) paperForm(w http.ResponseWriter, r *http.Request, rq *req) erro
 
 func (s *Server) loadPaper(r *http.Request, rq *req, wave, group string) (*paperPage, store.Response, error) {
 	var rs store.Response
-	o, role, err := s.loadOffice(r, rq, policy.SurveyManage)
+	sv, err := s.loadOfficeSurvey(r, rq, wave, group)
 	if err != nil {
 		return nil, rs, err
 	}
-	st, err := s.study(r)
-	if err != nil {
-		return nil, rs, err
-	}
-	c, err := s.chooseQuestionnaire(st, wave, group)
-	if err != nil {
-		return nil, rs, err
-	}
-	rid, err := s.respondentOf(r, st, o.ID, r.PathValue("rid"))
+	o, role, c := sv.Office, sv.Role, sv.surveyChoice
+	rid, err := s.respondentOf(r, sv.Study, o.ID, r.PathValue("rid"))
 	if err != nil {
 		return nil, rs, err
 	}
@@ -397,16 +401,15 @@ func (s *Server) loadPaper(r *http.Request, rq *req, wave, group string) (*paper
 func (s *Server) paperSections(rq *req, q store.InstalledQuestionnaire, a survey.Answers) []paperSection {
 	var out []paperSection
 	n := 1
-	for _, sec := range q.Def.Sections {
-		in, _ := s.lib.Instrument(sec.Instrument)
-		var qs []survey.Question
-		for _, qu := range q.Def.Questions(s.lib) {
-			if qu.Instrument.ID == in.ID {
-				qs = append(qs, qu)
-			}
+	// Pages never mix instruments: consecutive pages of one instrument make
+	// one section.
+	for _, pg := range q.Def.Pages(s.lib) {
+		if pg.First {
+			out = append(out, paperSection{Title: localText(rq.lang, pg.Instrument.Name)})
 		}
-		out = append(out, paperSection{Title: localText(rq.lang, in.Name), Questions: s.buildQuestions(rq.lang, qs, n, a)})
-		n += len(qs)
+		sec := &out[len(out)-1]
+		sec.Questions = append(sec.Questions, s.buildQuestions(rq.lang, pg.Questions, n, a)...)
+		n += len(pg.Questions)
 	}
 	return out
 }
@@ -511,17 +514,12 @@ func (s *Server) surveyExport(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		f, err := zw.Create(n)
+	for _, file := range files {
+		f, err := zw.Create(file.Name)
 		if err != nil {
 			return err
 		}
-		if _, err := f.Write(files[n]); err != nil {
+		if _, err := f.Write(file.Data); err != nil {
 			return err
 		}
 	}
