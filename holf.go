@@ -60,6 +60,13 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// AsError returns the first *Error in err's chain.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
 // ErrorCode returns the code of the first *Error in err's chain, EInternal for
 // any other non-nil error and "" for nil.
 func ErrorCode(err error) string {
@@ -87,6 +94,12 @@ func ErrorMessage(err error) string {
 // caller may not see.
 func NotFound(kind string, id any) *Error {
 	return &Error{Code: ENotFound, Message: fmt.Sprintf("%s %v not found", kind, id), Key: "err.not_found"}
+}
+
+// Stale is the error of a write made from a version of kind id that is no
+// longer the latest: someone else saved in between.
+func Stale(kind string, id any) *Error {
+	return &Error{Code: EConflict, Key: "err.stale", Message: fmt.Sprintf("%s %v was changed by someone else after you opened it", kind, id)}
 }
 
 // Validation collects field errors; Err returns nil when there are none.

@@ -96,13 +96,13 @@ func Section(key string) string {
 	return key[:i]
 }
 
-// ValidateMapping checks that every key belongs to the family's form (its
-// office's areas, its own members) and no answer is too long.
-func ValidateMapping(m Mapping, f *Family, areas []TargetArea) error {
-	allowed := map[string]bool{}
+// MappingKeys is every field of family f's mapping form: its office's
+// areas, and a section for each of its own members.
+func MappingKeys(f *Family, areas []TargetArea) map[string]bool {
+	keys := map[string]bool{}
 	for _, a := range areas {
 		for _, fl := range AreaFields {
-			allowed[AreaKey(a, fl)] = true
+			keys[AreaKey(a, fl)] = true
 		}
 	}
 	for _, mem := range f.Members {
@@ -111,9 +111,16 @@ func ValidateMapping(m Mapping, f *Family, areas []TargetArea) error {
 			fields, key = ParentFields, ParentKey
 		}
 		for _, fl := range fields {
-			allowed[key(mem.ID, fl)] = true
+			keys[key(mem.ID, fl)] = true
 		}
 	}
+	return keys
+}
+
+// ValidateMapping checks that every key belongs to the family's form (its
+// office's areas, its own members) and no answer is too long.
+func ValidateMapping(m Mapping, f *Family, areas []TargetArea) error {
+	allowed := MappingKeys(f, areas)
 	var v Validation
 	for k, text := range m.Fields {
 		if !allowed[k] {

@@ -67,7 +67,12 @@ const (
 	RoleAdministrator     Role = "administrator"
 )
 
-// Roles lists every role in display order.
+// RoleSystem is the role of the command line and background jobs acting on
+// their own account. No person can hold it (it is not in Roles); the policy
+// table grants it only administration.
+const RoleSystem Role = "system"
+
+// Roles lists every role a person can hold, in display order.
 var Roles = []Role{RoleCoordinator, RoleOfficeLeader, RoleTrainingSupport, RoleCountyGovernor,
 	RoleProjectManagement, RoleResearcher, RoleAdministrator}
 
@@ -84,9 +89,14 @@ func (r Role) OfficeScoped() bool {
 }
 
 // Assignment gives a person a role, at one office for office-scoped roles.
+// GroupID and FamilyID narrow an assignment to one group (a supervision
+// group spanning offices) or one family (the family portal); they are 0 for
+// staff roles held at an office or globally.
 type Assignment struct {
 	Role     Role
 	OfficeID int64 // 0 for global roles
+	GroupID  int64
+	FamilyID int64
 }
 
 // Person is a member of staff with an account. Families and their members are
@@ -101,6 +111,18 @@ type Person struct {
 	Version     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// OfficeIDs returns the distinct offices where p holds any role, in the
+// order of p's assignments.
+func (p *Person) OfficeIDs() []int64 {
+	var ids []int64
+	for _, a := range p.Assignments {
+		if a.OfficeID != 0 && !slices.Contains(ids, a.OfficeID) {
+			ids = append(ids, a.OfficeID)
+		}
+	}
+	return ids
 }
 
 // HasRole reports whether p holds r at any office.
@@ -156,14 +178,32 @@ func ValidUsername(s string) bool {
 	return true
 }
 
+// checkText checks a one-line text: its length in characters, and no
+// control characters.
 func checkText(v *Validation, field, s string, minLen, maxLen int) {
+	checkChars(v, field, s, minLen, maxLen, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// checkMultiline checks a text of several lines: line breaks and tabs are
+// allowed, other control characters are not.
+func checkMultiline(v *Validation, field, s string, minLen, maxLen int) {
+	checkChars(v, field, s, minLen, maxLen, func(r rune) bool {
+		return (r < 0x20 && r != '\n' && r != '\r' && r != '\t') || r == 0x7f
+	})
+}
+
+func checkChars(v *Validation, field, s string, minLen, maxLen int, bad func(rune) bool) {
+	if !utf8.ValidString(s) {
+		v.Add(field, "err.control_chars")
+		return
+	}
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n < minLen:
 		v.Add(field, "err.required")
 	case n > maxLen:
 		v.Add(field, "err.too_long", maxLen, n)
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 }):
+	case strings.ContainsFunc(s, bad):
 		v.Add(field, "err.control_chars")
 	}
 }

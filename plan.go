@@ -18,6 +18,9 @@ const (
 // GoalStatuses lists the goal statuses.
 var GoalStatuses = []GoalStatus{GoalOpen, GoalAchieved, GoalDropped}
 
+// Valid reports whether s is a known goal status.
+func (s GoalStatus) Valid() bool { return slices.Contains(GoalStatuses, s) }
+
 // ActivityStatus is where an activity stands.
 type ActivityStatus string
 
@@ -29,6 +32,9 @@ const (
 
 // ActivityStatuses lists the activity statuses.
 var ActivityStatuses = []ActivityStatus{ActivityOpen, ActivityDone, ActivityDropped}
+
+// Valid reports whether s is a known activity status.
+func (s ActivityStatus) Valid() bool { return slices.Contains(ActivityStatuses, s) }
 
 // Responsible says who does an activity. The model's role clarity (seed 003,
 // §8.1): the coordinator coordinates; a partner service or a NAV colleague
@@ -44,6 +50,9 @@ const (
 
 // ResponsibleKinds lists the kinds in the order forms show them.
 var ResponsibleKinds = []ResponsibleKind{ResponsibleMember, ResponsibleCoordinator, ResponsiblePartner, ResponsibleNAV}
+
+// Valid reports whether k is a known kind.
+func (k ResponsibleKind) Valid() bool { return slices.Contains(ResponsibleKinds, k) }
 
 // Goal is a goal or, with a ParentID, a sub-goal of a family's plan.
 type Goal struct {
@@ -157,10 +166,48 @@ func (g *Goal) Validate(f *Family, areas []TargetArea) error {
 	if g.MemberID != 0 && !hasMember(f, g.MemberID) {
 		v.Add("member", "err.member_unknown")
 	}
-	if !slices.Contains(GoalStatuses, g.Status) {
+	if !g.Status.Valid() {
 		v.Add("status", "err.status")
 	}
 	return v.Err()
+}
+
+// ValidateIn checks g as a goal of plan p: its own fields, and its place in
+// the plan. The model has two levels, goals and their sub-goals (seed 003,
+// §6.1): a sub-goal's parent must be a goal of the same plan that is not
+// itself a sub-goal, and a goal that has sub-goals cannot become one (its
+// sub-goals and their activities would drop out of the plan). A sub-goal
+// belongs to its goal's area.
+func (g *Goal) ValidateIn(f *Family, areas []TargetArea, p Plan) error {
+	var v Validation
+	if g.ParentID != 0 {
+		parent, ok := p.goal(g.ParentID)
+		switch {
+		case !ok || parent.ID == g.ID || parent.ParentID != 0:
+			v.Add("parent", "err.parent_goal")
+		default:
+			g.Area = parent.Area
+		}
+		for _, x := range p.Goals {
+			if g.ID != 0 && x.ParentID == g.ID {
+				v.Add("parent", "err.goal_has_subgoals")
+				break
+			}
+		}
+	}
+	if fe, ok := AsError(g.Validate(f, areas)); ok {
+		v = append(v, fe.Fields...)
+	}
+	return v.Err()
+}
+
+func (p Plan) goal(id int64) (Goal, bool) {
+	for _, g := range p.Goals {
+		if g.ID == id {
+			return g, true
+		}
+	}
+	return Goal{}, false
 }
 
 // Validate checks an activity against its family.
@@ -183,8 +230,24 @@ func (a *Activity) Validate(f *Family) error {
 	default:
 		v.Add("responsible", "err.responsible")
 	}
-	if !slices.Contains(ActivityStatuses, a.Status) {
+	if !a.Status.Valid() {
 		v.Add("status", "err.status")
+	}
+	if !a.DueOn.IsZero() && (a.DueOn.Year() < 2000 || a.DueOn.Year() > 2100) {
+		v.Add("due", "err.date_range", 2000, 2100)
+	}
+	return v.Err()
+}
+
+// ValidateIn checks a as an activity of plan p: its own fields, and that
+// its goal is one of the plan's.
+func (a *Activity) ValidateIn(f *Family, p Plan) error {
+	var v Validation
+	if _, ok := p.goal(a.GoalID); !ok {
+		v.Add("goal", "err.goal_unknown")
+	}
+	if fe, ok := AsError(a.Validate(f)); ok {
+		v = append(v, fe.Fields...)
 	}
 	return v.Err()
 }
@@ -198,10 +261,32 @@ func hasMember(f *Family, id int64) bool {
 	return false
 }
 
+// Kinds of plan change, on the plan's history and the family's timeline.
+const (
+	PlanGoalAdded       = "goal.added"
+	PlanGoalUpdated     = "goal.updated"
+	PlanActivityAdded   = "activity.added"
+	PlanActivityUpdated = "activity.updated"
+	PlanImported        = "imported" // a whole plan brought in (Item: how many items)
+)
+
+// PlanActivityStatus is the kind of change that sets an activity's status:
+// activity.done, activity.open, activity.dropped.
+func PlanActivityStatus(s ActivityStatus) string { return "activity." + string(s) }
+
+// PlanChangeKinds lists every kind of plan change.
+func PlanChangeKinds() []string {
+	out := []string{PlanGoalAdded, PlanGoalUpdated, PlanActivityAdded, PlanActivityUpdated, PlanImported}
+	for _, s := range ActivityStatuses {
+		out = append(out, PlanActivityStatus(s))
+	}
+	return out
+}
+
 // PlanChange is one line of a plan's history.
 type PlanChange struct {
 	At    time.Time
 	Actor string
-	Kind  string // goal.added, goal.updated, activity.added, activity.updated, activity.done, activity.open, activity.dropped
+	Kind  string // one of PlanChangeKinds
 	Item  string // the goal's or activity's title at the time
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/auth"
 	"github.com/holf-project/holf/internal/store"
 )
@@ -31,6 +32,9 @@ type Env struct {
 	Getenv func(string) string
 	// Hasher overrides the password hasher (tests use cheaper parameters).
 	Hasher *auth.Hasher
+	// Serve runs the web door on the use cases until ctx ends; the serve
+	// command needs it (cmd/holf gives the web package's).
+	Serve func(ctx context.Context, a *app.App, opt ServeOptions) error
 }
 
 // OSEnv is the process's own environment.
@@ -50,6 +54,7 @@ func commands() []command {
 		{"demo", "fill a database with the fictitious demo dataset", runDemo},
 		{"user", "manage accounts: create, list, set-password, disable, enable", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
+		{"family", "act on a family as a staff member: status", runFamily},
 		{"audit", "read and verify the audit log: list, verify", runAudit},
 		{"instruments", "the questionnaire instrument library: list, score", runInstruments},
 		{"survey", "questionnaire studies: install, rescore", runSurvey},

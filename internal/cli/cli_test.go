@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/auth"
 	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
@@ -346,11 +347,15 @@ func checkSurveyExport(t *testing.T, env map[string]string, dsn string) {
 	lib, _ := survey.Load()
 	h, _ := lib.Instrument("hscl10")
 	h.Version = 2
-	n, err := rescore(ctx, db, lib, "holf", cliEvent(Env{Getenv: func(string) string { return "" }}, "survey.rescore", "survey_response"))
+	a, err := app.New(app.Config{DB: db, Hasher: cheap, Surveys: lib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := a.Surveys.Rescore(ctx, app.System("ops"), "holf")
 	if err != nil || n < 700 {
 		t.Fatalf("rescore: %d, %v", n, err)
 	}
-	if n, _ := rescore(ctx, db, lib, "holf", cliEvent(Env{Getenv: func(string) string { return "" }}, "survey.rescore", "survey_response")); n != 0 {
+	if n, _ := a.Surveys.Rescore(ctx, app.System("ops"), "holf"); n != 0 {
 		t.Fatalf("a second rescore did %d", n)
 	}
 	if r := run(t, "", env, "export", "survey", "--wave", "T1", "--group", "parents", "--out", out); r.code == 0 || !strings.Contains(r.stderr, "rescore") {

@@ -13,24 +13,33 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/audit"
 	"github.com/holf-project/holf/internal/auth"
 	"github.com/holf-project/holf/internal/demo"
 	"github.com/holf-project/holf/internal/i18n"
-	"github.com/holf-project/holf/internal/store"
-	"github.com/holf-project/holf/internal/web"
+	"github.com/holf-project/holf/internal/policy"
 )
 
 var cat = sync.OnceValue(i18n.MustLoad)
 
-// cliEvent is the audit event of a command-line operation: the operator is
-// whoever runs holf with access to the database.
-func cliEvent(env Env, action, recordType string) holf.AuditEvent {
-	who := env.Getenv("USER")
-	if who == "" {
-		who = "operator"
+// operator is the system actor of this invocation: whoever runs holf with
+// access to the database, named by $USER.
+func operator(env Env) *holf.Actor { return app.System(env.Getenv("USER")) }
+
+// open opens (and when migrate is set, migrates) the database named by
+// --db and builds the use cases on it.
+func open(ctx context.Context, env Env, dsn string, migrate bool) (*app.App, func(), error) {
+	db, err := openDB(ctx, dsn, migrate)
+	if err != nil {
+		return nil, nil, err
 	}
-	return holf.AuditEvent{Actor: "cli:" + who, Role: "system", Action: action, RecordType: recordType, Purpose: "administration from the command line"}
+	a, err := app.New(app.Config{DB: db, Hasher: hasher(env)})
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return a, func() { _ = db.Close() }, nil
 }
 
 const demoDefaultDB = "holf-demo.db"
@@ -59,26 +68,37 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		h = slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})
 	}
 	logger := slog.New(h)
-	db, err := openDB(ctx, *dsn, true)
+	if env.Serve == nil {
+		return errors.New("this holf has no web server built in")
+	}
+	a, done, err := open(ctx, env, *dsn, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	hs := hasher(env)
+	defer done()
 	if *demoMode {
-		res, err := demo.Build(ctx, db, hs, demo.Options{Seed: *seed, Progress: func(f string, a ...any) { logger.Info("demo: " + fmt.Sprintf(f, a...)) }})
+		res, err := demo.Build(ctx, a, demo.Options{Seed: *seed, Progress: func(f string, args ...any) { logger.Info("demo: " + fmt.Sprintf(f, args...)) }})
 		if err != nil {
 			return err
 		}
 		printDemo(env.Stdout, res)
 	}
-	srv, err := web.New(web.Config{DB: db, Hasher: hs, Logger: logger, Catalog: cat(), InsecureCookies: *insecure, Demo: *demoMode, Version: Version})
-	if err != nil {
-		return err
-	}
-	return srv.Serve(ctx, *addr, func(a string) {
-		fmt.Fprintf(env.Stdout, "HOLF is listening on http://%s (database: %s)\n", a, db.Dialect())
-	})
+	return env.Serve(ctx, a, ServeOptions{Addr: *addr, Logger: logger, Hasher: hasher(env), Catalog: cat(), InsecureCookies: *insecure,
+		Demo: *demoMode, Version: Version, Ready: func(addr string) {
+			fmt.Fprintf(env.Stdout, "HOLF is listening on http://%s (database: %s)\n", addr, a.DB().Dialect())
+		}})
+}
+
+// ServeOptions is what the serve command hands the web door.
+type ServeOptions struct {
+	Addr            string
+	Logger          *slog.Logger
+	Hasher          *auth.Hasher
+	Catalog         *i18n.Catalog
+	InsecureCookies bool
+	Demo            bool
+	Version         string
+	Ready           func(addr string)
 }
 
 func printDemo(w io.Writer, res demo.Result) {
@@ -101,12 +121,12 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, true)
+	a, done, err := open(ctx, env, *dsn, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	res, err := demo.Build(ctx, db, hasher(env), demo.Options{Seed: *seed, Password: *password, Scale: *scale,
+	defer done()
+	res, err := demo.Build(ctx, a, demo.Options{Seed: *seed, Password: *password, Scale: *scale,
 		Progress: func(f string, a ...any) { fmt.Fprintf(env.Stderr, "demo: "+f+"\n", a...) }})
 	if err != nil {
 		return err
@@ -161,37 +181,28 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // parseAssignment reads ROLE or ROLE:OFFICE, where OFFICE is an id or an
 // office name (with or without "NAV ").
-func parseAssignment(ctx context.Context, db *store.DB, s string) (holf.Assignment, error) {
+func parseAssignment(ctx context.Context, a *app.App, s string) (holf.Assignment, error) {
 	roleName, office, hasOffice := strings.Cut(s, ":")
-	a := holf.Assignment{Role: holf.Role(roleName)}
-	if !a.Role.Valid() {
+	as := holf.Assignment{Role: holf.Role(roleName)}
+	if !as.Role.Valid() {
 		var names []string
 		for _, r := range holf.Roles {
 			names = append(names, string(r))
 		}
-		return a, usagef("unknown role %q (one of %s)", roleName, strings.Join(names, ", "))
+		return as, usagef("unknown role %q (one of %s)", roleName, strings.Join(names, ", "))
 	}
 	if !hasOffice {
-		return a, nil
+		return as, nil
 	}
-	if id, err := strconv.ParseInt(office, 10, 64); err == nil {
-		if _, err := db.GetOffice(ctx, id); err != nil {
-			return a, usagef("no office with id %d", id)
+	o, err := a.Offices.Find(ctx, app.System(""), office)
+	if holf.ErrorCode(err) == holf.ENotFound {
+		if _, nerr := strconv.ParseInt(office, 10, 64); nerr == nil {
+			return as, usagef("no office with id %s", office)
 		}
-		a.OfficeID = id
-		return a, nil
+		return as, usagef("no office named %q", office)
 	}
-	offices, err := db.ListOffices(ctx, store.OfficeFilter{})
-	if err != nil {
-		return a, err
-	}
-	for _, o := range offices {
-		if strings.EqualFold(o.Name, office) || strings.EqualFold(o.Name, "NAV "+office) {
-			a.OfficeID = o.ID
-			return a, nil
-		}
-	}
-	return a, usagef("no office named %q", office)
+	as.OfficeID = o.ID
+	return as, err
 }
 
 // readPassword takes the password from stdin (first line) when asked to, or
@@ -220,31 +231,24 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, false)
+	a, done, err := open(ctx, env, *dsn, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer done()
 	p := holf.Person{Username: *username, Name: *name, Email: *email}
 	for _, r := range roles {
-		a, err := parseAssignment(ctx, db, r)
+		as, err := parseAssignment(ctx, a, r)
 		if err != nil {
 			return err
 		}
-		p.Assignments = append(p.Assignments, a)
+		p.Assignments = append(p.Assignments, as)
 	}
 	pw, generated, err := readPassword(env, *stdin)
 	if err != nil {
 		return err
 	}
-	if err := auth.CheckPassword(pw, strings.ToLower(*username)); err != nil {
-		return err
-	}
-	hash, err := hasher(env).Hash(pw)
-	if err != nil {
-		return err
-	}
-	if err := db.CreatePerson(ctx, cliEvent(env, "person.create", "person"), &p, hash); err != nil {
+	if p, err = a.People.Create(ctx, operator(env), p, pw, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "created %s (id %d)\n", p.Username, p.ID)
@@ -283,30 +287,30 @@ func userList(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, false)
+	a, done, err := open(ctx, env, *dsn, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	f := store.PeopleFilter{IncludeDisabled: *all}
+	defer done()
+	q := app.PeopleQuery{Disabled: *all}
 	if *role != "" {
 		if !holf.Role(*role).Valid() {
 			return usagef("unknown role %q", *role)
 		}
-		f.Role = holf.Role(*role)
+		q.Role = holf.Role(*role)
 	}
 	if *office != "" {
-		a, err := parseAssignment(ctx, db, "coordinator:"+*office)
+		as, err := parseAssignment(ctx, a, "coordinator:"+*office)
 		if err != nil {
 			return err
 		}
-		f.OfficeIDs = []int64{a.OfficeID}
+		q.Office = as.OfficeID
 	}
-	people, err := db.ListPeople(ctx, f)
+	people, err := a.People.List(ctx, operator(env), q)
 	if err != nil {
 		return err
 	}
-	offices, err := db.ListOffices(ctx, store.OfficeFilter{})
+	offices, err := a.Offices.List(ctx, operator(env), policy.OfficeList)
 	if err != nil {
 		return err
 	}
@@ -382,12 +386,12 @@ func userSetPassword(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, false)
+	a, done, err := open(ctx, env, *dsn, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	p, err := db.GetPersonByUsername(ctx, strings.ToLower(*username))
+	defer done()
+	p, err := a.People.ByUsername(ctx, operator(env), strings.ToLower(*username))
 	if err != nil {
 		return err
 	}
@@ -395,14 +399,7 @@ func userSetPassword(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := auth.CheckPassword(pw, p.Username); err != nil {
-		return err
-	}
-	hash, err := hasher(env).Hash(pw)
-	if err != nil {
-		return err
-	}
-	if err := db.SetPassword(ctx, cliEvent(env, "person.set_password", "person"), p.ID, hash); err != nil {
+	if err := a.People.SetPassword(ctx, operator(env), p.ID, pw); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "password set for %s; their sessions have ended\n", p.Username)
@@ -423,16 +420,16 @@ func userDisable(ctx context.Context, env Env, args []string, disable bool) erro
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, false)
+	a, done, err := open(ctx, env, *dsn, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	p, err := db.GetPersonByUsername(ctx, strings.ToLower(*username))
+	defer done()
+	p, err := a.People.ByUsername(ctx, operator(env), strings.ToLower(*username))
 	if err != nil {
 		return err
 	}
-	if err := db.SetDisabled(ctx, cliEvent(env, "person."+verb, "person"), p.ID, disable); err != nil {
+	if err := a.People.SetDisabled(ctx, operator(env), p.ID, disable); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "%sd %s\n", verb, p.Username)
@@ -463,33 +460,25 @@ func tokenCmd(ctx context.Context, env Env, verb, synopsis string, args []string
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, false)
+	a, done, err := open(ctx, env, *dsn, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	var personID int64
-	if *user != "" {
-		p, err := db.GetPersonByUsername(ctx, strings.ToLower(*user))
-		if err != nil {
-			return err
-		}
-		personID = p.ID
-	}
+	defer done()
+	username := strings.ToLower(*user)
 	switch verb {
 	case "create":
-		if personID == 0 {
+		if username == "" {
 			return usagef("--user is required")
 		}
-		secret := auth.NewAPIToken()
-		t, err := db.CreateToken(ctx, cliEvent(env, "token.create", "token"), personID, *name, auth.HashSecret(secret))
+		t, secret, err := a.People.CreateToken(ctx, operator(env), username, *name)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stderr, "token %d created for %s; it is shown only now:\n", t.ID, *user)
+		fmt.Fprintf(env.Stderr, "token %d created for %s; it is shown only now:\n", t.ID, username)
 		fmt.Fprintln(env.Stdout, secret)
 	case "list":
-		ts, err := db.ListTokens(ctx, personID)
+		ts, err := a.People.Tokens(ctx, operator(env), username)
 		if err != nil {
 			return err
 		}
@@ -504,7 +493,7 @@ func tokenCmd(ctx context.Context, env Env, verb, synopsis string, args []string
 		if *id == 0 {
 			return usagef("--id is required")
 		}
-		if err := db.RevokeToken(ctx, cliEvent(env, "token.revoke", "token"), *id); err != nil {
+		if err := a.People.RevokeToken(ctx, operator(env), *id); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "revoked token %d\n", *id)
@@ -526,30 +515,30 @@ func auditList(ctx context.Context, env Env, args []string) error {
 	record := fs.String("record", "", "TYPE or TYPE:ID, e.g. person:12")
 	since := fs.String("since", "", "from this time")
 	until := fs.String("until", "", "before this time")
-	limit := fs.Int("limit", 100, "at most this many entries")
+	limit := fs.Int("limit", 100, "at most this many entries (1-1000)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
 	rtype, rid, _ := strings.Cut(*record, ":")
-	f, v := web.ParseAuditFilter(*person, rtype, rid, *since, *until)
-	if err := v.Err(); err != nil {
-		return err
+	q := app.AuditQuery{Actor: *person, RecordType: rtype, RecordID: rid, Since: *since, Until: *until, Limit: *limit}
+	if _, err := q.Filter(); err != nil {
+		return err // before the database is opened
 	}
-	f.Limit = *limit
-	db, err := openDB(ctx, *dsn, false)
+	a, done, err := open(ctx, env, *dsn, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	entries, err := db.ListAudit(ctx, f)
+	defer done()
+	entries, err := a.Audit.List(ctx, operator(env), q)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		out := make([]web.AuditEntryJSON, 0, len(entries))
+		out := make([]AuditJSON, 0, len(entries))
 		for _, e := range entries {
-			out = append(out, web.ToAPIAudit(e))
+			out = append(out, AuditJSON{Seq: e.Seq, At: e.At, ActorID: e.ActorID, Actor: e.Actor, Role: e.Role, Action: e.Action,
+				RecordType: e.RecordType, RecordID: e.RecordID, Purpose: e.Purpose, Hash: e.Hash})
 		}
 		return printJSON(env, out)
 	}
@@ -559,18 +548,32 @@ func auditList(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
+// AuditJSON is one line of `holf audit list --json`.
+type AuditJSON struct {
+	Seq        int64     `json:"seq"`
+	At         time.Time `json:"at"`
+	ActorID    int64     `json:"actor_id"`
+	Actor      string    `json:"actor"`
+	Role       holf.Role `json:"role"`
+	Action     string    `json:"action"`
+	RecordType string    `json:"record_type"`
+	RecordID   int64     `json:"record_id"`
+	Purpose    string    `json:"purpose"`
+	Hash       string    `json:"hash"`
+}
+
 func auditVerify(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "audit verify --db DB", "Verify the audit log's hash chain. Exit status 0: intact; 1: broken, with the first broken entry named.")
 	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, false)
+	a, done, err := open(ctx, env, *dsn, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	n, err := db.VerifyAudit(ctx)
+	defer done()
+	n, err := a.Audit.Verify(ctx, operator(env))
 	var be *audit.BrokenError
 	if errors.As(err, &be) {
 		return exitError{code: 1, msg: fmt.Sprintf("BROKEN: %v (%d entries before it are intact)", be, n)}

@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/holf-project/holf"
-	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
 )
 
@@ -17,17 +15,6 @@ func runSurvey(ctx context.Context, env Env, args []string) error {
 
 func runExport(ctx context.Context, env Env, args []string) error {
 	return dispatch(ctx, env, "export", args, []subcommand{{"survey", exportSurvey}})
-}
-
-// surveyDB loads the instrument library and opens the database: every
-// survey command needs both.
-func surveyDB(ctx context.Context, dsn string, migrate bool) (*survey.Library, *store.DB, error) {
-	lib, err := survey.Load()
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := openDB(ctx, dsn, migrate)
-	return lib, db, err
 }
 
 func surveyInstall(ctx context.Context, env Env, args []string) error {
@@ -55,12 +42,12 @@ func surveyInstall(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	// The definition is checked before the database is touched.
-	db, err := openDB(ctx, *dsn, true)
+	a, done, err := open(ctx, env, *dsn, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if _, err := db.InstallStudy(ctx, cliEvent(env, "study.install", "study"), st); err != nil {
+	defer done()
+	if _, err := a.Surveys.Install(ctx, operator(env), st); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Installed study %s: %d waves, %d questionnaires\n", st.Code, len(st.Waves), len(st.Questionnaires))
@@ -78,45 +65,17 @@ func surveyRescore(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	lib, db, err := surveyDB(ctx, *dsn, false)
+	a, done, err := open(ctx, env, *dsn, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	n, err := rescore(ctx, db, lib, *code, cliEvent(env, "survey.rescore", "survey_response"))
+	defer done()
+	n, err := a.Surveys.Rescore(ctx, operator(env), *code)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Re-scored %d instrument scores\n", n)
 	return nil
-}
-
-// rescore brings every stored score of a study up to the library's
-// versions and returns how many instrument scores were recomputed.
-func rescore(ctx context.Context, db *store.DB, lib *survey.Library, code string, ev holf.AuditEvent) (int, error) {
-	st, err := db.Study(ctx, lib, code)
-	if err != nil {
-		return 0, err
-	}
-	current := map[string]int{}
-	for _, in := range lib.Instruments {
-		current[in.ID] = in.Version
-	}
-	stale, err := db.StaleScores(ctx, st.ID, current)
-	if err != nil {
-		return 0, err
-	}
-	for _, s := range stale {
-		in, _ := lib.Instrument(s.Instrument)
-		scores, err := lib.ScoreAnswers(in, s.Answers[in.ID])
-		if err != nil {
-			return 0, fmt.Errorf("re-score response %d, %s: %w", s.ResponseID, in.ID, err)
-		}
-		if err := db.Rescore(ctx, ev, s.ResponseID, survey.InstrumentScores{Instrument: in.ID, Version: in.Version, Scores: scores}); err != nil {
-			return 0, err
-		}
-	}
-	return len(stale), nil
 }
 
 func exportSurvey(ctx context.Context, env Env, args []string) error {
@@ -133,42 +92,29 @@ func exportSurvey(ctx context.Context, env Env, args []string) error {
 	if *wave == "" || *group == "" || *out == "" {
 		return usagef("--wave, --group and --out are required")
 	}
-	lib, db, err := surveyDB(ctx, *dsn, false)
+	a, done, err := open(ctx, env, *dsn, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	st, err := db.Study(ctx, lib, *code)
+	defer done()
+	c, err := a.Surveys.Choose(ctx, *code, *wave, *group)
 	if err != nil {
 		return err
 	}
-	q, err := st.Questionnaire(*wave, *group)
+	ex, err := a.Surveys.Export(ctx, operator(env), c)
 	if err != nil {
-		return err
-	}
-	rows, err := db.ExportResponses(ctx, q.ID)
-	if err != nil {
-		return err
-	}
-	files, err := lib.Export(st.Study, q.Def, rows)
-	if err != nil {
-		return err
-	}
-	ev := cliEvent(env, "survey.export", "questionnaire")
-	ev.RecordID, ev.Purpose = q.ID, "research: the evaluation of the HOLF trial"
-	if err := db.RecordView(ctx, ev); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*out, 0o750); err != nil {
 		return err
 	}
 	var names []string
-	for _, f := range files {
+	for _, f := range ex.Files {
 		if err := os.WriteFile(filepath.Join(*out, f.Name), f.Data, 0o600); err != nil {
 			return err
 		}
 		names = append(names, f.Name)
 	}
-	fmt.Fprintf(env.Stdout, "Exported %d responses (%s, %s) to %s: %v\n", len(rows), *wave, *group, *out, names)
+	fmt.Fprintf(env.Stdout, "Exported %d responses (%s, %s) to %s: %v\n", ex.Rows, *wave, *group, *out, names)
 	return nil
 }

@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/auth"
-	"github.com/holf-project/holf/internal/store"
 )
 
 // Office names the demo offices. The 14 comparison offices are those whose
@@ -93,15 +93,29 @@ const (
 	MetaPasswordKey = "demo_password"
 )
 
-var demoEvent = holf.AuditEvent{ActorID: 0, Actor: "cli:demo", Role: "system", Purpose: "building the demonstration dataset"}
+// purpose is why the demo's records were written, on every audit entry.
+const purpose = "building the demonstration dataset"
 
-// Build fills db with the demo dataset. It refuses a database that holds
-// anything but demo data, and leaves an existing demo database as it is.
-func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) (Result, error) {
+// builder is one run of Build: the demo's own system actor writes through
+// the import use case, with the same domain rules as every other door.
+type builder struct {
+	im    *app.Imports
+	a     *app.App
+	actor *holf.Actor
+	// usernames of the accounts made, by id: who wrote each mapping.
+	usernames map[int64]string
+}
+
+// Build fills the database behind a with the demo dataset. It refuses a
+// database that holds anything but demo data, and leaves an existing demo
+// database as it is.
+func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 	progress := opt.Progress
 	if progress == nil {
 		progress = func(string, ...any) {}
 	}
+	b := &builder{im: a.Imports(), a: a, actor: app.System("demo"), usernames: map[int64]string{}}
+	db := b.im
 	mark, err := db.Meta(ctx, MetaKey)
 	if err != nil {
 		return Result{}, err
@@ -110,15 +124,11 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 		pw, err := db.Meta(ctx, MetaPasswordKey)
 		return Result{Password: pw, Existing: true}, err
 	}
-	n, err := db.CountPeople(ctx)
+	empty, err := db.Empty(ctx, b.actor)
 	if err != nil {
 		return Result{}, err
 	}
-	existing, err := db.ListOffices(ctx, store.OfficeFilter{})
-	if err != nil {
-		return Result{}, err
-	}
-	if n > 0 || len(existing) > 0 {
+	if !empty {
 		return Result{}, holf.Errorf(holf.EConflict, "this database holds real (non-demo) data: demo data is only added to an empty database")
 	}
 	if opt.Password == "" {
@@ -128,12 +138,12 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 		return Result{}, fmt.Errorf("demo password: %w", err)
 	}
 	// Mark first: a half-built demo is still recognisably a demo.
-	if err := db.SetMeta(ctx, MetaKey, fmt.Sprintf("seed=%d", opt.Seed)); err != nil {
+	if err := db.SetMeta(ctx, b.actor, MetaKey, fmt.Sprintf("seed=%d", opt.Seed)); err != nil {
 		return Result{}, err
 	}
 	// The demo password is kept so that `holf serve --demo` can show it again.
 	// Only demo databases, with fictitious people, store it.
-	if err := db.SetMeta(ctx, MetaPasswordKey, opt.Password); err != nil {
+	if err := db.SetMeta(ctx, b.actor, MetaPasswordKey, opt.Password); err != nil {
 		return Result{}, err
 	}
 	// #nosec G404 -- deterministic, fictitious demo data; nothing secret is drawn from it
@@ -149,9 +159,7 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 	ids := make([]int64, len(specs))
 	for i, spec := range specs {
 		o := holf.Office{Name: spec.Name, Municipality: spec.Municipality, Arm: spec.Arm}
-		ev := demoEvent
-		ev.Action, ev.RecordType = "office.create", "office"
-		if err := db.CreateOffice(ctx, ev, &o); err != nil {
+		if err := db.Office(ctx, b.actor, &o, purpose); err != nil {
 			return res, fmt.Errorf("demo office %s: %w", spec.Name, err)
 		}
 		ids[i] = o.ID
@@ -205,16 +213,15 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 	add("admin", holf.Assignment{Role: holf.RoleAdministrator})
 	// Every demo account has the same password, so one hash serves them all:
 	// sharing it reveals nothing the shared password does not.
-	hash, err := hasher.Hash(opt.Password)
+	hash, err := db.Hash(opt.Password)
 	if err != nil {
 		return res, err
 	}
 	for i := range people {
-		ev := demoEvent
-		ev.Action, ev.RecordType = "person.create", "person"
-		if err := db.CreatePerson(ctx, ev, &people[i], hash); err != nil {
+		if err := db.Person(ctx, b.actor, &people[i], hash, purpose); err != nil {
 			return res, fmt.Errorf("demo person %s: %w", people[i].Username, err)
 		}
+		b.usernames[people[i].ID] = people[i].Username
 		res.People++
 		if res.People%25 == 0 {
 			progress("people: %d of %d", res.People, len(people))
@@ -236,7 +243,7 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 			}
 		}
 	}
-	res.Families, err = buildFamilies(ctx, db, rng, ids, coordinators, perOffice, opt.Scale != "", progress)
+	res.Families, err = b.families(ctx, rng, ids, coordinators, perOffice, opt.Scale != "", progress)
 	if err != nil {
 		return res, err
 	}
@@ -254,7 +261,7 @@ func Build(ctx context.Context, db *store.DB, hasher *auth.Hasher, opt Options) 
 			left[p.ID] = true
 		}
 	}
-	if res.Responses, err = buildSurveys(ctx, db, rng, ids, arms, joined, left, opt.Scale == "", db.Now()); err != nil {
+	if res.Responses, err = b.surveys(ctx, rng, ids, arms, joined, left, opt.Scale == "", a.Now()); err != nil {
 		return res, fmt.Errorf("demo questionnaires: %w", err)
 	}
 	progress("questionnaire responses: %d", res.Responses)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/policy"
 	"github.com/holf-project/holf/internal/store"
 )
 
@@ -115,12 +116,10 @@ func makeFamily(rng *rand.Rand, now time.Time) holf.Family {
 // buildFamilies adds the demo families of every office: drawn from the
 // target list, recruited over 2016-2017 like the trial's, most in active
 // follow-up, some discharged and replaced.
-func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs []int64, coordinators map[int64][2]int64, perOffice int, scale bool, progress func(string, ...any)) (int, error) {
-	now := db.Now()
+func (b *builder) families(ctx context.Context, rng *rand.Rand, officeIDs []int64, coordinators map[int64][2]int64, perOffice int, scale bool, progress func(string, ...any)) (int, error) {
+	now := b.a.Now()
 	start := now.AddDate(-1, -2, 0)
 	total := 0
-	ev := demoEvent
-	ev.Action, ev.RecordType = "family.import", "family"
 	for i, office := range officeIDs {
 		fk := coordinators[office]
 		var batch []store.ImportedFamily
@@ -133,32 +132,34 @@ func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs 
 				f.SecondCoordinatorID = fk[(n+1)%2]
 			}
 			drawn := start.AddDate(0, 0, rng.IntN(120))
-			events := []holf.FamilyEvent{{Kind: "created", On: drawn, Detail: string(holf.StatusCandidate)}}
+			f.CreatedAt = drawn
+			events := []holf.FamilyEvent{created(drawn)}
 			switch r := rng.IntN(100); {
 			case r < 6: // still a candidate
 				f.Status = holf.StatusCandidate
 			case r < 10: // consented, not started
 				f.Status, f.ConsentDate = holf.StatusRecruited, drawn.AddDate(0, 0, 7+rng.IntN(14))
-				events = append(events, holf.FamilyEvent{Kind: "recruited", On: f.ConsentDate, Detail: "recruited"})
+				events = append(events, holf.FamilyEvent{Kind: holf.EventRecruited, On: f.ConsentDate})
 			default:
 				f.Status, f.ConsentDate = holf.StatusActive, drawn.AddDate(0, 0, 7+rng.IntN(14))
 				activeOn := f.ConsentDate.AddDate(0, 0, 3+rng.IntN(14))
-				events = append(events, holf.FamilyEvent{Kind: "recruited", On: f.ConsentDate, Detail: "recruited"},
-					holf.FamilyEvent{Kind: "active", On: activeOn, Detail: "active"})
+				events = append(events, holf.FamilyEvent{Kind: holf.EventRecruited, On: f.ConsentDate},
+					holf.FamilyEvent{Kind: holf.EventActivated, On: activeOn})
 				if r >= 84 { // discharged and replaced
 					reason := pick(rng, []holf.DischargeReason{holf.ReasonWithdrew, holf.ReasonWithdrew, holf.ReasonCompleted, holf.ReasonMoved, holf.ReasonOther})
 					f.Status, f.DischargeReason = holf.StatusDischarged, reason
 					f.DischargedOn = earlier(activeOn.AddDate(0, 2+rng.IntN(8), rng.IntN(28)), now.AddDate(0, 0, -7))
-					events = append(events, holf.FamilyEvent{Kind: "discharged", On: f.DischargedOn, Detail: "discharged:" + string(reason) + " – " + pick(rng, statusNotes[reason])})
+					events = append(events, holf.FamilyEvent{Kind: holf.EventDischarged, On: f.DischargedOn,
+						Details: holf.EventDetails{Reason: reason, Note: pick(rng, statusNotes[reason])}})
 					discharged = append(discharged, len(batch))
 				}
 			}
 			batch = append(batch, store.ImportedFamily{Family: f, Events: events})
 		}
-		if err := db.ImportFamilies(ctx, ev, batch); err != nil {
+		if err := b.im.Families(ctx, b.actor, batch, purpose); err != nil {
 			return total, fmt.Errorf("demo families of office %d: %w", office, err)
 		}
-		if err := importContent(ctx, db, rng, batch, now, scale); err != nil {
+		if err := b.content(ctx, rng, batch, now, scale); err != nil {
 			return total, err
 		}
 		total += len(batch)
@@ -168,19 +169,19 @@ func buildFamilies(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs 
 			f := makeFamily(rng, now)
 			f.OfficeID, f.PrimaryCoordinatorID, f.ReplacesFamilyID = office, old.PrimaryCoordinatorID, old.ID
 			f.CreatedAt = old.DischargedOn.AddDate(0, 0, 1+rng.IntN(10))
-			events := []holf.FamilyEvent{{Kind: "created", On: f.CreatedAt, Detail: string(holf.StatusCandidate)}}
+			events := []holf.FamilyEvent{created(f.CreatedAt)}
 			f.Status = holf.StatusCandidate
 			if consent := f.CreatedAt.AddDate(0, 0, 7+rng.IntN(14)); consent.Before(now) {
 				f.Status, f.ConsentDate = holf.StatusActive, consent
-				events = append(events, holf.FamilyEvent{Kind: "recruited", On: consent, Detail: "recruited"},
-					holf.FamilyEvent{Kind: "active", On: earlier(consent.AddDate(0, 0, 7), now), Detail: "active"})
+				events = append(events, holf.FamilyEvent{Kind: holf.EventRecruited, On: consent},
+					holf.FamilyEvent{Kind: holf.EventActivated, On: earlier(consent.AddDate(0, 0, 7), now)})
 			}
 			replacements = append(replacements, store.ImportedFamily{Family: f, Events: events})
 		}
-		if err := db.ImportFamilies(ctx, ev, replacements); err != nil {
+		if err := b.im.Families(ctx, b.actor, replacements, purpose); err != nil {
 			return total, fmt.Errorf("demo replacement families of office %d: %w", office, err)
 		}
-		if err := importContent(ctx, db, rng, replacements, now, scale); err != nil {
+		if err := b.content(ctx, rng, replacements, now, scale); err != nil {
 			return total, err
 		}
 		total += len(replacements)
@@ -198,37 +199,33 @@ func earlier(a, b time.Time) time.Time {
 	return b
 }
 
-// importContent adds mappings and plans to the families that are in follow-up
+// content adds mappings and plans to the families that are in follow-up
 // (active or discharged), written by their primary coordinator.
-func importContent(ctx context.Context, db *store.DB, rng *rand.Rand, fams []store.ImportedFamily, now time.Time, scale bool) error {
+func (b *builder) content(ctx context.Context, rng *rand.Rand, fams []store.ImportedFamily, now time.Time, scale bool) error {
 	if len(fams) == 0 {
 		return nil
 	}
-	office, err := db.GetOffice(ctx, fams[0].Family.OfficeID)
+	office, err := b.a.Offices.Get(ctx, b.actor, policy.OfficeView, fams[0].Family.OfficeID)
 	if err != nil {
 		return err
 	}
-	names := map[int64]string{}
+	byID := map[int64]*holf.Family{}
 	var cs []store.CaseContent
-	for _, imp := range fams {
-		f := imp.Family
+	for i := range fams {
+		f := fams[i].Family
+		byID[f.ID] = &fams[i].Family
 		if f.Status != holf.StatusActive && f.Status != holf.StatusDischarged || f.ConsentDate.IsZero() {
 			continue
-		}
-		if _, ok := names[f.PrimaryCoordinatorID]; !ok {
-			p, err := db.GetPerson(ctx, f.PrimaryCoordinatorID)
-			if err != nil {
-				return err
-			}
-			names[f.PrimaryCoordinatorID] = p.Username
 		}
 		end := now
 		if f.Status == holf.StatusDischarged {
 			end = f.DischargedOn
 		}
-		cs = append(cs, caseContent(rng, f, f.ConsentDate, end, f.PrimaryCoordinatorID, names[f.PrimaryCoordinatorID], office.TargetAreas, scale))
+		cs = append(cs, caseContent(rng, f, f.ConsentDate, end, f.PrimaryCoordinatorID, b.usernames[f.PrimaryCoordinatorID], office.TargetAreas, scale))
 	}
-	ev := demoEvent
-	ev.Action, ev.RecordType = "case.import", "family"
-	return db.ImportCaseContent(ctx, ev, cs)
+	return b.im.CaseContent(ctx, b.actor, office, byID, cs, purpose)
+}
+
+func created(on time.Time) holf.FamilyEvent {
+	return holf.FamilyEvent{Kind: holf.EventCreated, On: on, Details: holf.EventDetails{Status: holf.StatusCandidate}}
 }

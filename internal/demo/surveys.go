@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -125,38 +124,29 @@ func background(rng *rand.Rand, r store.RespondentRef) survey.Answers {
 // answers: parents answer at baseline and about 12 months later, with
 // attrition; coordinators as in Table 5 (58 at T1, 45 at both, 13 only at
 // T1, and those who joined later only at T2).
-func buildSurveys(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs []int64, arms map[int64]holf.Arm, joined map[int64]bool, left map[int64]bool, parents bool, now time.Time) (int, error) {
-	lib, err := survey.Load()
+func (b *builder) surveys(ctx context.Context, rng *rand.Rand, officeIDs []int64, arms map[int64]holf.Arm, joined map[int64]bool, left map[int64]bool, parents bool, now time.Time) (int, error) {
+	lib := b.a.Library()
+	st, err := b.a.Surveys.Install(ctx, b.actor, nil)
 	if err != nil {
 		return 0, err
 	}
-	st, err := survey.DefaultStudy(lib)
+	installed, err := b.a.Surveys.Study(ctx, st.Code)
 	if err != nil {
 		return 0, err
 	}
-	ev := demoEvent
-	ev.Action, ev.RecordType = "study.install", "study"
-	studyID, err := db.InstallStudy(ctx, ev, st)
-	if err != nil {
-		return 0, err
-	}
-	ev.Action, ev.RecordType = "survey.enrol", "office"
+	studyID := installed.ID
 	for _, o := range officeIDs {
 		groups := []string{survey.GroupCoordinators}
 		if parents {
 			groups = append(groups, survey.GroupParents)
 		}
 		for _, g := range groups {
-			if _, err := db.EnrolRespondents(ctx, ev, studyID, o, g); err != nil {
+			if err := b.im.Enrol(ctx, b.actor, studyID, o, g, purpose); err != nil {
 				return 0, err
 			}
 		}
 	}
-	installed, err := db.Study(ctx, lib, st.Code)
-	if err != nil {
-		return 0, err
-	}
-	refs, err := db.ListRespondents(ctx, studyID)
+	refs, err := b.im.Respondents(ctx, b.actor, studyID)
 	if err != nil {
 		return 0, err
 	}
@@ -194,9 +184,6 @@ func buildSurveys(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs [
 					resp.Mode = "paper"
 				}
 				resp.Answers = answerQuestionnaire(rng, lib, q.Def, r, state, arms[r.OfficeID], w)
-				if resp.Scores, err = q.Def.Score(lib, resp.Answers); err != nil {
-					return 0, fmt.Errorf("demo answers: %w", err)
-				}
 			case r.Group == survey.GroupParents && rng.Float64() < 0.5:
 				// Invited and never answered, or started and left: tracking
 				// has people to remind.
@@ -207,7 +194,5 @@ func buildSurveys(ctx context.Context, db *store.DB, rng *rand.Rand, officeIDs [
 			out = append(out, resp)
 		}
 	}
-	ev.Action, ev.RecordType = "survey.import", "study"
-	ev.RecordID = studyID
-	return len(out), db.ImportResponses(ctx, ev, out)
+	return len(out), b.im.Responses(ctx, b.actor, installed, out, purpose)
 }

@@ -95,6 +95,40 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	return msg
 }
 
+// N returns the message for key in lang for the count n, formatted with n
+// and then args. A counted message has one key per plural category of the
+// language ("key.one", "key.other"; CLDR's categories, so that a language
+// with more forms adds keys, not code); a category a catalog lacks falls
+// back to "other".
+func (c *Catalog) N(lang, key string, n int, args ...any) string {
+	all := append([]any{n}, args...)
+	if k := key + "." + Plural(lang, n); c.has(lang, k) {
+		return c.T(lang, k, all...)
+	}
+	return c.T(lang, key+".other", all...)
+}
+
+func (c *Catalog) has(lang, key string) bool {
+	if _, ok := c.msgs[lang][key]; ok {
+		return true
+	}
+	_, ok := c.msgs[Default][key]
+	return ok
+}
+
+// Plural is the CLDR plural category of the whole number n in lang: "one"
+// or "other" for the Germanic languages HOLF has (nb, nn, en, sv, da, de),
+// and "other" for languages it does not know yet.
+func Plural(lang string, n int) string {
+	switch lang {
+	case "nb", "nn", "no", "en", "sv", "da", "de":
+		if n == 1 {
+			return "one"
+		}
+	}
+	return "other"
+}
+
 // Match picks the best supported language from an explicit choice (cookie)
 // and an Accept-Language header.
 func (c *Catalog) Match(choice, acceptLanguage string) string {

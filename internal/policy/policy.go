@@ -30,23 +30,41 @@ const (
 	SurveyManage Action = "survey.manage" // respondents' names, links, reminders, paper entry
 	SurveySetup  Action = "survey.setup"  // install the study design
 	SurveyExport Action = "survey.export" // pseudonymised answers and scores
+	DataImport   Action = "data.import"   // bring in whole records with their history (the demo, migrations)
 )
 
-// Scope says how far a role's grant reaches.
+// Scope says how far a role's grant reaches. Scopes are ordered from the
+// narrowest to the broadest; when several grants allow an action, the
+// broadest is the one recorded.
 type Scope int
 
 const (
 	None      Scope = iota
+	OwnFamily       // the one family the assignment names (the family portal)
+	OwnGroup        // resources of the group the assignment names (supervision groups span offices)
 	OwnOffice       // resources of offices where the actor holds the role
 	All             // every resource
 )
 
-// Resource is what an action is about. Offices lists the offices the
-// resource belongs to; a resource of no office is reachable only with All.
-// Kind is informative (audit, messages).
+// Resource is what an action is about: the offices it belongs to, and for
+// resources that have them, its family and the groups it belongs to. A
+// resource of no office, group or family is reachable only with All. Kind is
+// informative (audit, messages).
 type Resource struct {
 	Kind    string
 	Offices []int64
+	Family  int64   // the family the resource belongs to, 0 when none
+	Groups  []int64 // the groups the resource belongs to
+}
+
+// FamilyResource is a resource of family id at office.
+func FamilyResource(kind string, office, family int64) Resource {
+	return Resource{Kind: kind, Offices: []int64{office}, Family: family}
+}
+
+// GroupResource is a resource of group id, which spans offices.
+func GroupResource(kind string, group int64, offices ...int64) Resource {
+	return Resource{Kind: kind, Offices: offices, Groups: []int64{group}}
 }
 
 // Global is a resource that belongs to no office (lists, admin pages).
@@ -58,6 +76,11 @@ func OfficeResource(kind string, id int64) Resource {
 }
 
 // rules: action → role → scope. Reading the table answers "who may do X".
+//
+// The system role (the command line and jobs on their own account) is
+// granted administration only: offices, accounts, the audit log, the study
+// design and its pseudonymised export, and imports. It sees no family: a
+// command about a family runs as the staff member it is done for (--as).
 var rules = map[Action]map[holf.Role]Scope{
 	ViewStart: {
 		holf.RoleCoordinator: All, holf.RoleOfficeLeader: All, holf.RoleTrainingSupport: All, holf.RoleCountyGovernor: All,
@@ -66,25 +89,27 @@ var rules = map[Action]map[holf.Role]Scope{
 	OfficeList: {
 		holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice,
 		holf.RoleCountyGovernor: OwnOffice, holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All,
+		holf.RoleSystem: All,
 	},
 	OfficeView: {
 		holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice,
 		holf.RoleCountyGovernor: OwnOffice, holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All,
+		holf.RoleSystem: All,
 	},
-	OfficeManage: {holf.RoleAdministrator: All},
+	OfficeManage: {holf.RoleAdministrator: All, holf.RoleSystem: All},
 	// Staff records: leaders and training support see the people of their
 	// offices (whom they follow up); coordinators see their colleagues.
 	PersonList: {
 		holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice,
-		holf.RoleProjectManagement: All, holf.RoleAdministrator: All,
+		holf.RoleProjectManagement: All, holf.RoleAdministrator: All, holf.RoleSystem: All,
 	},
 	PersonView: {
 		holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice,
-		holf.RoleProjectManagement: All, holf.RoleAdministrator: All,
+		holf.RoleProjectManagement: All, holf.RoleAdministrator: All, holf.RoleSystem: All,
 	},
-	PersonManage: {holf.RoleAdministrator: All},
-	AuditView:    {holf.RoleAdministrator: All},
-	TrialView:    {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All},
+	PersonManage: {holf.RoleAdministrator: All, holf.RoleSystem: All},
+	AuditView:    {holf.RoleAdministrator: All, holf.RoleSystem: All},
+	TrialView:    {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All, holf.RoleSystem: All},
 	// Families are seen only at their own office: coordinators work with
 	// them, leaders follow the office's caseload, training support reviews
 	// the forms. Administrators, project management and researchers see no
@@ -103,8 +128,9 @@ var rules = map[Action]map[holf.Role]Scope{
 		holf.RoleProjectManagement: All, holf.RoleResearcher: All,
 	},
 	SurveyManage: {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice},
-	SurveySetup:  {holf.RoleProjectManagement: All, holf.RoleResearcher: All},
-	SurveyExport: {holf.RoleResearcher: All},
+	SurveySetup:  {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
+	SurveyExport: {holf.RoleResearcher: All, holf.RoleSystem: All},
+	DataImport:   {holf.RoleSystem: All},
 }
 
 // Decision is the answer to one question: allowed or not, and under which
@@ -118,21 +144,19 @@ type Decision struct {
 // When several roles allow it, the broadest scope wins and, among equals,
 // the first role in holf.Roles, so that the audit log names a stable role.
 func Decide(a *holf.Actor, act Action, res Resource) Decision {
+	return decide(rules, a, act, res)
+}
+
+func decide(table map[Action]map[holf.Role]Scope, a *holf.Actor, act Action, res Resource) Decision {
 	if a == nil {
 		return Decision{}
 	}
-	grants := rules[act]
+	grants := table[act]
 	best := Decision{}
 	bestScope := None
 	for _, as := range a.Assignments {
 		sc := grants[as.Role]
-		switch sc {
-		case All:
-		case OwnOffice:
-			if as.OfficeID == 0 || !slices.Contains(res.Offices, as.OfficeID) {
-				continue
-			}
-		default:
+		if !reaches(sc, as, res) {
 			continue
 		}
 		if sc > bestScope || sc == bestScope && roleRank(as.Role) < roleRank(best.Role) {
@@ -140,6 +164,21 @@ func Decide(a *holf.Actor, act Action, res Resource) Decision {
 		}
 	}
 	return best
+}
+
+// reaches reports whether a grant of scope sc through assignment as covers res.
+func reaches(sc Scope, as holf.Assignment, res Resource) bool {
+	switch sc {
+	case All:
+		return true
+	case OwnOffice:
+		return as.OfficeID != 0 && slices.Contains(res.Offices, as.OfficeID)
+	case OwnGroup:
+		return as.GroupID != 0 && slices.Contains(res.Groups, as.GroupID)
+	case OwnFamily:
+		return as.FamilyID != 0 && res.Family == as.FamilyID
+	}
+	return false
 }
 
 func roleRank(r holf.Role) int {
@@ -163,25 +202,29 @@ func Allows(a *holf.Actor, act Action) bool {
 	return false
 }
 
-// Visible tells which offices' resources a may see for act: all of them, or
-// the listed ones (possibly none). Lists and searches filter with it so that
-// nothing of another office leaks through them.
-func Visible(a *holf.Actor, act Action) (all bool, offices []int64) {
-	offices = []int64{}
+// Visible tells which offices' resources a may see for act through an office
+// or global grant: every office, the listed ones, or none. Lists and
+// searches filter with it so that nothing of another office leaks through
+// them; its zero value (nil actor, no grant) matches nothing. Group and
+// family grants are not office-wide and never widen it.
+func Visible(a *holf.Actor, act Action) holf.OfficeSet {
+	return visible(rules, a, act)
+}
+
+func visible(table map[Action]map[holf.Role]Scope, a *holf.Actor, act Action) holf.OfficeSet {
 	if a == nil {
-		return false, offices
+		return holf.OfficeSet{}
 	}
+	var ids []int64
 	for _, as := range a.Assignments {
-		switch rules[act][as.Role] {
+		switch table[act][as.Role] {
 		case All:
-			return true, nil
+			return holf.AllOffices()
 		case OwnOffice:
-			if as.OfficeID != 0 && !slices.Contains(offices, as.OfficeID) {
-				offices = append(offices, as.OfficeID)
-			}
+			ids = append(ids, as.OfficeID)
 		}
 	}
-	return false, offices
+	return holf.Offices(ids...)
 }
 
 // Actions lists every action in the table, for tests and documentation.

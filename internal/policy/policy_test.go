@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/holf-project/holf"
@@ -53,20 +54,54 @@ func TestDecide(t *testing.T) {
 
 func TestVisible(t *testing.T) {
 	a := actor(holf.Assignment{Role: holf.RoleCoordinator, OfficeID: 3}, holf.Assignment{Role: holf.RoleOfficeLeader, OfficeID: 4})
-	all, ids := Visible(a, OfficeList)
-	if all || len(ids) != 2 {
-		t.Fatalf("Visible = %v %v", all, ids)
+	if v := Visible(a, OfficeList); v.All() || len(v.IDs()) != 2 {
+		t.Fatalf("Visible = %+v", v)
 	}
-	all, ids = Visible(a, PersonView)
-	if all || len(ids) != 1 || ids[0] != 4 {
-		t.Fatalf("PersonView visible = %v %v, want only office 4 (as leader)", all, ids)
+	if v := Visible(a, PersonView); v.All() || len(v.IDs()) != 1 || v.IDs()[0] != 4 {
+		t.Fatalf("PersonView visible = %+v, want only office 4 (as leader)", v)
 	}
-	all, ids = Visible(nil, OfficeList)
-	if all || ids == nil || len(ids) != 0 {
-		t.Fatalf("nil actor sees %v %v; want none (non-nil empty)", all, ids)
+	if v := Visible(nil, OfficeList); v.All() || !v.Empty() {
+		t.Fatalf("nil actor sees %+v; want nothing", v)
 	}
-	if all, _ := Visible(actor(holf.Assignment{Role: holf.RoleAdministrator}), OfficeList); !all {
+	if v := Visible(a, AuditView); !v.Empty() {
+		t.Fatalf("no grant must see nothing, got %+v", v)
+	}
+	if v := Visible(actor(holf.Assignment{Role: holf.RoleAdministrator}), OfficeList); !v.All() {
 		t.Fatal("administrator must see all offices")
+	}
+}
+
+// TestGroupAndFamilyScopes checks the scopes that features spanning offices
+// (supervision groups) and single families (the portal) decide with, on a
+// table of their own so that the test does not depend on which features use
+// them yet.
+func TestGroupAndFamilyScopes(t *testing.T) {
+	const act Action = "test.act"
+	table := map[Action]map[holf.Role]Scope{act: {holf.RoleTrainingSupport: OwnGroup, holf.RoleCoordinator: OwnFamily}}
+	leadsG7 := actor(holf.Assignment{Role: holf.RoleTrainingSupport, GroupID: 7})
+	family9 := actor(holf.Assignment{Role: holf.RoleCoordinator, FamilyID: 9})
+	officeOnly := actor(holf.Assignment{Role: holf.RoleTrainingSupport, OfficeID: 1})
+	cases := []struct {
+		name string
+		a    *holf.Actor
+		res  Resource
+		want bool
+	}{
+		{"group member reaches its group across offices", leadsG7, GroupResource("session", 7, 1, 2, 3), true},
+		{"other group", leadsG7, GroupResource("session", 8, 1), false},
+		{"group grant without group", officeOnly, GroupResource("session", 7, 1), false},
+		{"group grant does not reach offices", leadsG7, OfficeResource("office", 1), false},
+		{"family reaches itself", family9, FamilyResource("plan", 1, 9), true},
+		{"family does not reach another", family9, FamilyResource("plan", 1, 10), false},
+		{"family grant does not reach its office", family9, OfficeResource("office", 1), false},
+	}
+	for _, c := range cases {
+		if got := decide(table, c.a, act, c.res).Allowed; got != c.want {
+			t.Errorf("%s: allowed = %v, want %v", c.name, got, c.want)
+		}
+	}
+	if v := visible(table, leadsG7, act); !v.Empty() {
+		t.Errorf("a group grant must not widen office lists: %+v", v)
 	}
 }
 
@@ -82,7 +117,7 @@ func TestMostSpecificRoleIsNamedInAudit(t *testing.T) {
 func TestEveryActionIsGrantedToSomeone(t *testing.T) {
 	for _, act := range Actions() {
 		granted := false
-		for _, r := range holf.Roles {
+		for _, r := range append(slices.Clone(holf.Roles), holf.RoleSystem) {
 			if Grants(r, act) != None {
 				granted = true
 			}
@@ -90,5 +125,30 @@ func TestEveryActionIsGrantedToSomeone(t *testing.T) {
 		if !granted {
 			t.Errorf("action %s is granted to no role", act)
 		}
+	}
+}
+
+// TestSystemRoleIsAdministrationOnly: the command line on its own account
+// may administer, but never sees a family; family commands run as a staff
+// member (--as), whom policy scopes to their office.
+func TestSystemRoleIsAdministrationOnly(t *testing.T) {
+	sys := actor(holf.Assignment{Role: holf.RoleSystem})
+	for _, act := range []Action{FamilyList, FamilyView, FamilyManage, FamilyAccess, SurveyManage} {
+		if Allows(sys, act) {
+			t.Errorf("the system role may %s", act)
+		}
+		if v := Visible(sys, act); !v.Empty() {
+			t.Errorf("the system role sees offices for %s: %+v", act, v)
+		}
+	}
+	for _, act := range []Action{PersonManage, OfficeManage, AuditView, SurveySetup, DataImport} {
+		if !Decide(sys, act, Global).Allowed {
+			t.Errorf("the system role may not %s", act)
+		}
+	}
+	// Nobody can be given the system role.
+	p := holf.Person{Username: "x.y", Name: "X", Assignments: []holf.Assignment{{Role: holf.RoleSystem}}}
+	if holf.ErrorCode(p.Validate()) != holf.EInvalid {
+		t.Error("a person was given the system role")
 	}
 }

@@ -222,6 +222,42 @@ func (db *DB) audited(ctx context.Context, ev holf.AuditEvent, fn func(tx *Tx) (
 	})
 }
 
+// querier is what the read pool and a transaction both offer, so that every
+// read is written once and runs inside or outside a transaction alike.
+type querier interface {
+	query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	queryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+var (
+	_ querier = (*DB)(nil)
+	_ querier = (*Tx)(nil)
+)
+
+// collect runs q and scans every row with scan, in order.
+func collect[T any](ctx context.Context, db querier, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, v)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// one runs q, which selects one row, and scans it; no row is kind id not found.
+func one[T any](ctx context.Context, db querier, scan func(scanner) (T, error), kind string, id any, q string, args ...any) (T, error) {
+	v, err := scan(db.queryRow(ctx, q, args...))
+	return v, notFoundIf(err, kind, id)
+}
+
 func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	db.statements.Add(1)
 	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
@@ -251,6 +287,29 @@ func (db *DB) rebind(q string) string {
 		b.WriteByte(q[i])
 	}
 	return b.String()
+}
+
+// inOffices returns " AND col IN (…)" with its arguments restricting col to
+// the set, nothing for every office; none is true for the empty set, whose
+// query callers skip because it can match nothing.
+func inOffices(col string, s holf.OfficeSet) (clause string, args []any, none bool) {
+	if s.All() {
+		return "", nil, false
+	}
+	ids := s.IDs()
+	if len(ids) == 0 {
+		return "", nil, true
+	}
+	return ` AND ` + col + ` IN (` + placeholders(len(ids)) + `)`, int64Args(ids), false
+}
+
+// int64Args turns ids into query arguments.
+func int64Args(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
 }
 
 // placeholders returns "?, ?, …" with n marks.

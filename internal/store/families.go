@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,16 +72,30 @@ func (tx *Tx) checkCoordinators(ctx context.Context, f *holf.Family) error {
 	return v.Err()
 }
 
-func (tx *Tx) addEvent(ctx context.Context, familyID int64, ev holf.AuditEvent, kind string, on time.Time, detail string) error {
+// addEvent writes e on family familyID's timeline, by ev's actor. An event
+// without a date concerns the day it is recorded.
+func (tx *Tx) addEvent(ctx context.Context, familyID int64, ev holf.AuditEvent, e holf.FamilyEvent) error {
+	if !e.Kind.Valid() {
+		return fmt.Errorf("record event of family %d: unknown kind %q", familyID, e.Kind)
+	}
+	on := e.On
 	if on.IsZero() {
 		on = tx.now
 	}
-	_, err := tx.exec(ctx, `INSERT INTO family_events (family_id, at, on_date, kind, actor_id, actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		familyID, formatTime(tx.now), on.Format(dateFormat), kind, ev.ActorID, ev.Actor, detail)
+	details, err := json.Marshal(e.Details)
 	if err != nil {
-		return fmt.Errorf("record %s event of family %d: %w", kind, familyID, err)
+		return fmt.Errorf("record %s event of family %d: %w", e.Kind, familyID, err)
+	}
+	_, err = tx.exec(ctx, `INSERT INTO family_events (family_id, at, on_date, kind, actor_id, actor, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		familyID, formatTime(tx.now), on.Format(dateFormat), string(e.Kind), ev.ActorID, ev.Actor, string(details))
+	if err != nil {
+		return fmt.Errorf("record %s event of family %d: %w", e.Kind, familyID, err)
 	}
 	return nil
+}
+
+func replacedBy(id int64, on time.Time) holf.FamilyEvent {
+	return holf.FamilyEvent{Kind: holf.EventReplacedBy, On: on, Details: holf.EventDetails{Family: id}}
 }
 
 func (tx *Tx) insertMembers(ctx context.Context, familyID int64, ms []holf.Member) error {
@@ -105,19 +120,18 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// CreateFamily stores a new family with its members as a candidate (or in
-// the status it carries), records the event on its timeline and, when it
-// replaces a discharged family, links the two.
+// CreateFamily stores a new, validated family with its members as a
+// candidate (or in the status it carries), records the event on its timeline
+// and, when it replaces a discharged family, links the two. It checks what
+// only the database knows: the coordinators work at the office, and the
+// family replaced is a discharged family of the same office.
 func (db *DB) CreateFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Family) error {
-	if err := f.Validate(db.now()); err != nil {
-		return err
-	}
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		if err := tx.checkCoordinators(ctx, f); err != nil {
 			return 0, err
 		}
 		if f.ReplacesFamilyID != 0 {
-			old, err := tx.getFamily(ctx, f.ReplacesFamilyID)
+			old, err := getFamily(ctx, tx, f.ReplacesFamilyID)
 			if err != nil {
 				return 0, err
 			}
@@ -138,11 +152,11 @@ func (db *DB) CreateFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Fami
 		if err := tx.insertMembers(ctx, id, f.Members); err != nil {
 			return 0, err
 		}
-		if err := tx.addEvent(ctx, id, ev, "created", time.Time{}, string(f.Status)); err != nil {
+		if err := tx.addEvent(ctx, id, ev, holf.FamilyEvent{Kind: holf.EventCreated, Details: holf.EventDetails{Status: f.Status}}); err != nil {
 			return 0, err
 		}
 		if f.ReplacesFamilyID != 0 {
-			if err := tx.addEvent(ctx, f.ReplacesFamilyID, ev, "replaced_by", time.Time{}, fmt.Sprint(id)); err != nil {
+			if err := tx.addEvent(ctx, f.ReplacesFamilyID, ev, replacedBy(id, time.Time{})); err != nil {
 				return 0, err
 			}
 		}
@@ -151,15 +165,13 @@ func (db *DB) CreateFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Fami
 	})
 }
 
-// UpdateFamily saves name, coordinators, notes and members if f.Version is
-// current. Members with an ID are updated, new ones added, missing ones removed.
+// UpdateFamily saves a validated family's name, coordinators, notes and
+// members if f.Version is current. Members with an ID are updated, new ones
+// added, missing ones removed.
 func (db *DB) UpdateFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Family) error {
-	if err := f.Validate(db.now()); err != nil {
-		return err
-	}
 	ev.RecordID = f.ID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		cur, err := tx.getFamily(ctx, f.ID)
+		cur, err := getFamily(ctx, tx, f.ID)
 		if err != nil {
 			return 0, err
 		}
@@ -176,7 +188,7 @@ func (db *DB) UpdateFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Fami
 		if n, _ := res.RowsAffected(); n == 0 {
 			return 0, staleVersion("family", f.ID)
 		}
-		oldMembers, err := tx.membersTx(ctx, f.ID)
+		oldMembers, err := members(ctx, tx, f.ID)
 		if err != nil {
 			return 0, err
 		}
@@ -184,7 +196,8 @@ func (db *DB) UpdateFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Fami
 			return 0, err
 		}
 		cur.Members = oldMembers
-		if err := tx.addEvent(ctx, f.ID, ev, "updated", time.Time{}, strings.Join(familyChanges(cur, *f), ",")); err != nil {
+		changes := holf.FamilyEvent{Kind: holf.EventUpdated, Details: holf.EventDetails{Changes: holf.FamilyChanges(cur, *f)}}
+		if err := tx.addEvent(ctx, f.ID, ev, changes); err != nil {
 			return 0, err
 		}
 		f.Version++
@@ -234,78 +247,32 @@ func (tx *Tx) saveMembers(ctx context.Context, familyID int64, ms []holf.Member)
 	return nil
 }
 
-// StatusChange moves a family along candidate → recruited → active →
-// discharged. On is the date it concerns (consent or discharge).
-type StatusChange struct {
-	FamilyID int64
-	Version  int64
-	To       holf.FamilyStatus
-	On       time.Time
-	Reason   holf.DischargeReason
-	Note     string
-}
-
-// ChangeStatus applies c if the family's version is current and the move is allowed.
-func (db *DB) ChangeStatus(ctx context.Context, ev holf.AuditEvent, c StatusChange) (holf.Family, error) {
-	var out holf.Family
-	ev.RecordID = c.FamilyID
-	err := db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		f, err := tx.getFamily(ctx, c.FamilyID)
+// ChangeStatus stores next, the family as a validated status change leaves
+// it, with the change's event on its timeline, if the family is still at
+// version from. The version is compared by the UPDATE itself, so of two
+// changes made from the same version exactly one is stored.
+func (db *DB) ChangeStatus(ctx context.Context, ev holf.AuditEvent, next *holf.Family, from int64, e holf.FamilyEvent) error {
+	ev.RecordID = next.ID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		res, err := tx.exec(ctx, `UPDATE families SET status = ?, consent_date = ?, discharged_on = ?, discharge_reason = ?,
+			version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+			string(next.Status), formatDate(next.ConsentDate), formatDate(next.DischargedOn), nullString(string(next.DischargeReason)),
+			formatTime(tx.now), next.ID, from)
 		if err != nil {
+			return 0, fmt.Errorf("change status of family %d: %w", next.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := getFamily(ctx, tx, next.ID); err != nil {
+				return 0, err
+			}
+			return 0, staleVersion("family", next.ID)
+		}
+		if err := tx.addEvent(ctx, next.ID, ev, e); err != nil {
 			return 0, err
 		}
-		if f.Version != c.Version {
-			return 0, staleVersion("family", f.ID)
-		}
-		var v holf.Validation
-		if !f.Status.CanMove(c.To) {
-			v.Add("status", "err.status_move", string(f.Status), string(c.To))
-		}
-		if c.On.IsZero() {
-			v.Add("on", "err.required")
-		} else if c.On.After(tx.now.AddDate(0, 0, 1)) {
-			v.Add("on", "err.date_future")
-		}
-		if c.To == holf.StatusDischarged && !c.Reason.Valid() {
-			v.Add("reason", "err.required")
-		}
-		if len(c.Note) > 1000 {
-			v.Add("note", "err.too_long", 1000, len(c.Note))
-		}
-		if err := v.Err(); err != nil {
-			return 0, err
-		}
-		switch c.To {
-		case holf.StatusRecruited:
-			f.ConsentDate = c.On
-		case holf.StatusDischarged:
-			f.DischargedOn, f.DischargeReason = c.On, c.Reason
-		}
-		_, err = tx.exec(ctx, `UPDATE families SET status = ?, consent_date = ?, discharged_on = ?, discharge_reason = ?,
-			version = version + 1, updated_at = ? WHERE id = ?`,
-			string(c.To), formatDate(f.ConsentDate), formatDate(f.DischargedOn), nullString(string(f.DischargeReason)), formatTime(tx.now), f.ID)
-		if err != nil {
-			return 0, fmt.Errorf("change status of family %d: %w", f.ID, err)
-		}
-		detail := string(c.To)
-		if c.Reason != "" && c.To == holf.StatusDischarged {
-			detail += ":" + string(c.Reason)
-		}
-		if c.Note != "" {
-			detail += " – " + strings.TrimSpace(c.Note)
-		}
-		if err := tx.addEvent(ctx, f.ID, ev, string(c.To), c.On, detail); err != nil {
-			return 0, err
-		}
-		f.Status, f.Version = c.To, f.Version+1
-		out = f
-		return f.ID, nil
+		next.Version, next.UpdatedAt = from+1, tx.now
+		return next.ID, nil
 	})
-	if err != nil {
-		return out, err
-	}
-	out.Members, err = db.members(ctx, out.ID)
-	return out, err
 }
 
 func nullString(s string) any {
@@ -315,18 +282,17 @@ func nullString(s string) any {
 	return s
 }
 
-func (tx *Tx) getFamily(ctx context.Context, id int64) (holf.Family, error) {
-	f, err := scanFamily(tx.queryRow(ctx, `SELECT `+familyCols+` FROM families f WHERE f.id = ?`, id))
-	return f, notFoundIf(err, "family", id)
+func getFamily(ctx context.Context, q querier, id int64) (holf.Family, error) {
+	return one(ctx, q, scanFamily, "family", id, `SELECT `+familyCols+` FROM families f WHERE f.id = ?`, id)
 }
 
 // GetFamily loads a family with its members.
 func (db *DB) GetFamily(ctx context.Context, id int64) (holf.Family, error) {
-	f, err := scanFamily(db.queryRow(ctx, `SELECT `+familyCols+` FROM families f WHERE f.id = ?`, id))
-	if err := notFoundIf(err, "family", id); err != nil {
+	f, err := getFamily(ctx, db, id)
+	if err != nil {
 		return f, err
 	}
-	f.Members, err = db.members(ctx, id)
+	f.Members, err = members(ctx, db, id)
 	return f, err
 }
 
@@ -350,21 +316,17 @@ func scanMember(s scanner) (int64, holf.Member, error) {
 	return familyID, m, err
 }
 
-func (db *DB) members(ctx context.Context, familyID int64) ([]holf.Member, error) {
-	byFamily, err := db.membersOf(ctx, []int64{familyID})
+func members(ctx context.Context, q querier, familyID int64) ([]holf.Member, error) {
+	byFamily, err := membersOf(ctx, q, []int64{familyID})
 	return byFamily[familyID], err
 }
 
-func (db *DB) membersOf(ctx context.Context, ids []int64) (map[int64][]holf.Member, error) {
+func membersOf(ctx context.Context, q querier, ids []int64) (map[int64][]holf.Member, error) {
 	out := map[int64][]holf.Member{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := db.query(ctx, `SELECT `+memberCols+` FROM family_members WHERE family_id IN (`+placeholders(len(ids))+`) ORDER BY family_id, position, id`, args...)
+	rows, err := q.query(ctx, `SELECT `+memberCols+` FROM family_members WHERE family_id IN (`+placeholders(len(ids))+`) ORDER BY family_id, position, id`, int64Args(ids)...)
 	if err != nil {
 		return nil, fmt.Errorf("load members: %w", err)
 	}
@@ -379,10 +341,10 @@ func (db *DB) membersOf(ctx context.Context, ids []int64) (map[int64][]holf.Memb
 	return out, mapErr(rows.Err())
 }
 
-// FamilyFilter selects families. OfficeIDs nil means every office (only for
-// callers policy allows that); an empty slice means none.
+// FamilyFilter selects families of a set of offices; the zero set matches
+// none, holf.AllOffices() every office (only for callers policy allows that).
 type FamilyFilter struct {
-	OfficeIDs     []int64
+	Offices       holf.OfficeSet
 	CoordinatorID int64 // primary or second coordinator
 	Statuses      []holf.FamilyStatus
 	Search        string // in the family's or a member's name
@@ -390,11 +352,11 @@ type FamilyFilter struct {
 
 // ListFamilies returns matching families with their members, in two queries.
 func (db *DB) ListFamilies(ctx context.Context, f FamilyFilter) ([]holf.Family, error) {
-	if f.OfficeIDs != nil && len(f.OfficeIDs) == 0 {
+	where, args, none := familyWhere(f)
+	if none {
 		return []holf.Family{}, nil
 	}
 	q := `SELECT ` + familyCols + ` FROM families f WHERE 1 = 1`
-	where, args := familyWhere(f)
 	q += where
 	q += ` ORDER BY f.name, f.id`
 	rows, err := db.query(ctx, q, args...)
@@ -416,7 +378,7 @@ func (db *DB) ListFamilies(ctx context.Context, f FamilyFilter) ([]holf.Family, 
 		return nil, mapErr(err)
 	}
 	_ = rows.Close()
-	members, err := db.membersOf(ctx, ids)
+	members, err := membersOf(ctx, db, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -430,51 +392,55 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+func scanEvent(s scanner) (holf.FamilyEvent, error) {
+	var e holf.FamilyEvent
+	var at, on, kind, details string
+	if err := s.Scan(&e.ID, &e.FamilyID, &at, &on, &kind, &e.ActorID, &e.Actor, &details); err != nil {
+		return e, err
+	}
+	e.At, e.Kind = parseTime(at), holf.EventKind(kind)
+	e.On, _ = time.Parse(dateFormat, on)
+	if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
+		return e, fmt.Errorf("event %d of family %d: details: %w", e.ID, e.FamilyID, err)
+	}
+	return e, nil
+}
+
 // FamilyEvents returns a family's timeline, oldest first.
 func (db *DB) FamilyEvents(ctx context.Context, familyID int64) ([]holf.FamilyEvent, error) {
-	rows, err := db.query(ctx, `SELECT id, family_id, at, on_date, kind, actor_id, actor, detail FROM family_events WHERE family_id = ? ORDER BY on_date, at, id`, familyID)
+	out, err := collect(ctx, db, scanEvent, `SELECT id, family_id, at, on_date, kind, actor_id, actor, details FROM family_events
+		WHERE family_id = ? ORDER BY on_date, at, id`, familyID)
 	if err != nil {
 		return nil, fmt.Errorf("load timeline of family %d: %w", familyID, err)
 	}
-	defer rows.Close()
-	var out []holf.FamilyEvent
-	for rows.Next() {
-		var e holf.FamilyEvent
-		var at, on string
-		if err := rows.Scan(&e.ID, &e.FamilyID, &at, &on, &e.Kind, &e.ActorID, &e.Actor, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		e.On, _ = time.Parse(dateFormat, on)
-		out = append(out, e)
-	}
-	return out, mapErr(rows.Err())
+	return out, nil
 }
 
 // ImportedFamily is a family with its whole history, as demo data or a
 // migration from another system brings it.
 type ImportedFamily struct {
 	Family holf.Family
-	Events []holf.FamilyEvent // Kind, On and Detail are used
+	Events []holf.FamilyEvent // Kind, On and Details are used
 }
 
-// ImportFamilies stores families with their final state and history in one
-// transaction, each with its audit entry. IDs are set on the families.
+// ImportFamilies stores validated families with their final state and
+// history in one transaction, each with its audit entry. IDs are set on the
+// families.
 func (db *DB) ImportFamilies(ctx context.Context, ev holf.AuditEvent, fams []ImportedFamily) error {
-	for i := range fams {
-		if err := fams[i].Family.Validate(db.now()); err != nil {
-			return fmt.Errorf("family %q: %w", fams[i].Family.Name, err)
-		}
-	}
 	return db.writeTx(ctx, func(tx *Tx) error {
 		for i := range fams {
 			f := &fams[i].Family
-			now := formatTime(tx.now)
+			// A family brought in with its history keeps the day it was
+			// registered; the record was last changed now.
+			now, created := formatTime(tx.now), formatTime(tx.now)
+			if !f.CreatedAt.IsZero() {
+				created = formatTime(f.CreatedAt)
+			}
 			id, err := tx.insertID(ctx, `INSERT INTO families (office_id, name, primary_coordinator_id, second_coordinator_id, status,
 				consent_date, discharged_on, discharge_reason, replaces_family_id, notes, version, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 				f.OfficeID, f.Name, nullID(f.PrimaryCoordinatorID), nullID(f.SecondCoordinatorID), string(f.Status),
-				formatDate(f.ConsentDate), formatDate(f.DischargedOn), nullString(string(f.DischargeReason)), nullID(f.ReplacesFamilyID), f.Notes, now, now)
+				formatDate(f.ConsentDate), formatDate(f.DischargedOn), nullString(string(f.DischargeReason)), nullID(f.ReplacesFamilyID), f.Notes, created, now)
 			if err != nil {
 				return fmt.Errorf("import family %q: %w", f.Name, err)
 			}
@@ -483,12 +449,12 @@ func (db *DB) ImportFamilies(ctx context.Context, ev holf.AuditEvent, fams []Imp
 				return err
 			}
 			for _, e := range fams[i].Events {
-				if err := tx.addEvent(ctx, id, ev, e.Kind, e.On, e.Detail); err != nil {
+				if err := tx.addEvent(ctx, id, ev, e); err != nil {
 					return err
 				}
 			}
 			if f.ReplacesFamilyID != 0 {
-				if err := tx.addEvent(ctx, f.ReplacesFamilyID, ev, "replaced_by", f.CreatedAt, fmt.Sprint(id)); err != nil {
+				if err := tx.addEvent(ctx, f.ReplacesFamilyID, ev, replacedBy(id, f.CreatedAt)); err != nil {
 					return err
 				}
 			}
@@ -518,7 +484,8 @@ type CaseloadRow struct {
 // figure is a subquery per family that the indexes answer, so the cost is
 // one round trip whatever the number of families.
 func (db *DB) Caseload(ctx context.Context, f FamilyFilter, today time.Time) ([]CaseloadRow, error) {
-	if f.OfficeIDs != nil && len(f.OfficeIDs) == 0 {
+	where, wargs, none := familyWhere(f)
+	if none {
 		return []CaseloadRow{}, nil
 	}
 	agg := `GROUP_CONCAT(DISTINCT m.interpreter_language)`
@@ -535,7 +502,6 @@ func (db *DB) Caseload(ctx context.Context, f FamilyFilter, today time.Time) ([]
 		(SELECT MAX(v.saved_at) FROM mapping_versions v WHERE v.family_id = f.id)
 		FROM families f WHERE 1 = 1`
 	args := []any{day, day}
-	where, wargs := familyWhere(f)
 	q += where + ` ORDER BY f.name, f.id`
 	rows, err := db.query(ctx, q, append(args, wargs...)...)
 	if err != nil {
@@ -567,68 +533,12 @@ func (db *DB) Caseload(ctx context.Context, f FamilyFilter, today time.Time) ([]
 	return out, mapErr(rows.Err())
 }
 
-func (tx *Tx) membersTx(ctx context.Context, familyID int64) ([]holf.Member, error) {
-	rows, err := tx.query(ctx, `SELECT `+memberCols+` FROM family_members WHERE family_id = ? ORDER BY position, id`, familyID)
-	if err != nil {
-		return nil, fmt.Errorf("load members of family %d: %w", familyID, err)
-	}
-	defer rows.Close()
-	var out []holf.Member
-	for rows.Next() {
-		_, m, err := scanMember(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// familyChanges names what an edit changed, for the family's history:
-// name, coordinators, notes, and members added, removed or changed (by name).
-func familyChanges(before, after holf.Family) []string {
-	var out []string
-	if before.Name != after.Name {
-		out = append(out, "name")
-	}
-	if before.PrimaryCoordinatorID != after.PrimaryCoordinatorID || before.SecondCoordinatorID != after.SecondCoordinatorID {
-		out = append(out, "coordinators")
-	}
-	if before.Notes != after.Notes {
-		out = append(out, "notes")
-	}
-	old := map[int64]holf.Member{}
-	for _, m := range before.Members {
-		old[m.ID] = m
-	}
-	seen := map[int64]bool{}
-	for _, m := range after.Members {
-		o, ok := old[m.ID]
-		switch {
-		case m.ID == 0 || !ok:
-			out = append(out, "member_added:"+m.Name)
-		case o != m:
-			out = append(out, "member_changed:"+m.Name)
-		}
-		seen[m.ID] = true
-	}
-	for _, m := range before.Members {
-		if !seen[m.ID] {
-			out = append(out, "member_removed:"+m.Name)
-		}
-	}
-	return out
-}
-
-// familyWhere turns a filter into AND clauses on families f.
-func familyWhere(f FamilyFilter) (string, []any) {
-	var q string
-	var args []any
-	if f.OfficeIDs != nil {
-		q += ` AND f.office_id IN (` + placeholders(len(f.OfficeIDs)) + `)`
-		for _, id := range f.OfficeIDs {
-			args = append(args, id)
-		}
+// familyWhere turns a filter into AND clauses on families f; none is true
+// when the filter can match nothing.
+func familyWhere(f FamilyFilter) (q string, args []any, none bool) {
+	q, args, none = inOffices("f.office_id", f.Offices)
+	if none {
+		return "", nil, true
 	}
 	if f.CoordinatorID != 0 {
 		q += ` AND (f.primary_coordinator_id = ? OR f.second_coordinator_id = ?)`
@@ -645,5 +555,5 @@ func familyWhere(f FamilyFilter) (string, []any) {
 		q += ` AND (LOWER(f.name) LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM family_members m WHERE m.family_id = f.id AND LOWER(m.name) LIKE ? ESCAPE '\'))`
 		args = append(args, like, like)
 	}
-	return q, args
+	return q, args, false
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/holf-project/holf"
 )
@@ -39,7 +40,7 @@ func (db *DB) SaveMapping(ctx context.Context, ev holf.AuditEvent, m *holf.Mappi
 			m.FamilyID, next, formatTime(tx.now), ev.ActorID, ev.Actor, string(content)); err != nil {
 			return 0, fmt.Errorf("save mapping of family %d: %w", m.FamilyID, err)
 		}
-		if err := tx.addEvent(ctx, m.FamilyID, ev, "mapping", tx.now, fmt.Sprint(next)); err != nil {
+		if err := tx.addEvent(ctx, m.FamilyID, ev, mappingEvent(next, tx.now)); err != nil {
 			return 0, err
 		}
 		if _, err := tx.exec(ctx, `UPDATE families SET updated_at = ? WHERE id = ?`, formatTime(tx.now), m.FamilyID); err != nil {
@@ -103,4 +104,8 @@ func (db *DB) MappingVersions(ctx context.Context, familyID int64) ([]holf.Mappi
 		out = append(out, m)
 	}
 	return out, mapErr(rows.Err())
+}
+
+func mappingEvent(version int, on time.Time) holf.FamilyEvent {
+	return holf.FamilyEvent{Kind: holf.EventMapping, On: on, Details: holf.EventDetails{Version: version}}
 }

@@ -127,6 +127,11 @@ func (db *DB) migrate(ctx context.Context, ms []Migration) (applied []Migration,
 			if _, err := tx.exec(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %04d_%s failed: %w", m.Version, m.Name, err)
 			}
+			if step := goSteps[m.Version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("migration %04d_%s failed: %w", m.Version, m.Name, err)
+				}
+			}
 			if _, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`,
 				m.Version, m.Name, m.Checksum, formatTime(tx.now)); err != nil {
 				return fmt.Errorf("record migration %d: %w", m.Version, err)

@@ -18,11 +18,8 @@ func scanOffice(s scanner) (holf.Office, error) {
 	return o, err
 }
 
-// CreateOffice inserts o and sets its ID, version and times.
+// CreateOffice inserts validated office o and sets its ID, version and times.
 func (db *DB) CreateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Office) error {
-	if err := o.Validate(); err != nil {
-		return err
-	}
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
 		id, err := tx.insertID(ctx, `INSERT INTO offices (name, municipality, arm, target_areas, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`,
@@ -38,9 +35,6 @@ func (db *DB) CreateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Offi
 // UpdateOffice saves o if its Version is still the stored one; otherwise it
 // returns EConflict and changes nothing. On success o.Version is advanced.
 func (db *DB) UpdateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Office) error {
-	if err := o.Validate(); err != nil {
-		return err
-	}
 	ev.RecordID = o.ID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
@@ -50,7 +44,7 @@ func (db *DB) UpdateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Offi
 			return 0, fmt.Errorf("update office %d: %w", o.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := tx.getOffice(ctx, o.ID); err != nil {
+			if _, err := getOffice(ctx, tx, o.ID); err != nil {
 				return 0, err
 			}
 			return 0, staleVersion("office", o.ID)
@@ -61,42 +55,31 @@ func (db *DB) UpdateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Offi
 	})
 }
 
-func staleVersion(kind string, id int64) error {
-	return &holf.Error{Code: holf.EConflict, Key: "err.stale",
-		Message: fmt.Sprintf("%s %d was changed by someone else after you opened it", kind, id)}
-}
+func staleVersion(kind string, id int64) error { return holf.Stale(kind, id) }
 
-func (tx *Tx) getOffice(ctx context.Context, id int64) (holf.Office, error) {
-	o, err := scanOffice(tx.queryRow(ctx, `SELECT `+officeCols+` FROM offices WHERE id = ?`, id))
-	return o, notFoundIf(err, "office", id)
+func getOffice(ctx context.Context, q querier, id int64) (holf.Office, error) {
+	return one(ctx, q, scanOffice, "office", id, `SELECT `+officeCols+` FROM offices WHERE id = ?`, id)
 }
 
 // GetOffice loads one office.
 func (db *DB) GetOffice(ctx context.Context, id int64) (holf.Office, error) {
-	o, err := scanOffice(db.queryRow(ctx, `SELECT `+officeCols+` FROM offices WHERE id = ?`, id))
-	return o, notFoundIf(err, "office", id)
+	return getOffice(ctx, db, id)
 }
 
-// OfficeFilter restricts ListOffices; nil IDs means all offices, an empty
-// non-nil slice means none.
+// OfficeFilter restricts ListOffices to a set of offices (the zero set
+// matches none: say holf.AllOffices() for every office) and optionally an arm.
 type OfficeFilter struct {
-	IDs []int64
-	Arm holf.Arm
+	Offices holf.OfficeSet
+	Arm     holf.Arm
 }
 
 // ListOffices returns the matching offices ordered by name.
 func (db *DB) ListOffices(ctx context.Context, f OfficeFilter) ([]holf.Office, error) {
-	if f.IDs != nil && len(f.IDs) == 0 {
+	in, args, none := inOffices("id", f.Offices)
+	if none {
 		return []holf.Office{}, nil
 	}
-	q := `SELECT ` + officeCols + ` FROM offices WHERE 1 = 1`
-	var args []any
-	if f.IDs != nil {
-		q += ` AND id IN (` + placeholders(len(f.IDs)) + `)`
-		for _, id := range f.IDs {
-			args = append(args, id)
-		}
-	}
+	q := `SELECT ` + officeCols + ` FROM offices WHERE 1 = 1` + in
 	if f.Arm != "" {
 		q += ` AND arm = ?`
 		args = append(args, string(f.Arm))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 
 	"github.com/holf-project/holf"
 )
@@ -20,12 +19,11 @@ func scanPerson(s scanner) (holf.Person, error) {
 	return p, err
 }
 
-// CreatePerson inserts p with the given password hash (empty: no password
-// login until one is set) and its role assignments.
+// CreatePerson inserts validated person p with the given password hash
+// (empty: no password login until one is set) and its role assignments. It
+// checks what only the database knows: the username is free and the
+// offices exist.
 func (db *DB) CreatePerson(ctx context.Context, ev holf.AuditEvent, p *holf.Person, passwordHash string) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
 		id, err := tx.insertID(ctx, `INSERT INTO people (username, name, email, password_hash, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`,
@@ -69,9 +67,6 @@ func (tx *Tx) setAssignments(ctx context.Context, personID int64, as []holf.Assi
 
 // UpdatePerson saves name, email and roles if p.Version is current.
 func (db *DB) UpdatePerson(ctx context.Context, ev holf.AuditEvent, p *holf.Person) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
 	ev.RecordID = p.ID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
@@ -81,7 +76,7 @@ func (db *DB) UpdatePerson(ctx context.Context, ev holf.AuditEvent, p *holf.Pers
 			return 0, fmt.Errorf("update person %d: %w", p.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := tx.getPerson(ctx, p.ID); err != nil {
+			if _, err := getPerson(ctx, tx, p.ID); err != nil {
 				return 0, err
 			}
 			return 0, staleVersion("person", p.ID)
@@ -138,15 +133,14 @@ func (db *DB) SetDisabled(ctx context.Context, ev holf.AuditEvent, personID int6
 	})
 }
 
-func (tx *Tx) getPerson(ctx context.Context, id int64) (holf.Person, error) {
-	p, err := scanPerson(tx.queryRow(ctx, `SELECT `+personCols+` FROM people p WHERE p.id = ?`, id))
-	return p, notFoundIf(err, "person", id)
+func getPerson(ctx context.Context, q querier, id int64) (holf.Person, error) {
+	return one(ctx, q, scanPerson, "person", id, `SELECT `+personCols+` FROM people p WHERE p.id = ?`, id)
 }
 
 // GetPerson loads one person with their role assignments.
 func (db *DB) GetPerson(ctx context.Context, id int64) (holf.Person, error) {
-	p, err := scanPerson(db.queryRow(ctx, `SELECT `+personCols+` FROM people p WHERE p.id = ?`, id))
-	if err := notFoundIf(err, "person", id); err != nil {
+	p, err := getPerson(ctx, db, id)
+	if err != nil {
 		return p, err
 	}
 	as, err := db.assignments(ctx, []int64{id})
@@ -198,18 +192,20 @@ func (db *DB) assignments(ctx context.Context, ids []int64) (map[int64][]holf.As
 	return out, mapErr(rows.Err())
 }
 
-// PeopleFilter restricts ListPeople. OfficeIDs, when non-nil, keeps people
-// with a role at one of those offices (an empty slice keeps nobody).
+// PeopleFilter restricts ListPeople. Offices keeps people with a role at one
+// of those offices; with holf.AllOffices() everyone, including people with
+// only global roles, is kept. The zero set keeps nobody.
 type PeopleFilter struct {
 	Role            holf.Role
-	OfficeIDs       []int64
+	Offices         holf.OfficeSet
 	IncludeDisabled bool
 }
 
 // ListPeople returns matching people with their assignments, ordered by name,
 // in two queries whatever their number.
 func (db *DB) ListPeople(ctx context.Context, f PeopleFilter) ([]holf.Person, error) {
-	if f.OfficeIDs != nil && len(f.OfficeIDs) == 0 {
+	in, inArgs, none := inOffices("ra.office_id", f.Offices)
+	if none {
 		return []holf.Person{}, nil
 	}
 	q := `SELECT ` + personCols + ` FROM people p WHERE 1 = 1`
@@ -217,19 +213,14 @@ func (db *DB) ListPeople(ctx context.Context, f PeopleFilter) ([]holf.Person, er
 	if !f.IncludeDisabled {
 		q += ` AND p.disabled_at IS NULL`
 	}
-	if f.Role != "" || f.OfficeIDs != nil {
+	if f.Role != "" || in != "" {
 		q += ` AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.person_id = p.id`
 		if f.Role != "" {
 			q += ` AND ra.role = ?`
 			args = append(args, string(f.Role))
 		}
-		if f.OfficeIDs != nil {
-			q += ` AND ra.office_id IN (` + placeholders(len(f.OfficeIDs)) + `)`
-			for _, id := range f.OfficeIDs {
-				args = append(args, id)
-			}
-		}
-		q += `)`
+		q += in + `)`
+		args = append(args, inArgs...)
 	}
 	q += ` ORDER BY p.name, p.id`
 	rows, err := db.query(ctx, q, args...)
@@ -262,17 +253,6 @@ func (db *DB) ListPeople(ctx context.Context, f PeopleFilter) ([]holf.Person, er
 	return out, nil
 }
 
-// PersonOffices returns the distinct offices where p holds any role.
-func PersonOffices(p holf.Person) []int64 {
-	var ids []int64
-	for _, a := range p.Assignments {
-		if a.OfficeID != 0 && !slices.Contains(ids, a.OfficeID) {
-			ids = append(ids, a.OfficeID)
-		}
-	}
-	return ids
-}
-
 // CountPeople returns the number of people (for status pages and the demo guard).
 func (db *DB) CountPeople(ctx context.Context) (int, error) {
 	var n int
@@ -282,17 +262,14 @@ func (db *DB) CountPeople(ctx context.Context) (int, error) {
 
 // StaffNames maps the people with a role at any of the offices to their
 // names, in one query (pages use it to show who is responsible).
-func (db *DB) StaffNames(ctx context.Context, officeIDs []int64) (map[int64]string, error) {
+func (db *DB) StaffNames(ctx context.Context, offices holf.OfficeSet) (map[int64]string, error) {
 	out := map[int64]string{}
-	if len(officeIDs) == 0 {
+	in, args, none := inOffices("ra.office_id", offices)
+	if none {
 		return out, nil
 	}
-	args := make([]any, len(officeIDs))
-	for i, id := range officeIDs {
-		args[i] = id
-	}
 	rows, err := db.query(ctx, `SELECT DISTINCT p.id, p.name FROM people p JOIN role_assignments ra ON ra.person_id = p.id
-		WHERE ra.office_id IN (`+placeholders(len(officeIDs))+`)`, args...)
+		WHERE 1 = 1`+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("staff names: %w", err)
 	}

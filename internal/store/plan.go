@@ -86,7 +86,7 @@ func (tx *Tx) planChanged(ctx context.Context, familyID int64, ev holf.AuditEven
 		familyID, now, ev.ActorID, ev.Actor, kind, item); err != nil {
 		return fmt.Errorf("record plan change: %w", err)
 	}
-	return tx.addEvent(ctx, familyID, ev, "plan", tx.now, kind+"|"+item)
+	return tx.addEvent(ctx, familyID, ev, holf.FamilyEvent{Kind: holf.EventPlan, Details: holf.EventDetails{PlanChange: kind, Item: item}})
 }
 
 func (tx *Tx) nextPosition(ctx context.Context, table string, familyID int64) (int, error) {
@@ -130,7 +130,7 @@ func (db *DB) AddGoal(ctx context.Context, ev holf.AuditEvent, g *holf.Goal) err
 			return 0, fmt.Errorf("add goal: %w", err)
 		}
 		g.ID, g.Version, g.UpdatedAt = id, 1, tx.now
-		return g.FamilyID, tx.planChanged(ctx, g.FamilyID, ev, "goal.added", g.Title)
+		return g.FamilyID, tx.planChanged(ctx, g.FamilyID, ev, holf.PlanGoalAdded, g.Title)
 	})
 }
 
@@ -154,7 +154,7 @@ func (db *DB) UpdateGoal(ctx context.Context, ev holf.AuditEvent, g *holf.Goal) 
 			return 0, fmt.Errorf("update goal %d: %w", g.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := tx.goal(ctx, g.FamilyID, g.ID); err != nil {
+			if _, err := getGoal(ctx, tx, g.FamilyID, g.ID); err != nil {
 				return 0, err
 			}
 			return 0, staleVersion("goal", g.ID)
@@ -164,32 +164,33 @@ func (db *DB) UpdateGoal(ctx context.Context, ev holf.AuditEvent, g *holf.Goal) 
 			return 0, err
 		}
 		g.Version++
-		return g.FamilyID, tx.planChanged(ctx, g.FamilyID, ev, "goal.updated", g.Title)
+		return g.FamilyID, tx.planChanged(ctx, g.FamilyID, ev, holf.PlanGoalUpdated, g.Title)
 	})
 }
 
-func (tx *Tx) goal(ctx context.Context, familyID, id int64) (holf.Goal, error) {
-	g, err := scanGoal(tx.queryRow(ctx, `SELECT `+goalCols+` FROM plan_goals WHERE id = ? AND family_id = ?`, id, familyID))
-	return g, notFoundIf(err, "goal", id)
+func getGoal(ctx context.Context, q querier, familyID, id int64) (holf.Goal, error) {
+	return one(ctx, q, scanGoal, "goal", id, `SELECT `+goalCols+` FROM plan_goals WHERE id = ? AND family_id = ?`, id, familyID)
+}
+
+func getActivity(ctx context.Context, q querier, familyID, id int64) (holf.Activity, error) {
+	return one(ctx, q, scanActivity, "activity", id, `SELECT `+activityCols+` FROM plan_activities WHERE id = ? AND family_id = ?`, id, familyID)
 }
 
 // Goal loads one goal of a family; a goal of another family is not found.
 func (db *DB) Goal(ctx context.Context, familyID, id int64) (holf.Goal, error) {
-	g, err := scanGoal(db.queryRow(ctx, `SELECT `+goalCols+` FROM plan_goals WHERE id = ? AND family_id = ?`, id, familyID))
-	return g, notFoundIf(err, "goal", id)
+	return getGoal(ctx, db, familyID, id)
 }
 
 // Activity loads one activity of a family.
 func (db *DB) Activity(ctx context.Context, familyID, id int64) (holf.Activity, error) {
-	a, err := scanActivity(db.queryRow(ctx, `SELECT `+activityCols+` FROM plan_activities WHERE id = ? AND family_id = ?`, id, familyID))
-	return a, notFoundIf(err, "activity", id)
+	return getActivity(ctx, db, familyID, id)
 }
 
 // AddActivity adds an activity to a goal of the family.
 func (db *DB) AddActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activity) error {
 	ev.RecordID = a.FamilyID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		if _, err := tx.goal(ctx, a.FamilyID, a.GoalID); err != nil {
+		if _, err := getGoal(ctx, tx, a.FamilyID, a.GoalID); err != nil {
 			var v holf.Validation
 			v.Add("goal", "err.goal_unknown")
 			return 0, v.Err()
@@ -210,7 +211,7 @@ func (db *DB) AddActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activ
 			return 0, fmt.Errorf("add activity: %w", err)
 		}
 		a.ID, a.Version, a.UpdatedAt = id, 1, tx.now
-		return a.FamilyID, tx.planChanged(ctx, a.FamilyID, ev, "activity.added", a.Title)
+		return a.FamilyID, tx.planChanged(ctx, a.FamilyID, ev, holf.PlanActivityAdded, a.Title)
 	})
 }
 
@@ -220,7 +221,7 @@ var time0 = parseTime("")
 func (db *DB) UpdateActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activity) error {
 	ev.RecordID = a.FamilyID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		if _, err := tx.goal(ctx, a.FamilyID, a.GoalID); err != nil {
+		if _, err := getGoal(ctx, tx, a.FamilyID, a.GoalID); err != nil {
 			var v holf.Validation
 			v.Add("goal", "err.goal_unknown")
 			return 0, v.Err()
@@ -239,13 +240,13 @@ func (db *DB) UpdateActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Ac
 			return 0, fmt.Errorf("update activity %d: %w", a.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := scanActivity(tx.queryRow(ctx, `SELECT `+activityCols+` FROM plan_activities WHERE id = ? AND family_id = ?`, a.ID, a.FamilyID)); err != nil {
-				return 0, notFoundIf(err, "activity", a.ID)
+			if _, err := getActivity(ctx, tx, a.FamilyID, a.ID); err != nil {
+				return 0, err
 			}
 			return 0, staleVersion("activity", a.ID)
 		}
 		a.Version++
-		return a.FamilyID, tx.planChanged(ctx, a.FamilyID, ev, "activity.updated", a.Title)
+		return a.FamilyID, tx.planChanged(ctx, a.FamilyID, ev, holf.PlanActivityUpdated, a.Title)
 	})
 }
 
@@ -255,8 +256,8 @@ func (db *DB) SetActivityStatus(ctx context.Context, ev holf.AuditEvent, familyI
 	var out holf.Activity
 	ev.RecordID = familyID
 	err := db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		a, err := scanActivity(tx.queryRow(ctx, `SELECT `+activityCols+` FROM plan_activities WHERE id = ? AND family_id = ?`, id, familyID))
-		if err := notFoundIf(err, "activity", id); err != nil {
+		a, err := getActivity(ctx, tx, familyID, id)
+		if err != nil {
 			return 0, err
 		}
 		if a.Status == status {
@@ -267,13 +268,19 @@ func (db *DB) SetActivityStatus(ctx context.Context, ev holf.AuditEvent, familyI
 		if status == holf.ActivityDone {
 			a.DoneOn = tx.now
 		}
-		if _, err := tx.exec(ctx, `UPDATE plan_activities SET status = ?, done_on = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-			string(status), formatDate(a.DoneOn), formatTime(tx.now), id); err != nil {
+		// The version read above is checked again by the UPDATE itself, so
+		// that two people checking the same activity off at once record it once.
+		res, err := tx.exec(ctx, `UPDATE plan_activities SET status = ?, done_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+			string(status), formatDate(a.DoneOn), formatTime(tx.now), id, a.Version)
+		if err != nil {
 			return 0, fmt.Errorf("set status of activity %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return 0, staleVersion("activity", id)
 		}
 		a.Version++
 		out = a
-		return familyID, tx.planChanged(ctx, familyID, ev, "activity."+string(status), a.Title)
+		return familyID, tx.planChanged(ctx, familyID, ev, holf.PlanActivityStatus(status), a.Title)
 	})
 	return out, err
 }
@@ -328,7 +335,7 @@ func (db *DB) ImportCaseContent(ctx context.Context, ev holf.AuditEvent, cs []Ca
 					c.FamilyID, i+1, formatTime(m.SavedAt), m.ActorID, m.Actor, string(content)); err != nil {
 					return fmt.Errorf("import mapping of family %d: %w", c.FamilyID, err)
 				}
-				if err := tx.addEvent(ctx, c.FamilyID, ev, "mapping", m.SavedAt, fmt.Sprint(i+1)); err != nil {
+				if err := tx.addEvent(ctx, c.FamilyID, ev, mappingEvent(i+1, m.SavedAt)); err != nil {
 					return err
 				}
 			}
@@ -385,7 +392,7 @@ func (db *DB) ImportCaseContent(ctx context.Context, ev holf.AuditEvent, cs []Ca
 					return err
 				}
 				if _, err := tx.exec(ctx, `INSERT INTO plan_changes (family_id, at, actor_id, actor, kind, item) VALUES (?, ?, ?, ?, ?, ?)`,
-					c.FamilyID, formatTime(c.PlanAt), ev.ActorID, ev.Actor, "imported", fmt.Sprint(items)); err != nil {
+					c.FamilyID, formatTime(c.PlanAt), ev.ActorID, ev.Actor, holf.PlanImported, fmt.Sprint(items)); err != nil {
 					return err
 				}
 			}

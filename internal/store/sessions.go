@@ -152,7 +152,7 @@ func (db *DB) CountLoginFailures(ctx context.Context, username, address string, 
 func (db *DB) CreateToken(ctx context.Context, ev holf.AuditEvent, personID int64, name, hash string) (holf.Token, error) {
 	t := holf.Token{PersonID: personID, Name: name}
 	err := db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		if _, err := tx.getPerson(ctx, personID); err != nil {
+		if _, err := getPerson(ctx, tx, personID); err != nil {
 			return 0, err
 		}
 		id, err := tx.insertID(ctx, `INSERT INTO api_tokens (person_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`, personID, name, hash, formatTime(tx.now))

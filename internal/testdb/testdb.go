@@ -119,6 +119,9 @@ type Clock struct {
 // NewClock starts a clock at a fixed instant.
 func NewClock() *Clock { return &Clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)} }
 
+// NewClockAt is a test clock that starts at t.
+func NewClockAt(t time.Time) *Clock { return &Clock{t: t} }
+
 // Now reads the clock.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()

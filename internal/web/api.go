@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +12,8 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
-	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/policy"
-	"github.com/holf-project/holf/internal/store"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
@@ -91,27 +89,21 @@ type apiMe struct {
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, rq *req) error {
 	a := rq.actor
 	me := apiMe{ID: a.PersonID, Username: a.Username, Name: a.Name, Roles: a.Roles(), Offices: []apiMeOffice{}, Assignments: []apiAssignment{}, Via: a.Via}
-	var ids []int64
 	for _, as := range a.Assignments {
 		me.Assignments = append(me.Assignments, apiAssignment{Role: as.Role, OfficeID: as.OfficeID})
-		if as.OfficeID != 0 {
-			ids = append(ids, as.OfficeID)
-		}
 	}
-	if len(ids) > 0 {
-		offices, err := s.db.ListOffices(r.Context(), store.OfficeFilter{IDs: ids})
-		if err != nil {
-			return err
-		}
-		for _, o := range offices {
-			mo := apiMeOffice{ID: o.ID, Name: o.Name}
-			for _, as := range a.Assignments {
-				if as.OfficeID == o.ID {
-					mo.Roles = append(mo.Roles, as.Role)
-				}
+	offices, err := s.app.Offices.Own(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	for _, o := range offices {
+		mo := apiMeOffice{ID: o.ID, Name: o.Name}
+		for _, as := range a.Assignments {
+			if as.OfficeID == o.ID {
+				mo.Roles = append(mo.Roles, as.Role)
 			}
-			me.Offices = append(me.Offices, mo)
 		}
+		me.Offices = append(me.Offices, mo)
 	}
 	return writeJSON(w, http.StatusOK, me)
 }
@@ -129,12 +121,8 @@ func toAPIOffice(o holf.Office) apiOffice {
 	return apiOffice{ID: o.ID, Name: o.Name, Municipality: o.Municipality, Arm: o.Arm, Version: o.Version, UpdatedAt: o.UpdatedAt}
 }
 
-func etag(kind string, id, version int64) string {
-	return fmt.Sprintf(`"%s-%d-v%d"`, kind, id, version)
-}
-
 func (s *Server) apiOffices(w http.ResponseWriter, r *http.Request, rq *req) error {
-	offices, _, err := s.visibleOffices(r, rq, policy.OfficeList)
+	offices, err := s.app.Offices.List(r.Context(), rq.actor, policy.OfficeList)
 	if err != nil {
 		return err
 	}
@@ -145,95 +133,78 @@ func (s *Server) apiOffices(w http.ResponseWriter, r *http.Request, rq *req) err
 	return writeJSON(w, http.StatusOK, out)
 }
 
+func officeID(r *http.Request) (int64, error) { return pathID(r, "id", "office") }
+
 func (s *Server) apiOffice(w http.ResponseWriter, r *http.Request, rq *req) error {
-	o, _, err := s.loadOffice(r, rq, policy.OfficeView)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag("office", o.ID, o.Version))
-	return writeJSON(w, http.StatusOK, toAPIOffice(o))
+	o, err := s.app.Offices.Get(r.Context(), rq.actor, policy.OfficeView, id)
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusOK, "office", o.ID, o.Version, toAPIOffice(o))
 }
 
+// officeInput is an office as the API takes it; areas are optional (the
+// office keeps its own, or gets the default ones).
 type officeInput struct {
-	Name         *string `json:"name"`
-	Municipality *string `json:"municipality"`
-	Arm          *string `json:"arm"`
+	Name         string            `json:"name"`
+	Municipality string            `json:"municipality"`
+	Arm          holf.Arm          `json:"arm"`
+	TargetAreas  []holf.TargetArea `json:"target_areas,omitempty"`
 }
 
-func (in officeInput) apply(o *holf.Office) {
-	if in.Name != nil {
-		o.Name = *in.Name
+func (in officeInput) office(o holf.Office) holf.Office {
+	o.Name, o.Municipality, o.Arm = in.Name, in.Municipality, in.Arm
+	if in.TargetAreas != nil {
+		o.TargetAreas = in.TargetAreas
 	}
-	if in.Municipality != nil {
-		o.Municipality = *in.Municipality
-	}
-	if in.Arm != nil {
-		o.Arm = holf.Arm(*in.Arm)
-	}
+	return o
 }
+
+var officePatch = patchRules{changeable: []string{"name", "municipality", "arm"}, required: []string{"name", "municipality", "arm"}}
 
 func (s *Server) apiOfficeCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	d := policy.Decide(rq.actor, policy.OfficeManage, policy.Global)
-	if !d.Allowed {
-		return &holf.Error{Code: holf.EForbidden, Message: "your role does not give access to this", Key: "err.forbidden"}
-	}
 	var in officeInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	var o holf.Office
-	in.apply(&o)
-	if err := s.db.CreateOffice(r.Context(), rq.auditEvent(d.Role, "office.create", "office", 0), &o); err != nil {
+	o, err := s.app.Offices.Create(r.Context(), rq.actor, in.office(holf.Office{}))
+	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/offices/%d", o.ID))
-	w.Header().Set("ETag", etag("office", o.ID, o.Version))
-	return writeJSON(w, http.StatusCreated, toAPIOffice(o))
+	return writeVersioned(w, http.StatusCreated, "office", o.ID, o.Version, toAPIOffice(o))
 }
 
 // apiOfficePatch applies a JSON merge patch (RFC 7396). It requires If-Match
 // with the current ETag, so that no edit silently overwrites another.
 func (s *Server) apiOfficePatch(w http.ResponseWriter, r *http.Request, rq *req) error {
-	o, role, err := s.loadOffice(r, rq, policy.OfficeManage)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}
-	id := o.ID
-	match := r.Header.Get("If-Match")
-	if match == "" {
-		return &holf.Error{Code: holf.EPreconditionRequired, Message: "send If-Match with the ETag you last read"}
-	}
-	if match != etag("office", o.ID, o.Version) && match != "*" {
-		return &holf.Error{Code: holf.EPrecondition, Message: "the office was changed since you read it; read it again"}
-	}
-	var raw map[string]json.RawMessage
-	body, err := io.ReadAll(r.Body)
+	o, err := s.app.Offices.Get(r.Context(), rq.actor, policy.OfficeManage, id)
 	if err != nil {
 		return err
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err := decodeJSON(r, &raw); err != nil {
+	if err := ifMatch(r, "office", o.ID, o.Version); err != nil {
 		return err
 	}
-	for k, v := range raw {
-		if string(v) == "null" {
-			return &holf.Error{Code: holf.EInvalid, Message: fmt.Sprintf("field %q cannot be removed", k)}
-		}
-	}
-	var in officeInput
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err := decodeJSON(r, &in); err != nil {
+	cur := toAPIOffice(o)
+	in := officeInput{Name: cur.Name, Municipality: cur.Municipality, Arm: cur.Arm}
+	var next apiOffice
+	if _, err := mergePatch(r, cur, officePatch, &next); err != nil {
 		return err
 	}
-	in.apply(&o)
-	if err := s.db.UpdateOffice(r.Context(), rq.auditEvent(role, "office.update", "office", id), &o); err != nil {
-		if holf.ErrorCode(err) == holf.EConflict {
-			return &holf.Error{Code: holf.EPrecondition, Message: "the office was changed since you read it; read it again", Err: err}
-		}
-		return err
+	in.Name, in.Municipality, in.Arm = next.Name, next.Municipality, next.Arm
+	o, err = s.app.Offices.Update(r.Context(), rq.actor, in.office(o))
+	if err != nil {
+		return precondition("office", err)
 	}
-	w.Header().Set("ETag", etag("office", o.ID, o.Version))
-	return writeJSON(w, http.StatusOK, toAPIOffice(o))
+	return writeVersioned(w, http.StatusOK, "office", o.ID, o.Version, toAPIOffice(o))
 }
 
 type apiPerson struct {
@@ -247,67 +218,43 @@ type apiPerson struct {
 	Version     int64           `json:"version"`
 }
 
-// toAPIPerson leaves out assignments at offices the viewer cannot see.
-func toAPIPerson(p holf.Person, visible func(int64) bool) apiPerson {
+// toAPIPerson shows a person with the assignments the use case left in:
+// those at offices the viewer may see.
+func toAPIPerson(p holf.Person) apiPerson {
 	out := apiPerson{ID: p.ID, Username: p.Username, Name: p.Name, Email: p.Email, Disabled: p.Disabled, Version: p.Version,
 		Assignments: []apiAssignment{}, Offices: []int64{}}
 	for _, a := range p.Assignments {
-		if a.OfficeID != 0 && !visible(a.OfficeID) {
-			continue
-		}
 		out.Assignments = append(out.Assignments, apiAssignment{Role: a.Role, OfficeID: a.OfficeID})
 	}
-	for _, id := range store.PersonOffices(p) {
-		if visible(id) {
-			out.Offices = append(out.Offices, id)
-		}
-	}
+	out.Offices = append(out.Offices, p.OfficeIDs()...)
 	return out
 }
 
-func (s *Server) visibleFunc(rq *req, act policy.Action) func(int64) bool {
-	all, ids := policy.Visible(rq.actor, act)
-	set := map[int64]bool{}
-	for _, id := range ids {
-		set[id] = true
-	}
-	return func(id int64) bool { return all || set[id] }
-}
-
 func (s *Server) apiPeople(w http.ResponseWriter, r *http.Request, rq *req) error {
-	all, ids := policy.Visible(rq.actor, policy.PersonList)
-	f := store.PeopleFilter{OfficeIDs: ids, IncludeDisabled: all}
-	if all {
-		f.OfficeIDs = nil
-	}
-	if role := r.URL.Query().Get("role"); role != "" {
-		if !holf.Role(role).Valid() {
-			return &holf.Error{Code: holf.EInvalid, Message: fmt.Sprintf("unknown role %q", role)}
-		}
-		f.Role = holf.Role(role)
-	}
-	people, err := s.db.ListPeople(r.Context(), f)
+	q := app.PeopleQuery{Role: holf.Role(r.URL.Query().Get("role")), Disabled: true}
+	people, err := s.app.People.List(r.Context(), rq.actor, q)
 	if err != nil {
 		return err
 	}
-	vis := s.visibleFunc(rq, policy.PersonList)
 	out := make([]apiPerson, 0, len(people))
 	for _, p := range people {
-		out = append(out, toAPIPerson(p, vis))
+		out = append(out, toAPIPerson(p))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
+func personID(r *http.Request) (int64, error) { return pathID(r, "id", "person") }
+
 func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request, rq *req) error {
-	pe, role, err := s.loadPerson(r, rq, policy.PersonView)
+	id, err := personID(r)
 	if err != nil {
 		return err
 	}
-	if err := s.db.RecordView(r.Context(), rq.auditEvent(role, "person.view", "person", pe.ID)); err != nil {
+	pe, err := s.app.People.Get(r.Context(), rq.actor, id)
+	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag("person", pe.ID, pe.Version))
-	return writeJSON(w, http.StatusOK, toAPIPerson(pe, s.visibleFunc(rq, policy.PersonView)))
+	return writeVersioned(w, http.StatusOK, "person", pe.ID, pe.Version, toAPIPerson(pe))
 }
 
 type personInput struct {
@@ -319,10 +266,6 @@ type personInput struct {
 }
 
 func (s *Server) apiPersonCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	d := policy.Decide(rq.actor, policy.PersonManage, policy.Global)
-	if !d.Allowed {
-		return &holf.Error{Code: holf.EForbidden, Message: "your role does not give access to this", Key: "err.forbidden"}
-	}
 	var in personInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
@@ -331,27 +274,15 @@ func (s *Server) apiPersonCreate(w http.ResponseWriter, r *http.Request, rq *req
 	for _, a := range in.Assignments {
 		pe.Assignments = append(pe.Assignments, holf.Assignment{Role: a.Role, OfficeID: a.OfficeID})
 	}
-	var v holf.Validation
-	if err := pe.Validate(); err != nil {
-		v = append(v, err.(*holf.Error).Fields...)
-	}
-	if err := auth.CheckPassword(in.Password, pe.Username); err != nil {
-		v = append(v, err.(*holf.Error).Fields...)
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	hash, err := s.cfg.Hasher.Hash(in.Password)
+	pe, err := s.app.People.Create(r.Context(), rq.actor, pe, in.Password, nil)
 	if err != nil {
 		return err
 	}
-	if err := s.db.CreatePerson(r.Context(), rq.auditEvent(d.Role, "person.create", "person", 0), &pe, hash); err != nil {
-		return err
-	}
 	w.Header().Set("Location", "/api/v1/people/"+strconv.FormatInt(pe.ID, 10))
-	return writeJSON(w, http.StatusCreated, toAPIPerson(pe, func(int64) bool { return true }))
+	return writeVersioned(w, http.StatusCreated, "person", pe.ID, pe.Version, toAPIPerson(pe))
 }
 
+// AuditEntryJSON is one audit entry as the API and the command line print it.
 type AuditEntryJSON struct {
 	Seq        int64     `json:"seq"`
 	At         time.Time `json:"at"`
@@ -365,7 +296,7 @@ type AuditEntryJSON struct {
 	Hash       string    `json:"hash"`
 }
 
-// ToAPIAudit converts an entry to its JSON form (also used by the CLI).
+// ToAPIAudit converts an entry to its JSON form.
 func ToAPIAudit(ev holf.AuditEvent) AuditEntryJSON {
 	return AuditEntryJSON{Seq: ev.Seq, At: ev.At, ActorID: ev.ActorID, Actor: ev.Actor, Role: ev.Role, Action: ev.Action,
 		RecordType: ev.RecordType, RecordID: ev.RecordID, Purpose: ev.Purpose, Hash: ev.Hash}
@@ -373,14 +304,11 @@ func ToAPIAudit(ev holf.AuditEvent) AuditEntryJSON {
 
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
-	f, v := ParseAuditFilter(q.Get("actor"), q.Get("record_type"), q.Get("record_id"), q.Get("since"), q.Get("until"))
-	if err := v.Err(); err != nil {
-		return err
+	aq := app.AuditQuery{Actor: q.Get("actor"), RecordType: q.Get("record_type"), RecordID: q.Get("record_id"), Since: q.Get("since"), Until: q.Get("until")}
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
+		aq.Limit = n
 	}
-	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 && n <= 1000 {
-		f.Limit = n
-	}
-	entries, err := s.db.ListAudit(r.Context(), f)
+	entries, err := s.app.Audit.List(r.Context(), rq.actor, aq)
 	if err != nil {
 		return err
 	}

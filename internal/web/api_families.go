@@ -1,18 +1,12 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/holf-project/holf"
-	"github.com/holf-project/holf/internal/policy"
-	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/app"
 )
 
 type apiMember struct {
@@ -38,10 +32,13 @@ type apiFamily struct {
 	DischargedOn         *string              `json:"discharged_on"`
 	DischargeReason      holf.DischargeReason `json:"discharge_reason,omitempty"`
 	ReplacesFamilyID     *int64               `json:"replaces_family_id"`
-	Notes                string               `json:"notes"`
-	Members              []apiMember          `json:"members"`
-	Version              int64                `json:"version"`
-	UpdatedAt            time.Time            `json:"updated_at"`
+	// StartedOn is written only: the date follow-up started, sent with a
+	// move to "active" (the record keeps it on the timeline).
+	StartedOn *string     `json:"started_on,omitempty"`
+	Notes     string      `json:"notes"`
+	Members   []apiMember `json:"members"`
+	Version   int64       `json:"version"`
+	UpdatedAt time.Time   `json:"updated_at"`
 }
 
 func optDate(t time.Time) *string {
@@ -83,20 +80,14 @@ type apiFamilySummary struct {
 }
 
 // apiFamilies lists the families the caller may see: those of their own
-// offices, filtered by ?status= and ?q=.
+// offices, filtered by ?status=, ?q= and ?mine=true.
 func (s *Server) apiFamilies(w http.ResponseWriter, r *http.Request, rq *req) error {
-	_, offices := policy.Visible(rq.actor, policy.FamilyList)
-	f := store.FamilyFilter{OfficeIDs: offices, Search: r.URL.Query().Get("q")}
-	if st := r.URL.Query().Get("status"); st != "" {
-		if !holf.FamilyStatus(st).Valid() {
-			return &holf.Error{Code: holf.EInvalid, Message: fmt.Sprintf("unknown status %q", st)}
-		}
-		f.Statuses = []holf.FamilyStatus{holf.FamilyStatus(st)}
+	q := r.URL.Query()
+	fq := app.FamilyQuery{Search: q.Get("q"), Mine: q.Get("mine") == "true"}
+	if st := q.Get("status"); st != "" {
+		fq.Statuses = []holf.FamilyStatus{holf.FamilyStatus(st)}
 	}
-	if r.URL.Query().Get("mine") == "true" {
-		f.CoordinatorID = rq.actor.PersonID
-	}
-	families, err := s.db.ListFamilies(r.Context(), f)
+	families, err := s.app.Families.List(r.Context(), rq.actor, fq)
 	if err != nil {
 		return err
 	}
@@ -110,135 +101,121 @@ func (s *Server) apiFamilies(w http.ResponseWriter, r *http.Request, rq *req) er
 }
 
 func (s *Server) apiFamily(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, err := s.viewFamily(r, rq, policy.FamilyView, "family.view")
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag("family", f.ID, f.Version))
-	return writeJSON(w, http.StatusOK, toAPIFamily(f))
+	f, err := s.app.Families.Get(r.Context(), rq.actor, id)
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusOK, "family", f.ID, f.Version, toAPIFamily(f))
 }
 
-// familyPatchable lists the fields a merge patch may change; status moves
-// come with their date and reason.
-var familyPatchable = []string{"name", "notes", "primary_coordinator_id", "second_coordinator_id", "members",
-	"status", "consent_date", "discharged_on", "discharge_reason"}
+// familyPatch says what a merge patch of a family may change; status moves
+// come in a patch of their own, with their date and reason.
+var (
+	familyPatch = patchRules{
+		changeable: []string{"name", "notes", "primary_coordinator_id", "second_coordinator_id", "members",
+			"status", "consent_date", "discharged_on", "discharge_reason", "started_on"},
+		required: []string{"name", "notes", "primary_coordinator_id", "members", "status"},
+	}
+	statusFields = []string{"status", "consent_date", "discharged_on", "discharge_reason", "started_on"}
+)
 
 // apiFamilyPatch applies a JSON merge patch (RFC 7396) to a family. It needs
 // If-Match with the current ETag: a stale one is 412, a missing one 428.
 func (s *Server) apiFamilyPatch(w http.ResponseWriter, r *http.Request, rq *req) error {
-	cur, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	match := r.Header.Get("If-Match")
-	if match == "" {
-		return &holf.Error{Code: holf.EPreconditionRequired, Message: "send If-Match with the ETag you last read"}
-	}
-	if match != etag("family", cur.ID, cur.Version) {
-		return &holf.Error{Code: holf.EPrecondition, Message: "the family was changed since you read it; read it again"}
-	}
-	body, err := io.ReadAll(r.Body)
+	cur, err := s.app.Families.Edit(r.Context(), rq.actor, id)
 	if err != nil {
 		return err
 	}
-	var patch map[string]json.RawMessage
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err := decodeJSON(r, &patch); err != nil {
+	if err := ifMatch(r, "family", cur.ID, cur.Version); err != nil {
 		return err
 	}
-	statusFields := 0
-	for k := range patch {
-		if !slices.Contains(familyPatchable, k) {
-			return badJSON("field %q cannot be changed (changeable: %s)", k, strings.Join(familyPatchable, ", "))
-		}
-		if k == "status" || k == "consent_date" || k == "discharged_on" || k == "discharge_reason" {
-			statusFields++
-		}
-	}
-	if statusFields > 0 {
-		if statusFields != len(patch) {
-			return badJSON("change status (with its date and reason) in a patch of its own")
-		}
-		return s.patchFamilyStatus(w, r, rq, cur, role, patch)
-	}
-	// Merge the patch into the current representation, then decode strictly.
-	doc := toAPIFamily(cur)
-	base, _ := json.Marshal(doc)
-	var merged map[string]json.RawMessage
-	_ = json.Unmarshal(base, &merged)
-	for k, v := range patch {
-		if string(v) == "null" {
-			if k != "second_coordinator_id" {
-				return badJSON("field %q cannot be removed", k)
-			}
-		}
-		merged[k] = v
-	}
-	mb, _ := json.Marshal(merged)
 	var next apiFamily
-	r.Body = io.NopCloser(bytes.NewReader(mb))
-	r.Header.Set("Content-Type", "application/json")
-	if err := decodeJSON(r, &next); err != nil {
-		return err
-	}
-	f := cur
-	f.Name, f.Notes, f.PrimaryCoordinatorID = next.Name, next.Notes, next.PrimaryCoordinatorID
-	f.SecondCoordinatorID = 0
-	if next.SecondCoordinatorID != nil {
-		f.SecondCoordinatorID = *next.SecondCoordinatorID
-	}
-	f.Members = nil
-	for _, m := range next.Members {
-		f.Members = append(f.Members, holf.Member(m))
-	}
-	if err := s.db.UpdateFamily(r.Context(), rq.auditEvent(role, "family.update", "family", f.ID), &f); err != nil {
-		if holf.ErrorCode(err) == holf.EConflict {
-			return &holf.Error{Code: holf.EPrecondition, Message: "the family was changed since you read it; read it again", Err: err}
-		}
-		return err
-	}
-	saved, err := s.db.GetFamily(r.Context(), f.ID)
+	patch, err := mergePatch(r, toAPIFamily(cur), familyPatch, &next)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag("family", saved.ID, saved.Version))
-	return writeJSON(w, http.StatusOK, toAPIFamily(saved))
+	status := 0
+	for k := range patch {
+		if slices.Contains(statusFields, k) {
+			status++
+		}
+	}
+	var saved holf.Family
+	switch {
+	case status > 0 && status != len(patch):
+		return badJSON("change status (with its date and reason) in a patch of its own")
+	case status > 0:
+		saved, err = s.patchFamilyStatus(r, rq, cur, next)
+	default:
+		f := cur
+		f.Name, f.Notes, f.PrimaryCoordinatorID, f.SecondCoordinatorID = next.Name, next.Notes, next.PrimaryCoordinatorID, 0
+		if next.SecondCoordinatorID != nil {
+			f.SecondCoordinatorID = *next.SecondCoordinatorID
+		}
+		f.Members = nil
+		for _, m := range next.Members {
+			f.Members = append(f.Members, holf.Member(m))
+		}
+		if _, err = s.app.Families.Update(r.Context(), rq.actor, f, nil); err == nil {
+			saved, err = s.app.Families.Get(r.Context(), rq.actor, id)
+		}
+	}
+	if err != nil {
+		return precondition("family", err)
+	}
+	return writeVersioned(w, http.StatusOK, "family", saved.ID, saved.Version, toAPIFamily(saved))
 }
 
-func (s *Server) patchFamilyStatus(w http.ResponseWriter, r *http.Request, rq *req, cur holf.Family, role holf.Role, patch map[string]json.RawMessage) error {
-	var in struct {
-		Status          holf.FamilyStatus    `json:"status"`
-		ConsentDate     string               `json:"consent_date"`
-		DischargedOn    string               `json:"discharged_on"`
-		DischargeReason holf.DischargeReason `json:"discharge_reason"`
+// patchFamilyStatus moves a family by the status fields of a patch: with
+// "recruited" the consent date, with "active" the date follow-up started
+// (started_on), with "discharged" the discharge date and reason. The date
+// is required, as on the page: no door substitutes today.
+func (s *Server) patchFamilyStatus(r *http.Request, rq *req, cur holf.Family, next apiFamily) (holf.Family, error) {
+	field, date := "consent_date", next.ConsentDate
+	switch next.Status {
+	case holf.StatusActive:
+		field, date = "started_on", next.StartedOn
+	case holf.StatusDischarged:
+		field, date = "discharged_on", next.DischargedOn
 	}
-	b, _ := json.Marshal(patch)
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	r.Header.Set("Content-Type", "application/json")
-	if err := decodeJSON(r, &in); err != nil {
-		return err
+	if next.Status == holf.StatusRecruited && optString(date) == optString(optDate(cur.ConsentDate)) {
+		date = nil // the consent date of the record is no date for this change
 	}
-	c := store.StatusChange{FamilyID: cur.ID, Version: cur.Version, To: in.Status, Reason: in.DischargeReason}
-	date := in.ConsentDate
-	if in.Status == holf.StatusDischarged {
-		date = in.DischargedOn
+	c := holf.StatusChange{FamilyID: cur.ID, Version: cur.Version, To: next.Status}
+	if next.Status == holf.StatusDischarged {
+		c.Reason = next.DischargeReason
 	}
-	if date == "" {
-		c.On = s.db.Now()
-	} else {
-		on, err := time.Parse("2006-01-02", date)
-		if err != nil {
-			return &holf.Error{Code: holf.EInvalid, Message: fmt.Sprintf("date %q is not YYYY-MM-DD", date)}
+	var parsed holf.Validation
+	if date != nil {
+		on, ok := parseDay(*date)
+		if !ok || on.IsZero() {
+			parsed.Add(field, "err.date")
 		}
 		c.On = on
 	}
-	f, err := s.db.ChangeStatus(r.Context(), rq.auditEvent(role, "family.status", "family", cur.ID), c)
-	if err != nil {
-		if holf.ErrorCode(err) == holf.EConflict {
-			return &holf.Error{Code: holf.EPrecondition, Message: "the family was changed since you read it; read it again", Err: err}
+	f, err := s.app.Families.ChangeStatus(r.Context(), rq.actor, c, parsed)
+	if he, ok := holf.AsError(err); ok && he.Code == holf.EInvalid {
+		// The domain names the date "on"; the API calls it by its own name.
+		for i := range he.Fields {
+			if he.Fields[i].Field == "on" {
+				he.Fields[i].Field = field
+			}
 		}
-		return err
 	}
-	w.Header().Set("ETag", etag("family", f.ID, f.Version))
-	return writeJSON(w, http.StatusOK, toAPIFamily(f))
+	return f, err
+}
+
+func optString(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

@@ -1,13 +1,11 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/holf-project/holf"
-	"github.com/holf-project/holf/internal/policy"
 )
 
 type apiActivity struct {
@@ -50,16 +48,16 @@ func toAPIActivity(a holf.Activity, today time.Time) apiActivity {
 
 // apiPlanGet returns the whole plan; its ETag is the plan's version.
 func (s *Server) apiPlanGet(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, err := s.viewFamily(r, rq, policy.FamilyView, "plan.view")
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	plan, err := s.db.Plan(r.Context(), f.ID)
+	b, err := s.app.Plans.View(r.Context(), rq.actor, id, "plan.view")
 	if err != nil {
 		return err
 	}
-	today := s.db.Now().In(oslo)
-	out := apiPlan{FamilyID: f.ID, Version: plan.Version, Goals: []apiGoal{}, Areas: plan.AreaProgress()}
+	plan := b.Plan
+	out := apiPlan{FamilyID: id, Version: plan.Version, Goals: []apiGoal{}, Areas: plan.AreaProgress()}
 	if !plan.UpdatedAt.IsZero() {
 		out.UpdatedAt = &plan.UpdatedAt
 	}
@@ -68,81 +66,60 @@ func (s *Server) apiPlanGet(w http.ResponseWriter, r *http.Request, rq *req) err
 			Progress: plan.GoalProgress(g.ID), Activities: []apiActivity{}}
 		for _, a := range plan.Activities {
 			if a.GoalID == g.ID {
-				ag.Activities = append(ag.Activities, toAPIActivity(a, today))
+				ag.Activities = append(ag.Activities, toAPIActivity(a, b.Today))
 			}
 		}
 		out.Goals = append(out.Goals, ag)
 	}
-	w.Header().Set("ETag", etag("plan", f.ID, plan.Version))
-	return writeJSON(w, http.StatusOK, out)
+	return writeVersioned(w, http.StatusOK, "plan", id, plan.Version, out)
+}
+
+var activityPatch = patchRules{
+	changeable: []string{"title", "goal_id", "responsible", "responsible_member_id", "responsible_name", "due_on", "status"},
+	required:   []string{"title", "goal_id", "responsible", "status"},
 }
 
 // apiActivityPatch changes one activity by JSON merge patch with If-Match on
-// the activity's own ETag; checking off is {"status": "done"}.
+// the activity's own ETag; checking off is {"status": "done"}, and
+// {"due_on": null} removes the due date.
 func (s *Server) apiActivityPatch(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, a, err := s.activityIDs(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	match := r.Header.Get("If-Match")
-	if match == "" {
-		return &holf.Error{Code: holf.EPreconditionRequired, Message: "send If-Match with the activity's ETag"}
-	}
-	if match != etag("activity", a.ID, a.Version) {
-		return &holf.Error{Code: holf.EPrecondition, Message: "the activity was changed since you read it; read it again"}
-	}
-	var in struct {
-		Title               *string               `json:"title"`
-		GoalID              *int64                `json:"goal_id"`
-		Responsible         *holf.ResponsibleKind `json:"responsible"`
-		ResponsibleMemberID *int64                `json:"responsible_member_id"`
-		ResponsibleName     *string               `json:"responsible_name"`
-		DueOn               *string               `json:"due_on"`
-		Status              *holf.ActivityStatus  `json:"status"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
+	aid, err := pathID(r, "aid", "activity")
+	if err != nil {
 		return err
 	}
-	if in.Title != nil {
-		a.Title = *in.Title
+	a, err := s.app.Plans.Activity(r.Context(), rq.actor, id, aid)
+	if err != nil {
+		return err
 	}
-	if in.GoalID != nil {
-		a.GoalID = *in.GoalID
+	if err := ifMatch(r, "activity", a.ID, a.Version); err != nil {
+		return err
 	}
-	if in.Responsible != nil {
-		a.Responsible = *in.Responsible
+	var next apiActivity
+	if _, err := mergePatch(r, toAPIActivity(a, s.app.Today()), activityPatch, &next); err != nil {
+		return err
 	}
-	if in.ResponsibleMemberID != nil {
-		a.ResponsibleMemberID = *in.ResponsibleMemberID
+	a.Title, a.GoalID, a.Responsible, a.ResponsibleName, a.Status = next.Title, next.GoalID, next.Responsible, next.ResponsibleName, next.Status
+	a.ResponsibleMemberID, a.DueOn = 0, time.Time{}
+	if next.ResponsibleMemberID != nil {
+		a.ResponsibleMemberID = *next.ResponsibleMemberID
 	}
-	if in.ResponsibleName != nil {
-		a.ResponsibleName = *in.ResponsibleName
-	}
-	if in.Status != nil {
-		a.Status = *in.Status
-	}
-	if in.DueOn != nil {
-		d, ok := parseDay(*in.DueOn)
+	var parsed holf.Validation
+	if next.DueOn != nil {
+		d, ok := parseDay(*next.DueOn)
 		if !ok {
-			return &holf.Error{Code: holf.EInvalid, Message: fmt.Sprintf("due_on %q is not YYYY-MM-DD", *in.DueOn)}
+			parsed.Add("due_on", "err.date")
 		}
 		a.DueOn = d
 	}
-	if err := a.Validate(&f); err != nil {
-		return err
-	}
-	if err := s.db.UpdateActivity(r.Context(), rq.auditEvent(role, "plan.activity_update", "family", f.ID), &a); err != nil {
-		if holf.ErrorCode(err) == holf.EConflict {
-			return &holf.Error{Code: holf.EPrecondition, Message: "the activity was changed since you read it; read it again", Err: err}
-		}
-		return err
-	}
-	saved, err := s.db.Activity(r.Context(), f.ID, a.ID)
+	saved, err := s.app.Plans.UpdateActivity(r.Context(), rq.actor, a, parsed)
 	if err != nil {
-		return err
+		return precondition("activity", err)
 	}
-	w.Header().Set("ETag", etag("activity", saved.ID, saved.Version))
-	return writeJSON(w, http.StatusOK, toAPIActivity(saved, s.db.Now().In(oslo)))
+	return writeVersioned(w, http.StatusOK, "activity", saved.ID, saved.Version, toAPIActivity(saved, s.app.Today()))
 }
 
 type apiMapping struct {
@@ -154,7 +131,7 @@ type apiMapping struct {
 }
 
 func (s *Server) apiMappingGet(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, err := s.viewFamily(r, rq, policy.FamilyView, "mapping.view")
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
@@ -164,35 +141,41 @@ func (s *Server) apiMappingGet(w http.ResponseWriter, r *http.Request, rq *req) 
 			return &holf.Error{Code: holf.EInvalid, Message: "version must be a positive whole number"}
 		}
 	}
-	m, err := s.db.Mapping(r.Context(), f.ID, v)
+	rec, err := s.app.Mappings.View(r.Context(), rq.actor, id)
 	if err != nil {
 		return err
 	}
-	out := apiMapping{FamilyID: f.ID, Version: m.Version, SavedBy: m.Actor, Fields: m.Fields}
+	m, err := rec.At(v)
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusOK, "mapping", id, int64(m.Version), toAPIMapping(id, m))
+}
+
+func toAPIMapping(familyID int64, m holf.Mapping) apiMapping {
+	out := apiMapping{FamilyID: familyID, Version: m.Version, SavedBy: m.Actor, Fields: m.Fields}
+	if out.Fields == nil {
+		out.Fields = map[string]string{}
+	}
 	if !m.SavedAt.IsZero() {
 		out.SavedAt = &m.SavedAt
 	}
-	w.Header().Set("ETag", etag("mapping", f.ID, int64(m.Version)))
-	return writeJSON(w, http.StatusOK, out)
+	return out
 }
 
 // apiMappingPut saves a new version of the mapping (the whole document, as
 // "fields"). If-Match must carry the ETag of the version it was based on.
 func (s *Server) apiMappingPut(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	cur, err := s.db.Mapping(r.Context(), f.ID, 0)
+	cur, err := s.app.Mappings.Version(r.Context(), rq.actor, id)
 	if err != nil {
 		return err
 	}
-	match := r.Header.Get("If-Match")
-	if match == "" {
-		return &holf.Error{Code: holf.EPreconditionRequired, Message: "send If-Match with the mapping's ETag"}
-	}
-	if match != etag("mapping", f.ID, int64(cur.Version)) {
-		return &holf.Error{Code: holf.EPrecondition, Message: "the mapping was saved by someone else since you read it; read it again"}
+	if err := ifMatch(r, "mapping", id, int64(cur)); err != nil {
+		return err
 	}
 	var in struct {
 		Fields map[string]string `json:"fields"`
@@ -200,20 +183,9 @@ func (s *Server) apiMappingPut(w http.ResponseWriter, r *http.Request, rq *req) 
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	o, err := s.db.GetOffice(r.Context(), f.OfficeID)
+	m, _, err := s.app.Mappings.Save(r.Context(), rq.actor, holf.Mapping{FamilyID: id, Version: cur, Fields: in.Fields})
 	if err != nil {
-		return err
+		return precondition("mapping", err)
 	}
-	m := holf.Mapping{FamilyID: f.ID, Version: cur.Version, Fields: in.Fields}
-	if err := holf.ValidateMapping(m, &f, o.TargetAreas); err != nil {
-		return err
-	}
-	if err := s.db.SaveMapping(r.Context(), rq.auditEvent(role, "mapping.save", "family", f.ID), &m); err != nil {
-		if holf.ErrorCode(err) == holf.EConflict {
-			return &holf.Error{Code: holf.EPrecondition, Message: "the mapping was saved by someone else since you read it; read it again", Err: err}
-		}
-		return err
-	}
-	w.Header().Set("ETag", etag("mapping", f.ID, int64(m.Version)))
-	return writeJSON(w, http.StatusOK, apiMapping{FamilyID: f.ID, Version: m.Version, SavedAt: &m.SavedAt, SavedBy: m.Actor, Fields: m.Fields})
+	return writeVersioned(w, http.StatusOK, "mapping", id, int64(m.Version), toAPIMapping(id, m))
 }

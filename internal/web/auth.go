@@ -78,7 +78,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *req) error {
 		wait := max(oldest.Add(s.cfg.LoginWindow).Sub(now), time.Second)
 		mins := int((wait + time.Minute - 1) / time.Minute)
 		w.Header().Set("Retry-After", itoa(int((wait+time.Second-1)/time.Second)))
-		p.Error = s.t(rq, "login.throttled", mins)
+		p.Error = s.cat.N(rq.lang, "login.throttled", mins)
 		return s.render(w, http.StatusTooManyRequests, "login", &p)
 	}
 	id, hash, disabled, err := s.db.Credentials(ctx, username)

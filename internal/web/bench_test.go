@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/auth"
 	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/testdb"
@@ -40,7 +41,7 @@ func newBenchEnv(b *testing.B) benchEnv {
 	if err != nil {
 		b.Fatalf("the benchmark database has no demo coordinator fk1.alna: %v", err)
 	}
-	families, err := db.ListFamilies(ctx, store.FamilyFilter{OfficeIDs: []int64{fk.Assignments[0].OfficeID}, CoordinatorID: fk.ID, Statuses: []holf.FamilyStatus{holf.StatusActive}})
+	families, err := db.ListFamilies(ctx, store.FamilyFilter{Offices: holf.Offices(fk.Assignments[0].OfficeID), CoordinatorID: fk.ID, Statuses: []holf.FamilyStatus{holf.StatusActive}})
 	if err != nil || len(families) == 0 {
 		b.Fatalf("no active family for fk1.alna: %v", err)
 	}
@@ -60,7 +61,11 @@ func newBenchEnv(b *testing.B) benchEnv {
 		fk.ID, auth.HashSecret(sid), auth.NewSecret(32), ""); err != nil {
 		b.Fatal(err)
 	}
-	srv, err := New(Config{DB: db, Hasher: cheapHasher})
+	a, err := app.New(app.Config{DB: db, Hasher: cheapHasher})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(Config{App: a, Hasher: cheapHasher})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,14 +7,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/policy"
 	"github.com/holf-project/holf/internal/store"
 )
-
-const purposeCasework = "follow-up of the family (case work)"
 
 // ---- caseload ----
 
@@ -67,6 +65,7 @@ func (row *caseloadRow) rowHTML(notYet string) template.HTML {
 
 type caseloadPage struct {
 	Page
+	formState
 	Rows      []caseloadRow
 	Mine      bool
 	CanMine   bool
@@ -84,29 +83,25 @@ var openStatuses = []holf.FamilyStatus{holf.StatusCandidate, holf.StatusRecruite
 
 func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
-	_, offices := policy.Visible(rq.actor, policy.FamilyList)
 	p := caseloadPage{Page: s.page(r, rq, "caseload.title"), Statuses: holf.FamilyStatuses, Search: q.Get("q"), Sort: q.Get("sort"),
 		CanMine: rq.actor.HasRole(holf.RoleCoordinator), CanRecord: policy.Allows(rq.actor, policy.FamilyManage)}
 	// Coordinators start with their own families; leaders and training
 	// support with the office's.
 	p.Mine = p.CanMine && q.Get("scope") != "office"
-	f := store.FamilyFilter{OfficeIDs: offices, Search: p.Search}
-	if p.Mine {
-		f.CoordinatorID = rq.actor.PersonID
-	}
+	fq := app.FamilyQuery{Mine: p.Mine, Search: p.Search}
 	p.Status = q.Get("status")
 	switch st := holf.FamilyStatus(p.Status); {
 	case p.Status == "all":
 	case st.Valid():
-		f.Statuses = []holf.FamilyStatus{st}
+		fq.Statuses = []holf.FamilyStatus{st}
 	default:
-		p.Status, f.Statuses = "open", openStatuses
+		p.Status, fq.Statuses = "open", openStatuses
 	}
-	rows, err := s.db.Caseload(r.Context(), f, s.db.Now().In(oslo))
-	if err != nil {
-		return err
+	cl, err := s.app.Families.Caseload(r.Context(), rq.actor, fq)
+	if fe, ok := s.formErrors(rq, err); ok {
+		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
+		return s.render(w, http.StatusUnprocessableEntity, "caseload", &p)
 	}
-	names, err := s.staffNames(r, offices)
 	if err != nil {
 		return err
 	}
@@ -116,12 +111,12 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 	}
 	p.NotYet = p.T("caseload.not_yet")
 	p.Counts = map[holf.FamilyStatus]int{}
-	for _, c := range rows {
+	for _, c := range cl.Rows {
 		fam := c.Family
 		row := caseloadRow{Family: fam, Stats: c, Parents: c.Parents, Children: c.Children, Interpreter: c.Interpreter}
 		for _, id := range []int64{fam.PrimaryCoordinatorID, fam.SecondCoordinatorID} {
 			if id != 0 {
-				row.Coordinators = append(row.Coordinators, names[id])
+				row.Coordinators = append(row.Coordinators, cl.Staff[id])
 			}
 		}
 		row.Status = statusLabel[fam.Status]
@@ -156,58 +151,16 @@ func sortCaseload(rows []caseloadRow, by string) {
 	})
 }
 
-// staffNames maps the ids of the staff at the given offices to their names.
-func (s *Server) staffNames(r *http.Request, offices []int64) (map[int64]string, error) {
-	return s.db.StaffNames(r.Context(), offices)
-}
-
-// ---- one family ----
-
-// loadFamily checks act on the family in the path (by its office, before
-// anything else is read) and loads it with its members.
-func (s *Server) loadFamily(r *http.Request, rq *req, act policy.Action) (holf.Family, holf.Role, error) {
-	id, err := pathID(r, "id", "family")
-	if err != nil {
-		return holf.Family{}, "", err
-	}
-	office, err := s.db.FamilyOffice(r.Context(), id)
-	if err != nil {
-		return holf.Family{}, "", err
-	}
-	role, err := s.authorize(rq, act, policy.OfficeResource("family", office), "family", id)
-	if err != nil {
-		return holf.Family{}, "", err
-	}
-	f, err := s.db.GetFamily(r.Context(), id)
-	return f, role, err
-}
-
-// viewFamily loads the family in the path for act and records that its
-// record is shown (auditAction) before anything is rendered.
-func (s *Server) viewFamily(r *http.Request, rq *req, act policy.Action, auditAction string) (holf.Family, error) {
-	f, role, err := s.loadFamily(r, rq, act)
-	if err != nil {
-		return f, err
-	}
-	return f, s.db.RecordView(r.Context(), rq.auditEvent(role, auditAction, "family", f.ID))
-}
+// familyID is the family in the path.
+func familyID(r *http.Request) (int64, error) { return pathID(r, "id", "family") }
 
 type familyPage struct {
 	Page
-	Family      holf.Family
-	Office      holf.Office
-	Primary     string
-	Second      string
-	Events      []holf.FamilyEvent
-	CanManage   bool
-	Next        []holf.FamilyStatus
+	app.FamilyRecord
 	Reasons     []holf.DischargeReason
-	Today       string
+	TodayISO    string
 	Errors      map[string]string
 	Summary     string
-	Access      []holf.AuditEvent
-	ShowAccess  bool
-	ReplacedBy  int64
 	StatusInput statusInput
 }
 
@@ -216,96 +169,59 @@ type statusInput struct {
 }
 
 func (s *Server) familyShow(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, err := s.viewFamily(r, rq, policy.FamilyView, "family.view")
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.familyPageData(r, rq, f)
+	rec, err := s.app.Families.Record(r.Context(), rq.actor, id)
 	if err != nil {
 		return err
 	}
+	p := s.familyPage(r, rq, rec)
 	return s.render(w, http.StatusOK, "family", &p)
 }
 
-func (s *Server) familyPageData(r *http.Request, rq *req, f holf.Family) (familyPage, error) {
-	ctx := r.Context()
-	p := familyPage{Page: s.page(r, rq, "family.title"), Family: f, Reasons: holf.DischargeReasons,
-		Today: s.db.Now().In(oslo).Format("2006-01-02")}
-	p.Title = f.Name
-	res := policy.OfficeResource("family", f.OfficeID)
-	p.CanManage = policy.Decide(rq.actor, policy.FamilyManage, res).Allowed
-	for _, st := range holf.FamilyStatuses {
-		if f.Status.CanMove(st) {
-			p.Next = append(p.Next, st)
-		}
-	}
-	o, err := s.db.GetOffice(ctx, f.OfficeID)
-	if err != nil {
-		return p, err
-	}
-	p.Office = o
-	names, err := s.staffNames(r, []int64{f.OfficeID})
-	if err != nil {
-		return p, err
-	}
-	p.Primary, p.Second = names[f.PrimaryCoordinatorID], names[f.SecondCoordinatorID]
-	p.Events, err = s.db.FamilyEvents(ctx, f.ID)
-	if err != nil {
-		return p, err
-	}
-	for _, e := range p.Events {
-		if e.Kind == "replaced_by" {
-			p.ReplacedBy, _ = strconv.ParseInt(e.Detail, 10, 64)
-		}
-	}
-	if policy.Decide(rq.actor, policy.FamilyAccess, res).Allowed {
-		p.ShowAccess = true
-		p.Access, err = s.db.ListAudit(ctx, store.AuditFilter{RecordType: "family", RecordID: f.ID, Limit: 50})
-		if err != nil {
-			return p, err
-		}
-	}
-	return p, nil
+func (s *Server) familyPage(r *http.Request, rq *req, rec app.FamilyRecord) familyPage {
+	p := familyPage{Page: s.page(r, rq, "family.title"), FamilyRecord: rec, Reasons: holf.DischargeReasons,
+		TodayISO: rec.Today.Format("2006-01-02")}
+	p.Title = rec.Family.Name
+	return p
 }
 
-// EventText describes a timeline event in the page's language.
+// EventText describes a timeline event in the page's language, from its
+// kind and structured details.
 func (p *familyPage) EventText(e holf.FamilyEvent) string {
+	d := e.Details
+	var msg string
 	switch e.Kind {
-	case "created":
-		return p.T("event.created", strings.ToLower(p.T("status."+e.Detail)))
-	case "replaced_by":
+	case holf.EventCreated:
+		return p.T("event.created", strings.ToLower(p.StatusName(d.Status)))
+	case holf.EventReplacedBy:
 		return p.T("event.replaced_by")
-	case "updated":
-		if e.Detail == "" {
+	case holf.EventUpdated:
+		if len(d.Changes) == 0 {
 			return p.T("event.updated")
 		}
-		var parts []string
-		for _, c := range strings.Split(e.Detail, ",") {
-			kind, name, hasName := strings.Cut(c, ":")
-			if hasName {
-				parts = append(parts, p.T("change."+kind, name))
+		parts := make([]string, 0, len(d.Changes))
+		for _, c := range d.Changes {
+			if c.Name != "" {
+				parts = append(parts, p.T("change."+c.What, c.Name))
 			} else {
-				parts = append(parts, p.T("change."+kind))
+				parts = append(parts, p.T("change."+c.What))
 			}
 		}
 		return p.T("event.updated") + ": " + strings.Join(parts, "; ")
-	case "mapping":
-		return p.T("event.mapping", e.Detail)
-	case "plan":
-		kind, item, _ := strings.Cut(e.Detail, "|")
-		return p.T("plan.change."+kind, item)
-	case string(holf.StatusDischarged):
-		reason, note, _ := strings.Cut(strings.TrimPrefix(e.Detail, "discharged:"), " – ")
-		msg := p.T("event.discharged", p.T("reason."+reason))
-		if note != "" {
-			msg += " – " + note
-		}
-		return msg
+	case holf.EventMapping:
+		return p.T("event.mapping", d.Version)
+	case holf.EventPlan:
+		return p.T("plan.change."+d.PlanChange, d.Item)
+	case holf.EventDischarged:
+		msg = p.T("event.discharged", p.ReasonName(d.Reason))
+	default:
+		msg = p.T("event." + string(e.Kind))
 	}
-	_, note, _ := strings.Cut(e.Detail, " – ")
-	msg := p.T("event." + e.Kind)
-	if note != "" {
-		msg += " – " + note
+	if d.Note != "" {
+		msg += " – " + d.Note
 	}
 	return msg
 }
@@ -316,47 +232,52 @@ func (p *Page) StatusName(s holf.FamilyStatus) string { return p.T("status." + s
 // ReasonName translates a discharge reason.
 func (p *Page) ReasonName(r holf.DischargeReason) string { return p.T("reason." + string(r)) }
 
-func (s *Server) familyStatus(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
-	if err != nil {
-		return err
-	}
-	in := statusInput{To: r.PostFormValue("to"), On: r.PostFormValue("on"), Reason: r.PostFormValue("reason"), Note: r.PostFormValue("note")}
-	version, err := formVersion(r, "version")
-	if err != nil {
-		return err
-	}
-	c := store.StatusChange{FamilyID: f.ID, Version: version, To: holf.FamilyStatus(in.To), Reason: holf.DischargeReason(in.Reason), Note: strings.TrimSpace(in.Note)}
+// statusChange reads a status change from the family page's form; a date
+// that is no date is reported with the rest.
+func statusChange(id, version int64, in statusInput) (holf.StatusChange, holf.Validation) {
+	c := holf.StatusChange{FamilyID: id, Version: version, To: holf.FamilyStatus(in.To), Reason: holf.DischargeReason(in.Reason), Note: in.Note}
 	var v holf.Validation
 	if in.On != "" {
-		on, err := time.ParseInLocation("2006-01-02", in.On, time.UTC)
-		if err != nil {
+		on, ok := parseDay(in.On)
+		if !ok {
 			v.Add("on", "err.date")
 		}
 		c.On = on
 	}
-	err = v.Err()
-	if err == nil {
-		_, err = s.db.ChangeStatus(r.Context(), rq.auditEvent(role, "family.status", "family", f.ID), c)
-	}
+	return c, v
+}
+
+func (s *Server) familyStatus(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := familyID(r)
 	if err != nil {
-		p, perr := s.familyPageData(r, rq, f)
-		if perr != nil {
-			return perr
-		}
-		p.StatusInput = in
-		if fe, ok := s.formErrors(rq, err); ok {
-			p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-			return s.render(w, http.StatusUnprocessableEntity, "family", &p)
-		}
-		if holf.ErrorCode(err) == holf.EConflict {
-			p.Summary = s.t(rq, "form.conflict")
-			return s.render(w, http.StatusConflict, "family", &p)
-		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/families/%d?notice=saved", f.ID), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
-	return nil
+	version := formVersion(r, "version")
+	in := statusInput{To: r.PostFormValue("to"), On: r.PostFormValue("on"), Reason: r.PostFormValue("reason"), Note: r.PostFormValue("note")}
+	c, parsed := statusChange(id, version, in)
+	_, err = s.app.Families.ChangeStatus(r.Context(), rq.actor, c, parsed)
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/families/%d?notice=saved", id), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
+		return nil
+	}
+	fe, invalid := s.formErrors(rq, err)
+	conflict := holf.ErrorCode(err) == holf.EConflict
+	if !invalid && !conflict {
+		return err
+	}
+	// The page comes back with what was typed; showing it again is a view.
+	rec, rerr := s.app.Families.Record(r.Context(), rq.actor, id)
+	if rerr != nil {
+		return rerr
+	}
+	p := s.familyPage(r, rq, rec)
+	p.StatusInput = in
+	if invalid {
+		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
+		return s.render(w, http.StatusUnprocessableEntity, "family", &p)
+	}
+	p.Summary = s.t(rq, "form.conflict")
+	return s.render(w, http.StatusConflict, "family", &p)
 }
 
 // ---- recruit and edit ----
@@ -386,25 +307,13 @@ func (s *Server) familyForm(r *http.Request, rq *req, f holf.Family, rows []memb
 		key = "family.new"
 	}
 	p := familyFormPage{Page: s.page(r, rq, key), Family: f, New: isNew, Rows: rows}
-	ctx := r.Context()
-	_, manage := policy.Visible(rq.actor, policy.FamilyManage)
-	offices, err := s.db.ListOffices(ctx, store.OfficeFilter{IDs: manage})
+	opts, err := s.app.Families.Form(r.Context(), rq.actor, isNew)
 	if err != nil {
 		return p, err
 	}
-	p.Offices = offices
-	if p.Family.OfficeID == 0 && len(offices) > 0 {
-		p.Family.OfficeID = offices[0].ID
-	}
-	p.Coordinators, err = s.db.ListPeople(ctx, store.PeopleFilter{Role: holf.RoleCoordinator, OfficeIDs: manage})
-	if err != nil {
-		return p, err
-	}
-	if isNew {
-		p.Discharged, err = s.db.ListFamilies(ctx, store.FamilyFilter{OfficeIDs: manage, Statuses: []holf.FamilyStatus{holf.StatusDischarged}})
-		if err != nil {
-			return p, err
-		}
+	p.Offices, p.Coordinators, p.Discharged = opts.Offices, opts.Coordinators, opts.Discharged
+	if p.Family.OfficeID == 0 && len(p.Offices) > 0 {
+		p.Family.OfficeID = p.Offices[0].ID
 	}
 	// Empty rows to add members without JavaScript: enough for two parents
 	// and four children on a new family, two more when editing.
@@ -480,19 +389,8 @@ func (s *Server) familyNew(w http.ResponseWriter, r *http.Request, rq *req) erro
 }
 
 func (s *Server) familyCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, rows, v := familyFromForm(r)
-	f.Status = holf.StatusCandidate
-	d := policy.Decide(rq.actor, policy.FamilyManage, policy.OfficeResource("family", f.OfficeID))
-	if !d.Allowed {
-		v.Add("office", "err.office_unknown")
-	}
-	err := v.Err()
-	if err == nil {
-		err = s.db.CreateFamily(r.Context(), rq.auditEvent(d.Role, "family.create", "family", 0), &f)
-	} else if verr := f.Validate(s.db.Now()); verr != nil {
-		// Report every problem at once, not only the unparsable ones.
-		err = (append(v, verr.(*holf.Error).Fields...)).Err()
-	}
+	f, rows, parsed := familyFromForm(r)
+	f, err := s.app.Families.Create(r.Context(), rq.actor, f, parsed)
 	if err != nil {
 		return s.familyFormError(w, r, rq, f, rows, true, err)
 	}
@@ -501,7 +399,11 @@ func (s *Server) familyCreate(w http.ResponseWriter, r *http.Request, rq *req) e
 }
 
 func (s *Server) familyEdit(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, err := s.viewFamily(r, rq, policy.FamilyManage, "family.view")
+	id, err := familyID(r)
+	if err != nil {
+		return err
+	}
+	f, err := s.app.Families.Edit(r.Context(), rq.actor, id)
 	if err != nil {
 		return err
 	}
@@ -513,21 +415,14 @@ func (s *Server) familyEdit(w http.ResponseWriter, r *http.Request, rq *req) err
 }
 
 func (s *Server) familyUpdate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	cur, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	f, rows, v := familyFromForm(r)
-	f.ID, f.OfficeID, f.Status, f.ReplacesFamilyID = cur.ID, cur.OfficeID, cur.Status, cur.ReplacesFamilyID
-	if f.Version, err = formVersion(r, "version"); err != nil {
-		return err
-	}
-	err = v.Err()
-	if err == nil {
-		err = s.db.UpdateFamily(r.Context(), rq.auditEvent(role, "family.update", "family", f.ID), &f)
-	} else if verr := f.Validate(s.db.Now()); verr != nil {
-		err = (append(v, verr.(*holf.Error).Fields...)).Err()
-	}
+	f, rows, parsed := familyFromForm(r)
+	f.ID = id
+	f.Version = formVersion(r, "version")
+	f, err = s.app.Families.Update(r.Context(), rq.actor, f, parsed)
 	if err != nil {
 		return s.familyFormError(w, r, rq, f, rows, false, err)
 	}
@@ -543,7 +438,7 @@ func (s *Server) familyFormError(w http.ResponseWriter, r *http.Request, rq *req
 	var conflict func() error
 	if !isNew {
 		conflict = func() error {
-			cur, gerr := s.db.GetFamily(r.Context(), f.ID)
+			cur, gerr := s.app.Families.Edit(r.Context(), rq.actor, f.ID)
 			p.Conflict, p.Family.Version = &cur, cur.Version
 			return gerr
 		}

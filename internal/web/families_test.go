@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/store"
@@ -75,22 +76,29 @@ func TestFamilyLifecycle(t *testing.T) {
 		move := func(to, on, reason string) response {
 			return fk.post(path+"/status", url.Values{"to": {to}, "on": {on}, "reason": {reason}, "version": {version()}})
 		}
-		if r := move("active", "2026-11-02", ""); r.StatusCode != 422 || !strings.Contains(r.body, "kan ikke gå fra") {
+		// The family was registered today (23 November): its consent cannot
+		// be earlier. A month later, the coordinator records its follow-up.
+		if r := move("recruited", "2026-11-02", ""); r.StatusCode != 422 || !strings.Contains(r.body, "før familien ble registrert (23.11.2026)") {
+			t.Fatalf("consent before registration: %d", r.StatusCode)
+		}
+		f.clock.Advance(30 * 24 * time.Hour)
+		fk = f.client().login("fk.a") // the morning's session has long ended
+		if r := move("active", "2026-11-25", ""); r.StatusCode != 422 || !strings.Contains(r.body, "kan ikke gå fra") {
 			t.Fatalf("candidate to active: %d", r.StatusCode)
 		}
 		if r := move("recruited", "2031-01-01", ""); r.StatusCode != 422 || !strings.Contains(r.body, "fram i tid") {
 			t.Fatalf("future consent: %d", r.StatusCode)
 		}
-		if r := move("recruited", "2026-11-02", ""); r.StatusCode != http.StatusSeeOther {
+		if r := move("recruited", "2026-11-25", ""); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("recruit: %d %s", r.StatusCode, r.body)
 		}
-		if r := move("active", "2026-11-09", ""); r.StatusCode != http.StatusSeeOther {
+		if r := move("active", "2026-12-02", ""); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("activate: %d", r.StatusCode)
 		}
-		if r := move("discharged", "2026-11-20", ""); r.StatusCode != 422 || !strings.Contains(r.body, "Må fylles ut") {
+		if r := move("discharged", "2026-12-14", ""); r.StatusCode != 422 || !strings.Contains(r.body, "Må fylles ut") {
 			t.Fatalf("discharge without reason: %d", r.StatusCode)
 		}
-		if r := move("discharged", "2026-11-20", "moved"); r.StatusCode != http.StatusSeeOther {
+		if r := move("discharged", "2026-12-14", "moved"); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("discharge: %d", r.StatusCode)
 		}
 		// Replace the discharged family; both ends of the link show.
@@ -100,7 +108,7 @@ func TestFamilyLifecycle(t *testing.T) {
 			t.Fatalf("replace: %d %s", r.StatusCode, r.body)
 		}
 		page = fk.get(path)
-		for _, want := range []string{"Avsluttet", "familien flyttet", "Rekruttert – samtykke gitt", "Oppfølgingen startet", "Erstattet av en ny familie", "02.11.2026"} {
+		for _, want := range []string{"Avsluttet", "familien flyttet", "Rekruttert – samtykke gitt", "Oppfølgingen startet", "Erstattet av en ny familie", "25.11.2026"} {
 			if !strings.Contains(page.body, want) {
 				t.Errorf("the timeline lacks %q", want)
 			}

@@ -14,8 +14,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/auth"
 	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/testdb"
@@ -31,6 +33,7 @@ type fixture struct {
 	t      *testing.T
 	db     *store.DB
 	dsn    string
+	app    *app.App
 	srv    *Server
 	ts     *httptest.Server
 	clock  *testdb.Clock
@@ -45,17 +48,25 @@ type fixture struct {
 // over TLS (the session cookie is Secure).
 func newFixture(t *testing.T, d store.Dialect, tweak ...func(*Config)) *fixture {
 	t.Helper()
-	clock := testdb.NewClock()
+	// The fixture's records are made on 1 October, as a trial office's
+	// families are registered from its target list well before their
+	// follow-up; the tests then run on 23 November.
+	clock := testdb.NewClockAt(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
 	dsn := testdb.DSN(t, d)
 	db := testdb.OpenDSN(t, dsn, store.Options{Now: clock.Now, BusyTimeout: 200e6})
 	f := &fixture{t: t, db: db, dsn: dsn, clock: clock, people: map[string]holf.Person{}}
 	ctx := context.Background()
-	sys := holf.AuditEvent{Actor: "test", Role: "system", Purpose: "test fixture"}
+	// The fixture is built through the use cases, as the demo is: the
+	// system actor makes offices and accounts, the coordinators recruit.
+	a, err := app.New(app.Config{DB: db, Hasher: cheapHasher})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app = a
+	sys, im := app.System("test"), a.Imports()
 	mk := func(name string) holf.Office {
 		o := holf.Office{Name: name, Municipality: "Oslo", Arm: holf.ArmIntervention}
-		e := sys
-		e.Action, e.RecordType = "office.create", "office"
-		if err := db.CreateOffice(ctx, e, &o); err != nil {
+		if err := im.Office(ctx, sys, &o, "test fixture"); err != nil {
 			t.Fatal(err)
 		}
 		return o
@@ -64,9 +75,7 @@ func newFixture(t *testing.T, d store.Dialect, tweak ...func(*Config)) *fixture 
 	hash, _ := cheapHasher.Hash(testPassword)
 	add := func(username, name string, as ...holf.Assignment) {
 		p := holf.Person{Username: username, Name: name, Assignments: as}
-		e := sys
-		e.Action, e.RecordType = "person.create", "person"
-		if err := db.CreatePerson(ctx, e, &p, hash); err != nil {
+		if err := im.Person(ctx, sys, &p, hash, "test fixture"); err != nil {
 			t.Fatal(err)
 		}
 		f.people[username] = p
@@ -87,15 +96,18 @@ func newFixture(t *testing.T, d store.Dialect, tweak ...func(*Config)) *fixture 
 				{Role: holf.MemberParent, Name: "Hodan " + name, BirthYear: 1985, CountryOfBirth: "Somalia", Languages: "somali", InterpreterNeeded: true, InterpreterLanguage: "somali", LivesAtHome: true},
 				{Role: holf.MemberChild, Name: "Ayaan " + name, BirthYear: 2015, LivesAtHome: true},
 			}}
-		e := sys
-		e.Action, e.RecordType = "family.create", "family"
-		if err := db.CreateFamily(ctx, e, &fm); err != nil {
+		by, err := a.ActAs(ctx, coordinator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fm, err = a.Families.Create(ctx, by, fm, nil); err != nil {
 			t.Fatal(err)
 		}
 		return fm
 	}
 	f.famA, f.famB = fam(f.offA, "fk.a", "Familien Alnes"), fam(f.offB, "fk.b", "Familien Bjerkesen")
-	cfg := Config{DB: db, Hasher: cheapHasher, Version: "test"}
+	clock.Advance(testdb.NewClock().Now().Sub(clock.Now()))
+	cfg := Config{App: a, Hasher: cheapHasher, Version: "test"}
 	if os.Getenv("HOLF_TEST_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/holf-project/holf/internal/testdb"
 )
 
-var templateKey = regexp.MustCompile(`\.T "([a-z_.]+)"`)
+// templateKey finds the keys templates translate: .T "key", and counted
+// .N "key", whose "other" form every catalog must have.
+var templateKey = regexp.MustCompile(`\.([TN]) "([a-z_.]+)"`)
 
 // templateKeys lists every literal key the templates translate.
 func templateKeys(t *testing.T) []string {
@@ -28,7 +30,11 @@ func templateKeys(t *testing.T) []string {
 			t.Fatal(err)
 		}
 		for _, m := range templateKey.FindAllStringSubmatch(string(b), -1) {
-			set[m[1]] = true
+			key := m[2]
+			if m[1] == "N" {
+				key += ".other"
+			}
+			set[key] = true
 		}
 	}
 	var keys []string

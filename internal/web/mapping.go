@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
-	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/app"
 )
 
 type mappingField struct {
@@ -55,7 +55,7 @@ func (s *Server) mappingSections(p *Page, f holf.Family, areas []holf.TargetArea
 		}
 		out = append(out, sec)
 	}
-	now := s.db.Now()
+	now := s.app.Now()
 	for _, m := range f.Children() {
 		key := "child." + strconv.FormatInt(m.ID, 10)
 		sec := mappingSection{Key: key, Title: p.T("mapping.child_section", m.Name, m.Age(now)), Updated: updated[key]}
@@ -75,37 +75,26 @@ func (s *Server) mappingSections(p *Page, f holf.Family, areas []holf.TargetArea
 	return out
 }
 
-func (s *Server) mappingData(r *http.Request, rq *req, f holf.Family) (mappingPage, []holf.TargetArea, error) {
-	ctx := r.Context()
-	o, err := s.db.GetOffice(ctx, f.OfficeID)
-	if err != nil {
-		return mappingPage{}, nil, err
-	}
-	versions, err := s.db.MappingVersions(ctx, f.ID)
-	if err != nil {
-		return mappingPage{}, nil, err
-	}
-	p := mappingPage{Page: s.page(r, rq, "mapping.title"), Family: f, Mapping: holf.Mapping{FamilyID: f.ID, Fields: map[string]string{}},
-		CanEdit: policy.Decide(rq.actor, policy.FamilyManage, policy.OfficeResource("family", f.OfficeID)).Allowed}
-	if len(versions) > 0 {
-		p.Mapping = versions[len(versions)-1]
-	}
+func (s *Server) mappingData(r *http.Request, rq *req, rec app.MappingRecord) mappingPage {
+	f := rec.Family
+	p := mappingPage{Page: s.page(r, rq, "mapping.title"), Family: f, Mapping: rec.Current, CanEdit: rec.CanEdit}
 	p.BaseVer = p.Mapping.Version
 	p.Title = s.t(rq, "mapping.heading", f.Name)
-	p.Sections = s.mappingSections(&p.Page, f, o.TargetAreas, p.Mapping.Fields, holf.SectionUpdates(versions))
+	p.Sections = s.mappingSections(&p.Page, f, rec.Areas, p.Mapping.Fields, holf.SectionUpdates(rec.Versions))
 	p.HasFields = len(p.Mapping.Fields) > 0
-	return p, o.TargetAreas, nil
+	return p
 }
 
 func (s *Server) mappingShow(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, err := s.viewFamily(r, rq, policy.FamilyView, "mapping.view")
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	p, _, err := s.mappingData(r, rq, f)
+	rec, err := s.app.Mappings.View(r.Context(), rq.actor, id)
 	if err != nil {
 		return err
 	}
+	p := s.mappingData(r, rq, rec)
 	return s.render(w, http.StatusOK, "mapping", &p)
 }
 
@@ -113,41 +102,41 @@ func (s *Server) mappingShow(w http.ResponseWriter, r *http.Request, rq *req) er
 // form comes back with what the user typed and, beside each field someone
 // else changed, what is saved now: nothing is lost.
 func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	p, areas, err := s.mappingData(r, rq, f)
-	if err != nil {
-		return err
+	base := formVersion(r, "base_version")
+	if err := r.ParseForm(); err != nil {
+		return tooLarge(err)
 	}
-	base, err := formVersion(r, "base_version")
-	if err != nil {
-		return err
-	}
-	typed := holf.Mapping{FamilyID: f.ID, Version: int(base), Fields: map[string]string{}}
-	for _, sec := range p.Sections {
-		for _, fl := range sec.Fields {
-			typed.Fields[fl.Key] = strings.ReplaceAll(r.PostFormValue(fl.Key), "\r\n", "\n")
+	// Every field of the form is sent; the use case refuses keys that are
+	// not the family's.
+	typed := holf.Mapping{FamilyID: id, Version: int(base), Fields: map[string]string{}}
+	for k, vs := range r.PostForm {
+		if strings.HasPrefix(k, "area.") || strings.HasPrefix(k, "child.") || strings.HasPrefix(k, "parent.") {
+			typed.Fields[k] = strings.ReplaceAll(vs[0], "\r\n", "\n")
 		}
 	}
-	err = holf.ValidateMapping(typed, &f, areas)
+	_, rec, err := s.app.Mappings.SaveForm(r.Context(), rq.actor, typed)
 	if err == nil {
-		err = s.db.SaveMapping(r.Context(), rq.auditEvent(role, "mapping.save", "family", f.ID), &typed)
-	}
-	if err == nil {
-		http.Redirect(w, r, fmt.Sprintf("/families/%d/mapping?notice=saved", f.ID), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
+		http.Redirect(w, r, fmt.Sprintf("/families/%d/mapping?notice=saved", id), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
 		return nil
 	}
+	fe, invalid := s.formErrors(rq, err)
+	if rec.Family.ID == 0 || !invalid && holf.ErrorCode(err) != holf.EConflict {
+		return err
+	}
 	// Show the form again with the typed text.
-	saved := p.Mapping
+	p := s.mappingData(r, rq, rec)
+	saved := rec.Current
 	for i := range p.Sections {
 		for j := range p.Sections[i].Fields {
 			fl := &p.Sections[i].Fields[j]
 			fl.Value = typed.Fields[fl.Key]
 		}
 	}
-	if fe, ok := s.formErrors(rq, err); ok {
+	if invalid {
 		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
 		for i := range p.Sections {
 			for j := range p.Sections[i].Fields {
@@ -157,20 +146,17 @@ func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 		p.BaseVer = int(base)
 		return s.render(w, http.StatusUnprocessableEntity, "mapping", &p)
 	}
-	if holf.ErrorCode(err) == holf.EConflict {
-		p.Conflict, p.Summary, p.SavedBy = true, s.t(rq, "mapping.conflict"), saved.Actor
-		for i := range p.Sections {
-			for j := range p.Sections[i].Fields {
-				fl := &p.Sections[i].Fields[j]
-				if theirs := saved.Fields[fl.Key]; strings.TrimSpace(theirs) != strings.TrimSpace(fl.Value) {
-					fl.Theirs, fl.Conflict = theirs, true
-				}
+	p.Conflict, p.Summary, p.SavedBy = true, s.t(rq, "mapping.conflict"), saved.Actor
+	for i := range p.Sections {
+		for j := range p.Sections[i].Fields {
+			fl := &p.Sections[i].Fields[j]
+			if theirs := saved.Fields[fl.Key]; strings.TrimSpace(theirs) != strings.TrimSpace(fl.Value) {
+				fl.Theirs, fl.Conflict = theirs, true
 			}
 		}
-		p.BaseVer = saved.Version
-		return s.render(w, http.StatusConflict, "mapping", &p)
 	}
-	return err
+	p.BaseVer = saved.Version
+	return s.render(w, http.StatusConflict, "mapping", &p)
 }
 
 type mappingVersionLine struct {
@@ -196,14 +182,15 @@ type diffLine struct {
 // mappingHistory lists the versions, newest first, and shows what changed
 // between two of them (?from=&to=; by default the last save).
 func (s *Server) mappingHistory(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, err := s.viewFamily(r, rq, policy.FamilyView, "mapping.view")
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	versions, err := s.db.MappingVersions(r.Context(), f.ID)
+	rec, err := s.app.Mappings.View(r.Context(), rq.actor, id)
 	if err != nil {
 		return err
 	}
+	f, versions := rec.Family, rec.Versions
 	p := mappingHistoryPage{Page: s.page(r, rq, "mapping.history"), Family: f}
 	p.Title = s.t(rq, "mapping.history_heading", f.Name)
 	labels := map[string][2]string{}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
-	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/app"
 )
 
 type activityView struct {
@@ -60,24 +60,11 @@ type planPage struct {
 	PrintLang string
 }
 
-// planData builds every view of a family's plan from one load.
-func (s *Server) planData(r *http.Request, rq *req, f holf.Family) (planPage, error) {
-	ctx := r.Context()
-	plan, err := s.db.Plan(ctx, f.ID)
-	if err != nil {
-		return planPage{}, err
-	}
-	o, err := s.db.GetOffice(ctx, f.OfficeID)
-	if err != nil {
-		return planPage{}, err
-	}
-	names, err := s.staffNames(r, []int64{f.OfficeID})
-	if err != nil {
-		return planPage{}, err
-	}
-	p := planPage{Page: s.page(r, rq, "plan.title"), Family: f, Plan: plan, AreaOpts: o.TargetAreas, Coord: names[f.PrimaryCoordinatorID],
-		CanEdit: policy.Decide(rq.actor, policy.FamilyManage, policy.OfficeResource("family", f.OfficeID)).Allowed,
-		Today:   s.db.Now().In(oslo), NewGoal: holf.Goal{Area: firstArea(o.TargetAreas)}, PrintLang: rq.lang}
+// planData builds every view of a family's plan from one board.
+func (s *Server) planData(r *http.Request, rq *req, b app.Board) planPage {
+	f, plan, o := b.Family, b.Plan, b.Office
+	p := planPage{Page: s.page(r, rq, "plan.title"), Family: f, Plan: plan, AreaOpts: o.TargetAreas, Coord: b.Coordinator,
+		CanEdit: b.CanEdit, Today: b.Today, NewGoal: holf.Goal{Area: firstArea(o.TargetAreas)}, PrintLang: rq.lang, Changes: b.Changes}
 	p.Title = s.t(rq, "plan.heading", f.Name)
 	member := map[int64]string{}
 	for _, m := range f.Members {
@@ -87,35 +74,34 @@ func (s *Server) planData(r *http.Request, rq *req, f holf.Family) (planPage, er
 	for _, g := range plan.Goals {
 		goalTitle[g.ID] = g.Title
 	}
-	soon := p.Today.AddDate(0, 0, 14)
-	view := func(a holf.Activity) activityView {
-		v := activityView{Activity: a, Goal: goalTitle[a.GoalID], Overdue: a.Overdue(p.Today)}
-		v.Soon = a.Status == holf.ActivityOpen && !a.DueOn.IsZero() && !v.Overdue && !a.DueOn.After(soon)
-		switch a.Responsible {
-		case holf.ResponsibleMember:
-			v.Who = member[a.ResponsibleMemberID]
-		case holf.ResponsibleCoordinator:
-			v.Who = s.t(rq, "plan.who_coordinator", p.Coord)
-		default:
-			v.Who = a.ResponsibleName
+	who := func(r app.Responsible) string {
+		if r.Kind == holf.ResponsibleCoordinator {
+			return s.t(rq, "plan.who_coordinator", r.Name)
 		}
-		return v
+		return r.Name
+	}
+	view := func(a holf.Activity) activityView {
+		return activityView{Activity: a, Goal: goalTitle[a.GoalID], Overdue: b.Overdue(a), Soon: b.Soon(a), Who: who(b.Who(a))}
 	}
 	byGoal := map[int64][]activityView{}
+	var overdue, upcoming []holf.Activity
 	for _, a := range plan.Activities {
 		v := view(a)
 		byGoal[a.GoalID] = append(byGoal[a.GoalID], v)
 		if v.Overdue {
-			p.Overdue = append(p.Overdue, v)
+			overdue = append(overdue, a)
 		} else if v.Soon {
-			p.Upcoming = append(p.Upcoming, v)
+			upcoming = append(upcoming, a)
 		}
 	}
-	sortByDue := func(vs []activityView) {
-		slices.SortStableFunc(vs, func(a, b activityView) int { return a.Activity.DueOn.Compare(b.Activity.DueOn) })
+	app.SortByDue(overdue)
+	app.SortByDue(upcoming)
+	for _, a := range overdue {
+		p.Overdue = append(p.Overdue, view(a))
 	}
-	sortByDue(p.Overdue)
-	sortByDue(p.Upcoming)
+	for _, a := range upcoming {
+		p.Upcoming = append(p.Upcoming, view(a))
+	}
 	gv := func(g holf.Goal) goalView {
 		v := goalView{Goal: g, Member: member[g.MemberID], Progress: plan.GoalProgress(g.ID), Activities: byGoal[g.ID]}
 		if g.MemberID == 0 {
@@ -142,30 +128,15 @@ func (s *Server) planData(r *http.Request, rq *req, f holf.Family) (planPage, er
 			p.Areas = append(p.Areas, areaProgress{Area: a, Progress: pr})
 		}
 	}
-	// Per member: everything one person (or the coordinator, or a partner) has to do.
-	order := []string{}
-	tasks := map[string][]activityView{}
-	for _, m := range f.Members {
-		order = append(order, m.Name)
-	}
-	for _, a := range plan.Activities {
-		if a.Status == holf.ActivityDropped {
-			continue
+	// Per person: everything one member (or the coordinator, or a partner) has to do.
+	for _, g := range b.ByResponsible() {
+		mt := memberTasks{Name: who(g.Who)}
+		for _, a := range g.Tasks {
+			mt.Tasks = append(mt.Tasks, view(a))
 		}
-		v := view(a)
-		if !slices.Contains(order, v.Who) {
-			order = append(order, v.Who)
-		}
-		tasks[v.Who] = append(tasks[v.Who], v)
+		p.ByMember = append(p.ByMember, mt)
 	}
-	for _, who := range order {
-		if len(tasks[who]) > 0 {
-			sortByDue(tasks[who])
-			p.ByMember = append(p.ByMember, memberTasks{Name: who, Tasks: tasks[who]})
-		}
-	}
-	p.Changes, err = s.db.PlanChanges(ctx, f.ID, 20)
-	return p, err
+	return p
 }
 
 func firstArea(as []holf.TargetArea) holf.TargetArea {
@@ -179,32 +150,20 @@ func firstArea(as []holf.TargetArea) holf.TargetArea {
 func (p *planPage) ChangeText(c holf.PlanChange) string { return p.T("plan.change."+c.Kind, c.Item) }
 
 func (s *Server) planShow(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, err := s.viewFamily(r, rq, policy.FamilyView, "plan.view")
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.planData(r, rq, f)
+	b, err := s.app.Plans.View(r.Context(), rq.actor, id, "plan.view")
 	if err != nil {
 		return err
 	}
+	p := s.planData(r, rq, b)
 	p.View = r.URL.Query().Get("view")
 	if p.View != "member" && p.View != "due" {
 		p.View = "tree"
 	}
 	return s.render(w, http.StatusOK, "plan", &p)
-}
-
-func parseDay(s string) (time.Time, bool) {
-	if s == "" {
-		return time.Time{}, true
-	}
-	t, err := time.Parse("2006-01-02", s)
-	return t, err == nil
-}
-
-func formID(r *http.Request, name string) int64 {
-	n, _ := strconv.ParseInt(r.PostFormValue(name), 10, 64)
-	return n
 }
 
 func (s *Server) planRedirect(w http.ResponseWriter, r *http.Request, familyID int64, view string) {
@@ -217,39 +176,30 @@ func (s *Server) planRedirect(w http.ResponseWriter, r *http.Request, familyID i
 
 // goalAdd adds a goal or sub-goal from the form on the plan page.
 func (s *Server) goalAdd(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	g := holf.Goal{FamilyID: f.ID, ParentID: formID(r, "parent"), MemberID: formID(r, "member"), Area: holf.TargetArea(r.PostFormValue("area")),
+	g := holf.Goal{FamilyID: id, ParentID: formID(r, "parent"), MemberID: formID(r, "member"), Area: holf.TargetArea(r.PostFormValue("area")),
 		Title: r.PostFormValue("title"), Status: holf.GoalOpen}
-	o, err := s.db.GetOffice(r.Context(), f.OfficeID)
-	if err != nil {
-		return err
-	}
-	if g.ParentID != 0 {
-		if parent, err := s.db.Goal(r.Context(), f.ID, g.ParentID); err == nil {
-			g.Area = parent.Area
-		}
-	}
-	err = g.Validate(&f, o.TargetAreas)
+	g, err = s.app.Plans.AddGoal(r.Context(), rq.actor, g)
 	if err == nil {
-		err = s.db.AddGoal(r.Context(), rq.auditEvent(role, "plan.goal_add", "family", f.ID), &g)
+		s.planRedirect(w, r, id, "tree")
+		return nil
 	}
-	if err != nil {
-		p, perr := s.planData(r, rq, f)
-		if perr != nil {
-			return perr
-		}
-		p.View, p.NewGoal = "tree", g
-		if fe, ok := s.formErrors(rq, err); ok {
-			p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-			return s.render(w, http.StatusUnprocessableEntity, "plan", &p)
-		}
+	fe, ok := s.formErrors(rq, err)
+	if !ok {
 		return err
 	}
-	s.planRedirect(w, r, f.ID, "tree")
-	return nil
+	// The plan comes back with the goal as typed.
+	b, berr := s.app.Plans.Edit(r.Context(), rq.actor, id)
+	if berr != nil {
+		return berr
+	}
+	p := s.planData(r, rq, b)
+	p.View, p.NewGoal = "tree", g
+	p.Errors, p.Summary = fe, s.t(rq, "form.fix")
+	return s.render(w, http.StatusUnprocessableEntity, "plan", &p)
 }
 
 type goalFormPage struct {
@@ -263,47 +213,46 @@ type goalFormPage struct {
 	Conflict *holf.Goal
 }
 
-func (s *Server) goalFormData(r *http.Request, rq *req, f holf.Family, g holf.Goal) (goalFormPage, error) {
-	p := goalFormPage{Page: s.page(r, rq, "plan.edit_goal"), Family: f, Goal: g, Statuses: holf.GoalStatuses}
-	o, err := s.db.GetOffice(r.Context(), f.OfficeID)
-	if err != nil {
-		return p, err
-	}
-	p.AreaOpts = o.TargetAreas
-	plan, err := s.db.Plan(r.Context(), f.ID)
-	if err != nil {
-		return p, err
-	}
-	for _, x := range plan.Goals {
+func (s *Server) goalFormData(r *http.Request, rq *req, b app.Board, g holf.Goal) goalFormPage {
+	p := goalFormPage{Page: s.page(r, rq, "plan.edit_goal"), Family: b.Family, Goal: g, Statuses: holf.GoalStatuses, AreaOpts: b.Office.TargetAreas}
+	for _, x := range b.Plan.Goals {
 		if x.ParentID == 0 && x.ID != g.ID {
 			p.TopGoals = append(p.TopGoals, x)
 		}
 	}
-	return p, nil
+	return p
+}
+
+// planItem reads the family and the plan item (gid or aid) of the path and
+// opens the plan for a change.
+func (s *Server) planItem(r *http.Request, rq *req, name, kind string) (app.Board, int64, error) {
+	id, err := familyID(r)
+	if err != nil {
+		return app.Board{}, 0, err
+	}
+	item, err := pathID(r, name, kind)
+	if err != nil {
+		return app.Board{}, 0, err
+	}
+	b, err := s.app.Plans.Edit(r.Context(), rq.actor, id)
+	return b, item, err
 }
 
 func (s *Server) goalEdit(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, _, err := s.loadFamily(r, rq, policy.FamilyManage)
+	b, gid, err := s.planItem(r, rq, "gid", "goal")
 	if err != nil {
 		return err
 	}
-	gid, err := pathID(r, "gid", "goal")
+	g, err := b.Goal(gid)
 	if err != nil {
 		return err
 	}
-	g, err := s.db.Goal(r.Context(), f.ID, gid)
-	if err != nil {
-		return err
-	}
-	p, err := s.goalFormData(r, rq, f, g)
-	if err != nil {
-		return err
-	}
+	p := s.goalFormData(r, rq, b, g)
 	return s.render(w, http.StatusOK, "goal_form", &p)
 }
 
 func (s *Server) goalUpdate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
@@ -311,36 +260,23 @@ func (s *Server) goalUpdate(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
-	cur, err := s.db.Goal(r.Context(), f.ID, gid)
-	if err != nil {
-		return err
-	}
-	g := holf.Goal{ID: gid, FamilyID: f.ID, ParentID: formID(r, "parent"), MemberID: formID(r, "member"), Area: holf.TargetArea(r.PostFormValue("area")),
-		Title: r.PostFormValue("title"), Status: holf.GoalStatus(r.PostFormValue("status")), Version: formID(r, "version"), AchievedOn: cur.AchievedOn}
-	o, err := s.db.GetOffice(r.Context(), f.OfficeID)
-	if err != nil {
-		return err
-	}
-	if g.ParentID != 0 {
-		g.Area = cur.Area
-	}
-	err = g.Validate(&f, o.TargetAreas)
+	g := holf.Goal{ID: gid, FamilyID: id, ParentID: formID(r, "parent"), MemberID: formID(r, "member"), Area: holf.TargetArea(r.PostFormValue("area")),
+		Title: r.PostFormValue("title"), Status: holf.GoalStatus(r.PostFormValue("status")), Version: formVersion(r, "version")}
+	g, err = s.app.Plans.UpdateGoal(r.Context(), rq.actor, g)
 	if err == nil {
-		err = s.db.UpdateGoal(r.Context(), rq.auditEvent(role, "plan.goal_update", "family", f.ID), &g)
+		s.planRedirect(w, r, id, "tree")
+		return nil
 	}
-	if err != nil {
-		p, perr := s.goalFormData(r, rq, f, g)
-		if perr != nil {
-			return perr
-		}
-		return s.formError(w, rq, "goal_form", &p, err, func() error {
-			saved, gerr := s.db.Goal(r.Context(), f.ID, gid)
-			p.Conflict, p.Goal.Version = &saved, saved.Version
-			return gerr
-		})
+	b, berr := s.app.Plans.Edit(r.Context(), rq.actor, id)
+	if berr != nil {
+		return berr
 	}
-	s.planRedirect(w, r, f.ID, "tree")
-	return nil
+	p := s.goalFormData(r, rq, b, g)
+	return s.formError(w, rq, "goal_form", &p, err, func() error {
+		saved, gerr := b.Goal(gid)
+		p.Conflict, p.Goal.Version = &saved, saved.Version
+		return gerr
+	})
 }
 
 type activityFormPage struct {
@@ -357,23 +293,13 @@ type activityFormPage struct {
 	Conflict *holf.Activity
 }
 
-func (s *Server) activityFormData(r *http.Request, rq *req, f holf.Family, a holf.Activity, due string, isNew bool) (activityFormPage, error) {
+func (s *Server) activityFormData(r *http.Request, rq *req, b app.Board, a holf.Activity, due string, isNew bool) activityFormPage {
 	key := "plan.edit_activity"
 	if isNew {
 		key = "plan.new_activity"
 	}
-	p := activityFormPage{Page: s.page(r, rq, key), Family: f, Activity: a, Due: due, New: isNew, Kinds: holf.ResponsibleKinds, Statuses: holf.ActivityStatuses}
-	plan, err := s.db.Plan(r.Context(), f.ID)
-	if err != nil {
-		return p, err
-	}
-	p.Goals = plan.Goals
-	names, err := s.staffNames(r, []int64{f.OfficeID})
-	if err != nil {
-		return p, err
-	}
-	p.Coord = names[f.PrimaryCoordinatorID]
-	return p, nil
+	return activityFormPage{Page: s.page(r, rq, key), Family: b.Family, Activity: a, Due: due, New: isNew, Kinds: holf.ResponsibleKinds,
+		Statuses: holf.ActivityStatuses, Goals: b.Plan.Goals, Coord: b.Coordinator}
 }
 
 // GoalLabel shows a goal in a select, sub-goals indented under their goal.
@@ -385,19 +311,20 @@ func (p *activityFormPage) GoalLabel(g holf.Goal) string {
 }
 
 func (s *Server) activityNew(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, _, err := s.loadFamily(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	a := holf.Activity{FamilyID: f.ID, Responsible: holf.ResponsibleMember, Status: holf.ActivityOpen}
+	b, err := s.app.Plans.Edit(r.Context(), rq.actor, id)
+	if err != nil {
+		return err
+	}
+	a := holf.Activity{FamilyID: id, Responsible: holf.ResponsibleMember, Status: holf.ActivityOpen}
 	a.GoalID, _ = strconv.ParseInt(r.URL.Query().Get("goal"), 10, 64)
-	if ps := f.Parents(); len(ps) > 0 {
+	if ps := b.Family.Parents(); len(ps) > 0 {
 		a.ResponsibleMemberID = ps[0].ID
 	}
-	p, err := s.activityFormData(r, rq, f, a, "", true)
-	if err != nil {
-		return err
-	}
+	p := s.activityFormData(r, rq, b, a, "", true)
 	return s.render(w, http.StatusOK, "activity_form", &p)
 }
 
@@ -405,7 +332,7 @@ func activityFromForm(r *http.Request, familyID int64) (holf.Activity, string, h
 	var v holf.Validation
 	a := holf.Activity{FamilyID: familyID, GoalID: formID(r, "goal"), Title: r.PostFormValue("title"),
 		Responsible: holf.ResponsibleKind(r.PostFormValue("responsible")), ResponsibleMemberID: formID(r, "responsible_member"),
-		ResponsibleName: r.PostFormValue("responsible_name"), Status: holf.ActivityStatus(r.PostFormValue("status")), Version: formID(r, "version")}
+		ResponsibleName: r.PostFormValue("responsible_name"), Status: holf.ActivityStatus(r.PostFormValue("status")), Version: formVersion(r, "version")}
 	if a.Status == "" {
 		a.Status = holf.ActivityOpen
 	}
@@ -419,40 +346,24 @@ func activityFromForm(r *http.Request, familyID int64) (holf.Activity, string, h
 }
 
 func (s *Server) activityAdd(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, err := s.loadFamily(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	a, due, v := activityFromForm(r, f.ID)
-	if verr := a.Validate(&f); verr != nil {
-		v = append(v, verr.(*holf.Error).Fields...)
+	a, due, parsed := activityFromForm(r, id)
+	if a, err = s.app.Plans.AddActivity(r.Context(), rq.actor, a, parsed); err != nil {
+		return s.activityFormError(w, r, rq, a, due, true, err)
 	}
-	err = v.Err()
-	if err == nil {
-		err = s.db.AddActivity(r.Context(), rq.auditEvent(role, "plan.activity_add", "family", f.ID), &a)
-	}
-	if err != nil {
-		return s.activityFormError(w, r, rq, f, a, due, true, err)
-	}
-	s.planRedirect(w, r, f.ID, "tree")
+	s.planRedirect(w, r, id, "tree")
 	return nil
 }
 
-func (s *Server) activityIDs(r *http.Request, rq *req, act policy.Action) (holf.Family, holf.Role, holf.Activity, error) {
-	f, role, err := s.loadFamily(r, rq, act)
-	if err != nil {
-		return f, role, holf.Activity{}, err
-	}
-	aid, err := pathID(r, "aid", "activity")
-	if err != nil {
-		return f, role, holf.Activity{}, err
-	}
-	a, err := s.db.Activity(r.Context(), f.ID, aid)
-	return f, role, a, err
-}
-
 func (s *Server) activityEdit(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, _, a, err := s.activityIDs(r, rq, policy.FamilyManage)
+	b, aid, err := s.planItem(r, rq, "aid", "activity")
+	if err != nil {
+		return err
+	}
+	a, err := b.Activity(aid)
 	if err != nil {
 		return err
 	}
@@ -460,43 +371,43 @@ func (s *Server) activityEdit(w http.ResponseWriter, r *http.Request, rq *req) e
 	if !a.DueOn.IsZero() {
 		due = a.DueOn.Format("2006-01-02")
 	}
-	p, err := s.activityFormData(r, rq, f, a, due, false)
-	if err != nil {
-		return err
-	}
+	p := s.activityFormData(r, rq, b, a, due, false)
 	return s.render(w, http.StatusOK, "activity_form", &p)
 }
 
 func (s *Server) activityUpdate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, cur, err := s.activityIDs(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	a, due, v := activityFromForm(r, f.ID)
-	a.ID, a.DoneOn = cur.ID, cur.DoneOn
-	if verr := a.Validate(&f); verr != nil {
-		v = append(v, verr.(*holf.Error).Fields...)
-	}
-	err = v.Err()
-	if err == nil {
-		err = s.db.UpdateActivity(r.Context(), rq.auditEvent(role, "plan.activity_update", "family", f.ID), &a)
-	}
+	aid, err := pathID(r, "aid", "activity")
 	if err != nil {
-		return s.activityFormError(w, r, rq, f, a, due, false, err)
+		return err
 	}
-	s.planRedirect(w, r, f.ID, "tree")
+	a, due, parsed := activityFromForm(r, id)
+	a.ID = aid
+	if a, err = s.app.Plans.UpdateActivity(r.Context(), rq.actor, a, parsed); err != nil {
+		return s.activityFormError(w, r, rq, a, due, false, err)
+	}
+	s.planRedirect(w, r, id, "tree")
 	return nil
 }
 
-func (s *Server) activityFormError(w http.ResponseWriter, r *http.Request, rq *req, f holf.Family, a holf.Activity, due string, isNew bool, err error) error {
-	p, perr := s.activityFormData(r, rq, f, a, due, isNew)
-	if perr != nil {
-		return perr
+// activityFormError shows the activity form again with what was typed; the
+// plan it needs is loaded again, which records the view.
+func (s *Server) activityFormError(w http.ResponseWriter, r *http.Request, rq *req, a holf.Activity, due string, isNew bool, err error) error {
+	if holf.ErrorCode(err) != holf.EInvalid && holf.ErrorCode(err) != holf.EConflict {
+		return err
 	}
+	b, berr := s.app.Plans.Edit(r.Context(), rq.actor, a.FamilyID)
+	if berr != nil {
+		return berr
+	}
+	p := s.activityFormData(r, rq, b, a, due, isNew)
 	var conflict func() error
 	if !isNew {
 		conflict = func() error {
-			saved, gerr := s.db.Activity(r.Context(), f.ID, a.ID)
+			saved, gerr := b.Activity(a.ID)
 			p.Conflict, p.Activity.Version = &saved, saved.Version
 			return gerr
 		}
@@ -506,17 +417,17 @@ func (s *Server) activityFormError(w http.ResponseWriter, r *http.Request, rq *r
 
 // activityStatus checks an activity off, reopens or drops it in one click.
 func (s *Server) activityStatus(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, role, a, err := s.activityIDs(r, rq, policy.FamilyManage)
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
-	to := holf.ActivityStatus(r.PostFormValue("to"))
-	if !slices.Contains(holf.ActivityStatuses, to) {
-		return &holf.Error{Code: holf.EInvalid, Message: "unknown activity status", Key: "err.status"}
-	}
-	if _, err := s.db.SetActivityStatus(r.Context(), rq.auditEvent(role, "plan.activity_status", "family", f.ID), f.ID, a.ID, to); err != nil {
+	aid, err := pathID(r, "aid", "activity")
+	if err != nil {
 		return err
 	}
-	s.planRedirect(w, r, f.ID, r.PostFormValue("view"))
+	if _, err := s.app.Plans.SetActivityStatus(r.Context(), rq.actor, id, aid, holf.ActivityStatus(r.PostFormValue("to"))); err != nil {
+		return err
+	}
+	s.planRedirect(w, r, id, r.PostFormValue("view"))
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
-	"github.com/holf-project/holf/internal/policy"
 )
 
 type printTask struct {
@@ -44,27 +43,24 @@ func (p *Page) longDate(t time.Time) string {
 // person's tasks with a box to tick and a date, nothing internal. Its
 // language is chosen with ?lang= independently of the staff member's own.
 func (s *Server) planPrint(w http.ResponseWriter, r *http.Request, rq *req) error {
-	f, err := s.viewFamily(r, rq, policy.FamilyView, "plan.print")
+	id, err := familyID(r)
 	if err != nil {
 		return err
 	}
+	b, err := s.app.Plans.View(r.Context(), rq.actor, id, "plan.print")
+	if err != nil {
+		return err
+	}
+	f, plan := b.Family, b.Plan
 	lang := rq.lang
 	if l := r.URL.Query().Get("lang"); s.cat.Has(l) {
 		lang = l
 	}
 	prq := *rq
 	prq.lang = lang
-	plan, err := s.db.Plan(r.Context(), f.ID)
-	if err != nil {
-		return err
-	}
-	names, err := s.staffNames(r, []int64{f.OfficeID})
-	if err != nil {
-		return err
-	}
 	p := planPrintPage{Page: s.page(r, &prq, "print.title"), Family: f}
 	p.Title = p.T("print.heading", f.Name)
-	p.Printed = p.longDate(s.db.Now().In(oslo))
+	p.Printed = p.longDate(b.Today)
 	for _, code := range s.cat.Languages() {
 		p.Langs = append(p.Langs, langOption{Code: code, Label: s.cat.T(code, "lang.name"), Current: code == lang})
 	}
@@ -95,7 +91,7 @@ func (s *Server) planPrint(w http.ResponseWriter, r *http.Request, rq *req) erro
 			p.FamilyGoals = append(p.FamilyGoals, g.Title)
 		}
 	}
-	p.Coordinator.Name = names[f.PrimaryCoordinatorID]
+	p.Coordinator.Name = b.Coordinator
 	others := map[string]*printPerson{}
 	var otherOrder []string
 	for _, a := range plan.Activities {

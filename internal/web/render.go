@@ -119,6 +119,10 @@ type langOption struct {
 // T translates key into the page's language.
 func (p *Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, args...) }
 
+// N translates counted key for n into the page's language, in the plural
+// form the language uses for n.
+func (p *Page) N(key string, n int, args ...any) string { return p.cat.N(p.Lang, key, n, args...) }
+
 // RoleName translates a role.
 func (p *Page) RoleName(r holf.Role) string { return p.T("role." + string(r)) }
 

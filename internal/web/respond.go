@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,7 +8,7 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
-	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
 )
@@ -20,8 +19,6 @@ import (
 // look-ups are counted per address and stop guessing early.
 
 const (
-	purposeRespond = "answering a research questionnaire"
-	purposeSurvey  = "administration of research questionnaires"
 	// linkThrottleKey shares the failed-login table: the counts are per
 	// address, and a flood of bad links cannot lock out staff accounts.
 	linkThrottleKey = "#survey-link"
@@ -84,50 +81,32 @@ func (s *Server) linkThrottled(w http.ResponseWriter, r *http.Request) (bool, er
 	return true, &holf.Error{Code: holf.ETooMany, Message: "too many invalid links from this address; wait and try again", Key: "respond.throttled"}
 }
 
-// openLink is a respondent's questionnaire, open for answers.
-type openLink struct {
-	rs    store.Response
-	q     store.InstalledQuestionnaire
-	pages []survey.Page
-}
-
 // openResponse resolves a link. Unknown links count towards the throttle
 // and answer like any missing page. A submitted or expired link gets its
 // plain page here, and ok is false: the caller has nothing more to do.
-func (s *Server) openResponse(w http.ResponseWriter, r *http.Request, rq *req) (l openLink, ok bool, err error) {
+func (s *Server) openResponse(w http.ResponseWriter, r *http.Request, rq *req) (l app.Link, ok bool, err error) {
 	if limited, err := s.linkThrottled(w, r); limited || err != nil {
 		return l, false, err
 	}
-	token := r.PathValue("token")
-	if len(token) <= 100 {
-		l.rs, err = s.db.ResponseByToken(r.Context(), auth.HashSecret(token))
-	}
-	if len(token) > 100 || holf.ErrorCode(err) == holf.ENotFound {
+	l, err = s.app.Surveys.OpenLink(r.Context(), r.PathValue("token"))
+	if holf.ErrorCode(err) == holf.ENotFound {
 		if ferr := s.db.RecordLoginFailure(r.Context(), linkThrottleKey, clientAddress(r)); ferr != nil {
 			return l, false, ferr
 		}
-		return l, false, &holf.Error{Code: holf.ENotFound, Message: "this link is not valid", Key: "respond.unknown"}
+		return l, false, err
 	}
 	if err != nil {
 		return l, false, err
 	}
 	p := respondPage{Page: s.respondentPage(r, rq)}
 	switch {
-	case !l.rs.SubmittedAt.IsZero():
-		p.State, p.StateDate = "submitted", formatDateTime(l.rs.SubmittedAt)
+	case l.Submitted:
+		p.State, p.StateDate = "submitted", formatDateTime(l.Response.SubmittedAt)
 		return l, false, s.render(w, http.StatusOK, "respond", &p)
-	case !s.db.Now().Before(l.rs.ExpiresAt):
-		p.State, p.StateDate = "expired", formatDateTime(l.rs.ExpiresAt)
+	case l.Expired:
+		p.State, p.StateDate = "expired", formatDateTime(l.Response.ExpiresAt)
 		return l, false, s.render(w, http.StatusGone, "respond", &p)
 	}
-	st, err := s.study(r)
-	if err != nil {
-		return l, false, err
-	}
-	if l.q, err = st.ByID(l.rs.QuestionnaireID); err != nil {
-		return l, false, err
-	}
-	l.pages = l.q.Def.Pages(s.lib)
 	return l, true, nil
 }
 
@@ -198,7 +177,7 @@ func (s *Server) respondShow(w http.ResponseWriter, r *http.Request, rq *req) er
 	if !ok || err != nil {
 		return err
 	}
-	rs, q, pages := l.rs, l.q, l.pages
+	rs, q, pages := l.Response, l.Q, l.Pages
 	want := r.URL.Query().Get("p")
 	n := 0
 	if want != "review" {
@@ -254,17 +233,12 @@ func localText(lang string, t survey.Text) string {
 	return t.NB
 }
 
-func (s *Server) respondentEvent(rs store.Response, action string) holf.AuditEvent {
-	return holf.AuditEvent{Actor: "respondent:" + rs.RespondentCode, Role: "respondent", Action: action,
-		RecordType: "survey_response", RecordID: rs.ID, Purpose: purposeRespond}
-}
-
 func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) error {
 	l, ok, err := s.openResponse(w, r, rq)
 	if !ok || err != nil {
 		return err
 	}
-	rs, q, pages := l.rs, l.q, l.pages
+	rs, q, pages := l.Response, l.Q, l.Pages
 	if err := r.ParseForm(); err != nil {
 		return tooLarge(err)
 	}
@@ -281,12 +255,7 @@ func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) er
 			http.Redirect(w, r, base+"?p="+itoa(len(pages)), http.StatusSeeOther) // #nosec G710 -- base is /s/ and the escaped token
 			return nil
 		}
-		scores, err := q.Def.Score(s.lib, rs.Answers)
-		if err != nil {
-			return fmt.Errorf("score response %d: %w", rs.ID, err)
-		}
-		sub := store.Submission{ResponseID: rs.ID, Mode: "web", Lang: rq.lang, Scores: scores}
-		if err := s.db.SubmitResponse(r.Context(), s.respondentEvent(rs, "survey.submit"), sub); err != nil {
+		if err := s.app.Surveys.Submit(r.Context(), l, rq.lang); err != nil {
 			return err
 		}
 		http.Redirect(w, r, base, http.StatusSeeOther) // #nosec G710 -- base is /s/ and the escaped token
@@ -298,10 +267,8 @@ func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) er
 		p.Summary = s.t(rq, "respond.fix")
 		return s.render(w, http.StatusUnprocessableEntity, "respond", &p)
 	}
-	if len(changes) > 0 {
-		if err := s.db.SaveAnswers(r.Context(), s.respondentEvent(rs, "survey.answer"), rs.ID, store.AnyVersion, changes); err != nil {
-			return err
-		}
+	if err := s.app.Surveys.Answer(r.Context(), l, changes); err != nil {
+		return err
 	}
 	next := n + 1
 	switch r.PostForm.Get("go") {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/policy"
 )
 
@@ -40,14 +41,17 @@ type route struct {
 	handle  handlerFunc
 }
 
-// Purposes recorded in the audit log.
+// Purposes a route declares: the use cases record them (internal/app owns
+// them); a writing route without one is refused at start-up.
 const (
-	purposeAdmin   = "administration of offices and staff accounts"
-	purposeFollow  = "leadership follow-up of staff"
-	purposeSignIn  = "signing in and out"
-	purposeAccount = "own account"
-	// purposeResearch: pseudonymised data handed to the evaluation.
-	purposeResearch = "research: the evaluation of the HOLF trial"
+	purposeCasework = app.PurposeCasework
+	purposeAdmin    = app.PurposeAdmin
+	purposeFollow   = app.PurposeFollow
+	purposeSignIn   = app.PurposeSignIn
+	purposeAccount  = app.PurposeAccount
+	purposeSurvey   = app.PurposeSurvey
+	purposeRespond  = app.PurposeRespond
+	purposeResearch = app.PurposeResearch
 )
 
 // routeTable is the whole HTTP surface of HOLF, one line a route.
@@ -193,17 +197,6 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.fail(w, r, rq, err)
 		}
 	})
-}
-
-// authorize is the object-level check: can the actor do act on res? A denied
-// resource answers exactly like a missing one, so that nobody learns what
-// exists in another office.
-func (s *Server) authorize(rq *req, act policy.Action, res policy.Resource, kind string, id any) (holf.Role, error) {
-	d := policy.Decide(rq.actor, act, res)
-	if !d.Allowed {
-		return "", holf.NotFound(kind, id)
-	}
-	return d.Role, nil
 }
 
 // auditEvent builds an audit event for rq's actor under role.

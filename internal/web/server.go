@@ -1,7 +1,9 @@
 // Package web owns HOLF's HTTP interface: the route table, server-rendered
 // pages, the JSON API under /api/v1, sessions and cookies, CSRF defences,
-// security headers and the mapping of errors to status codes. It asks the
-// policy package every authorisation question and the store for all data.
+// security headers and the mapping of errors to status codes. It parses
+// input, calls a use case of internal/app and renders the result: what may
+// be done, what is valid and what is audited are decided there. It reaches
+// the store only for its own plumbing (sessions, sign-in throttling, health).
 package web
 
 import (
@@ -12,10 +14,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/auth"
 	"github.com/holf-project/holf/internal/i18n"
 	"github.com/holf-project/holf/internal/policy"
@@ -25,6 +27,7 @@ import (
 
 // Config is everything the web layer needs; nothing is read from globals.
 type Config struct {
+	App     *app.App
 	DB      *store.DB
 	Hasher  *auth.Hasher
 	Logger  *slog.Logger
@@ -43,8 +46,6 @@ type Config struct {
 	// LinkLimit bounds invalid questionnaire links per client address in
 	// LoginWindow; 20 when zero.
 	LinkLimit int
-	// Surveys is the instrument library; the embedded one when nil.
-	Surveys *survey.Library
 	// Study is the code of the installed study the questionnaire pages
 	// serve; "holf" when empty.
 	Study string
@@ -58,26 +59,26 @@ type Config struct {
 
 // Server serves HOLF over HTTP.
 type Server struct {
-	cfg Config
-	db  *store.DB
-	log *slog.Logger
-	cat *i18n.Catalog
-	lib *survey.Library
-	// installed caches the installed study (see study).
-	installed atomic.Pointer[store.InstalledStudy]
-	pages     map[string]*template.Template
-	routes    []route
-	mux       *http.ServeMux
-	cookie    string
-	csrf      *http.CrossOriginProtection
+	cfg    Config
+	app    *app.App
+	db     *store.DB // sessions, sign-in throttling and health only
+	log    *slog.Logger
+	cat    *i18n.Catalog
+	lib    *survey.Library
+	pages  map[string]*template.Template
+	routes []route
+	mux    *http.ServeMux
+	cookie string
+	csrf   *http.CrossOriginProtection
 }
 
 // New checks the configuration, parses every template and builds the route
 // table. A route without a policy is a programming error reported here.
 func New(cfg Config) (*Server, error) {
-	if cfg.DB == nil || cfg.Hasher == nil {
-		return nil, errors.New("web: DB and Hasher are required")
+	if cfg.App == nil || cfg.Hasher == nil {
+		return nil, errors.New("web: App and Hasher are required")
 	}
+	cfg.DB = cfg.App.DB()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -106,20 +107,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.LinkLimit == 0 {
 		cfg.LinkLimit = 20
 	}
-	if cfg.Surveys == nil {
-		lib, err := survey.Load()
-		if err != nil {
-			return nil, err
-		}
-		cfg.Surveys = lib
-	}
 	if cfg.Study == "" {
-		cfg.Study = "holf"
+		cfg.Study = app.DefaultStudy
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 1 << 20
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, cat: cfg.Catalog, lib: cfg.Surveys, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, app: cfg.App, db: cfg.DB, log: cfg.Logger, cat: cfg.Catalog, lib: cfg.App.Library(), mux: http.NewServeMux()}
 	s.cookie = "__Host-holf_session"
 	if cfg.InsecureCookies {
 		s.cookie = "holf_session"

@@ -20,9 +20,12 @@ import (
 // default study through the project manager's page.
 func surveyFixture(t *testing.T, f *fixture) {
 	t.Helper()
-	sys := holf.AuditEvent{Actor: "test", Role: "system", Action: "family.status", RecordType: "family", Purpose: "test fixture"}
-	if _, err := f.db.ChangeStatus(context.Background(), sys, store.StatusChange{FamilyID: f.famA.ID, Version: f.famA.Version,
-		To: holf.StatusRecruited, On: f.clock.Now()}); err != nil {
+	fk, err := f.app.ActAs(context.Background(), "fk.a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Families.ChangeStatus(context.Background(), fk, holf.StatusChange{FamilyID: f.famA.ID, Version: f.famA.Version,
+		To: holf.StatusRecruited, On: f.app.Today()}, nil); err != nil {
 		t.Fatal(err)
 	}
 	pm := f.client().login("pm")

@@ -1,0 +1,278 @@
+package app
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/store"
+)
+
+// Families is recruiting and following families: the caseload, one
+// family's record, recruitment, edits and status changes.
+type Families struct{ *core }
+
+// MaxSearch bounds a caseload search, in characters.
+const MaxSearch = 200
+
+// FamilyQuery selects families from the caller's caseload.
+type FamilyQuery struct {
+	Mine     bool // only families the caller coordinates
+	Statuses []holf.FamilyStatus
+	Search   string // in the family's or a member's name
+}
+
+func (q FamilyQuery) validate() error {
+	var v holf.Validation
+	if !utf8.ValidString(q.Search) {
+		v.Add("q", "err.control_chars")
+	} else if n := utf8.RuneCountInString(q.Search); n > MaxSearch {
+		v.Add("q", "err.too_long", MaxSearch, n)
+	}
+	for _, s := range q.Statuses {
+		if !s.Valid() {
+			v.Add("status", "err.status")
+		}
+	}
+	return v.Err()
+}
+
+func (f *Families) filter(a *holf.Actor, q FamilyQuery) store.FamilyFilter {
+	fl := store.FamilyFilter{Offices: policy.Visible(a, policy.FamilyList), Statuses: q.Statuses, Search: q.Search}
+	if q.Mine {
+		fl.CoordinatorID = a.PersonID
+	}
+	return fl
+}
+
+// Caseload is a caseload with what its page shows beside the families.
+type Caseload struct {
+	Rows  []store.CaseloadRow
+	Staff map[int64]string // names of the staff of the offices listed
+	Today time.Time
+}
+
+// Caseload lists the families of the caller's offices that q selects, with
+// their caseload figures.
+func (f *Families) Caseload(ctx context.Context, a *holf.Actor, q FamilyQuery) (Caseload, error) {
+	if err := q.validate(); err != nil {
+		return Caseload{}, err
+	}
+	fl := f.filter(a, q)
+	out := Caseload{Today: f.today()}
+	var err error
+	if out.Rows, err = f.db.Caseload(ctx, fl, out.Today); err != nil {
+		return out, err
+	}
+	out.Staff, err = f.db.StaffNames(ctx, fl.Offices)
+	return out, err
+}
+
+// List returns the families of the caller's offices that q selects, with
+// their members.
+func (f *Families) List(ctx context.Context, a *holf.Actor, q FamilyQuery) ([]holf.Family, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	return f.db.ListFamilies(ctx, f.filter(a, q))
+}
+
+// authorize decides act on family id by its office, before anything else
+// of the family is read.
+func (f *Families) authorize(ctx context.Context, a *holf.Actor, act policy.Action, id int64) (holf.Role, error) {
+	office, err := f.db.FamilyOffice(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return decide(a, act, policy.FamilyResource("family", office, id), "family", id)
+}
+
+// load decides act on family id and loads it with its members.
+func (f *Families) load(ctx context.Context, a *holf.Actor, act policy.Action, id int64) (holf.Family, holf.Role, error) {
+	role, err := f.authorize(ctx, a, act, id)
+	if err != nil {
+		return holf.Family{}, "", err
+	}
+	fam, err := f.db.GetFamily(ctx, id)
+	return fam, role, err
+}
+
+// view loads family id for act and records that its record is shown.
+func (f *Families) view(ctx context.Context, a *holf.Actor, act policy.Action, id int64) (holf.Family, holf.Role, error) {
+	fam, role, err := f.load(ctx, a, act, id)
+	if err != nil {
+		return fam, role, err
+	}
+	return fam, role, f.recordView(ctx, a, role, "family.view", "family", id, PurposeCasework)
+}
+
+// Get shows family id with its members (audited).
+func (f *Families) Get(ctx context.Context, a *holf.Actor, id int64) (holf.Family, error) {
+	fam, _, err := f.view(ctx, a, policy.FamilyView, id)
+	return fam, err
+}
+
+// Edit shows family id to someone who may change it, for the edit form
+// (audited as a view).
+func (f *Families) Edit(ctx context.Context, a *holf.Actor, id int64) (holf.Family, error) {
+	fam, _, err := f.view(ctx, a, policy.FamilyManage, id)
+	return fam, err
+}
+
+// FamilyRecord is a family's page: the family, its office, its coordinators'
+// names, its timeline and, for leaders, who has seen the record.
+type FamilyRecord struct {
+	Family     holf.Family
+	Office     holf.Office
+	Primary    string
+	Second     string
+	Events     []holf.FamilyEvent
+	ReplacedBy int64 // the family that replaced this one, 0 when none
+	// Next lists the statuses the family may move to, when the caller may
+	// move it.
+	Next      []holf.FamilyStatus
+	CanManage bool
+	// Access is who has seen or changed the record, newest first, shown to
+	// those who answer access requests (ShowAccess).
+	Access     []holf.AuditEvent
+	ShowAccess bool
+	Today      time.Time
+}
+
+// Record shows family id's page (audited).
+func (f *Families) Record(ctx context.Context, a *holf.Actor, id int64) (FamilyRecord, error) {
+	fam, _, err := f.view(ctx, a, policy.FamilyView, id)
+	if err != nil {
+		return FamilyRecord{}, err
+	}
+	return f.record(ctx, a, fam)
+}
+
+func (f *Families) record(ctx context.Context, a *holf.Actor, fam holf.Family) (FamilyRecord, error) {
+	rec := FamilyRecord{Family: fam, Today: f.today()}
+	res := policy.FamilyResource("family", fam.OfficeID, fam.ID)
+	rec.CanManage = policy.Decide(a, policy.FamilyManage, res).Allowed
+	if rec.CanManage {
+		for _, st := range holf.FamilyStatuses {
+			if fam.Status.CanMove(st) {
+				rec.Next = append(rec.Next, st)
+			}
+		}
+	}
+	var err error
+	if rec.Office, err = f.db.GetOffice(ctx, fam.OfficeID); err != nil {
+		return rec, err
+	}
+	names, err := f.db.StaffNames(ctx, holf.Offices(fam.OfficeID))
+	if err != nil {
+		return rec, err
+	}
+	rec.Primary, rec.Second = names[fam.PrimaryCoordinatorID], names[fam.SecondCoordinatorID]
+	if rec.Events, err = f.db.FamilyEvents(ctx, fam.ID); err != nil {
+		return rec, err
+	}
+	for _, e := range rec.Events {
+		if e.Kind == holf.EventReplacedBy {
+			rec.ReplacedBy = e.Details.Family
+		}
+	}
+	if policy.Decide(a, policy.FamilyAccess, res).Allowed {
+		rec.ShowAccess = true
+		if rec.Access, err = f.db.ListAudit(ctx, store.AuditFilter{RecordType: "family", RecordID: fam.ID, Limit: 50}); err != nil {
+			return rec, err
+		}
+	}
+	return rec, nil
+}
+
+// FamilyForm is what the recruit and edit forms offer to choose from.
+type FamilyForm struct {
+	Offices      []holf.Office // where the caller may recruit
+	Coordinators []holf.Person // the coordinators of those offices
+	Discharged   []holf.Family // families a new one may replace (new families only)
+}
+
+// Form returns the choices of the family form for the caller.
+func (f *Families) Form(ctx context.Context, a *holf.Actor, isNew bool) (FamilyForm, error) {
+	var out FamilyForm
+	manage := policy.Visible(a, policy.FamilyManage)
+	var err error
+	if out.Offices, err = f.db.ListOffices(ctx, store.OfficeFilter{Offices: manage}); err != nil {
+		return out, err
+	}
+	if out.Coordinators, err = f.db.ListPeople(ctx, store.PeopleFilter{Role: holf.RoleCoordinator, Offices: manage}); err != nil {
+		return out, err
+	}
+	if isNew {
+		out.Discharged, err = f.db.ListFamilies(ctx, store.FamilyFilter{Offices: manage, Statuses: []holf.FamilyStatus{holf.StatusDischarged}})
+	}
+	return out, err
+}
+
+// Create recruits fam as a candidate at its office. parsed holds what the
+// door could not read (a birth year that is no number), reported together
+// with the domain's own findings.
+func (f *Families) Create(ctx context.Context, a *holf.Actor, fam holf.Family, parsed holf.Validation) (holf.Family, error) {
+	d := policy.Decide(a, policy.FamilyManage, policy.OfficeResource("family", fam.OfficeID))
+	if !d.Allowed {
+		// The form offers only the caller's offices: another is unknown.
+		parsed.Add("office", "err.office_unknown")
+	}
+	fam.ID, fam.Status = 0, holf.StatusCandidate
+	fam.ConsentDate, fam.DischargedOn, fam.DischargeReason = time.Time{}, time.Time{}, ""
+	if err := mergeValidation(parsed, fam.Validate(f.now())); err != nil {
+		return fam, err
+	}
+	err := f.db.CreateFamily(ctx, event(a, d.Role, "family.create", "family", 0, PurposeCasework), &fam)
+	return fam, err
+}
+
+// Update saves the name, coordinators, notes and members of fam (by fam.ID,
+// from fam.Version). A family never changes office, status or predecessor
+// through an edit: those come from the saved record.
+func (f *Families) Update(ctx context.Context, a *holf.Actor, fam holf.Family, parsed holf.Validation) (holf.Family, error) {
+	cur, role, err := f.load(ctx, a, policy.FamilyManage, fam.ID)
+	if err != nil {
+		return fam, err
+	}
+	if err := fromVersion(fam.Version); err != nil {
+		return fam, err
+	}
+	fam.OfficeID, fam.Status, fam.ReplacesFamilyID = cur.OfficeID, cur.Status, cur.ReplacesFamilyID
+	fam.ConsentDate, fam.DischargedOn, fam.DischargeReason = cur.ConsentDate, cur.DischargedOn, cur.DischargeReason
+	if err := mergeValidation(parsed, fam.Validate(f.now())); err != nil {
+		return fam, err
+	}
+	if err := f.db.UpdateFamily(ctx, event(a, role, "family.update", "family", fam.ID, PurposeCasework), &fam); err != nil {
+		return fam, err
+	}
+	return fam, nil
+}
+
+// ChangeStatus moves family c.FamilyID along candidate → recruited → active
+// → discharged, from version c.Version. Of two changes from the same version
+// exactly one is stored; the other is a conflict.
+func (f *Families) ChangeStatus(ctx context.Context, a *holf.Actor, c holf.StatusChange, parsed holf.Validation) (holf.Family, error) {
+	cur, role, err := f.load(ctx, a, policy.FamilyManage, c.FamilyID)
+	if err != nil {
+		return cur, err
+	}
+	if err := fromVersion(c.Version); err != nil {
+		return cur, err
+	}
+	// A change made from an old version is a conflict before anything else:
+	// its author saw another state than the one it would change.
+	if cur.Version != c.Version {
+		return cur, holf.Stale("family", cur.ID)
+	}
+	if err := mergeValidation(parsed, c.Validate(&cur, dateIn(cur.CreatedAt), f.today())); err != nil {
+		return cur, err
+	}
+	next := c.Apply(cur)
+	if err := f.db.ChangeStatus(ctx, event(a, role, "family.status", "family", cur.ID, PurposeCasework), &next, c.Version, c.Event()); err != nil {
+		return cur, err
+	}
+	return next, nil
+}

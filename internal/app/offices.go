@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/store"
+)
+
+// Offices is the NAV offices taking part: their arm and target areas.
+type Offices struct{ *core }
+
+// List returns the offices the caller may see for act (office.list for
+// lists, other actions for the choices of their forms), ordered by name.
+func (o *Offices) List(ctx context.Context, a *holf.Actor, act policy.Action) ([]holf.Office, error) {
+	return o.db.ListOffices(ctx, store.OfficeFilter{Offices: policy.Visible(a, act)})
+}
+
+// Own returns the offices where the caller holds any office role.
+func (o *Offices) Own(ctx context.Context, a *holf.Actor) ([]holf.Office, error) {
+	var ids []int64
+	for _, as := range a.Assignments {
+		ids = append(ids, as.OfficeID)
+	}
+	return o.db.ListOffices(ctx, store.OfficeFilter{Offices: holf.Offices(ids...).Intersect(policy.Visible(a, policy.OfficeView))})
+}
+
+// ArmCount is how many offices are in one arm of the trial.
+type ArmCount struct {
+	Arm     holf.Arm
+	Offices int
+}
+
+// Arms counts the offices per trial arm, for those who follow the trial.
+func (o *Offices) Arms(ctx context.Context, a *holf.Actor) ([]ArmCount, error) {
+	if _, err := decideGlobal(a, policy.TrialView); err != nil {
+		return nil, err
+	}
+	offices, err := o.db.ListOffices(ctx, store.OfficeFilter{Offices: holf.AllOffices()})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ArmCount, 0, len(holf.Arms))
+	for _, arm := range holf.Arms {
+		n := 0
+		for _, of := range offices {
+			if of.Arm == arm {
+				n++
+			}
+		}
+		out = append(out, ArmCount{Arm: arm, Offices: n})
+	}
+	return out, nil
+}
+
+// Get loads office id for act; an office the caller may not see is not
+// looked up at all.
+func (o *Offices) Get(ctx context.Context, a *holf.Actor, act policy.Action, id int64) (holf.Office, error) {
+	if _, err := decide(a, act, policy.OfficeResource("office", id), "office", id); err != nil {
+		return holf.Office{}, err
+	}
+	return o.db.GetOffice(ctx, id)
+}
+
+// CanManage reports whether the caller may change office id.
+func (o *Offices) CanManage(a *holf.Actor, id int64) bool {
+	return policy.Decide(a, policy.OfficeManage, policy.OfficeResource("office", id)).Allowed
+}
+
+// Create adds office of.
+func (o *Offices) Create(ctx context.Context, a *holf.Actor, of holf.Office) (holf.Office, error) {
+	role, err := decideGlobal(a, policy.OfficeManage)
+	if err != nil {
+		return of, err
+	}
+	of.ID = 0
+	if err := of.Validate(); err != nil {
+		return of, err
+	}
+	err = o.db.CreateOffice(ctx, event(a, role, "office.create", "office", 0, PurposeAdmin), &of)
+	return of, err
+}
+
+// Update saves office of from of.Version.
+func (o *Offices) Update(ctx context.Context, a *holf.Actor, of holf.Office) (holf.Office, error) {
+	role, err := decide(a, policy.OfficeManage, policy.OfficeResource("office", of.ID), "office", of.ID)
+	if err != nil {
+		return of, err
+	}
+	if err := fromVersion(of.Version); err != nil {
+		return of, err
+	}
+	if err := of.Validate(); err != nil {
+		return of, err
+	}
+	err = o.db.UpdateOffice(ctx, event(a, role, "office.update", "office", of.ID, PurposeAdmin), &of)
+	return of, err
+}
+
+// Find resolves an office named by its id or name (with or without "NAV "),
+// among those the caller may see: how the command line names offices.
+func (o *Offices) Find(ctx context.Context, a *holf.Actor, ref string) (holf.Office, error) {
+	offices, err := o.List(ctx, a, policy.OfficeList)
+	if err != nil {
+		return holf.Office{}, err
+	}
+	for _, of := range offices {
+		if ref == itoa64(of.ID) || equalFold(of.Name, ref) || equalFold(of.Name, "NAV "+ref) {
+			return of, nil
+		}
+	}
+	return holf.Office{}, holf.NotFound("office", ref)
+}

@@ -1,0 +1,446 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/survey"
+)
+
+// Surveys is the evaluation's questionnaires: the installed study, who is
+// asked at each office, personal links and reminders, paper entry, the
+// respondents' own answers, scoring, tracking and the researchers' export.
+type Surveys struct {
+	*core
+	// installed caches the installed study of the default code: an
+	// installed study never changes (a new design is a new study), so it is
+	// loaded once, not on every respondent's page.
+	installed atomic.Pointer[store.InstalledStudy]
+}
+
+// DefaultStudy is the code of the study the server and commands serve.
+const DefaultStudy = "holf"
+
+// ReminderAfter is how long after a link (or the last reminder) went out,
+// with nothing submitted, a respondent is due a reminder.
+const ReminderAfter = 7 * 24 * time.Hour
+
+// Study returns installed study code ("holf" when empty).
+func (s *Surveys) Study(ctx context.Context, code string) (*store.InstalledStudy, error) {
+	if code == "" || code == DefaultStudy {
+		if st := s.installed.Load(); st != nil {
+			return st, nil
+		}
+	}
+	if code == "" {
+		code = DefaultStudy
+	}
+	st, err := s.db.Study(ctx, s.lib, code)
+	if err != nil {
+		return nil, err
+	}
+	if code == DefaultStudy {
+		s.installed.Store(st)
+	}
+	return st, nil
+}
+
+// Choice is the questionnaire a page or command is about: a wave and a
+// group of the installed study.
+type Choice struct {
+	Study  *store.InstalledStudy
+	Waves  []string
+	Groups []string
+	Wave   string
+	Group  string
+	Q      store.InstalledQuestionnaire
+}
+
+// Choose picks the questionnaire of wave and group, the study's first wave
+// and the parents when they are empty.
+func (s *Surveys) Choose(ctx context.Context, code, wave, group string) (Choice, error) {
+	c := Choice{Groups: []string{survey.GroupParents, survey.GroupCoordinators}}
+	st, err := s.Study(ctx, code)
+	if err != nil {
+		return c, err
+	}
+	c.Study = st
+	for _, w := range st.Study.Waves {
+		c.Waves = append(c.Waves, w.Code)
+	}
+	if wave == "" {
+		wave = c.Waves[0]
+	}
+	if group == "" {
+		group = survey.GroupParents
+	}
+	q, err := st.Questionnaire(wave, group)
+	if err != nil {
+		return c, &holf.Error{Code: holf.EInvalid, Message: fmt.Sprintf("the study has no questionnaire for %s at %s", group, wave), Key: "survey.no_questionnaire"}
+	}
+	c.Wave, c.Group, c.Q = wave, group, q
+	return c, nil
+}
+
+// Install installs study st (the built-in HOLF evaluation when nil).
+func (s *Surveys) Install(ctx context.Context, a *holf.Actor, st *survey.Study) (*survey.Study, error) {
+	role, err := decideGlobal(a, policy.SurveySetup)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		if st, err = survey.DefaultStudy(s.lib); err != nil {
+			return nil, err
+		}
+	}
+	_, err = s.db.InstallStudy(ctx, event(a, role, "study.install", "study", 0, PurposeSurvey), st)
+	return st, err
+}
+
+// TrackingLine is one office's response counts for one questionnaire.
+type TrackingLine struct {
+	Office    holf.Office
+	Manage    bool // the caller hands out this office's links
+	Counts    store.TrackingRow
+	Remaining int
+}
+
+// Tracking is the response counts of every office the caller follows, with
+// attrition between the study's first two waves for the chosen group.
+type Tracking struct {
+	Choice
+	Lines                 []TrackingLine
+	Total                 store.TrackingRow
+	Attrition             *store.Attrition
+	FirstWave, SecondWave string
+}
+
+// Track counts responses per visible office (counts are not personal data:
+// names are only on the office's own page).
+func (s *Surveys) Track(ctx context.Context, a *holf.Actor, c Choice) (Tracking, error) {
+	t := Tracking{Choice: c}
+	offices, err := s.db.ListOffices(ctx, store.OfficeFilter{Offices: policy.Visible(a, policy.SurveyTrack)})
+	if err != nil {
+		return t, err
+	}
+	ids := make([]int64, len(offices))
+	for i, o := range offices {
+		ids[i] = o.ID
+	}
+	rows, err := s.db.Tracking(ctx, c.Study.ID, c.Q, ids)
+	if err != nil {
+		return t, err
+	}
+	byOffice := map[int64]store.TrackingRow{}
+	for _, r := range rows {
+		byOffice[r.OfficeID] = r
+	}
+	for _, o := range offices {
+		n := byOffice[o.ID]
+		if o.Arm == holf.ArmNone && n.Respondents == 0 {
+			continue
+		}
+		t.Lines = append(t.Lines, TrackingLine{Office: o, Counts: n, Remaining: n.Respondents - n.Submitted,
+			Manage: policy.Decide(a, policy.SurveyManage, policy.OfficeResource("office", o.ID)).Allowed})
+		t.Total.Respondents += n.Respondents
+		t.Total.Invited += n.Invited
+		t.Total.Started += n.Started
+		t.Total.Submitted += n.Submitted
+		t.Total.Paper += n.Paper
+		t.Total.Reminded += n.Reminded
+	}
+	if waves := c.Study.Study.Waves; len(waves) >= 2 {
+		q1, err1 := c.Study.Questionnaire(waves[0].Code, c.Group)
+		q2, err2 := c.Study.Questionnaire(waves[1].Code, c.Group)
+		if err1 == nil && err2 == nil {
+			at, err := s.db.Attrition(ctx, q1.ID, q2.ID, ids)
+			if err != nil {
+				return t, err
+			}
+			t.Attrition, t.FirstWave, t.SecondWave = &at, waves[0].Code, waves[1].Code
+		}
+	}
+	return t, nil
+}
+
+// OfficeSurvey is what an office's questionnaire page acts on: the office
+// (decided for survey.manage) and the chosen questionnaire.
+type OfficeSurvey struct {
+	Choice
+	Office holf.Office
+	role   holf.Role
+}
+
+// Office opens office id's page of questionnaire c for one who hands out
+// its links.
+func (s *Surveys) Office(ctx context.Context, a *holf.Actor, id int64, c Choice) (OfficeSurvey, error) {
+	role, err := decide(a, policy.SurveyManage, policy.OfficeResource("office", id), "office", id)
+	if err != nil {
+		return OfficeSurvey{}, err
+	}
+	o, err := s.db.GetOffice(ctx, id)
+	return OfficeSurvey{Choice: c, Office: o, role: role}, err
+}
+
+// RespondentLine is one respondent of an office's questionnaire page.
+type RespondentLine struct {
+	store.ResponseLine
+	Status       string
+	NeedReminder bool
+}
+
+// Respondents lists the office's respondents with where each is and who
+// needs a reminder (those first). The list names people: it is audited.
+func (s *Surveys) Respondents(ctx context.Context, a *holf.Actor, sv OfficeSurvey) ([]RespondentLine, error) {
+	lines, err := s.db.OfficeResponses(ctx, sv.Study.ID, sv.Q, sv.Office.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordView(ctx, a, sv.role, "survey.respondents", "office", sv.Office.ID, PurposeSurvey); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]RespondentLine, 0, len(lines))
+	for _, l := range lines {
+		rl := RespondentLine{ResponseLine: l, Status: l.Status()}
+		last := l.InvitedAt
+		if l.RemindedAt.After(last) {
+			last = l.RemindedAt
+		}
+		rl.NeedReminder = l.ResponseID != 0 && l.Mode == "web" && rl.Status != "submitted" &&
+			(now.Sub(last) >= ReminderAfter || !now.Before(l.ExpiresAt))
+		out = append(out, rl)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].NeedReminder && !out[j].NeedReminder })
+	return out, nil
+}
+
+// Enrol gives every eligible person of the office a respondent code.
+func (s *Surveys) Enrol(ctx context.Context, a *holf.Actor, sv OfficeSurvey) (int, error) {
+	return s.db.EnrolRespondents(ctx, event(a, sv.role, "survey.enrol", "office", sv.Office.ID, PurposeSurvey), sv.Study.ID, sv.Office.ID, sv.Group)
+}
+
+// respondent checks that respondent id belongs to the office; another
+// office's respondent is not found.
+func (s *Surveys) respondent(ctx context.Context, sv OfficeSurvey, id int64) error {
+	office, _, err := s.db.RespondentOffice(ctx, sv.Study.ID, id)
+	if err != nil {
+		return err
+	}
+	if office != sv.Office.ID {
+		return holf.NotFound("respondent", id)
+	}
+	return nil
+}
+
+// IssueLink makes respondent id's personal link (a new one as a reminder)
+// and returns its token, which is shown once: only its hash is kept.
+func (s *Surveys) IssueLink(ctx context.Context, a *holf.Actor, sv OfficeSurvey, id int64) (string, error) {
+	if err := s.respondent(ctx, sv, id); err != nil {
+		return "", err
+	}
+	token := auth.NewSecret(32)
+	expires := s.now().AddDate(0, 0, sv.Q.Def.ValidDays)
+	_, err := s.db.IssueLink(ctx, event(a, sv.role, "survey.link", "respondent", id, PurposeSurvey), sv.Q.ID, id, auth.HashSecret(token), expires)
+	return token, err
+}
+
+// Paper opens respondent id's questionnaire for entry from paper: the
+// response so far (a new one when none), audited.
+func (s *Surveys) Paper(ctx context.Context, a *holf.Actor, sv OfficeSurvey, id int64) (store.Response, error) {
+	if err := s.respondent(ctx, sv, id); err != nil {
+		return store.Response{}, err
+	}
+	rs, err := s.db.FindResponse(ctx, sv.Q.ID, id)
+	switch {
+	case holf.ErrorCode(err) == holf.ENotFound:
+		rs = store.Response{RespondentID: id, Answers: survey.Answers{}}
+		if rs.RespondentCode, err = s.db.RespondentCode(ctx, id); err != nil {
+			return rs, err
+		}
+	case err != nil:
+		return rs, err
+	}
+	if err := s.recordView(ctx, a, sv.role, "survey.paper_view", "respondent", id, PurposeSurvey); err != nil {
+		return rs, err
+	}
+	if !rs.SubmittedAt.IsZero() {
+		return rs, errSubmitted()
+	}
+	return rs, nil
+}
+
+func errSubmitted() error {
+	return &holf.Error{Code: holf.EConflict, Message: "this questionnaire has been submitted and cannot be changed", Key: "err.survey_submitted"}
+}
+
+// SavePaper stores the answers typed from paper for respondent rs (from
+// version) and, when submit is set, submits them as a paper response
+// entered by the caller, in language lang.
+func (s *Surveys) SavePaper(ctx context.Context, a *holf.Actor, sv OfficeSurvey, rs store.Response, version int64, changes []store.AnswerChange, submit bool, lang string) error {
+	var err error
+	if rs.ID == 0 {
+		if rs.ID, err = s.db.PaperResponse(ctx, event(a, sv.role, "survey.paper_open", "respondent", rs.RespondentID, PurposeSurvey), sv.Q.ID, rs.RespondentID); err != nil {
+			return err
+		}
+	}
+	if err := s.db.SaveAnswers(ctx, event(a, sv.role, "survey.paper_answer", "survey_response", rs.ID, PurposeSurvey), rs.ID, version, changes); err != nil {
+		return err
+	}
+	if !submit {
+		return nil
+	}
+	sub := store.Submission{ResponseID: rs.ID, Mode: "paper", Lang: lang, EnteredBy: a.PersonID}
+	return s.submit(ctx, event(a, sv.role, "survey.paper_submit", "survey_response", rs.ID, PurposeSurvey), sv.Q, sub)
+}
+
+// submit scores a response's saved answers and submits it: the one place a
+// response becomes final, whoever entered it.
+func (s *Surveys) submit(ctx context.Context, ev holf.AuditEvent, q store.InstalledQuestionnaire, sub store.Submission) error {
+	saved, err := s.db.GetResponse(ctx, sub.ResponseID)
+	if err != nil {
+		return err
+	}
+	if !saved.SubmittedAt.IsZero() {
+		return errSubmitted()
+	}
+	if sub.Scores, err = q.Def.Score(s.lib, saved.Answers); err != nil {
+		return fmt.Errorf("score response %d: %w", sub.ResponseID, err)
+	}
+	return s.db.SubmitResponse(ctx, ev, sub)
+}
+
+// Link is a respondent's questionnaire opened through their personal link.
+type Link struct {
+	Response store.Response
+	Q        store.InstalledQuestionnaire
+	Pages    []survey.Page
+	// Submitted and Expired say the link can no longer take answers.
+	Submitted, Expired bool
+}
+
+// respondentEvent is the audit entry of a respondent's own action: they
+// have no account and are named by their study code only.
+func respondentEvent(rs store.Response, action string) holf.AuditEvent {
+	return holf.AuditEvent{Actor: "respondent:" + rs.RespondentCode, Role: "respondent", Action: action,
+		RecordType: "survey_response", RecordID: rs.ID, Purpose: PurposeRespond}
+}
+
+// OpenLink resolves a respondent's link by its token. An unknown token is
+// not found (the door counts it towards its throttle).
+func (s *Surveys) OpenLink(ctx context.Context, token string) (Link, error) {
+	var l Link
+	if len(token) > 100 {
+		return l, &holf.Error{Code: holf.ENotFound, Message: "this link is not valid", Key: "respond.unknown"}
+	}
+	rs, err := s.db.ResponseByToken(ctx, auth.HashSecret(token))
+	if holf.ErrorCode(err) == holf.ENotFound {
+		return l, &holf.Error{Code: holf.ENotFound, Message: "this link is not valid", Key: "respond.unknown", Err: err}
+	}
+	if err != nil {
+		return l, err
+	}
+	l.Response = rs
+	l.Submitted, l.Expired = !rs.SubmittedAt.IsZero(), !s.now().Before(rs.ExpiresAt)
+	if l.Submitted || l.Expired {
+		return l, nil
+	}
+	st, err := s.Study(ctx, "")
+	if err != nil {
+		return l, err
+	}
+	if l.Q, err = st.ByID(rs.QuestionnaireID); err != nil {
+		return l, err
+	}
+	l.Pages = l.Q.Def.Pages(s.lib)
+	return l, nil
+}
+
+// Answer saves answers given through link l.
+func (s *Surveys) Answer(ctx context.Context, l Link, changes []store.AnswerChange) error {
+	if l.Submitted || l.Expired {
+		return errSubmitted()
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	return s.db.SaveAnswers(ctx, respondentEvent(l.Response, "survey.answer"), l.Response.ID, store.AnyVersion, changes)
+}
+
+// Submit submits the answers given through link l, in language lang.
+func (s *Surveys) Submit(ctx context.Context, l Link, lang string) error {
+	if l.Submitted || l.Expired {
+		return errSubmitted()
+	}
+	sub := store.Submission{ResponseID: l.Response.ID, Mode: "web", Lang: lang}
+	return s.submit(ctx, respondentEvent(l.Response, "survey.submit"), l.Q, sub)
+}
+
+// Export is one questionnaire's pseudonymised data for researchers.
+type Export struct {
+	Choice
+	Rows  int
+	Files []survey.File
+}
+
+// Export hands a researcher questionnaire c's submitted answers and scores
+// with codebook and scripts (audited). It is refused while any stored score
+// is older than the library's instrument.
+func (s *Surveys) Export(ctx context.Context, a *holf.Actor, c Choice) (Export, error) {
+	out := Export{Choice: c}
+	role, err := decideGlobal(a, policy.SurveyExport)
+	if err != nil {
+		return out, err
+	}
+	rows, err := s.db.ExportResponses(ctx, c.Q.ID)
+	if err != nil {
+		return out, err
+	}
+	if out.Files, err = s.lib.Export(c.Study.Study, c.Q.Def, rows); err != nil {
+		return out, holf.Errorf(holf.EConflict, "%v", err)
+	}
+	out.Rows = len(rows)
+	return out, s.recordView(ctx, a, role, "survey.export", "questionnaire", c.Q.ID, PurposeResearch)
+}
+
+// Rescore brings every stored score of study code up to the library's
+// instrument versions: new scores are added beside the old, marked as
+// re-scored, and raw answers never change. It returns how many instrument
+// scores were recomputed.
+func (s *Surveys) Rescore(ctx context.Context, a *holf.Actor, code string) (int, error) {
+	role, err := decideGlobal(a, policy.SurveySetup)
+	if err != nil {
+		return 0, err
+	}
+	st, err := s.Study(ctx, code)
+	if err != nil {
+		return 0, err
+	}
+	current := map[string]int{}
+	for _, in := range s.lib.Instruments {
+		current[in.ID] = in.Version
+	}
+	stale, err := s.db.StaleScores(ctx, st.ID, current)
+	if err != nil {
+		return 0, err
+	}
+	for _, sc := range stale {
+		in, _ := s.lib.Instrument(sc.Instrument)
+		scores, err := s.lib.ScoreAnswers(in, sc.Answers[in.ID])
+		if err != nil {
+			return 0, fmt.Errorf("re-score response %d, %s: %w", sc.ResponseID, in.ID, err)
+		}
+		ev := event(a, role, "survey.rescore", "survey_response", sc.ResponseID, PurposeSurvey)
+		if err := s.db.Rescore(ctx, ev, sc.ResponseID, survey.InstrumentScores{Instrument: in.ID, Version: in.Version, Scores: scores}); err != nil {
+			return 0, err
+		}
+	}
+	return len(stale), nil
+}

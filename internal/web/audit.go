@@ -1,0 +1,45 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
+)
+
+type auditPage struct {
+	Page
+	Entries    []holf.AuditEvent
+	Who        string
+	RecordType string
+	RecordID   string
+	Since      string
+	Until      string
+	Errors     map[string]string
+	More       int64
+}
+
+func (s *Server) auditList(w http.ResponseWriter, r *http.Request, rq *req) error {
+	q := r.URL.Query()
+	p := auditPage{Page: s.page(r, rq, "audit.title"), Who: q.Get("actor"), RecordType: q.Get("record_type"),
+		RecordID: q.Get("record_id"), Since: q.Get("since"), Until: q.Get("until")}
+	aq := app.AuditQuery{Actor: p.Who, RecordType: p.RecordType, RecordID: p.RecordID, Since: p.Since, Until: p.Until, Limit: 101}
+	if before, err := strconv.ParseInt(q.Get("before"), 10, 64); err == nil {
+		aq.Before = before
+	}
+	entries, err := s.app.Audit.List(r.Context(), rq.actor, aq)
+	if fe, ok := s.formErrors(rq, err); ok {
+		p.Errors = fe
+		return s.render(w, http.StatusUnprocessableEntity, "audit", &p)
+	}
+	if err != nil {
+		return err
+	}
+	if len(entries) == 101 {
+		entries = entries[:100]
+		p.More = entries[99].Seq
+	}
+	p.Entries = entries
+	return s.render(w, http.StatusOK, "audit", &p)
+}

@@ -1,0 +1,55 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
+)
+
+// Reading what a form or path carries, the same way on every page.
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// pathID parses the path wildcard name; an id that cannot exist is the
+// same not-found as one that does not, so probing learns nothing.
+func pathID(r *http.Request, name, kind string) (int64, error) {
+	raw := r.PathValue(name)
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, holf.NotFound(kind, raw)
+	}
+	return id, nil
+}
+
+// formVersion reads the optimistic-locking version a form was rendered
+// with; -1 when the form has none, which the use case refuses (after it
+// has decided whether the caller may touch the record at all).
+func formVersion(r *http.Request, name string) int64 {
+	v, err := strconv.ParseInt(r.PostFormValue(name), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// formID reads an id chosen in a form; 0 when none (or not a number, which
+// the use case then reports as a missing choice).
+func formID(r *http.Request, name string) int64 {
+	n, _ := strconv.ParseInt(r.PostFormValue(name), 10, 64)
+	return n
+}
+
+// parseDay reads a date typed as YYYY-MM-DD; empty is no date, and ok is
+// false for anything else.
+func parseDay(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, true
+	}
+	t, err := time.Parse("2006-01-02", s)
+	return t, err == nil
+}
+
+var errFormVersion = app.ErrFormVersion()
