@@ -44,13 +44,6 @@ func parseTime(s string) time.Time {
 	return t
 }
 
-func nullTime(ns sql.NullString) time.Time {
-	if !ns.Valid {
-		return time.Time{}
-	}
-	return parseTime(ns.String)
-}
-
 // Options configure Open.
 type Options struct {
 	// Now is the clock; time.Now when nil. Tests inject their own.
@@ -75,6 +68,8 @@ type DB struct {
 	// statements counts every statement sent, so tests can prove that a
 	// page costs a bounded number of queries (no N+1).
 	statements atomic.Int64
+	// codes draws a study code with a prefix; tests make it collide.
+	codes func(prefix string) string
 }
 
 // Statements returns the number of SQL statements run so far.
@@ -86,7 +81,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if dsn == "" {
 		return nil, holf.Errorf(holf.EInvalid, "no database given: use --db or HOLF_DB")
 	}
-	db := &DB{now: opts.Now, dsn: dsn}
+	db := &DB{now: opts.Now, dsn: dsn, codes: newCode}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -310,6 +305,28 @@ func int64Args(ids []int64) []any {
 		args[i] = id
 	}
 	return args
+}
+
+// insertRows inserts rows in multi-row statements of at most 500 rows,
+// well under both databases' limits on bound parameters.
+func (tx *Tx) insertRows(ctx context.Context, table, cols string, rows [][]any) error {
+	for start := 0; start < len(rows); start += 500 {
+		chunk := rows[start:min(start+500, len(rows))]
+		var b strings.Builder
+		args := make([]any, 0, len(chunk)*len(chunk[0]))
+		b.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + placeholders(len(r)) + ")")
+			args = append(args, r...)
+		}
+		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // placeholders returns "?, ?, …" with n marks.

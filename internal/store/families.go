@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -21,14 +20,6 @@ func formatDate(t time.Time) any {
 	return t.Format(dateFormat)
 }
 
-func parseDate(ns sql.NullString) time.Time {
-	if !ns.Valid {
-		return time.Time{}
-	}
-	t, _ := time.Parse(dateFormat, ns.String)
-	return t
-}
-
 func nullID(id int64) any {
 	if id == 0 {
 		return nil
@@ -39,17 +30,16 @@ func nullID(id int64) any {
 const familyCols = `f.id, f.office_id, f.name, f.primary_coordinator_id, f.second_coordinator_id, f.status, f.consent_date,
 	f.discharged_on, f.discharge_reason, f.replaces_family_id, f.notes, f.version, f.created_at, f.updated_at`
 
+// familyInto is where the columns of familyCols go.
+func familyInto(f *holf.Family) []any {
+	return []any{&f.ID, &f.OfficeID, &f.Name, asID(&f.PrimaryCoordinatorID), asID(&f.SecondCoordinatorID), asText(&f.Status),
+		asDate(&f.ConsentDate), asDate(&f.DischargedOn), asText(&f.DischargeReason), asID(&f.ReplacesFamilyID),
+		&f.Notes, &f.Version, asTime(&f.CreatedAt), asTime(&f.UpdatedAt)}
+}
+
 func scanFamily(s scanner) (holf.Family, error) {
 	var f holf.Family
-	var primary, second, replaces sql.NullInt64
-	var status, created, updated string
-	var consent, discharged, reason sql.NullString
-	err := s.Scan(&f.ID, &f.OfficeID, &f.Name, &primary, &second, &status, &consent, &discharged, &reason, &replaces,
-		&f.Notes, &f.Version, &created, &updated)
-	f.PrimaryCoordinatorID, f.SecondCoordinatorID, f.ReplacesFamilyID = primary.Int64, second.Int64, replaces.Int64
-	f.Status, f.DischargeReason = holf.FamilyStatus(status), holf.DischargeReason(reason.String)
-	f.ConsentDate, f.DischargedOn = parseDate(consent), parseDate(discharged)
-	f.CreatedAt, f.UpdatedAt = parseTime(created), parseTime(updated)
+	err := s.Scan(familyInto(&f)...)
 	return f, err
 }
 
@@ -511,21 +501,13 @@ func (db *DB) Caseload(ctx context.Context, f FamilyFilter, today time.Time) ([]
 	out := []CaseloadRow{}
 	for rows.Next() {
 		var c CaseloadRow
-		var primary, second, replaces sql.NullInt64
-		var status, created, updated string
-		var consent, discharged, reason, planUpd, interp, next, mapped sql.NullString
-		fm := &c.Family
-		if err := rows.Scan(&fm.ID, &fm.OfficeID, &fm.Name, &primary, &second, &status, &consent, &discharged, &reason, &replaces,
-			&fm.Notes, &fm.Version, &created, &updated, &planUpd, &c.Parents, &c.Children, &interp, &c.Overdue, &next, &mapped); err != nil {
+		var interp string
+		if err := rows.Scan(append(familyInto(&c.Family), asTime(&c.PlanUpdated), &c.Parents, &c.Children, asText(&interp), &c.Overdue,
+			asDate(&c.NextDue), asTime(&c.MappingUpdated))...); err != nil {
 			return nil, fmt.Errorf("caseload: %w", err)
 		}
-		fm.PrimaryCoordinatorID, fm.SecondCoordinatorID, fm.ReplacesFamilyID = primary.Int64, second.Int64, replaces.Int64
-		fm.Status, fm.DischargeReason = holf.FamilyStatus(status), holf.DischargeReason(reason.String)
-		fm.ConsentDate, fm.DischargedOn = parseDate(consent), parseDate(discharged)
-		fm.CreatedAt, fm.UpdatedAt = parseTime(created), parseTime(updated)
-		c.PlanUpdated, c.MappingUpdated, c.NextDue = nullTime(planUpd), nullTime(mapped), parseDate(next)
-		if interp.Valid && interp.String != "" {
-			c.Interpreter = strings.Split(interp.String, ",")
+		if interp != "" {
+			c.Interpreter = strings.Split(interp, ",")
 			slices.Sort(c.Interpreter)
 		}
 		out = append(out, c)

@@ -12,10 +12,7 @@ const personCols = `p.id, p.username, p.name, p.email, p.disabled_at, p.version,
 
 func scanPerson(s scanner) (holf.Person, error) {
 	var p holf.Person
-	var disabled sql.NullString
-	var created, updated string
-	err := s.Scan(&p.ID, &p.Username, &p.Name, &p.Email, &disabled, &p.Version, &created, &updated)
-	p.Disabled, p.CreatedAt, p.UpdatedAt = disabled.Valid, parseTime(created), parseTime(updated)
+	err := s.Scan(&p.ID, &p.Username, &p.Name, &p.Email, asSet(&p.Disabled), &p.Version, asTime(&p.CreatedAt), asTime(&p.UpdatedAt))
 	return p, err
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -14,12 +13,8 @@ const goalCols = `id, family_id, parent_id, member_id, area, title, status, achi
 
 func scanGoal(s scanner) (holf.Goal, error) {
 	var g holf.Goal
-	var parent, member sql.NullInt64
-	var area, status, updated string
-	var achieved sql.NullString
-	err := s.Scan(&g.ID, &g.FamilyID, &parent, &member, &area, &g.Title, &status, &achieved, &g.Version, &updated)
-	g.ParentID, g.MemberID, g.Area, g.Status = parent.Int64, member.Int64, holf.TargetArea(area), holf.GoalStatus(status)
-	g.AchievedOn, g.UpdatedAt = parseDate(achieved), parseTime(updated)
+	err := s.Scan(&g.ID, &g.FamilyID, asID(&g.ParentID), asID(&g.MemberID), asText(&g.Area), &g.Title, asText(&g.Status),
+		asDate(&g.AchievedOn), &g.Version, asTime(&g.UpdatedAt))
 	return g, err
 }
 
@@ -27,24 +22,18 @@ const activityCols = `id, family_id, goal_id, title, responsible_kind, responsib
 
 func scanActivity(s scanner) (holf.Activity, error) {
 	var a holf.Activity
-	var member sql.NullInt64
-	var kind, status, updated string
-	var due, done sql.NullString
-	err := s.Scan(&a.ID, &a.FamilyID, &a.GoalID, &a.Title, &kind, &member, &a.ResponsibleName, &due, &status, &done, &a.Version, &updated)
-	a.Responsible, a.ResponsibleMemberID, a.Status = holf.ResponsibleKind(kind), member.Int64, holf.ActivityStatus(status)
-	a.DueOn, a.DoneOn, a.UpdatedAt = parseDate(due), parseDate(done), parseTime(updated)
+	err := s.Scan(&a.ID, &a.FamilyID, &a.GoalID, &a.Title, asText(&a.Responsible), asID(&a.ResponsibleMemberID), &a.ResponsibleName,
+		asDate(&a.DueOn), asText(&a.Status), asDate(&a.DoneOn), &a.Version, asTime(&a.UpdatedAt))
 	return a, err
 }
 
 // Plan loads a family's whole plan in three queries.
 func (db *DB) Plan(ctx context.Context, familyID int64) (holf.Plan, error) {
 	p := holf.Plan{FamilyID: familyID}
-	var updated sql.NullString
-	err := db.queryRow(ctx, `SELECT plan_version, plan_updated_at FROM families WHERE id = ?`, familyID).Scan(&p.Version, &updated)
+	err := db.queryRow(ctx, `SELECT plan_version, plan_updated_at FROM families WHERE id = ?`, familyID).Scan(&p.Version, asTime(&p.UpdatedAt))
 	if err := notFoundIf(err, "family", familyID); err != nil {
 		return p, err
 	}
-	p.UpdatedAt = nullTime(updated)
 	rows, err := db.query(ctx, `SELECT `+goalCols+` FROM plan_goals WHERE family_id = ? ORDER BY position, id`, familyID)
 	if err != nil {
 		return p, fmt.Errorf("load plan of family %d: %w", familyID, err)
@@ -370,21 +359,15 @@ func (db *DB) ImportCaseContent(ctx context.Context, ev holf.AuditEvent, cs []Ca
 			}
 			// Activities go in multi-row statements: the national-scale
 			// dataset has millions of them.
-			for start := 0; start < len(acts); start += 50 {
-				batch := acts[start:min(start+50, len(acts))]
-				q := `INSERT INTO plan_activities (family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name, due_on, status, done_on, position, version, created_at, updated_at) VALUES `
-				args := make([]any, 0, len(batch)*12)
-				for i, a := range batch {
-					if i > 0 {
-						q += ", "
-					}
-					q += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
-					args = append(args, c.FamilyID, a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName,
-						formatDate(a.DueOn), string(a.Status), formatDate(a.DoneOn), start+i+1, formatTime(c.PlanAt), formatTime(c.PlanAt))
-				}
-				if _, err := tx.exec(ctx, q, args...); err != nil {
-					return fmt.Errorf("import activities of family %d: %w", c.FamilyID, err)
-				}
+			rows := make([][]any, len(acts))
+			at := formatTime(c.PlanAt)
+			for i, a := range acts {
+				rows[i] = []any{c.FamilyID, a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName,
+					formatDate(a.DueOn), string(a.Status), formatDate(a.DoneOn), i + 1, 1, at, at}
+			}
+			if err := tx.insertRows(ctx, "plan_activities", `family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name,
+				due_on, status, done_on, position, version, created_at, updated_at`, rows); err != nil {
+				return fmt.Errorf("import activities of family %d: %w", c.FamilyID, err)
 			}
 			items += len(acts)
 			if items > 0 {

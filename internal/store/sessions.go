@@ -136,15 +136,13 @@ type LoginFailures struct {
 // CountLoginFailures reports failures since since.
 func (db *DB) CountLoginFailures(ctx context.Context, username, address string, since time.Time) (LoginFailures, error) {
 	var f LoginFailures
-	var oldA, oldB sql.NullString
 	s := formatTime(since)
-	if err := db.queryRow(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE username = ? AND at >= ?`, username, s).Scan(&f.Account, &oldA); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE username = ? AND at >= ?`, username, s).Scan(&f.Account, asTime(&f.OldestAccount)); err != nil {
 		return f, fmt.Errorf("count login failures: %w", mapErr(err))
 	}
-	if err := db.queryRow(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE address = ? AND at >= ?`, address, s).Scan(&f.Address, &oldB); err != nil {
+	if err := db.queryRow(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE address = ? AND at >= ?`, address, s).Scan(&f.Address, asTime(&f.OldestAddress)); err != nil {
 		return f, fmt.Errorf("count login failures: %w", mapErr(err))
 	}
-	f.OldestAccount, f.OldestAddress = nullTime(oldA), nullTime(oldB)
 	return f, nil
 }
 
@@ -196,12 +194,9 @@ func (db *DB) ListTokens(ctx context.Context, personID int64) ([]holf.Token, err
 	var out []holf.Token
 	for rows.Next() {
 		var t holf.Token
-		var created string
-		var used, revoked sql.NullString
-		if err := rows.Scan(&t.ID, &t.PersonID, &t.Name, &created, &used, &revoked); err != nil {
+		if err := rows.Scan(&t.ID, &t.PersonID, &t.Name, asTime(&t.CreatedAt), asTime(&t.LastUsed), asTime(&t.RevokedAt)); err != nil {
 			return nil, err
 		}
-		t.CreatedAt, t.LastUsed, t.RevokedAt = parseTime(created), nullTime(used), nullTime(revoked)
 		out = append(out, t)
 	}
 	return out, mapErr(rows.Err())
@@ -213,9 +208,10 @@ var errBadToken = &holf.Error{Code: holf.EUnauthorized, Message: "the API token 
 // disabled account, is EUnauthorized.
 func (db *DB) TokenActor(ctx context.Context, hash string) (*holf.Actor, error) {
 	var id, personID int64
-	var used, revoked sql.NullString
-	err := db.queryRow(ctx, `SELECT id, person_id, last_used_at, revoked_at FROM api_tokens WHERE token_hash = ?`, hash).Scan(&id, &personID, &used, &revoked)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && revoked.Valid {
+	var used time.Time
+	var revoked bool
+	err := db.queryRow(ctx, `SELECT id, person_id, last_used_at, revoked_at FROM api_tokens WHERE token_hash = ?`, hash).Scan(&id, &personID, asTime(&used), asSet(&revoked))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && revoked {
 		return nil, errBadToken
 	}
 	if err != nil {
@@ -227,7 +223,7 @@ func (db *DB) TokenActor(ctx context.Context, hash string) (*holf.Actor, error) 
 	}
 	a.Via = "token"
 	now := db.now()
-	if now.Sub(nullTime(used)) > time.Minute {
+	if now.Sub(used) > time.Minute {
 		if err := db.writeTx(ctx, func(tx *Tx) error {
 			_, err := tx.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, formatTime(now), id)
 			return err
