@@ -7,6 +7,7 @@ import (
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/policy"
 	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/survey"
 )
 
 // Imports brings in whole records with their history, as the demo dataset
@@ -164,7 +165,7 @@ func (im *Imports) Respondents(ctx context.Context, a *holf.Actor, studyID int64
 
 // Responses stores questionnaire responses with their answers; submitted
 // ones are scored here, with the library, as a submission is.
-func (im *Imports) Responses(ctx context.Context, a *holf.Actor, st *store.InstalledStudy, rs []store.ImportedResponse, purpose string) error {
+func (im *Imports) Responses(ctx context.Context, a *holf.Actor, st *survey.InstalledStudy, rs []store.ImportedResponse, purpose string) error {
 	role, err := im.allow(a)
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ type Surveys struct {
 	// installed caches the installed study of the default code: an
 	// installed study never changes (a new design is a new study), so it is
 	// loaded once, not on every respondent's page.
-	installed atomic.Pointer[store.InstalledStudy]
+	installed atomic.Pointer[survey.InstalledStudy]
 }
 
 // DefaultStudy is the code of the study the server and commands serve.
@@ -33,7 +33,7 @@ const DefaultStudy = "holf"
 const ReminderAfter = 7 * 24 * time.Hour
 
 // Study returns installed study code ("holf" when empty).
-func (s *Surveys) Study(ctx context.Context, code string) (*store.InstalledStudy, error) {
+func (s *Surveys) Study(ctx context.Context, code string) (*survey.InstalledStudy, error) {
 	if code == "" || code == DefaultStudy {
 		if st := s.installed.Load(); st != nil {
 			return st, nil
@@ -55,12 +55,12 @@ func (s *Surveys) Study(ctx context.Context, code string) (*store.InstalledStudy
 // Choice is the questionnaire a page or command is about: a wave and a
 // group of the installed study.
 type Choice struct {
-	Study  *store.InstalledStudy
+	Study  *survey.InstalledStudy
 	Waves  []string
 	Groups []string
 	Wave   string
 	Group  string
-	Q      store.InstalledQuestionnaire
+	Q      survey.InstalledQuestionnaire
 }
 
 // Choose picks the questionnaire of wave and group, the study's first wave
@@ -108,7 +108,7 @@ func (s *Surveys) Install(ctx context.Context, a *holf.Actor, st *survey.Study) 
 type TrackingLine struct {
 	Office    holf.Office
 	Manage    bool // the caller hands out this office's links
-	Counts    store.TrackingRow
+	Counts    survey.TrackingRow
 	Remaining int
 }
 
@@ -117,8 +117,8 @@ type TrackingLine struct {
 type Tracking struct {
 	Choice
 	Lines                 []TrackingLine
-	Total                 store.TrackingRow
-	Attrition             *store.Attrition
+	Total                 survey.TrackingRow
+	Attrition             *survey.Attrition
 	FirstWave, SecondWave string
 }
 
@@ -138,7 +138,7 @@ func (s *Surveys) Track(ctx context.Context, a *holf.Actor, c Choice) (Tracking,
 	if err != nil {
 		return t, err
 	}
-	byOffice := map[int64]store.TrackingRow{}
+	byOffice := map[int64]survey.TrackingRow{}
 	for _, r := range rows {
 		byOffice[r.OfficeID] = r
 	}
@@ -191,7 +191,7 @@ func (s *Surveys) Office(ctx context.Context, a *holf.Actor, id int64, c Choice)
 
 // RespondentLine is one respondent of an office's questionnaire page.
 type RespondentLine struct {
-	store.ResponseLine
+	survey.ResponseLine
 	Status       string
 	NeedReminder bool
 }
@@ -254,14 +254,14 @@ func (s *Surveys) IssueLink(ctx context.Context, a *holf.Actor, sv OfficeSurvey,
 
 // Paper opens respondent id's questionnaire for entry from paper: the
 // response so far (a new one when none), audited.
-func (s *Surveys) Paper(ctx context.Context, a *holf.Actor, sv OfficeSurvey, id int64) (store.Response, error) {
+func (s *Surveys) Paper(ctx context.Context, a *holf.Actor, sv OfficeSurvey, id int64) (survey.Response, error) {
 	if err := s.respondent(ctx, sv, id); err != nil {
-		return store.Response{}, err
+		return survey.Response{}, err
 	}
 	rs, err := s.db.FindResponse(ctx, sv.Q.ID, id)
 	switch {
 	case holf.ErrorCode(err) == holf.ENotFound:
-		rs = store.Response{RespondentID: id, Answers: survey.Answers{}}
+		rs = survey.Response{RespondentID: id, Answers: survey.Answers{}}
 		if rs.RespondentCode, err = s.db.RespondentCode(ctx, id); err != nil {
 			return rs, err
 		}
@@ -284,7 +284,7 @@ func errSubmitted() error {
 // SavePaper stores the answers typed from paper for respondent rs (from
 // version) and, when submit is set, submits them as a paper response
 // entered by the caller, in language lang.
-func (s *Surveys) SavePaper(ctx context.Context, a *holf.Actor, sv OfficeSurvey, rs store.Response, version int64, changes []store.AnswerChange, submit bool, lang string) error {
+func (s *Surveys) SavePaper(ctx context.Context, a *holf.Actor, sv OfficeSurvey, rs survey.Response, version int64, changes []survey.AnswerChange, submit bool, lang string) error {
 	var err error
 	if rs.ID == 0 {
 		if rs.ID, err = s.db.PaperResponse(ctx, event(a, sv.role, "survey.paper_open", "respondent", rs.RespondentID, PurposeSurvey), sv.Q.ID, rs.RespondentID); err != nil {
@@ -297,13 +297,13 @@ func (s *Surveys) SavePaper(ctx context.Context, a *holf.Actor, sv OfficeSurvey,
 	if !submit {
 		return nil
 	}
-	sub := store.Submission{ResponseID: rs.ID, Mode: "paper", Lang: lang, EnteredBy: a.PersonID}
+	sub := survey.Submission{ResponseID: rs.ID, Mode: "paper", Lang: lang, EnteredBy: a.PersonID}
 	return s.submit(ctx, event(a, sv.role, "survey.paper_submit", "survey_response", rs.ID, PurposeSurvey), sv.Q, sub)
 }
 
 // submit scores a response's saved answers and submits it: the one place a
 // response becomes final, whoever entered it.
-func (s *Surveys) submit(ctx context.Context, ev holf.AuditEvent, q store.InstalledQuestionnaire, sub store.Submission) error {
+func (s *Surveys) submit(ctx context.Context, ev holf.AuditEvent, q survey.InstalledQuestionnaire, sub survey.Submission) error {
 	saved, err := s.db.GetResponse(ctx, sub.ResponseID)
 	if err != nil {
 		return err
@@ -319,8 +319,8 @@ func (s *Surveys) submit(ctx context.Context, ev holf.AuditEvent, q store.Instal
 
 // Link is a respondent's questionnaire opened through their personal link.
 type Link struct {
-	Response store.Response
-	Q        store.InstalledQuestionnaire
+	Response survey.Response
+	Q        survey.InstalledQuestionnaire
 	Pages    []survey.Page
 	// Submitted and Expired say the link can no longer take answers.
 	Submitted, Expired bool
@@ -328,7 +328,7 @@ type Link struct {
 
 // respondentEvent is the audit entry of a respondent's own action: they
 // have no account and are named by their study code only.
-func respondentEvent(rs store.Response, action string) holf.AuditEvent {
+func respondentEvent(rs survey.Response, action string) holf.AuditEvent {
 	return holf.AuditEvent{Actor: "respondent:" + rs.RespondentCode, Role: "respondent", Action: action,
 		RecordType: "survey_response", RecordID: rs.ID, Purpose: PurposeRespond}
 }
@@ -364,7 +364,7 @@ func (s *Surveys) OpenLink(ctx context.Context, token string) (Link, error) {
 }
 
 // Answer saves answers given through link l.
-func (s *Surveys) Answer(ctx context.Context, l Link, changes []store.AnswerChange) error {
+func (s *Surveys) Answer(ctx context.Context, l Link, changes []survey.AnswerChange) error {
 	if l.Submitted || l.Expired {
 		return errSubmitted()
 	}
@@ -379,7 +379,7 @@ func (s *Surveys) Submit(ctx context.Context, l Link, lang string) error {
 	if l.Submitted || l.Expired {
 		return errSubmitted()
 	}
-	sub := store.Submission{ResponseID: l.Response.ID, Mode: "web", Lang: lang}
+	sub := survey.Submission{ResponseID: l.Response.ID, Mode: "web", Lang: lang}
 	return s.submit(ctx, respondentEvent(l.Response, "survey.submit"), l.Q, sub)
 }
 

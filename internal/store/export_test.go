@@ -21,3 +21,11 @@ func ExecForTest(ctx context.Context, db *DB, q string) error {
 	_, err := db.write.ExecContext(ctx, q)
 	return err
 }
+
+// SetCodesForTest replaces the drawing of study codes.
+func SetCodesForTest(db *DB, fn func(prefix string) string) { db.codes = fn }
+
+// StringsForTest runs a query of one text column and returns its values.
+func StringsForTest(ctx context.Context, db *DB, q string, args ...any) ([]string, error) {
+	return collect(ctx, db, func(s scanner) (string, error) { var v string; err := s.Scan(&v); return v, err }, q, args...)
+}

@@ -15,6 +15,7 @@ import (
 // transaction, so a failure leaves the database as it was.
 var goSteps = map[int]func(ctx context.Context, tx *Tx) error{
 	7: convertEventDetails,
+	8: uniqueStudyCodes,
 }
 
 // convertEventDetails turns the packed detail strings of the timeline into
@@ -83,4 +84,62 @@ func unpackDetail(kind holf.EventKind, detail string) holf.EventDetails {
 		}
 	}
 	return d
+}
+
+// uniqueStudyCodes gives every family of a study a code of its own:
+// respondent codes were unique already (migration 6), family codes were
+// not. A family code that two families share is drawn anew for the later
+// family (by respondent id) and its parents' rows; the codes are copied into
+// study_family_codes, which then gets its unique index.
+func uniqueStudyCodes(ctx context.Context, tx *Tx) error {
+	type row struct {
+		id, study, family int64
+		code              string
+	}
+	rows, err := tx.query(ctx, `SELECT id, study_id, family_id, family_code FROM respondents
+		WHERE family_id IS NOT NULL AND family_code <> '' ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("read family codes: %w", err)
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.study, &r.family, &r.code); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	type key struct {
+		study int64
+		code  string
+	}
+	owner := map[key]int64{}      // a study's family code → its family
+	code := map[[2]int64]string{} // (study, family) → its code
+	for _, r := range all {
+		fk := [2]int64{r.study, r.family}
+		c, known := code[fk]
+		if !known {
+			c = r.code
+			for other, taken := owner[key{r.study, c}]; taken && other != r.family; other, taken = owner[key{r.study, c}] {
+				c = newCode("F")
+			}
+			code[fk], owner[key{r.study, c}] = c, r.family
+			if _, err := tx.exec(ctx, `INSERT INTO study_family_codes (study_id, family_id, code) VALUES (?, ?, ?)`, r.study, r.family, c); err != nil {
+				return err
+			}
+		}
+		if c != r.code {
+			if _, err := tx.exec(ctx, `UPDATE respondents SET family_code = ? WHERE id = ?`, c, r.id); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.exec(ctx, `CREATE UNIQUE INDEX study_family_codes_code ON study_family_codes (study_id, code)`); err != nil {
+		return fmt.Errorf("unique family codes: %w", err)
+	}
+	return nil
 }

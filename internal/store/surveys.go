@@ -13,41 +13,6 @@ import (
 	"github.com/holf-project/holf/internal/survey"
 )
 
-// InstalledStudy is a study as the database holds it, with the ids of its
-// waves and questionnaires.
-type InstalledStudy struct {
-	ID             int64
-	Study          *survey.Study
-	Questionnaires []InstalledQuestionnaire
-}
-
-// InstalledQuestionnaire is one questionnaire of an installed study.
-type InstalledQuestionnaire struct {
-	ID   int64
-	Wave string
-	Def  *survey.Questionnaire
-}
-
-// Questionnaire returns the installed questionnaire of wave and group.
-func (st *InstalledStudy) Questionnaire(wave, group string) (InstalledQuestionnaire, error) {
-	for _, q := range st.Questionnaires {
-		if q.Wave == wave && q.Def.Group == group {
-			return q, nil
-		}
-	}
-	return InstalledQuestionnaire{}, holf.NotFound("questionnaire", wave+"/"+group)
-}
-
-// ByID returns the installed questionnaire with id.
-func (st *InstalledStudy) ByID(id int64) (InstalledQuestionnaire, error) {
-	for _, q := range st.Questionnaires {
-		if q.ID == id {
-			return q, nil
-		}
-	}
-	return InstalledQuestionnaire{}, holf.NotFound("questionnaire", id)
-}
-
 // InstallStudy copies a study definition into the database. A study code is
 // installed once; a changed design is a new study.
 func (db *DB) InstallStudy(ctx context.Context, ev holf.AuditEvent, st *survey.Study) (int64, error) {
@@ -85,8 +50,8 @@ func (db *DB) InstallStudy(ctx context.Context, ev holf.AuditEvent, st *survey.S
 }
 
 // Study loads the installed study with code, checked against lib.
-func (db *DB) Study(ctx context.Context, lib *survey.Library, code string) (*InstalledStudy, error) {
-	var out InstalledStudy
+func (db *DB) Study(ctx context.Context, lib *survey.Library, code string) (*survey.InstalledStudy, error) {
+	var out survey.InstalledStudy
 	var def string
 	err := db.queryRow(ctx, `SELECT id, definition FROM survey_studies WHERE code = ?`, code).Scan(&out.ID, &def)
 	if err == sql.ErrNoRows {
@@ -105,7 +70,7 @@ func (db *DB) Study(ctx context.Context, lib *survey.Library, code string) (*Ins
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var q InstalledQuestionnaire
+		var q survey.InstalledQuestionnaire
 		var qdef string
 		if err := rows.Scan(&q.ID, &q.Wave, &qdef); err != nil {
 			return nil, mapErr(err)
@@ -127,14 +92,64 @@ func (db *DB) Study(ctx context.Context, lib *survey.Library, code string) (*Ins
 const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 // newCode returns prefix and six random characters: a pseudonym that says
-// nothing about the person, the office or the order of enrolment.
+// nothing about the person, the office or the order of enrolment. Bytes
+// beyond the largest multiple of the alphabet's size are drawn again, so
+// that every character is equally likely. 31^6 is about 900 million codes:
+// at national scale (about 200 000 parents) collisions are expected, so
+// enrolment checks each code against the study's (see claimCode).
 func newCode(prefix string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	const limit = 256 - 256%len(codeAlphabet)
+	out := make([]byte, 0, 6)
+	var b [16]byte
+	for len(out) < 6 {
+		_, _ = rand.Read(b[:])
+		for _, c := range b {
+			if int(c) < limit && len(out) < 6 {
+				out = append(out, codeAlphabet[int(c)%len(codeAlphabet)])
+			}
+		}
 	}
-	return prefix + string(b)
+	return prefix + string(out)
+}
+
+// maxCodeTries bounds the draws of a free code: with a study using a
+// millionth of the codes, twenty collisions in a row do not happen.
+const maxCodeTries = 20
+
+// claimCode inserts with a fresh code until one is free: insert runs the
+// INSERT … ON CONFLICT DO NOTHING with the code drawn, and reports the rows
+// it added. A taken code adds none and is drawn again; a transaction on
+// PostgreSQL stays usable, as no statement fails.
+func (tx *Tx) claimCode(prefix string, insert func(code string) (int64, error)) (string, error) {
+	for try := 0; try < maxCodeTries; try++ {
+		code := tx.db.codes(prefix)
+		n, err := insert(code)
+		if err != nil {
+			return "", err
+		}
+		if n == 1 {
+			return code, nil
+		}
+	}
+	return "", fmt.Errorf("no free %s… study code after %d draws", prefix, maxCodeTries)
+}
+
+// familyCode is the study code of family familyID in the study, drawn on
+// first use: parents of one family share it, no two families do.
+func (tx *Tx) familyCode(ctx context.Context, studyID, familyID int64) (string, error) {
+	var code string
+	err := tx.queryRow(ctx, `SELECT code FROM study_family_codes WHERE study_id = ? AND family_id = ?`, studyID, familyID).Scan(&code)
+	if err != sql.ErrNoRows {
+		return code, err
+	}
+	return tx.claimCode("F", func(code string) (int64, error) {
+		res, err := tx.exec(ctx, `INSERT INTO study_family_codes (study_id, family_id, code) VALUES (?, ?, ?) ON CONFLICT (study_id, code) DO NOTHING`,
+			studyID, familyID, code)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	})
 }
 
 // EnrolRespondents gives every eligible person of an office a respondent
@@ -188,56 +203,29 @@ func (tx *Tx) enrol(ctx context.Context, studyID, officeID int64, group string) 
 		if c.family != 0 {
 			// Parents of one family share a family code, so that analyses
 			// can account for it.
-			err := tx.queryRow(ctx, `SELECT family_code FROM respondents WHERE study_id = ? AND family_id = ? LIMIT 1`, studyID, c.family).Scan(&famCode)
-			if err == sql.ErrNoRows {
-				famCode = newCode("F")
-			} else if err != nil {
-				return 0, err
+			var err error
+			if famCode, err = tx.familyCode(ctx, studyID, c.family); err != nil {
+				return 0, fmt.Errorf("enrol respondent: %w", err)
 			}
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO respondents (study_id, code, family_code, grp, office_id, family_id, member_id, person_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, studyID, newCode(prefix), famCode, group, officeID,
-			nullID(c.family), nullID(c.member), nullID(c.person), formatTime(tx.now)); err != nil {
+		if _, err := tx.claimCode(prefix, func(code string) (int64, error) {
+			res, err := tx.exec(ctx, `INSERT INTO respondents (study_id, code, family_code, grp, office_id, family_id, member_id, person_id, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`, studyID, code, famCode, group, officeID,
+				nullID(c.family), nullID(c.member), nullID(c.person), formatTime(tx.now))
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		}); err != nil {
 			return 0, fmt.Errorf("enrol respondent: %w", err)
 		}
 	}
 	return len(cs), nil
 }
 
-// ResponseLine is one respondent of an office with the state of their
-// response to one questionnaire (ResponseID 0: not invited yet).
-type ResponseLine struct {
-	RespondentID int64
-	Code         string
-	Name         string
-	FamilyID     int64
-	ResponseID   int64
-	Mode         string
-	InvitedAt    time.Time
-	StartedAt    time.Time
-	SubmittedAt  time.Time
-	RemindedAt   time.Time
-	ExpiresAt    time.Time
-	Reminders    int
-	Answered     int
-}
-
-// Status is invited, started, submitted or "" (not invited).
-func (l ResponseLine) Status() string {
-	switch {
-	case !l.SubmittedAt.IsZero():
-		return "submitted"
-	case !l.StartedAt.IsZero():
-		return "started"
-	case l.ResponseID != 0:
-		return "invited"
-	}
-	return ""
-}
-
 // OfficeResponses lists an office's respondents of the questionnaire's group
 // with their names (for the office's own staff) and where they are.
-func (db *DB) OfficeResponses(ctx context.Context, studyID int64, q InstalledQuestionnaire, officeID int64) ([]ResponseLine, error) {
+func (db *DB) OfficeResponses(ctx context.Context, studyID int64, q survey.InstalledQuestionnaire, officeID int64) ([]survey.ResponseLine, error) {
 	rows, err := db.query(ctx, `SELECT r.id, r.code, COALESCE(m.name, p.name, ''), COALESCE(r.family_id, 0),
 			COALESCE(s.id, 0), COALESCE(s.mode, ''), s.invited_at, s.started_at, s.submitted_at, s.reminded_at, s.expires_at,
 			COALESCE(s.reminders, 0), (SELECT COUNT(*) FROM survey_answers a WHERE a.response_id = s.id)
@@ -251,14 +239,13 @@ func (db *DB) OfficeResponses(ctx context.Context, studyID int64, q InstalledQue
 		return nil, fmt.Errorf("list respondents: %w", err)
 	}
 	defer rows.Close()
-	var out []ResponseLine
+	var out []survey.ResponseLine
 	for rows.Next() {
-		var l ResponseLine
-		var inv, st, sub, rem, exp sql.NullString
-		if err := rows.Scan(&l.RespondentID, &l.Code, &l.Name, &l.FamilyID, &l.ResponseID, &l.Mode, &inv, &st, &sub, &rem, &exp, &l.Reminders, &l.Answered); err != nil {
+		var l survey.ResponseLine
+		if err := rows.Scan(&l.RespondentID, &l.Code, &l.Name, &l.FamilyID, &l.ResponseID, &l.Mode, asTime(&l.InvitedAt), asTime(&l.StartedAt),
+			asTime(&l.SubmittedAt), asTime(&l.RemindedAt), asTime(&l.ExpiresAt), &l.Reminders, &l.Answered); err != nil {
 			return nil, mapErr(err)
 		}
-		l.InvitedAt, l.StartedAt, l.SubmittedAt, l.RemindedAt, l.ExpiresAt = nullTime(inv), nullTime(st), nullTime(sub), nullTime(rem), nullTime(exp)
 		out = append(out, l)
 	}
 	return out, mapErr(rows.Err())
@@ -304,47 +291,30 @@ func (db *DB) IssueLink(ctx context.Context, ev holf.AuditEvent, questionnaireID
 	return reminder, err
 }
 
-// Response is one respondent's answers to one questionnaire.
-type Response struct {
-	ID              int64
-	QuestionnaireID int64
-	RespondentID    int64
-	RespondentCode  string
-	OfficeID        int64
-	Mode            string
-	ExpiresAt       time.Time
-	StartedAt       time.Time
-	SubmittedAt     time.Time
-	Version         int64
-	Answers         survey.Answers
-}
-
 const responseCols = `s.id, s.questionnaire_id, s.respondent_id, r.code, r.office_id, s.mode, s.expires_at, s.started_at, s.submitted_at, s.version`
 
-func (db *DB) loadResponse(ctx context.Context, where string, arg any) (Response, error) {
-	var rs Response
-	var exp string
-	var st, sub sql.NullString
+func (db *DB) loadResponse(ctx context.Context, where string, arg any) (survey.Response, error) {
+	var rs survey.Response
 	err := db.queryRow(ctx, `SELECT `+responseCols+` FROM survey_responses s JOIN respondents r ON r.id = s.respondent_id WHERE `+where, arg).
-		Scan(&rs.ID, &rs.QuestionnaireID, &rs.RespondentID, &rs.RespondentCode, &rs.OfficeID, &rs.Mode, &exp, &st, &sub, &rs.Version)
+		Scan(&rs.ID, &rs.QuestionnaireID, &rs.RespondentID, &rs.RespondentCode, &rs.OfficeID, &rs.Mode, asTime(&rs.ExpiresAt),
+			asTime(&rs.StartedAt), asTime(&rs.SubmittedAt), &rs.Version)
 	if err == sql.ErrNoRows {
 		return rs, holf.NotFound("response", "")
 	}
 	if err != nil {
 		return rs, fmt.Errorf("load response: %w", mapErr(err))
 	}
-	rs.ExpiresAt, rs.StartedAt, rs.SubmittedAt = parseTime(exp), nullTime(st), nullTime(sub)
 	rs.Answers, err = db.answers(ctx, rs.ID)
 	return rs, err
 }
 
 // ResponseByToken finds the response a respondent's link opens.
-func (db *DB) ResponseByToken(ctx context.Context, tokenHash string) (Response, error) {
+func (db *DB) ResponseByToken(ctx context.Context, tokenHash string) (survey.Response, error) {
 	return db.loadResponse(ctx, `s.token_hash = ?`, tokenHash)
 }
 
 // GetResponse loads a response by id.
-func (db *DB) GetResponse(ctx context.Context, id int64) (Response, error) {
+func (db *DB) GetResponse(ctx context.Context, id int64) (survey.Response, error) {
 	return db.loadResponse(ctx, `s.id = ?`, id)
 }
 
@@ -367,14 +337,14 @@ func (db *DB) answers(ctx context.Context, responseID int64) (survey.Answers, er
 }
 
 // FindResponse returns a respondent's response to a questionnaire.
-func (db *DB) FindResponse(ctx context.Context, questionnaireID, respondentID int64) (Response, error) {
+func (db *DB) FindResponse(ctx context.Context, questionnaireID, respondentID int64) (survey.Response, error) {
 	var id int64
 	err := db.queryRow(ctx, `SELECT id FROM survey_responses WHERE questionnaire_id = ? AND respondent_id = ?`, questionnaireID, respondentID).Scan(&id)
 	if err == sql.ErrNoRows {
-		return Response{}, holf.NotFound("response", respondentID)
+		return survey.Response{}, holf.NotFound("response", respondentID)
 	}
 	if err != nil {
-		return Response{}, mapErr(err)
+		return survey.Response{}, mapErr(err)
 	}
 	return db.GetResponse(ctx, id)
 }
@@ -404,18 +374,11 @@ func (db *DB) PaperResponse(ctx context.Context, ev holf.AuditEvent, questionnai
 // answering through their own link is the only one writing.
 const AnyVersion = -1
 
-// AnswerChange sets or clears (Clear) one answer.
-type AnswerChange struct {
-	Instrument, Item string
-	Value            int
-	Clear            bool
-}
-
 // SaveAnswers stores a page of answers, unless the response has been
 // submitted. The first save marks the response as started. expect is the
 // version the form was read at (paper entry, where two staff could type at
 // once), or AnyVersion: a different version is a conflict.
-func (db *DB) SaveAnswers(ctx context.Context, ev holf.AuditEvent, responseID, expect int64, changes []AnswerChange) error {
+func (db *DB) SaveAnswers(ctx context.Context, ev holf.AuditEvent, responseID, expect int64, changes []survey.AnswerChange) error {
 	ev.RecordID = responseID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
@@ -451,18 +414,9 @@ func (db *DB) SaveAnswers(ctx context.Context, ev holf.AuditEvent, responseID, e
 	})
 }
 
-// Submission closes a response and stores its scores.
-type Submission struct {
-	ResponseID int64
-	Mode       string // web or paper
-	Lang       string
-	EnteredBy  int64
-	Scores     []survey.InstrumentScores
-}
-
 // SubmitResponse marks a response submitted, once, and stores its scores
 // beside the raw answers in the same transaction.
-func (db *DB) SubmitResponse(ctx context.Context, ev holf.AuditEvent, s Submission) error {
+func (db *DB) SubmitResponse(ctx context.Context, ev holf.AuditEvent, s survey.Submission) error {
 	ev.RecordID = s.ResponseID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
@@ -557,17 +511,9 @@ func (db *DB) Rescore(ctx context.Context, ev holf.AuditEvent, responseID int64,
 	})
 }
 
-// TrackingRow counts one office's respondents of a questionnaire's group by
-// where they are.
-type TrackingRow struct {
-	OfficeID                                        int64
-	Respondents, Invited, Started, Submitted, Paper int
-	Reminded                                        int
-}
-
 // Tracking counts, per office, respondents, invitations, started and
 // submitted responses and those reminded at least once.
-func (db *DB) Tracking(ctx context.Context, studyID int64, q InstalledQuestionnaire, offices []int64) ([]TrackingRow, error) {
+func (db *DB) Tracking(ctx context.Context, studyID int64, q survey.InstalledQuestionnaire, offices []int64) ([]survey.TrackingRow, error) {
 	if len(offices) == 0 {
 		return nil, nil
 	}
@@ -584,9 +530,9 @@ func (db *DB) Tracking(ctx context.Context, studyID int64, q InstalledQuestionna
 		return nil, fmt.Errorf("tracking: %w", err)
 	}
 	defer rows.Close()
-	var out []TrackingRow
+	var out []survey.TrackingRow
 	for rows.Next() {
-		var t TrackingRow
+		var t survey.TrackingRow
 		if err := rows.Scan(&t.OfficeID, &t.Respondents, &t.Invited, &t.Started, &t.Submitted, &t.Paper, &t.Reminded); err != nil {
 			return nil, mapErr(err)
 		}
@@ -595,15 +541,9 @@ func (db *DB) Tracking(ctx context.Context, studyID int64, q InstalledQuestionna
 	return out, mapErr(rows.Err())
 }
 
-// Attrition is Table 5's shape for two waves: who answered at the first,
-// at both, only at the first (left), only at the second (joined).
-type Attrition struct {
-	First, Both, OnlyFirst, OnlySecond int
-}
-
 // Attrition compares submitted responses to two questionnaires of a group.
-func (db *DB) Attrition(ctx context.Context, first, second int64, offices []int64) (Attrition, error) {
-	var a Attrition
+func (db *DB) Attrition(ctx context.Context, first, second int64, offices []int64) (survey.Attrition, error) {
+	var a survey.Attrition
 	if len(offices) == 0 {
 		return a, nil
 	}
@@ -805,26 +745,4 @@ func (db *DB) ImportResponses(ctx context.Context, ev holf.AuditEvent, rs []Impo
 		}
 		return 0, tx.insertRows(ctx, "survey_scores", scoreCols, scores)
 	})
-}
-
-// insertRows inserts rows in multi-row statements of at most 500 rows,
-// well under both databases' limits on bound parameters.
-func (tx *Tx) insertRows(ctx context.Context, table, cols string, rows [][]any) error {
-	for start := 0; start < len(rows); start += 500 {
-		chunk := rows[start:min(start+500, len(rows))]
-		var b strings.Builder
-		args := make([]any, 0, len(chunk)*len(chunk[0]))
-		b.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + placeholders(len(r)) + ")")
-			args = append(args, r...)
-		}
-		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("insert into %s: %w", table, err)
-		}
-	}
-	return nil
 }

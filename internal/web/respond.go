@@ -9,7 +9,6 @@ import (
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
-	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
 )
 
@@ -144,8 +143,8 @@ func markChecked(qs []question) {
 // readAnswers takes the questions' fields from the form: what was typed goes
 // back into qs (so nothing is lost when the page is shown again), valid
 // answers become changes, and every bad one gets a message naming it.
-func (s *Server) readAnswers(r *http.Request, rq *req, qs []question) ([]store.AnswerChange, bool) {
-	var changes []store.AnswerChange
+func (s *Server) readAnswers(r *http.Request, rq *req, qs []question) ([]survey.AnswerChange, bool) {
+	var changes []survey.AnswerChange
 	ok := true
 	for i := range qs {
 		q := &qs[i]
@@ -157,7 +156,7 @@ func (s *Server) readAnswers(r *http.Request, rq *req, qs []question) ([]store.A
 		q.Value = v
 		instrument, item, _ := strings.Cut(q.Field, ".")
 		if v == "" {
-			changes = append(changes, store.AnswerChange{Instrument: instrument, Item: item, Clear: true})
+			changes = append(changes, survey.AnswerChange{Instrument: instrument, Item: item, Clear: true})
 			continue
 		}
 		n, err := strconv.Atoi(v)
@@ -166,7 +165,7 @@ func (s *Server) readAnswers(r *http.Request, rq *req, qs []question) ([]store.A
 			ok = false
 			continue
 		}
-		changes = append(changes, store.AnswerChange{Instrument: instrument, Item: item, Value: n})
+		changes = append(changes, survey.AnswerChange{Instrument: instrument, Item: item, Value: n})
 	}
 	markChecked(qs)
 	return changes, ok
@@ -205,7 +204,7 @@ func firstOpenPage(pages []survey.Page, a survey.Answers) int {
 
 // respondForm builds page n of the questionnaire, or the review page when
 // n is 0.
-func (s *Server) respondForm(r *http.Request, rq *req, q store.InstalledQuestionnaire, pages []survey.Page, n int, a survey.Answers) respondPage {
+func (s *Server) respondForm(r *http.Request, rq *req, q survey.InstalledQuestionnaire, pages []survey.Page, n int, a survey.Answers) respondPage {
 	p := respondPage{Page: s.respondentPage(r, rq), Token: r.PathValue("token"), Pages: len(pages), Answered: a.Count(), PageNo: n}
 	number := 1
 	for _, pg := range pages {

@@ -11,7 +11,6 @@ import (
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/policy"
-	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
 )
 
@@ -23,7 +22,7 @@ func (s *Server) choose(r *http.Request, wave, group string) (app.Choice, error)
 type trackingLine struct {
 	Office    holf.Office
 	Manage    bool
-	Counts    store.TrackingRow
+	Counts    survey.TrackingRow
 	Rate      string
 	Remaining int
 }
@@ -36,7 +35,7 @@ type trackingPage struct {
 	CanExport  bool
 	Lines      []trackingLine
 	Total      trackingLine
-	Attrition  *store.Attrition
+	Attrition  *survey.Attrition
 	FirstWave  string
 	SecondWave string
 }
@@ -240,14 +239,14 @@ func (s *Server) paperForm(w http.ResponseWriter, r *http.Request, rq *req) erro
 	return s.render(w, http.StatusOK, "survey_paper", p)
 }
 
-func (s *Server) loadPaper(r *http.Request, rq *req, wave, group string) (*paperPage, app.OfficeSurvey, store.Response, error) {
+func (s *Server) loadPaper(r *http.Request, rq *req, wave, group string) (*paperPage, app.OfficeSurvey, survey.Response, error) {
 	sv, err := s.officeSurvey(r, rq, wave, group)
 	if err != nil {
-		return nil, sv, store.Response{}, err
+		return nil, sv, survey.Response{}, err
 	}
 	rid, err := respondentID(r.PathValue("rid"))
 	if err != nil {
-		return nil, sv, store.Response{}, err
+		return nil, sv, survey.Response{}, err
 	}
 	rs, err := s.app.Surveys.Paper(r.Context(), rq.actor, sv, rid)
 	if err != nil {
@@ -257,7 +256,7 @@ func (s *Server) loadPaper(r *http.Request, rq *req, wave, group string) (*paper
 	return p, sv, rs, nil
 }
 
-func (s *Server) paperSections(rq *req, q store.InstalledQuestionnaire, a survey.Answers) []paperSection {
+func (s *Server) paperSections(rq *req, q survey.InstalledQuestionnaire, a survey.Answers) []paperSection {
 	var out []paperSection
 	n := 1
 	// Pages never mix instruments: consecutive pages of one instrument make
@@ -288,7 +287,7 @@ func (s *Server) paperSave(w http.ResponseWriter, r *http.Request, rq *req) erro
 		return errFormVersion
 	}
 	p.Sections = s.paperSections(rq, p.Q, rs.Answers)
-	var changes []store.AnswerChange
+	var changes []survey.AnswerChange
 	ok := true
 	for i := range p.Sections {
 		c, good := s.readAnswers(r, rq, p.Sections[i].Questions)
