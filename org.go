@@ -45,7 +45,7 @@ func (o *Office) Validate() error {
 		v.Add("arm", "err.arm")
 	}
 	if o.TargetAreas == nil {
-		o.TargetAreas = TargetAreas
+		o.TargetAreas = slices.Clone(TargetAreas) // never the shared list itself
 	}
 	if len(o.TargetAreas) == 0 {
 		v.Add("target_areas", "err.target_areas")

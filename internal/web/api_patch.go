@@ -34,7 +34,7 @@ func ifMatch(r *http.Request, kind string, id, version int64) error {
 	return stale(kind)
 }
 
-func stale(kind string) error {
+func stale(kind string) *holf.Error {
 	return &holf.Error{Code: holf.EPrecondition, Message: fmt.Sprintf("the %s was changed since you read it; read it again", kind)}
 }
 
@@ -42,7 +42,7 @@ func stale(kind string) error {
 // If-Match was checked into the 412 the API promises.
 func precondition(kind string, err error) error {
 	if holf.ErrorCode(err) == holf.EConflict {
-		e := stale(kind).(*holf.Error)
+		e := stale(kind)
 		e.Err = err
 		return e
 	}

@@ -94,7 +94,7 @@ func (s *Server) officeFormPage(r *http.Request, rq *req, o holf.Office, isNew b
 }
 
 func (s *Server) officeNew(w http.ResponseWriter, r *http.Request, rq *req) error {
-	p := s.officeFormPage(r, rq, holf.Office{Arm: holf.ArmNone, TargetAreas: holf.TargetAreas}, true)
+	p := s.officeFormPage(r, rq, holf.Office{Arm: holf.ArmNone, TargetAreas: slices.Clone(holf.TargetAreas)}, true)
 	return s.render(w, http.StatusOK, "office_form", &p)
 }
 

@@ -199,7 +199,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, rq *req, st
 
 // formErrors turns field errors into translated messages per field.
 func (s *Server) formErrors(rq *req, err error) (map[string]string, bool) {
-	he, ok := err.(*holf.Error)
+	he, ok := holf.AsError(err)
 	if !ok || he.Code != holf.EInvalid || len(he.Fields) == 0 {
 		return nil, false
 	}
