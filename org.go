@@ -252,19 +252,20 @@ func (a *Actor) Roles() []Role {
 }
 
 // AuditEvent describes one audited read or write. Storage fills in the time,
-// sequence number and hash chain when it appends the event.
+// sequence number and hash chain when it appends the event. Its JSON form
+// is what the API and the command line print.
 type AuditEvent struct {
-	Seq        int64
-	At         time.Time
-	ActorID    int64  // 0 for the system or command line without a person
-	Actor      string // username, or "cli:<name>"
-	Role       Role   // the role under which the action was permitted
-	Action     string // e.g. "person.view", "office.update"
-	RecordType string // e.g. "person", "office"
-	RecordID   int64
-	Purpose    string
-	PrevHash   string
-	Hash       string
+	Seq        int64     `json:"seq"`
+	At         time.Time `json:"at"`
+	ActorID    int64     `json:"actor_id"`    // 0 for the system or command line without a person
+	Actor      string    `json:"actor"`       // username, or "cli:<name>"
+	Role       Role      `json:"role"`        // the role under which the action was permitted
+	Action     string    `json:"action"`      // e.g. "person.view", "office.update"
+	RecordType string    `json:"record_type"` // e.g. "person", "office"
+	RecordID   int64     `json:"record_id"`
+	Purpose    string    `json:"purpose"`
+	PrevHash   string    `json:"-"`
+	Hash       string    `json:"hash"`
 }
 
 // Token is an API token. The secret is shown once at creation and stored hashed.

@@ -244,7 +244,7 @@ func runVersion(ctx context.Context, env Env, args []string) error {
 
 func runMigrate(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "migrate --db DB [--status]", "Apply pending database migrations in one transaction, or show the schema status.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	status := fs.Bool("status", false, "only show the applied and latest schema versions")
 	if err := parse(fs, env, args); err != nil {
 		return err

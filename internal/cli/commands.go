@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +27,20 @@ var cat = sync.OnceValue(i18n.MustLoad)
 // operator is the system actor of this invocation: whoever runs holf with
 // access to the database, named by $USER.
 func operator(env Env) *holf.Actor { return app.System(env.Getenv("USER")) }
+
+// dbFlag is the --db flag of every command that works on a database.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", "", "SQLite file path or postgres:// URL")
+}
+
+// parseOpen parses a command's flags and opens the database its --db names
+// with the use cases on it: what every database command does first.
+func parseOpen(ctx context.Context, env Env, fs *flag.FlagSet, args []string, dsn *string, migrate bool) (*app.App, func(), error) {
+	if err := parse(fs, env, args); err != nil {
+		return nil, nil, err
+	}
+	return open(ctx, env, *dsn, migrate)
+}
 
 // open opens (and when migrate is set, migrates) the database named by
 // --db and builds the use cases on it.
@@ -114,14 +129,11 @@ func printDemo(w io.Writer, res demo.Result) {
 
 func runDemo(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "demo --db DB [--seed N]", "Fill an empty database with the deterministic, fictitious demo dataset shaped like the HOLF trial.\nRefuses a database holding non-demo data.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	seed := fs.Uint64("seed", 1, "seed for the generated data")
 	password := fs.String("password", "", "password for every demo account (random when empty)")
 	scale := fs.String("scale", "", "'national' for the benchmark dataset: 250 offices, 100 000 families, about 2 million plan items")
-	if err := parse(fs, env, args); err != nil {
-		return err
-	}
-	a, done, err := open(ctx, env, *dsn, true)
+	a, done, err := parseOpen(ctx, env, fs, args, dsn, true)
 	if err != nil {
 		return err
 	}
@@ -221,17 +233,14 @@ func readPassword(env Env, fromStdin bool) (pw string, generated bool, err error
 func userCreate(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "user create --db DB --username U --name NAME [--role ROLE[:OFFICE]]... [--password-stdin]",
 		"Create an account. Office roles take an office id or name: --role coordinator:\"NAV Alna\".\nWithout --password-stdin a strong password is generated and printed once.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	username := fs.String("username", "", "login name: 2-40 of a-z, 0-9, '.', '-', '_'")
 	name := fs.String("name", "", "full name")
 	email := fs.String("email", "", "email address")
 	var roles stringList
 	fs.Var(&roles, "role", "ROLE or ROLE:OFFICE; repeat for several")
 	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	if err := parse(fs, env, args); err != nil {
-		return err
-	}
-	a, done, err := open(ctx, env, *dsn, false)
+	a, done, err := parseOpen(ctx, env, fs, args, dsn, false)
 	if err != nil {
 		return err
 	}
@@ -279,15 +288,12 @@ type OfficeJSON struct {
 
 func userList(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "user list --db DB [--role ROLE] [--office OFFICE] [--json]", "List accounts with their roles and offices.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	role := fs.String("role", "", "only people with this role")
 	office := fs.String("office", "", "only people with a role at this office (id or name)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	all := fs.Bool("all", false, "include disabled accounts")
-	if err := parse(fs, env, args); err != nil {
-		return err
-	}
-	a, done, err := open(ctx, env, *dsn, false)
+	a, done, err := parseOpen(ctx, env, fs, args, dsn, false)
 	if err != nil {
 		return err
 	}
@@ -380,13 +386,10 @@ func indexOffice(os []OfficeJSON, id int64) int {
 func userSetPassword(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "user set-password --db DB --username U [--password-stdin]",
 		"Set a new password and end the account's sessions. Without --password-stdin a strong password is generated and printed once.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	username := fs.String("username", "", "the account")
 	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	if err := parse(fs, env, args); err != nil {
-		return err
-	}
-	a, done, err := open(ctx, env, *dsn, false)
+	a, done, err := parseOpen(ctx, env, fs, args, dsn, false)
 	if err != nil {
 		return err
 	}
@@ -415,12 +418,9 @@ func userDisable(ctx context.Context, env Env, args []string, disable bool) erro
 		verb = "disable"
 	}
 	fs := newFlags(env, "user "+verb+" --db DB --username U", "Disable an account (ending all its sessions) or enable it again.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	username := fs.String("username", "", "the account")
-	if err := parse(fs, env, args); err != nil {
-		return err
-	}
-	a, done, err := open(ctx, env, *dsn, false)
+	a, done, err := parseOpen(ctx, env, fs, args, dsn, false)
 	if err != nil {
 		return err
 	}
@@ -453,14 +453,11 @@ func runToken(ctx context.Context, env Env, args []string) error {
 
 func tokenCmd(ctx context.Context, env Env, verb, synopsis string, args []string) error {
 	fs := newFlags(env, "token "+verb+" [flags]", synopsis)
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	user := fs.String("user", "", "username (create; filter for list)")
 	name := fs.String("name", "api", "what the token is for (create)")
 	id := fs.Int64("id", 0, "token id (revoke)")
-	if err := parse(fs, env, args); err != nil {
-		return err
-	}
-	a, done, err := open(ctx, env, *dsn, false)
+	a, done, err := parseOpen(ctx, env, fs, args, dsn, false)
 	if err != nil {
 		return err
 	}
@@ -510,7 +507,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 func auditList(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "audit list --db DB [--person U] [--record TYPE:ID] [--since T] [--until T] [--limit N] [--json]",
 		"List audit entries, newest first. --person filters by who acted; --record by the record acted on.\nTimes are RFC 3339 or YYYY-MM-DD (Norwegian time).")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	person := fs.String("person", "", "username of the actor (or cli:NAME)")
 	record := fs.String("record", "", "TYPE or TYPE:ID, e.g. person:12")
 	since := fs.String("since", "", "from this time")
@@ -535,12 +532,10 @@ func auditList(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		out := make([]AuditJSON, 0, len(entries))
-		for _, e := range entries {
-			out = append(out, AuditJSON{Seq: e.Seq, At: e.At, ActorID: e.ActorID, Actor: e.Actor, Role: e.Role, Action: e.Action,
-				RecordType: e.RecordType, RecordID: e.RecordID, Purpose: e.Purpose, Hash: e.Hash})
+		if entries == nil {
+			entries = []holf.AuditEvent{}
 		}
-		return printJSON(env, out)
+		return printJSON(env, entries)
 	}
 	for _, e := range entries {
 		fmt.Fprintf(env.Stdout, "%6d %s %-24s %-18s %-22s %s:%d  %s\n", e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Role, e.Action, e.RecordType, e.RecordID, e.Purpose)
@@ -548,27 +543,10 @@ func auditList(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// AuditJSON is one line of `holf audit list --json`.
-type AuditJSON struct {
-	Seq        int64     `json:"seq"`
-	At         time.Time `json:"at"`
-	ActorID    int64     `json:"actor_id"`
-	Actor      string    `json:"actor"`
-	Role       holf.Role `json:"role"`
-	Action     string    `json:"action"`
-	RecordType string    `json:"record_type"`
-	RecordID   int64     `json:"record_id"`
-	Purpose    string    `json:"purpose"`
-	Hash       string    `json:"hash"`
-}
-
 func auditVerify(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "audit verify --db DB", "Verify the audit log's hash chain. Exit status 0: intact; 1: broken, with the first broken entry named.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
-	if err := parse(fs, env, args); err != nil {
-		return err
-	}
-	a, done, err := open(ctx, env, *dsn, false)
+	dsn := dbFlag(fs)
+	a, done, err := parseOpen(ctx, env, fs, args, dsn, false)
 	if err != nil {
 		return err
 	}

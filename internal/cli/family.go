@@ -20,7 +20,7 @@ func runFamily(ctx context.Context, env Env, args []string) error {
 func familyStatus(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "family status --db DB --as USERNAME --family ID --version N --to STATUS --on YYYY-MM-DD [--reason R] [--note TEXT]",
 		"Change a family's status as staff member USERNAME (a coordinator of the family's office).\nSTATUS is recruited, active or discharged; a discharge needs --reason (completed, withdrew, moved, other).\n--version is the family's version as last read (shown on its page and in the API), so that no one's change is overwritten.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	as := fs.String("as", "", "username of the staff member the change is made for")
 	id := fs.Int64("family", 0, "the family's id")
 	version := fs.Int64("version", 0, "the family's version as last read")

@@ -20,7 +20,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 func surveyInstall(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "survey install --db DB [--file STUDY.json]",
 		"Install a study design (waves and questionnaires) in the database: the HOLF evaluation, or the one in --file.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	file := fs.String("file", "", "a study definition (JSON); the built-in HOLF evaluation when empty")
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -60,12 +60,9 @@ func surveyInstall(ctx context.Context, env Env, args []string) error {
 func surveyRescore(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "survey rescore --db DB [--study CODE]",
 		"Re-score submitted answers after an instrument's definition got a new version. Raw answers are not changed;\nthe old scores are kept and the new ones recorded as re-scored.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	code := fs.String("study", "holf", "study code")
-	if err := parse(fs, env, args); err != nil {
-		return err
-	}
-	a, done, err := open(ctx, env, *dsn, false)
+	a, done, err := parseOpen(ctx, env, fs, args, dsn, false)
 	if err != nil {
 		return err
 	}
@@ -81,7 +78,7 @@ func surveyRescore(ctx context.Context, env Env, args []string) error {
 func exportSurvey(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "export survey --db DB --wave T1 --group parents|coordinators --out DIR [--study CODE]",
 		"Write one questionnaire's submitted answers and scores for researchers: a CSV with one row per respondent\n(study codes, no names, birth year only), a codebook, and R and Stata scripts that read it with its labels.\nThe export is recorded in the audit log.")
-	dsn := fs.String("db", "", "SQLite file path or postgres:// URL")
+	dsn := dbFlag(fs)
 	code := fs.String("study", "holf", "study code")
 	wave := fs.String("wave", "", "wave, e.g. T1")
 	group := fs.String("group", "", "parents or coordinators")

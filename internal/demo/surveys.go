@@ -120,10 +120,12 @@ func background(rng *rand.Rand, r store.RespondentRef) survey.Answers {
 	return a
 }
 
-// buildSurveys installs the study, enrols everyone and adds T1 and T2
-// answers: parents answer at baseline and about 12 months later, with
-// attrition; coordinators as in Table 5 (58 at T1, 45 at both, 13 only at
-// T1, and those who joined later only at T2).
+// surveys installs the study, enrols everyone and adds T1 and T2 answers:
+// parents answer at baseline and about 12 months later, with attrition;
+// coordinators as in Table 5 (58 at T1, 45 at both, 13 only at T1, and
+// those who joined later only at T2). At national scale (parents false)
+// parents are enrolled, so that every family has its study code, but
+// answer nothing: their answers would be some 20 million rows.
 func (b *builder) surveys(ctx context.Context, rng *rand.Rand, officeIDs []int64, arms map[int64]holf.Arm, joined map[int64]bool, left map[int64]bool, parents bool, now time.Time) (int, error) {
 	lib := b.a.Library()
 	st, err := b.a.Surveys.Install(ctx, b.actor, nil)
@@ -136,11 +138,7 @@ func (b *builder) surveys(ctx context.Context, rng *rand.Rand, officeIDs []int64
 	}
 	studyID := installed.ID
 	for _, o := range officeIDs {
-		groups := []string{survey.GroupCoordinators}
-		if parents {
-			groups = append(groups, survey.GroupParents)
-		}
-		for _, g := range groups {
+		for _, g := range []string{survey.GroupCoordinators, survey.GroupParents} {
 			if err := b.im.Enrol(ctx, b.actor, studyID, o, g, purpose); err != nil {
 				return 0, err
 			}
@@ -156,6 +154,9 @@ func (b *builder) surveys(ctx context.Context, rng *rand.Rand, officeIDs []int64
 		state := &respondentState{base: map[string]float64{}}
 		for in, l := range level {
 			state.base[in] = l + rng.NormFloat64()*0.1
+		}
+		if r.Group == survey.GroupParents && !parents {
+			continue
 		}
 		var waves [2]bool
 		if r.Group == survey.GroupParents {

@@ -177,6 +177,27 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
 
+// updateVersioned runs q, an UPDATE of kind id whose WHERE carries the
+// version the change was made from, so that the database itself compares
+// it. No row changed means the record is gone (found reports "not found")
+// or someone else saved first (a conflict). found may be nil when the
+// record was loaded in this transaction already.
+func (tx *Tx) updateVersioned(ctx context.Context, kind string, id int64, found func() error, q string, args ...any) error {
+	res, err := tx.exec(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("update %s %d: %w", kind, id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	if found != nil {
+		if err := found(); err != nil {
+			return err
+		}
+	}
+	return staleVersion(kind, id)
+}
+
 // insertID runs an INSERT … RETURNING id.
 func (tx *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error) {
 	var id int64

@@ -169,14 +169,10 @@ func (db *DB) UpdateFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Fami
 		if err := tx.checkCoordinators(ctx, f); err != nil {
 			return 0, err
 		}
-		res, err := tx.exec(ctx, `UPDATE families SET name = ?, primary_coordinator_id = ?, second_coordinator_id = ?, notes = ?,
+		if err := tx.updateVersioned(ctx, "family", f.ID, nil, `UPDATE families SET name = ?, primary_coordinator_id = ?, second_coordinator_id = ?, notes = ?,
 			version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			f.Name, nullID(f.PrimaryCoordinatorID), nullID(f.SecondCoordinatorID), f.Notes, formatTime(tx.now), f.ID, f.Version)
-		if err != nil {
-			return 0, fmt.Errorf("update family %d: %w", f.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return 0, staleVersion("family", f.ID)
+			f.Name, nullID(f.PrimaryCoordinatorID), nullID(f.SecondCoordinatorID), f.Notes, formatTime(tx.now), f.ID, f.Version); err != nil {
+			return 0, err
 		}
 		oldMembers, err := members(ctx, tx, f.ID)
 		if err != nil {
@@ -244,18 +240,12 @@ func (tx *Tx) saveMembers(ctx context.Context, familyID int64, ms []holf.Member)
 func (db *DB) ChangeStatus(ctx context.Context, ev holf.AuditEvent, next *holf.Family, from int64, e holf.FamilyEvent) error {
 	ev.RecordID = next.ID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		res, err := tx.exec(ctx, `UPDATE families SET status = ?, consent_date = ?, discharged_on = ?, discharge_reason = ?,
+		found := func() error { _, err := getFamily(ctx, tx, next.ID); return err }
+		if err := tx.updateVersioned(ctx, "family", next.ID, found, `UPDATE families SET status = ?, consent_date = ?, discharged_on = ?, discharge_reason = ?,
 			version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
 			string(next.Status), formatDate(next.ConsentDate), formatDate(next.DischargedOn), nullString(string(next.DischargeReason)),
-			formatTime(tx.now), next.ID, from)
-		if err != nil {
-			return 0, fmt.Errorf("change status of family %d: %w", next.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := getFamily(ctx, tx, next.ID); err != nil {
-				return 0, err
-			}
-			return 0, staleVersion("family", next.ID)
+			formatTime(tx.now), next.ID, from); err != nil {
+			return 0, err
 		}
 		if err := tx.addEvent(ctx, next.ID, ev, e); err != nil {
 			return 0, err

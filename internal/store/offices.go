@@ -38,16 +38,11 @@ func (db *DB) UpdateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Offi
 	ev.RecordID = o.ID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
-		res, err := tx.exec(ctx, `UPDATE offices SET name = ?, municipality = ?, arm = ?, target_areas = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			o.Name, o.Municipality, string(o.Arm), holf.JoinAreas(o.TargetAreas), now, o.ID, o.Version)
-		if err != nil {
-			return 0, fmt.Errorf("update office %d: %w", o.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := getOffice(ctx, tx, o.ID); err != nil {
-				return 0, err
-			}
-			return 0, staleVersion("office", o.ID)
+		found := func() error { _, err := getOffice(ctx, tx, o.ID); return err }
+		if err := tx.updateVersioned(ctx, "office", o.ID, found, `UPDATE offices SET name = ?, municipality = ?, arm = ?, target_areas = ?,
+			version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+			o.Name, o.Municipality, string(o.Arm), holf.JoinAreas(o.TargetAreas), now, o.ID, o.Version); err != nil {
+			return 0, err
 		}
 		o.Version++
 		o.UpdatedAt = parseTime(now)

@@ -67,16 +67,10 @@ func (db *DB) UpdatePerson(ctx context.Context, ev holf.AuditEvent, p *holf.Pers
 	ev.RecordID = p.ID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
-		res, err := tx.exec(ctx, `UPDATE people SET name = ?, email = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			p.Name, p.Email, now, p.ID, p.Version)
-		if err != nil {
-			return 0, fmt.Errorf("update person %d: %w", p.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := getPerson(ctx, tx, p.ID); err != nil {
-				return 0, err
-			}
-			return 0, staleVersion("person", p.ID)
+		found := func() error { _, err := getPerson(ctx, tx, p.ID); return err }
+		if err := tx.updateVersioned(ctx, "person", p.ID, found, `UPDATE people SET name = ?, email = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND version = ?`, p.Name, p.Email, now, p.ID, p.Version); err != nil {
+			return 0, err
 		}
 		if err := tx.setAssignments(ctx, p.ID, p.Assignments); err != nil {
 			return 0, err

@@ -136,17 +136,12 @@ func (db *DB) UpdateGoal(ctx context.Context, ev holf.AuditEvent, g *holf.Goal) 
 		if g.Status != holf.GoalAchieved {
 			g.AchievedOn = time0
 		}
-		res, err := tx.exec(ctx, `UPDATE plan_goals SET parent_id = ?, member_id = ?, area = ?, title = ?, status = ?, achieved_on = ?, version = version + 1, updated_at = ?
-			WHERE id = ? AND family_id = ? AND version = ?`, nullID(g.ParentID), nullID(g.MemberID), string(g.Area), g.Title, string(g.Status),
-			formatDate(g.AchievedOn), formatTime(tx.now), g.ID, g.FamilyID, g.Version)
-		if err != nil {
-			return 0, fmt.Errorf("update goal %d: %w", g.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := getGoal(ctx, tx, g.FamilyID, g.ID); err != nil {
-				return 0, err
-			}
-			return 0, staleVersion("goal", g.ID)
+		found := func() error { _, err := getGoal(ctx, tx, g.FamilyID, g.ID); return err }
+		if err := tx.updateVersioned(ctx, "goal", g.ID, found, `UPDATE plan_goals SET parent_id = ?, member_id = ?, area = ?, title = ?, status = ?,
+			achieved_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND family_id = ? AND version = ?`,
+			nullID(g.ParentID), nullID(g.MemberID), string(g.Area), g.Title, string(g.Status),
+			formatDate(g.AchievedOn), formatTime(tx.now), g.ID, g.FamilyID, g.Version); err != nil {
+			return 0, err
 		}
 		// Sub-goals follow their goal's area.
 		if _, err := tx.exec(ctx, `UPDATE plan_goals SET area = ? WHERE parent_id = ?`, string(g.Area), g.ID); err != nil {
@@ -221,18 +216,13 @@ func (db *DB) UpdateActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Ac
 		case a.Status != holf.ActivityDone:
 			a.DoneOn = time0
 		}
-		res, err := tx.exec(ctx, `UPDATE plan_activities SET goal_id = ?, title = ?, responsible_kind = ?, responsible_member_id = ?, responsible_name = ?,
-			due_on = ?, status = ?, done_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND family_id = ? AND version = ?`,
+		found := func() error { _, err := getActivity(ctx, tx, a.FamilyID, a.ID); return err }
+		if err := tx.updateVersioned(ctx, "activity", a.ID, found, `UPDATE plan_activities SET goal_id = ?, title = ?, responsible_kind = ?,
+			responsible_member_id = ?, responsible_name = ?, due_on = ?, status = ?, done_on = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND family_id = ? AND version = ?`,
 			a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName, formatDate(a.DueOn), string(a.Status),
-			formatDate(a.DoneOn), formatTime(tx.now), a.ID, a.FamilyID, a.Version)
-		if err != nil {
-			return 0, fmt.Errorf("update activity %d: %w", a.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := getActivity(ctx, tx, a.FamilyID, a.ID); err != nil {
-				return 0, err
-			}
-			return 0, staleVersion("activity", a.ID)
+			formatDate(a.DoneOn), formatTime(tx.now), a.ID, a.FamilyID, a.Version); err != nil {
+			return 0, err
 		}
 		a.Version++
 		return a.FamilyID, tx.planChanged(ctx, a.FamilyID, ev, holf.PlanActivityUpdated, a.Title)
@@ -259,13 +249,9 @@ func (db *DB) SetActivityStatus(ctx context.Context, ev holf.AuditEvent, familyI
 		}
 		// The version read above is checked again by the UPDATE itself, so
 		// that two people checking the same activity off at once record it once.
-		res, err := tx.exec(ctx, `UPDATE plan_activities SET status = ?, done_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			string(status), formatDate(a.DoneOn), formatTime(tx.now), id, a.Version)
-		if err != nil {
-			return 0, fmt.Errorf("set status of activity %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return 0, staleVersion("activity", id)
+		if err := tx.updateVersioned(ctx, "activity", id, nil, `UPDATE plan_activities SET status = ?, done_on = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND version = ?`, string(status), formatDate(a.DoneOn), formatTime(tx.now), id, a.Version); err != nil {
+			return 0, err
 		}
 		a.Version++
 		out = a

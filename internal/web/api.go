@@ -282,26 +282,6 @@ func (s *Server) apiPersonCreate(w http.ResponseWriter, r *http.Request, rq *req
 	return writeVersioned(w, http.StatusCreated, "person", pe.ID, pe.Version, toAPIPerson(pe))
 }
 
-// AuditEntryJSON is one audit entry as the API and the command line print it.
-type AuditEntryJSON struct {
-	Seq        int64     `json:"seq"`
-	At         time.Time `json:"at"`
-	ActorID    int64     `json:"actor_id"`
-	Actor      string    `json:"actor"`
-	Role       holf.Role `json:"role"`
-	Action     string    `json:"action"`
-	RecordType string    `json:"record_type"`
-	RecordID   int64     `json:"record_id"`
-	Purpose    string    `json:"purpose"`
-	Hash       string    `json:"hash"`
-}
-
-// ToAPIAudit converts an entry to its JSON form.
-func ToAPIAudit(ev holf.AuditEvent) AuditEntryJSON {
-	return AuditEntryJSON{Seq: ev.Seq, At: ev.At, ActorID: ev.ActorID, Actor: ev.Actor, Role: ev.Role, Action: ev.Action,
-		RecordType: ev.RecordType, RecordID: ev.RecordID, Purpose: ev.Purpose, Hash: ev.Hash}
-}
-
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
 	aq := app.AuditQuery{Actor: q.Get("actor"), RecordType: q.Get("record_type"), RecordID: q.Get("record_id"), Since: q.Get("since"), Until: q.Get("until")}
@@ -312,9 +292,8 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, rq *req) error
 	if err != nil {
 		return err
 	}
-	out := make([]AuditEntryJSON, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, ToAPIAudit(e))
+	if entries == nil {
+		entries = []holf.AuditEvent{}
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, entries)
 }

@@ -83,11 +83,7 @@ var activityPatch = patchRules{
 // the activity's own ETag; checking off is {"status": "done"}, and
 // {"due_on": null} removes the due date.
 func (s *Server) apiActivityPatch(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := familyID(r)
-	if err != nil {
-		return err
-	}
-	aid, err := pathID(r, "aid", "activity")
+	id, aid, err := familyItem(r, "aid", "activity")
 	if err != nil {
 		return err
 	}

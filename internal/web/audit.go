@@ -16,8 +16,8 @@ type auditPage struct {
 	RecordID   string
 	Since      string
 	Until      string
-	Errors     map[string]string
-	More       int64
+	formState
+	More int64
 }
 
 func (s *Server) auditList(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -29,9 +29,8 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request, rq *req) erro
 		aq.Before = before
 	}
 	entries, err := s.app.Audit.List(r.Context(), rq.actor, aq)
-	if fe, ok := s.formErrors(rq, err); ok {
-		p.Errors = fe
-		return s.render(w, http.StatusUnprocessableEntity, "audit", &p)
+	if formProblem(err) {
+		return s.formError(w, rq, "audit", &p, err, nil)
 	}
 	if err != nil {
 		return err

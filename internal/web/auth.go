@@ -13,10 +13,9 @@ import (
 
 type loginPage struct {
 	Page
+	formState
 	Username string
 	Next     string
-	Error    string
-	Errors   map[string]string
 }
 
 // safeNext keeps a post-login redirect on this site.
@@ -43,19 +42,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *req) error {
 	ctx := r.Context()
 	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))
 	password := r.PostFormValue("password")
-	p := loginPage{Page: s.page(r, rq, "login.title"), Username: username, Next: safeNext(r.PostFormValue("next")), Errors: map[string]string{}}
+	p := loginPage{Page: s.page(r, rq, "login.title"), Username: username, Next: safeNext(r.PostFormValue("next"))}
 	var mbe *http.MaxBytesError
 	if err := r.ParseForm(); errors.As(err, &mbe) {
 		return tooLarge(err)
 	}
+	var missing []fieldMessage
 	if username == "" {
-		p.Errors["username"] = s.t(rq, "err.required")
+		missing = append(missing, fieldMessage{"username", s.t(rq, "err.required")})
 	}
 	if password == "" {
-		p.Errors["password"] = s.t(rq, "err.required")
+		missing = append(missing, fieldMessage{"password", s.t(rq, "err.required")})
 	}
-	if len(p.Errors) > 0 {
-		p.Error = s.t(rq, "login.fix")
+	if len(missing) > 0 {
+		p.fail(s.t(rq, "login.fix"), missing)
 		return s.render(w, http.StatusUnprocessableEntity, "login", &p)
 	}
 	if len(username) > 100 {
@@ -78,7 +78,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *req) error {
 		wait := max(oldest.Add(s.cfg.LoginWindow).Sub(now), time.Second)
 		mins := int((wait + time.Minute - 1) / time.Minute)
 		w.Header().Set("Retry-After", itoa(int((wait+time.Second-1)/time.Second)))
-		p.Error = s.cat.N(rq.lang, "login.throttled", mins)
+		p.Summary = s.cat.N(rq.lang, "login.throttled", mins)
 		return s.render(w, http.StatusTooManyRequests, "login", &p)
 	}
 	id, hash, disabled, err := s.db.Credentials(ctx, username)
@@ -92,11 +92,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *req) error {
 		if err := s.db.RecordLoginFailure(ctx, username, addr); err != nil {
 			return err
 		}
-		p.Error = s.t(rq, "login.wrong")
+		p.Summary = s.t(rq, "login.wrong")
 		return s.render(w, http.StatusUnauthorized, "login", &p)
 	}
 	if disabled {
-		p.Error = s.t(rq, "err.account_disabled")
+		p.Summary = s.t(rq, "err.account_disabled")
 		return s.render(w, http.StatusForbidden, "login", &p)
 	}
 	if err := s.startSession(w, r, id, username, "password"); err != nil {

@@ -98,9 +98,8 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 		p.Status, fq.Statuses = "open", openStatuses
 	}
 	cl, err := s.app.Families.Caseload(r.Context(), rq.actor, fq)
-	if fe, ok := s.formErrors(rq, err); ok {
-		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-		return s.render(w, http.StatusUnprocessableEntity, "caseload", &p)
+	if formProblem(err) {
+		return s.formError(w, rq, "caseload", &p, err, nil)
 	}
 	if err != nil {
 		return err
@@ -157,10 +156,9 @@ func familyID(r *http.Request) (int64, error) { return pathID(r, "id", "family")
 type familyPage struct {
 	Page
 	app.FamilyRecord
+	formState
 	Reasons     []holf.DischargeReason
 	TodayISO    string
-	Errors      map[string]string
-	Summary     string
 	StatusInput statusInput
 }
 
@@ -260,9 +258,7 @@ func (s *Server) familyStatus(w http.ResponseWriter, r *http.Request, rq *req) e
 		http.Redirect(w, r, fmt.Sprintf("/families/%d?notice=saved", id), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
 		return nil
 	}
-	fe, invalid := s.formErrors(rq, err)
-	conflict := holf.ErrorCode(err) == holf.EConflict
-	if !invalid && !conflict {
+	if !formProblem(err) {
 		return err
 	}
 	// The page comes back with what was typed; showing it again is a view.
@@ -272,12 +268,7 @@ func (s *Server) familyStatus(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	p := s.familyPage(r, rq, rec)
 	p.StatusInput = in
-	if invalid {
-		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-		return s.render(w, http.StatusUnprocessableEntity, "family", &p)
-	}
-	p.Summary = s.t(rq, "form.conflict")
-	return s.render(w, http.StatusConflict, "family", &p)
+	return s.formError(w, rq, "family", &p, err, noConflictBox)
 }
 
 // ---- recruit and edit ----

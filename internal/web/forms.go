@@ -24,6 +24,16 @@ func pathID(r *http.Request, name, kind string) (int64, error) {
 	return id, nil
 }
 
+// familyItem reads the family and one of its items (a goal, an activity)
+// from the path: /families/{id}/…/{name}.
+func familyItem(r *http.Request, name, kind string) (family, item int64, err error) {
+	if family, err = pathID(r, "id", "family"); err != nil {
+		return 0, 0, err
+	}
+	item, err = pathID(r, name, kind)
+	return family, item, err
+}
+
 // formVersion reads the optimistic-locking version a form was rendered
 // with; -1 when the form has none, which the use case refuses (after it
 // has decided whether the caller may touch the record at all).

@@ -27,12 +27,11 @@ type mappingSection struct {
 
 type mappingPage struct {
 	Page
-	Family    holf.Family
-	Mapping   holf.Mapping
-	Sections  []mappingSection
-	CanEdit   bool
-	Summary   string
-	Errors    map[string]string
+	Family   holf.Family
+	Mapping  holf.Mapping
+	Sections []mappingSection
+	CanEdit  bool
+	formState
 	BaseVer   int
 	Conflict  bool
 	SavedBy   string
@@ -123,7 +122,7 @@ func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 		http.Redirect(w, r, fmt.Sprintf("/families/%d/mapping?notice=saved", id), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
 		return nil
 	}
-	fe, invalid := s.formErrors(rq, err)
+	fields, invalid := s.fieldMessages(rq, err)
 	if rec.Family.ID == 0 || !invalid && holf.ErrorCode(err) != holf.EConflict {
 		return err
 	}
@@ -137,16 +136,17 @@ func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 		}
 	}
 	if invalid {
-		p.Errors, p.Summary = fe, s.t(rq, "form.fix")
+		p.fail(s.t(rq, "form.fix"), fields)
 		for i := range p.Sections {
 			for j := range p.Sections[i].Fields {
-				p.Sections[i].Fields[j].Error = fe[p.Sections[i].Fields[j].Key]
+				p.Sections[i].Fields[j].Error = p.Errors[p.Sections[i].Fields[j].Key]
 			}
 		}
 		p.BaseVer = int(base)
 		return s.render(w, http.StatusUnprocessableEntity, "mapping", &p)
 	}
 	p.Conflict, p.Summary, p.SavedBy = true, s.t(rq, "mapping.conflict"), saved.Actor
+	p.SummaryHelp = s.t(rq, "mapping.conflict_help", saved.Actor)
 	for i := range p.Sections {
 		for j := range p.Sections[i].Fields {
 			fl := &p.Sections[i].Fields[j]

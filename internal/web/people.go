@@ -75,7 +75,7 @@ type personPage struct {
 	Person    holf.Person
 	Roles     []string
 	CanManage bool
-	Errors    map[string]string
+	formState
 }
 
 func (s *Server) personPage(r *http.Request, rq *req, pe holf.Person) (personPage, error) {
@@ -265,7 +265,7 @@ func (s *Server) personPassword(w http.ResponseWriter, r *http.Request, rq *req)
 		return err
 	}
 	err = s.app.People.SetPassword(r.Context(), rq.actor, id, r.PostFormValue("password"))
-	if fe, ok := s.formErrors(rq, err); ok {
+	if formProblem(err) {
 		pe, gerr := s.app.People.Edit(r.Context(), rq.actor, id)
 		if gerr != nil {
 			return gerr
@@ -274,8 +274,7 @@ func (s *Server) personPassword(w http.ResponseWriter, r *http.Request, rq *req)
 		if perr != nil {
 			return perr
 		}
-		p.Errors = fe
-		return s.render(w, http.StatusUnprocessableEntity, "person", &p)
+		return s.formError(w, rq, "person", &p, err, nil)
 	}
 	if err != nil {
 		return err

@@ -40,21 +40,20 @@ type memberTasks struct {
 
 type planPage struct {
 	Page
-	Family    holf.Family
-	Plan      holf.Plan
-	View      string
-	Goals     []goalView
-	Areas     []areaProgress
-	ByMember  []memberTasks
-	Overdue   []activityView
-	Upcoming  []activityView
-	Changes   []holf.PlanChange
-	CanEdit   bool
-	AreaOpts  []holf.TargetArea
-	TopGoals  []holf.Goal
-	NewGoal   holf.Goal
-	Errors    map[string]string
-	Summary   string
+	Family   holf.Family
+	Plan     holf.Plan
+	View     string
+	Goals    []goalView
+	Areas    []areaProgress
+	ByMember []memberTasks
+	Overdue  []activityView
+	Upcoming []activityView
+	Changes  []holf.PlanChange
+	CanEdit  bool
+	AreaOpts []holf.TargetArea
+	TopGoals []holf.Goal
+	NewGoal  holf.Goal
+	formState
 	Coord     string
 	Today     time.Time
 	PrintLang string
@@ -187,8 +186,7 @@ func (s *Server) goalAdd(w http.ResponseWriter, r *http.Request, rq *req) error 
 		s.planRedirect(w, r, id, "tree")
 		return nil
 	}
-	fe, ok := s.formErrors(rq, err)
-	if !ok {
+	if !formProblem(err) {
 		return err
 	}
 	// The plan comes back with the goal as typed.
@@ -198,8 +196,7 @@ func (s *Server) goalAdd(w http.ResponseWriter, r *http.Request, rq *req) error 
 	}
 	p := s.planData(r, rq, b)
 	p.View, p.NewGoal = "tree", g
-	p.Errors, p.Summary = fe, s.t(rq, "form.fix")
-	return s.render(w, http.StatusUnprocessableEntity, "plan", &p)
+	return s.formError(w, rq, "plan", &p, err, nil)
 }
 
 type goalFormPage struct {
@@ -226,11 +223,7 @@ func (s *Server) goalFormData(r *http.Request, rq *req, b app.Board, g holf.Goal
 // planItem reads the family and the plan item (gid or aid) of the path and
 // opens the plan for a change.
 func (s *Server) planItem(r *http.Request, rq *req, name, kind string) (app.Board, int64, error) {
-	id, err := familyID(r)
-	if err != nil {
-		return app.Board{}, 0, err
-	}
-	item, err := pathID(r, name, kind)
+	id, item, err := familyItem(r, name, kind)
 	if err != nil {
 		return app.Board{}, 0, err
 	}
@@ -252,11 +245,7 @@ func (s *Server) goalEdit(w http.ResponseWriter, r *http.Request, rq *req) error
 }
 
 func (s *Server) goalUpdate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := familyID(r)
-	if err != nil {
-		return err
-	}
-	gid, err := pathID(r, "gid", "goal")
+	id, gid, err := familyItem(r, "gid", "goal")
 	if err != nil {
 		return err
 	}
@@ -376,11 +365,7 @@ func (s *Server) activityEdit(w http.ResponseWriter, r *http.Request, rq *req) e
 }
 
 func (s *Server) activityUpdate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := familyID(r)
-	if err != nil {
-		return err
-	}
-	aid, err := pathID(r, "aid", "activity")
+	id, aid, err := familyItem(r, "aid", "activity")
 	if err != nil {
 		return err
 	}
@@ -417,11 +402,7 @@ func (s *Server) activityFormError(w http.ResponseWriter, r *http.Request, rq *r
 
 // activityStatus checks an activity off, reopens or drops it in one click.
 func (s *Server) activityStatus(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := familyID(r)
-	if err != nil {
-		return err
-	}
-	aid, err := pathID(r, "aid", "activity")
+	id, aid, err := familyItem(r, "aid", "activity")
 	if err != nil {
 		return err
 	}

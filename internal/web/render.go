@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"path"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without a zoneinfo database
@@ -16,7 +18,10 @@ import (
 	"github.com/holf-project/holf/internal/policy"
 )
 
-//go:embed templates/*.html
+// templateFS holds the layout, the partials every page may use
+// (partials/*.html) and one folder per feature with its pages.
+//
+//go:embed templates
 var templateFS embed.FS
 
 //go:embed static
@@ -63,26 +68,32 @@ var funcs = template.FuncMap{
 	},
 }
 
-// parseTemplates parses every page with the layout once, at start-up, so a
-// broken template stops the server instead of failing a request.
+// parseTemplates parses every page with the layout and the partials once,
+// at start-up, so a broken template stops the server instead of failing a
+// request. A page is named by its file (families/family.html is "family");
+// two pages of one name are refused.
 func parseTemplates() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	entries, err := fs.ReadDir(templateFS, "templates")
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		name := strings.TrimSuffix(e.Name(), ".html")
-		if name == "layout" {
-			continue
+	err := fs.WalkDir(templateFS, "templates", func(file string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(file, ".html") {
+			return err
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+e.Name())
+		dir, base := path.Split(file)
+		if dir == "templates/" || dir == "templates/partials/" {
+			return nil
+		}
+		name := strings.TrimSuffix(base, ".html")
+		if _, dup := pages[name]; dup {
+			return fmt.Errorf("two templates are named %s", name)
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", file)
 		if err != nil {
-			return nil, fmt.Errorf("parse template %s: %w", e.Name(), err)
+			return fmt.Errorf("parse template %s: %w", file, err)
 		}
 		pages[name] = t
-	}
-	return pages, nil
+		return nil
+	})
+	return pages, err
 }
 
 // Page is what the layout needs; every page's data embeds it.
@@ -197,19 +208,18 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, rq *req, st
 	}
 }
 
-// formErrors turns field errors into translated messages per field.
-func (s *Server) formErrors(rq *req, err error) (map[string]string, bool) {
+// fieldMessages turns field errors into translated messages, in the order
+// they were found.
+func (s *Server) fieldMessages(rq *req, err error) ([]fieldMessage, bool) {
 	he, ok := holf.AsError(err)
 	if !ok || he.Code != holf.EInvalid || len(he.Fields) == 0 {
 		return nil, false
 	}
-	m := map[string]string{}
-	for _, f := range he.Fields {
-		if _, dup := m[f.Field]; !dup {
-			m[f.Field] = s.cat.T(rq.lang, f.Key, f.Args...)
-		}
+	out := make([]fieldMessage, len(he.Fields))
+	for i, f := range he.Fields {
+		out[i] = fieldMessage{f.Field, s.cat.T(rq.lang, f.Key, f.Args...)}
 	}
-	return m, true
+	return out, true
 }
 
 func (s *Server) static(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -234,19 +244,71 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request, rq *req) error {
 type formState struct {
 	Errors  map[string]string
 	Summary string
+	// SummaryHelp is a line under the summary's title (what to do next).
+	SummaryHelp string
+	order       []string // the fields in error, in the order found
 }
 
 func (f *formState) form() *formState { return f }
 
+// fieldMessage is one line of the error summary.
+type fieldMessage struct{ Field, Message string }
+
+// ErrorList is the summary's lines in the order the errors were found,
+// which is the form's order, as the summary must follow the page.
+func (f *formState) ErrorList() []fieldMessage {
+	out := make([]fieldMessage, 0, len(f.Errors))
+	seen := map[string]bool{}
+	for _, k := range f.order {
+		if m, ok := f.Errors[k]; ok && !seen[k] {
+			out, seen[k] = append(out, fieldMessage{k, m}), true
+		}
+	}
+	rest := make([]string, 0, len(f.Errors))
+	for k := range f.Errors {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	for _, k := range rest {
+		out = append(out, fieldMessage{k, f.Errors[k]})
+	}
+	return out
+}
+
+// fail sets the form's errors from messages given in the form's order and
+// its summary to key.
+func (f *formState) fail(summary string, fields []fieldMessage) {
+	f.Summary, f.Errors, f.order = summary, map[string]string{}, nil
+	for _, fm := range fields {
+		if _, dup := f.Errors[fm.Field]; !dup {
+			f.Errors[fm.Field] = fm.Message
+			f.order = append(f.order, fm.Field)
+		}
+	}
+}
+
 type formPager interface{ form() *formState }
+
+// formProblem reports whether err is one a form answers itself: fields to
+// fix, or a change someone else made first.
+func formProblem(err error) bool {
+	he, ok := holf.AsError(err)
+	return ok && (he.Code == holf.EInvalid && len(he.Fields) > 0 || he.Code == holf.EConflict)
+}
+
+// noConflictBox is formError's conflict step for a page that shows the
+// saved state anyway (it was loaded afresh): nothing more to load.
+func noConflictBox() error { return nil }
 
 // formError shows a form again after err, keeping what the user typed (it is
 // already in p): field problems answer 422; a stale version answers 409
 // after conflict has put what is saved now beside the user's text. Any
 // other error is returned for the usual error page.
 func (s *Server) formError(w http.ResponseWriter, rq *req, name string, p formPager, err error, conflict func() error) error {
-	if fe, ok := s.formErrors(rq, err); ok {
-		p.form().Errors, p.form().Summary = fe, s.t(rq, "form.fix")
+	if fields, ok := s.fieldMessages(rq, err); ok {
+		p.form().fail(s.t(rq, "form.fix"), fields)
 		return s.render(w, http.StatusUnprocessableEntity, name, p)
 	}
 	if conflict != nil && holf.ErrorCode(err) == holf.EConflict {

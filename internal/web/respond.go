@@ -52,11 +52,11 @@ type respondPage struct {
 	Answered   int
 	Total      int
 	Questions  []question
-	Summary    string
-	Review     bool
-	Missing    []int // numbers of unanswered questions, on the review page
-	State      string
-	StateDate  string
+	formState
+	Review    bool
+	Missing   []int // numbers of unanswered questions, on the review page
+	State     string
+	StateDate string
 }
 
 func (s *Server) respondentPage(r *http.Request, rq *req) Page {
@@ -263,7 +263,7 @@ func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	p := s.respondForm(r, rq, q, pages, n, rs.Answers)
 	changes, ok := s.readAnswers(r, rq, p.Questions)
 	if !ok {
-		p.Summary = s.t(rq, "respond.fix")
+		p.fail(s.t(rq, "respond.fix"), questionErrors(p.Questions))
 		return s.render(w, http.StatusUnprocessableEntity, "respond", &p)
 	}
 	if err := s.app.Surveys.Answer(r.Context(), l, changes); err != nil {
@@ -283,4 +283,15 @@ func (s *Server) respondSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- base is /s/ and the escaped token
 	return nil
+}
+
+// questionErrors lists the questions' errors in their order.
+func questionErrors(qs []question) []fieldMessage {
+	var out []fieldMessage
+	for _, q := range qs {
+		if q.Error != "" {
+			out = append(out, fieldMessage{q.Field, q.Error})
+		}
+	}
+	return out
 }

@@ -295,15 +295,11 @@ func (s *Server) paperSave(w http.ResponseWriter, r *http.Request, rq *req) erro
 		ok = ok && good
 	}
 	if !ok {
-		p.Summary = s.t(rq, "respond.fix")
-		p.Errors = map[string]string{}
+		var all []question
 		for _, sec := range p.Sections {
-			for _, q := range sec.Questions {
-				if q.Error != "" {
-					p.Errors[q.Field] = q.Error
-				}
-			}
+			all = append(all, sec.Questions...)
 		}
+		p.fail(s.t(rq, "respond.fix"), questionErrors(all))
 		return s.render(w, http.StatusUnprocessableEntity, "survey_paper", p)
 	}
 	submit := r.PostForm.Get("go") == "submit"
