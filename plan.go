@@ -155,6 +155,28 @@ func (p *Plan) AreaProgress() map[TargetArea]Progress {
 	return out
 }
 
+// Stamp dates an achieved goal on day today (the date in Norway) if it has
+// no date yet, and clears the date of a goal that is not achieved.
+func (g *Goal) Stamp(today time.Time) {
+	switch {
+	case g.Status != GoalAchieved:
+		g.AchievedOn = time.Time{}
+	case g.AchievedOn.IsZero():
+		g.AchievedOn = day(today)
+	}
+}
+
+// Stamp dates a done activity on day today (the date in Norway) if it has
+// no date yet, and clears the date of one that is not done.
+func (a *Activity) Stamp(today time.Time) {
+	switch {
+	case a.Status != ActivityDone:
+		a.DoneOn = time.Time{}
+	case a.DoneOn.IsZero():
+		a.DoneOn = day(today)
+	}
+}
+
 // Validate checks a goal against its family.
 func (g *Goal) Validate(f *Family, areas []TargetArea) error {
 	var v Validation

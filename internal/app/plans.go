@@ -204,6 +204,7 @@ func (p *Plans) AddGoal(ctx context.Context, a *holf.Actor, g holf.Goal) (holf.G
 	if err := g.ValidateIn(&b.Family, b.Office.TargetAreas, b.Plan); err != nil {
 		return g, err
 	}
+	g.Stamp(b.Today)
 	err = p.db.AddGoal(ctx, event(a, role, "plan.goal_add", "family", g.FamilyID, PurposeCasework), &g)
 	return g, err
 }
@@ -225,6 +226,7 @@ func (p *Plans) UpdateGoal(ctx context.Context, a *holf.Actor, g holf.Goal) (hol
 	if err := g.ValidateIn(&b.Family, b.Office.TargetAreas, b.Plan); err != nil {
 		return g, err
 	}
+	g.Stamp(b.Today)
 	err = p.db.UpdateGoal(ctx, event(a, role, "plan.goal_update", "family", g.FamilyID, PurposeCasework), &g)
 	return g, err
 }
@@ -243,6 +245,7 @@ func (p *Plans) AddActivity(ctx context.Context, a *holf.Actor, x holf.Activity,
 	if err := mergeValidation(parsed, x.ValidateIn(&b.Family, b.Plan)); err != nil {
 		return x, err
 	}
+	x.Stamp(b.Today)
 	err = p.db.AddActivity(ctx, event(a, role, "plan.activity_add", "family", x.FamilyID, PurposeCasework), &x)
 	return x, err
 }
@@ -264,6 +267,7 @@ func (p *Plans) UpdateActivity(ctx context.Context, a *holf.Actor, x holf.Activi
 	if err := mergeValidation(parsed, x.ValidateIn(&b.Family, b.Plan)); err != nil {
 		return x, err
 	}
+	x.Stamp(b.Today)
 	err = p.db.UpdateActivity(ctx, event(a, role, "plan.activity_update", "family", x.FamilyID, PurposeCasework), &x)
 	return x, err
 }
@@ -280,7 +284,7 @@ func (p *Plans) SetActivityStatus(ctx context.Context, a *holf.Actor, familyID, 
 		v.Add("to", "err.status")
 		return holf.Activity{}, v.Err()
 	}
-	return p.db.SetActivityStatus(ctx, event(a, role, "plan.activity_status", "family", familyID, PurposeCasework), familyID, id, to)
+	return p.db.SetActivityStatus(ctx, event(a, role, "plan.activity_status", "family", familyID, PurposeCasework), familyID, id, to, p.today())
 }
 
 // Activity loads activity id of family familyID for a change to it (no view

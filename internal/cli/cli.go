@@ -1,7 +1,11 @@
 // Package cli is the holf command: one binary with subcommands for serving,
-// migrating, demo data, accounts, tokens and the audit log. Main takes its
-// arguments, environment and streams explicitly so that tests run it like a
-// user would.
+// migrating, demo data, accounts, tokens, families, the audit log,
+// questionnaires and statistics. It is a door like the web pages: it parses
+// flags and prints, and every operation goes through a use case of
+// internal/app, as the system actor (administration) or --as a staff member
+// (families). Main takes its arguments, environment and streams explicitly
+// so that tests run it like a user would; the web server its serve command
+// starts comes in through Env.Serve.
 package cli
 
 import (

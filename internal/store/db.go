@@ -2,7 +2,10 @@
 // versioned migrations, and every SQL statement. Methods take a context,
 // run each multi-row change in one transaction, append the audit entry for a
 // write inside that same transaction, and map driver errors onto holf error
-// codes so that callers never depend on a driver.
+// codes so that callers never depend on a driver. It stores records the
+// domain has validated and checks only what needs the database: references,
+// uniqueness, and versions compared inside the UPDATE. It never decides who
+// may do what.
 package store
 
 import (

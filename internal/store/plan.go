@@ -130,12 +130,6 @@ func (db *DB) UpdateGoal(ctx context.Context, ev holf.AuditEvent, g *holf.Goal) 
 		if err := tx.checkParent(ctx, g); err != nil {
 			return 0, err
 		}
-		if g.Status == holf.GoalAchieved && g.AchievedOn.IsZero() {
-			g.AchievedOn = tx.now
-		}
-		if g.Status != holf.GoalAchieved {
-			g.AchievedOn = time0
-		}
 		found := func() error { _, err := getGoal(ctx, tx, g.FamilyID, g.ID); return err }
 		if err := tx.updateVersioned(ctx, "goal", g.ID, found, `UPDATE plan_goals SET parent_id = ?, member_id = ?, area = ?, title = ?, status = ?,
 			achieved_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND family_id = ? AND version = ?`,
@@ -174,17 +168,12 @@ func (db *DB) Activity(ctx context.Context, familyID, id int64) (holf.Activity, 
 func (db *DB) AddActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activity) error {
 	ev.RecordID = a.FamilyID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		if _, err := getGoal(ctx, tx, a.FamilyID, a.GoalID); err != nil {
-			var v holf.Validation
-			v.Add("goal", "err.goal_unknown")
-			return 0, v.Err()
+		if err := tx.checkGoal(ctx, a); err != nil {
+			return 0, err
 		}
 		pos, err := tx.nextPosition(ctx, "plan_activities", a.FamilyID)
 		if err != nil {
 			return 0, err
-		}
-		if a.Status == holf.ActivityDone && a.DoneOn.IsZero() {
-			a.DoneOn = tx.now
 		}
 		now := formatTime(tx.now)
 		id, err := tx.insertID(ctx, `INSERT INTO plan_activities (family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name,
@@ -199,22 +188,23 @@ func (db *DB) AddActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activ
 	})
 }
 
-var time0 = parseTime("")
+// checkGoal makes sure, in the transaction that writes it, that activity
+// a's goal is a goal of its family.
+func (tx *Tx) checkGoal(ctx context.Context, a *holf.Activity) error {
+	if _, err := getGoal(ctx, tx, a.FamilyID, a.GoalID); err != nil {
+		var v holf.Validation
+		v.Add("goal", "err.goal_unknown")
+		return v.Err()
+	}
+	return nil
+}
 
 // UpdateActivity saves an activity if its version is current.
 func (db *DB) UpdateActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activity) error {
 	ev.RecordID = a.FamilyID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		if _, err := getGoal(ctx, tx, a.FamilyID, a.GoalID); err != nil {
-			var v holf.Validation
-			v.Add("goal", "err.goal_unknown")
-			return 0, v.Err()
-		}
-		switch {
-		case a.Status == holf.ActivityDone && a.DoneOn.IsZero():
-			a.DoneOn = tx.now
-		case a.Status != holf.ActivityDone:
-			a.DoneOn = time0
+		if err := tx.checkGoal(ctx, a); err != nil {
+			return 0, err
 		}
 		found := func() error { _, err := getActivity(ctx, tx, a.FamilyID, a.ID); return err }
 		if err := tx.updateVersioned(ctx, "activity", a.ID, found, `UPDATE plan_activities SET goal_id = ?, title = ?, responsible_kind = ?,
@@ -230,8 +220,9 @@ func (db *DB) UpdateActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Ac
 }
 
 // SetActivityStatus checks an activity off (or reopens or drops it) in one
-// action. It needs no version: setting a status never overwrites other edits.
-func (db *DB) SetActivityStatus(ctx context.Context, ev holf.AuditEvent, familyID, id int64, status holf.ActivityStatus) (holf.Activity, error) {
+// action, dated on day today. It needs no version from the caller: setting
+// a status never overwrites other edits.
+func (db *DB) SetActivityStatus(ctx context.Context, ev holf.AuditEvent, familyID, id int64, status holf.ActivityStatus, today time.Time) (holf.Activity, error) {
 	var out holf.Activity
 	ev.RecordID = familyID
 	err := db.audited(ctx, ev, func(tx *Tx) (int64, error) {
@@ -243,10 +234,8 @@ func (db *DB) SetActivityStatus(ctx context.Context, ev holf.AuditEvent, familyI
 			out = a
 			return familyID, nil
 		}
-		a.Status, a.DoneOn = status, time0
-		if status == holf.ActivityDone {
-			a.DoneOn = tx.now
-		}
+		a.Status, a.DoneOn = status, time.Time{}
+		a.Stamp(today)
 		// The version read above is checked again by the UPDATE itself, so
 		// that two people checking the same activity off at once record it once.
 		if err := tx.updateVersioned(ctx, "activity", id, nil, `UPDATE plan_activities SET status = ?, done_on = ?, version = version + 1, updated_at = ?

@@ -1,7 +1,9 @@
 // Package survey owns HOLF's questionnaires: the instrument library (items
 // with their exact wording, response scales, reverse-coded items, sub-scales,
 // scoring rules and cut-offs, defined as versioned data in instruments/) and
-// the scoring of answers. It has no storage or web code.
+// the scoring of answers, the study design (waves and questionnaires), the
+// runtime of an installed study (responses, tracking, attrition) and the
+// researchers' export. It has no storage or web code.
 package survey
 
 import (
