@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -18,9 +19,18 @@ type loginPage struct {
 	Next     string
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a redirect after sign-in (or a language switch) on this
+// site: only an absolute path of this origin is taken, anything else is the
+// start page. The raw value must begin with exactly one slash and hold no
+// control character or backslash (browsers read "/\t/evil" and "/\\evil"
+// as another host), and must parse as a path with no scheme, host or user.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next

@@ -642,3 +642,31 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirectsStayOnThisSite: a post-login target is taken only when it is
+// an absolute path of this origin.
+func TestRedirectsStayOnThisSite(t *testing.T) {
+	for next, want := range map[string]string{
+		"/families?status=all":   "/families?status=all",
+		"/families/12/plan#goal": "/families/12/plan#goal",
+		"/\t/evil.example/":      "/",
+		"/\n/evil.example/":      "/",
+		"//evil.example/":        "/",
+		"/\\evil.example/":       "/",
+		"/x\\y":                  "/",
+		"https://evil.example/":  "/",
+		"evil.example":           "/",
+		"":                       "/",
+		"/%2F/evil.example":      "/", // decodes to //evil.example, which a decoding proxy would pass on
+		"/a\x7f":                 "/",
+	} {
+		if got := safeNext(next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+	f := newFixture(t, store.SQLite)
+	r := f.client().post("/login", url.Values{"username": {"fk.a"}, "password": {testPassword}, "next": {"/\t/evil.example/"}})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/" {
+		t.Fatalf("login with a foreign next: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+}
