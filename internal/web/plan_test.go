@@ -219,3 +219,46 @@ func TestPlanAndMappingAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanKeepsTwoLevels: a goal with sub-goals cannot become a sub-goal
+// (its sub-goals and their open activities would drop out of the plan), a
+// sub-goal cannot have sub-goals, and no goal sits under itself.
+func TestPlanKeepsTwoLevels(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		fk := f.client().login("fk.a")
+		base := fmt.Sprintf("/families/%d/plan", f.famA.ID)
+		add := func(v url.Values) {
+			t.Helper()
+			if r := fk.post(base+"/goals", v); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("add goal: %d", r.StatusCode)
+			}
+		}
+		add(url.Values{"title": {"Arbeid"}, "area": {"work"}})
+		add(url.Values{"title": {"Bolig"}, "area": {"housing"}})
+		plan, _ := f.db.Plan(ctx, f.famA.ID)
+		work, housing := plan.Goals[0], plan.Goals[1]
+		add(url.Values{"title": {"Norskkurs"}, "area": {"work"}, "parent": {fmt.Sprint(work.ID)}})
+		plan, _ = f.db.Plan(ctx, f.famA.ID)
+		course := plan.Goals[2]
+		move := func(g holf.Goal, parent int64) response {
+			return fk.post(fmt.Sprintf("%s/goals/%d", base, g.ID), url.Values{"title": {g.Title}, "area": {string(g.Area)}, "status": {"open"},
+				"parent": {fmt.Sprint(parent)}, "version": {fmt.Sprint(g.Version)}})
+		}
+		if r := move(work, housing.ID); r.StatusCode != 422 || !strings.Contains(r.body, "kan ikke selv bli et delmål") {
+			t.Errorf("a goal with sub-goals made a sub-goal: %d", r.StatusCode)
+		}
+		if r := fk.post(base+"/goals", url.Values{"title": {"Tredje nivå"}, "area": {"work"}, "parent": {fmt.Sprint(course.ID)}}); r.StatusCode != 422 {
+			t.Errorf("a sub-goal of a sub-goal: %d", r.StatusCode)
+		}
+		if r := move(housing, housing.ID); r.StatusCode != 422 {
+			t.Errorf("a goal under itself: %d", r.StatusCode)
+		}
+		after, _ := f.db.Plan(ctx, f.famA.ID)
+		for _, g := range after.Goals {
+			if g.ID == work.ID && g.ParentID != 0 || g.ID == housing.ID && g.ParentID != 0 || len(after.Goals) != 3 {
+				t.Fatalf("the plan changed: %+v", after.Goals)
+			}
+		}
+	})
+}
