@@ -311,6 +311,7 @@ func (s *Surveys) submit(ctx context.Context, ev holf.AuditEvent, q survey.Insta
 	if !saved.SubmittedAt.IsZero() {
 		return errSubmitted()
 	}
+	sub.Version = saved.Version
 	if sub.Scores, err = q.Def.Score(s.lib, saved.Answers); err != nil {
 		return fmt.Errorf("score response %d: %w", sub.ResponseID, err)
 	}

@@ -262,6 +262,8 @@ func (db *DB) RespondentOffice(ctx context.Context, studyID, respondentID int64)
 	return office, group, mapErr(err)
 }
 
+var errAnswersStale = &holf.Error{Code: holf.EConflict, Message: "someone else saved answers to this questionnaire in the meantime", Key: "err.stale"}
+
 var errSubmitted = &holf.Error{Code: holf.EConflict, Message: "this questionnaire has been submitted and cannot be changed", Key: "err.survey_submitted"}
 
 // IssueLink gives a respondent a new personal link to a questionnaire: the
@@ -393,10 +395,23 @@ func (db *DB) SaveAnswers(ctx context.Context, ev holf.AuditEvent, responseID, e
 		case sub.Valid:
 			return 0, errSubmitted
 		case expect != AnyVersion && expect != version:
-			return 0, &holf.Error{Code: holf.EConflict, Message: "someone else saved answers to this questionnaire in the meantime", Key: "err.stale"}
+			return 0, errAnswersStale
 		}
-		if _, err := tx.exec(ctx, `UPDATE survey_responses SET started_at = COALESCE(started_at, ?), version = version + 1 WHERE id = ?`, now, responseID); err != nil {
+		// The UPDATE compares again: of two saves from one version (two staff
+		// typing one paper form), exactly one is stored. A respondent's own
+		// saves (AnyVersion) only need the response to be open.
+		q := `UPDATE survey_responses SET started_at = COALESCE(started_at, ?), version = version + 1 WHERE id = ? AND submitted_at IS NULL`
+		args := []any{now, responseID}
+		if expect != AnyVersion {
+			q += ` AND version = ?`
+			args = append(args, expect)
+		}
+		res, err := tx.exec(ctx, q, args...)
+		if err != nil {
 			return 0, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return 0, errAnswersStale
 		}
 		for _, c := range changes {
 			if c.Clear {
@@ -422,11 +437,13 @@ func (db *DB) SubmitResponse(ctx context.Context, ev holf.AuditEvent, s survey.S
 		now := formatTime(tx.now)
 		res, err := tx.exec(ctx, `UPDATE survey_responses SET submitted_at = ?, started_at = COALESCE(started_at, ?), mode = ?, lang = ?,
 			entered_by = COALESCE(?, entered_by), token_hash = CASE WHEN ? = 'paper' THEN NULL ELSE token_hash END, version = version + 1
-			WHERE id = ? AND submitted_at IS NULL`, now, now, s.Mode, s.Lang, nullID(s.EnteredBy), s.Mode, s.ResponseID)
+			WHERE id = ? AND submitted_at IS NULL AND version = ?`, now, now, s.Mode, s.Lang, nullID(s.EnteredBy), s.Mode, s.ResponseID, s.Version)
 		if err != nil {
 			return 0, err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			// Submitted meanwhile, or answers saved after these scores were
+			// computed: either way this submission is not the one stored.
 			return 0, errSubmitted
 		}
 		return s.ResponseID, tx.insertScores(ctx, s.ResponseID, s.Scores, "submitted")

@@ -98,9 +98,11 @@ type AnswerChange struct {
 	Clear            bool
 }
 
-// Submission closes a response and stores its scores.
+// Submission closes a response and stores its scores, computed from the
+// answers of response version Version.
 type Submission struct {
 	ResponseID int64
+	Version    int64
 	Mode       string // web or paper
 	Lang       string
 	EnteredBy  int64
