@@ -168,9 +168,9 @@ func (f *Family) Validate(now time.Time) error {
 		if m.InterpreterNeeded && m.InterpreterLanguage == "" {
 			v.Add(field("interpreter_language"), "err.interpreter_language")
 		}
-		if len(m.Languages) > 200 {
-			v.Add(field("languages"), "err.too_long", 200, len(m.Languages))
-		}
+		checkText(&v, field("country"), m.CountryOfBirth, 0, 80)
+		checkText(&v, field("languages"), m.Languages, 0, 200)
+		checkText(&v, field("interpreter_language"), m.InterpreterLanguage, 0, 100)
 	}
 	if parents == 0 {
 		v.Add("members", "err.no_parent")

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // TargetArea is one of the areas the HOLF model follows a family in.
@@ -127,9 +126,7 @@ func ValidateMapping(m Mapping, f *Family, areas []TargetArea) error {
 			v.Add(k, "err.mapping_field")
 			continue
 		}
-		if n := utf8.RuneCountInString(text); n > MaxMappingField {
-			v.Add(k, "err.too_long", MaxMappingField, n)
-		}
+		checkMultiline(&v, k, text, 0, MaxMappingField)
 	}
 	return v.Err()
 }

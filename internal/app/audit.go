@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/policy"
@@ -27,6 +28,11 @@ type AuditQuery struct {
 func (q AuditQuery) Filter() (store.AuditFilter, error) {
 	var v holf.Validation
 	f := store.AuditFilter{Actor: strings.TrimSpace(q.Actor), RecordType: strings.TrimSpace(q.RecordType), BeforeSeq: q.Before}
+	for field, s := range map[string]string{"actor": f.Actor, "record_type": f.RecordType} {
+		if n := utf8.RuneCountInString(s); n > 100 {
+			v.Add(field, "err.too_long", 100, n)
+		}
+	}
 	if q.RecordID != "" {
 		id, err := strconv.ParseInt(q.RecordID, 10, 64)
 		if err != nil || id <= 0 {

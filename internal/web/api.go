@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
@@ -29,7 +31,9 @@ func badJSON(format string, args ...any) error {
 }
 
 // decodeJSON reads one JSON value into v, refusing unknown fields, trailing
-// data, wrong types and oversized bodies with a message that says which.
+// data, wrong types, oversized bodies and text no field may hold (broken
+// UTF-8, which the decoder would silently replace, and control characters)
+// with a message that says which.
 func decodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -37,15 +41,37 @@ func decodeJSON(r *http.Request, v any) error {
 			return &holf.Error{Code: holf.EInvalid, Message: "send the body as application/json"}
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge(err)
+		}
+		return err
+	}
+	if !utf8.Valid(body) {
+		return badJSON("the body is not valid UTF-8")
+	}
+	if err := decodeStrict(body, v); err != nil {
+		return err
+	}
+	var raw any
+	_ = json.Unmarshal(body, &raw)
+	var bad []string
+	checkJSON(raw, "", &bad)
+	if len(bad) > 0 {
+		return refuse(bad)
+	}
+	return nil
+}
+
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
-		var mbe *http.MaxBytesError
 		switch {
-		case errors.As(err, &mbe):
-			return tooLarge(err)
 		case errors.As(err, &se):
 			return badJSON("malformed JSON at byte %d: %v", se.Offset, se)
 		case errors.As(err, &te):

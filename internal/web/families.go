@@ -449,7 +449,7 @@ func FieldID(field string) string {
 	}
 	if rest, ok := strings.CutPrefix(field, "members."); ok {
 		i, f, _ := strings.Cut(rest, ".")
-		return fmt.Sprintf("member_%s_%s", i, map[string]string{"birth_year": "birth_year", "name": "name", "interpreter_language": "interpreter_language", "role": "role", "languages": "languages"}[f])
+		return "member_" + i + "_" + f // the inputs of a member row are named so
 	}
 	return field
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/testdb"
 )
@@ -82,4 +84,16 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+var familyQueryAll = app.FamilyQuery{}
+
+// mustActor is username as the use cases see them.
+func mustActor(t *testing.T, f *fixture, username string) *holf.Actor {
+	t.Helper()
+	a, err := f.app.ActAs(t.Context(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

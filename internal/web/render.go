@@ -148,7 +148,7 @@ func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 	p := Page{Lang: rq.lang, cat: s.cat, Actor: rq.actor, Path: r.URL.Path, Demo: s.cfg.Demo, Version: s.cfg.Version}
 	p.Title = p.T(titleKey)
 	p.Return = r.URL.Path
-	if q := r.URL.Query(); r.Method == http.MethodGet && len(q) > 0 {
+	if q := r.URL.Query(); reading(r) && len(q) > 0 {
 		q.Del("notice")
 		if enc := q.Encode(); enc != "" {
 			p.Return += "?" + enc

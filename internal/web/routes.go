@@ -159,7 +159,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(w, r, rq, authErr)
 				return
 			case actor == nil:
-				if !rt.api && r.Method == http.MethodGet {
+				if !rt.api && reading(r) {
 					target := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
 					if authErr != nil {
 						// The browser had a session that has ended: say so.
@@ -186,18 +186,26 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			// Forms of a signed-in browser carry the session's token too:
 			// a second line of defence behind the Origin checks.
-			if !rt.api && r.Method != http.MethodGet && actor.Via == "session" {
+			if !rt.api && !reading(r) && actor.Via == "session" {
 				if err := s.checkFormToken(r, actor); err != nil {
 					s.fail(w, r, rq, err)
 					return
 				}
 			}
 		}
+		if err := checkInput(r, rt.api); err != nil {
+			s.fail(w, r, rq, err)
+			return
+		}
 		if err := rt.handle(w, r, rq); err != nil {
 			s.fail(w, r, rq, err)
 		}
 	})
 }
+
+// reading reports whether r only reads: GET, and HEAD, which the router
+// serves wherever it serves GET.
+func reading(r *http.Request) bool { return r.Method == http.MethodGet || r.Method == http.MethodHead }
 
 // auditEvent builds an audit event for rq's actor under role.
 func (rq *req) auditEvent(role holf.Role, action, recordType string, recordID int64) holf.AuditEvent {
