@@ -148,7 +148,7 @@ func (s *Surveys) Track(ctx context.Context, a *holf.Actor, c Choice) (Tracking,
 			continue
 		}
 		t.Lines = append(t.Lines, TrackingLine{Office: o, Counts: n, Remaining: n.Respondents - n.Submitted,
-			Manage: policy.Decide(a, policy.SurveyManage, policy.OfficeResource("office", o.ID)).Allowed})
+			Manage: policy.Decide(a, manages(c.Group), policy.OfficeResource("office", o.ID)).Allowed})
 		t.Total.Respondents += n.Respondents
 		t.Total.Invited += n.Invited
 		t.Total.Started += n.Started
@@ -178,10 +178,20 @@ type OfficeSurvey struct {
 	role   holf.Role
 }
 
-// Office opens office id's page of questionnaire c for one who hands out
-// its links.
+// manages is the action that opens an office's page of a group's
+// questionnaire: parents are followed by the office's coordinators and
+// leaders, coordinators by their leader alone.
+func manages(group string) policy.Action {
+	if group == survey.GroupCoordinators {
+		return policy.SurveyStaff
+	}
+	return policy.SurveyManage
+}
+
+// Office opens office id's page of questionnaire c for one who follows that
+// group's questionnaires there.
 func (s *Surveys) Office(ctx context.Context, a *holf.Actor, id int64, c Choice) (OfficeSurvey, error) {
-	role, err := decide(a, policy.SurveyManage, policy.OfficeResource("office", id), "office", id)
+	role, err := decide(a, manages(c.Group), policy.OfficeResource("office", id), "office", id)
 	if err != nil {
 		return OfficeSurvey{}, err
 	}
@@ -227,34 +237,55 @@ func (s *Surveys) Enrol(ctx context.Context, a *holf.Actor, sv OfficeSurvey) (in
 	return s.db.EnrolRespondents(ctx, event(a, sv.role, "survey.enrol", "office", sv.Office.ID, PurposeSurvey), sv.Study.ID, sv.Office.ID, sv.Group)
 }
 
-// respondent checks that respondent id belongs to the office; another
-// office's respondent is not found.
+// respondent checks that respondent id belongs to the office and to the
+// questionnaire's group: another office's respondent, or a coordinator
+// asked for the parents' questionnaire, is not found.
 func (s *Surveys) respondent(ctx context.Context, sv OfficeSurvey, id int64) error {
-	office, _, err := s.db.RespondentOffice(ctx, sv.Study.ID, id)
+	office, group, err := s.db.RespondentOffice(ctx, sv.Study.ID, id)
 	if err != nil {
 		return err
 	}
-	if office != sv.Office.ID {
+	if office != sv.Office.ID || group != sv.Q.Def.Group {
 		return holf.NotFound("respondent", id)
 	}
 	return nil
 }
 
+// errOnlyTheirOwn refuses staff a link or a paper form of a coordinator's
+// questionnaire: only the coordinator answers it, through their own link.
+func errOnlyTheirOwn() error {
+	return &holf.Error{Code: holf.EForbidden, Key: "err.survey_only_own",
+		Message: "a coordinator answers their questionnaire themselves: nobody else gets their link or types in their answers"}
+}
+
 // IssueLink makes respondent id's personal link (a new one as a reminder)
-// and returns its token, which is shown once: only its hash is kept.
+// and returns its token, which is shown once: only its hash is kept. Only
+// parents' links are handed out by staff.
 func (s *Surveys) IssueLink(ctx context.Context, a *holf.Actor, sv OfficeSurvey, id int64) (string, error) {
+	if sv.Q.Def.Group != survey.GroupParents {
+		return "", errOnlyTheirOwn()
+	}
 	if err := s.respondent(ctx, sv, id); err != nil {
 		return "", err
 	}
+	return s.issue(ctx, event(a, sv.role, "survey.link", "respondent", id, PurposeSurvey), sv.Q, id, true)
+}
+
+func (s *Surveys) issue(ctx context.Context, ev holf.AuditEvent, q survey.InstalledQuestionnaire, respondent int64, reminds bool) (string, error) {
 	token := auth.NewSecret(32)
-	expires := s.now().AddDate(0, 0, sv.Q.Def.ValidDays)
-	_, err := s.db.IssueLink(ctx, event(a, sv.role, "survey.link", "respondent", id, PurposeSurvey), sv.Q.ID, id, auth.HashSecret(token), expires)
+	expires := s.now().AddDate(0, 0, q.Def.ValidDays)
+	_, err := s.db.IssueLink(ctx, ev, q.ID, respondent, auth.HashSecret(token), expires, reminds)
 	return token, err
 }
 
-// Paper opens respondent id's questionnaire for entry from paper: the
-// response so far (a new one when none), audited.
+// Paper opens respondent id's questionnaire for entry from paper, audited:
+// the answers typed from paper so far, or none. Paper entry is only for
+// parents answering on paper: a response begun through a link is the
+// respondent's to continue, and submitted answers are final.
 func (s *Surveys) Paper(ctx context.Context, a *holf.Actor, sv OfficeSurvey, id int64) (survey.Response, error) {
+	if sv.Q.Def.Group != survey.GroupParents {
+		return survey.Response{}, errOnlyTheirOwn()
+	}
 	if err := s.respondent(ctx, sv, id); err != nil {
 		return survey.Response{}, err
 	}
@@ -271,8 +302,14 @@ func (s *Surveys) Paper(ctx context.Context, a *holf.Actor, sv OfficeSurvey, id 
 	if err := s.recordView(ctx, a, sv.role, "survey.paper_view", "respondent", id, PurposeSurvey); err != nil {
 		return rs, err
 	}
-	if !rs.SubmittedAt.IsZero() {
-		return rs, errSubmitted()
+	switch {
+	case !rs.SubmittedAt.IsZero():
+		return survey.Response{}, errSubmitted()
+	case rs.Mode == "web" && !rs.StartedAt.IsZero():
+		return survey.Response{}, &holf.Error{Code: holf.EConflict, Key: "err.survey_begun_online",
+			Message: "the respondent has begun answering through their link: only they can continue, through the link"}
+	case rs.Mode == "web":
+		rs.Answers = survey.Answers{} // invited, nothing answered: paper takes over on the first save
 	}
 	return rs, nil
 }
@@ -285,8 +322,13 @@ func errSubmitted() error {
 // version) and, when submit is set, submits them as a paper response
 // entered by the caller, in language lang.
 func (s *Surveys) SavePaper(ctx context.Context, a *holf.Actor, sv OfficeSurvey, rs survey.Response, version int64, changes []survey.AnswerChange, submit bool, lang string) error {
+	if sv.Q.Def.Group != survey.GroupParents {
+		return errOnlyTheirOwn()
+	}
 	var err error
-	if rs.ID == 0 {
+	if rs.ID == 0 || rs.Mode != "paper" {
+		// A new paper response, or a link nothing was answered through
+		// turned into one (the store refuses it if answering has begun).
 		if rs.ID, err = s.db.PaperResponse(ctx, event(a, sv.role, "survey.paper_open", "respondent", rs.RespondentID, PurposeSurvey), sv.Q.ID, rs.RespondentID); err != nil {
 			return err
 		}
@@ -444,4 +486,74 @@ func (s *Surveys) Rescore(ctx context.Context, a *holf.Actor, code string) (int,
 		}
 	}
 	return len(stale), nil
+}
+
+// OwnQuestionnaire is one questionnaire a coordinator answers themselves.
+type OwnQuestionnaire struct {
+	Q           survey.InstalledQuestionnaire
+	Started     time.Time
+	Submitted   time.Time
+	Invited     bool
+	Respondent  int64
+	OfficeID    int64
+	NotEnrolled bool
+}
+
+// Own lists the caller's own questionnaires (a coordinator's), with where
+// each stands. Nobody else gets a coordinator's link: they fetch it here.
+func (s *Surveys) Own(ctx context.Context, a *holf.Actor) ([]OwnQuestionnaire, error) {
+	if !policy.Allows(a, policy.SurveyOwn) {
+		return nil, Forbidden()
+	}
+	st, err := s.Study(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	rid, office, err := s.db.OwnRespondent(ctx, st.ID, a.PersonID)
+	notEnrolled := holf.ErrorCode(err) == holf.ENotFound
+	if err != nil && !notEnrolled {
+		return nil, err
+	}
+	var out []OwnQuestionnaire
+	for _, q := range st.Questionnaires {
+		if q.Def.Group != survey.GroupCoordinators {
+			continue
+		}
+		oq := OwnQuestionnaire{Q: q, Respondent: rid, OfficeID: office, NotEnrolled: notEnrolled}
+		if !notEnrolled {
+			rs, err := s.db.FindResponse(ctx, q.ID, rid)
+			switch {
+			case err == nil:
+				oq.Invited, oq.Started, oq.Submitted = true, rs.StartedAt, rs.SubmittedAt
+			case holf.ErrorCode(err) != holf.ENotFound:
+				return nil, err
+			}
+		}
+		out = append(out, oq)
+	}
+	return out, nil
+}
+
+// OpenOwn gives the caller a fresh link to their own questionnaire
+// questionnaireID and returns its token, for their browser alone: a
+// coordinator at the office the respondent record belongs to, and the
+// respondent is themselves.
+func (s *Surveys) OpenOwn(ctx context.Context, a *holf.Actor, questionnaireID int64) (string, error) {
+	st, err := s.Study(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	q, err := st.ByID(questionnaireID)
+	if err != nil || q.Def.Group != survey.GroupCoordinators {
+		return "", holf.NotFound("questionnaire", questionnaireID)
+	}
+	rid, office, err := s.db.OwnRespondent(ctx, st.ID, a.PersonID)
+	if err != nil {
+		return "", err
+	}
+	role, err := decide(a, policy.SurveyOwn, policy.OfficeResource("respondent", office), "questionnaire", questionnaireID)
+	if err != nil {
+		return "", err
+	}
+	return s.issue(ctx, event(a, role, "survey.own_link", "respondent", rid, PurposeRespond), q, rid, false)
 }

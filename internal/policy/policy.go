@@ -27,7 +27,9 @@ const (
 	FamilyManage Action = "family.manage" // recruit, edit, change status
 	FamilyAccess Action = "family.access" // see who has accessed a family's record
 	SurveyTrack  Action = "survey.track"  // response counts and attrition per office
-	SurveyManage Action = "survey.manage" // respondents' names, links, reminders, paper entry
+	SurveyManage Action = "survey.manage" // parents' questionnaires at an office: names, links, reminders, paper entry
+	SurveyStaff  Action = "survey.staff"  // coordinators' questionnaires at an office: who is asked, and their status only
+	SurveyOwn    Action = "survey.own"    // one's own questionnaire (a coordinator's): fetch one's link
 	SurveySetup  Action = "survey.setup"  // install the study design
 	SurveyExport Action = "survey.export" // pseudonymised answers and scores
 	DataImport   Action = "data.import"   // bring in whole records with their history (the demo, migrations)
@@ -128,6 +130,12 @@ var rules = map[Action]map[holf.Role]Scope{
 		holf.RoleProjectManagement: All, holf.RoleResearcher: All,
 	},
 	SurveyManage: {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice},
+	// The coordinators' questionnaire rates their leader and their
+	// colleagues' work: the leader sees who has answered, nobody sees
+	// answers, and nobody but the coordinator gets the link (so that no
+	// one can answer as them).
+	SurveyStaff: {holf.RoleOfficeLeader: OwnOffice},
+	SurveyOwn:   {holf.RoleCoordinator: OwnOffice},
 	SurveySetup:  {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
 	SurveyExport: {holf.RoleResearcher: All, holf.RoleSystem: All},
 	DataImport:   {holf.RoleSystem: All},

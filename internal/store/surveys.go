@@ -270,11 +270,30 @@ var errSubmitted = &holf.Error{Code: holf.EConflict, Message: "this questionnair
 // first is the invitation, any later one a reminder that replaces the old
 // link (only the hash of a link is stored, so it cannot be shown again).
 // Answers already given stay with the response.
-func (db *DB) IssueLink(ctx context.Context, ev holf.AuditEvent, questionnaireID, respondentID int64, tokenHash string, expires time.Time) (reminder bool, err error) {
+// A response is answered through one channel: a response begun through
+// a link is continued only through a link (staff never see or change what
+// the respondent typed), and one typed in from paper only from paper.
+var (
+	errBegunOnline = &holf.Error{Code: holf.EConflict, Key: "err.survey_begun_online",
+		Message: "the respondent has begun answering through their link: only they can continue, through the link"}
+	errBegunOnPaper = &holf.Error{Code: holf.EConflict, Key: "err.survey_begun_on_paper",
+		Message: "this questionnaire is being typed in from paper: finish it on paper"}
+)
+
+// IssueLink gives a respondent a new personal link to a questionnaire: the
+// first is the invitation, any later one a reminder that replaces the old
+// link (only the hash of a link is stored, so it cannot be shown again).
+// Answers already given stay with the response. A link for a paper
+// response nothing has been typed into yet turns it into a web response;
+// one with answers typed from paper is refused. reminds is false when
+// respondents fetch their own link (coordinators): that is no reminder.
+func (db *DB) IssueLink(ctx context.Context, ev holf.AuditEvent, questionnaireID, respondentID int64, tokenHash string, expires time.Time, reminds bool) (reminder bool, err error) {
 	err = db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		var id int64
-		var sub sql.NullString
-		err := tx.queryRow(ctx, `SELECT id, submitted_at FROM survey_responses WHERE questionnaire_id = ? AND respondent_id = ?`, questionnaireID, respondentID).Scan(&id, &sub)
+		var mode string
+		var started, submitted bool
+		err := tx.queryRow(ctx, `SELECT id, mode, started_at, submitted_at FROM survey_responses WHERE questionnaire_id = ? AND respondent_id = ?`,
+			questionnaireID, respondentID).Scan(&id, &mode, asSet(&started), asSet(&submitted))
 		now := formatTime(tx.now)
 		switch {
 		case err == sql.ErrNoRows:
@@ -282,13 +301,25 @@ func (db *DB) IssueLink(ctx context.Context, ev holf.AuditEvent, questionnaireID
 				VALUES (?, ?, ?, ?, 'web', ?)`, questionnaireID, respondentID, tokenHash, formatTime(expires), now)
 		case err != nil:
 			return 0, err
-		case sub.Valid:
+		case submitted:
 			return 0, errSubmitted
+		case mode == "paper" && started:
+			return 0, errBegunOnPaper
 		}
-		reminder = true
-		_, err = tx.exec(ctx, `UPDATE survey_responses SET token_hash = ?, expires_at = ?, reminded_at = ?, reminders = reminders + 1, version = version + 1
-			WHERE id = ?`, tokenHash, formatTime(expires), now, id)
-		return id, err
+		reminder = reminds && mode == "web"
+		q := `UPDATE survey_responses SET token_hash = ?, expires_at = ?, mode = 'web', version = version + 1 WHERE id = ? AND submitted_at IS NULL`
+		args := []any{tokenHash, formatTime(expires), id}
+		if reminder {
+			q = `UPDATE survey_responses SET token_hash = ?, expires_at = ?, mode = 'web', reminded_at = ?, reminders = reminders + 1, version = version + 1
+				WHERE id = ? AND submitted_at IS NULL`
+			args = []any{tokenHash, formatTime(expires), now, id}
+		}
+		if err := tx.updateVersioned(ctx, "response", id, nil, q, args...); holf.ErrorCode(err) == holf.EConflict {
+			return 0, errSubmitted // the only change meanwhile that the UPDATE refuses
+		} else if err != nil {
+			return 0, err
+		}
+		return id, nil
 	})
 	return reminder, err
 }
@@ -356,18 +387,38 @@ func (db *DB) FindResponse(ctx context.Context, questionnaireID, respondentID in
 // form shown before it existed) when the respondent has none.
 func (db *DB) PaperResponse(ctx context.Context, ev holf.AuditEvent, questionnaireID, respondentID int64) (int64, error) {
 	var id int64
-	err := db.queryRow(ctx, `SELECT id FROM survey_responses WHERE questionnaire_id = ? AND respondent_id = ?`, questionnaireID, respondentID).Scan(&id)
-	if err == nil {
+	err := db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		var mode string
+		var started, submitted bool
+		err := tx.queryRow(ctx, `SELECT id, mode, started_at, submitted_at FROM survey_responses WHERE questionnaire_id = ? AND respondent_id = ?`,
+			questionnaireID, respondentID).Scan(&id, &mode, asSet(&started), asSet(&submitted))
+		switch {
+		case err == sql.ErrNoRows:
+			now := formatTime(tx.now)
+			id, err = tx.insertID(ctx, `INSERT INTO survey_responses (questionnaire_id, respondent_id, expires_at, mode, invited_at, entered_by, version)
+				VALUES (?, ?, ?, 'paper', ?, ?, 0)`, questionnaireID, respondentID, now, now, nullID(ev.ActorID))
+			return id, err
+		case err != nil:
+			return 0, err
+		case submitted:
+			return 0, errSubmitted
+		case mode == "web" && started:
+			return 0, errBegunOnline
+		case mode == "web":
+			// Invited by link, nothing answered yet: the respondent answers
+			// on paper instead, and the link stops working. No answer
+			// changes, so the version stays; the UPDATE refuses if the
+			// respondent began meanwhile.
+			res, err := tx.exec(ctx, `UPDATE survey_responses SET mode = 'paper', token_hash = NULL, entered_by = ?
+				WHERE id = ? AND started_at IS NULL AND submitted_at IS NULL`, nullID(ev.ActorID), id)
+			if err != nil {
+				return 0, err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return 0, errBegunOnline
+			}
+		}
 		return id, nil
-	}
-	if err != sql.ErrNoRows {
-		return 0, mapErr(err)
-	}
-	err = db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		now := formatTime(tx.now)
-		id, err = tx.insertID(ctx, `INSERT INTO survey_responses (questionnaire_id, respondent_id, expires_at, mode, invited_at, entered_by, version)
-			VALUES (?, ?, ?, 'paper', ?, ?, 0)`, questionnaireID, respondentID, now, now, nullID(ev.ActorID))
-		return id, err
 	})
 	return id, err
 }
@@ -762,4 +813,14 @@ func (db *DB) ImportResponses(ctx context.Context, ev holf.AuditEvent, rs []Impo
 		}
 		return 0, tx.insertRows(ctx, "survey_scores", scoreCols, scores)
 	})
+}
+
+// OwnRespondent finds staff member personID's respondent record in the
+// study (a coordinator's), with its office.
+func (db *DB) OwnRespondent(ctx context.Context, studyID, personID int64) (id, office int64, err error) {
+	err = db.queryRow(ctx, `SELECT id, office_id FROM respondents WHERE study_id = ? AND person_id = ?`, studyID, personID).Scan(&id, &office)
+	if err == sql.ErrNoRows {
+		return 0, 0, holf.NotFound("respondent", personID)
+	}
+	return id, office, mapErr(err)
 }

@@ -109,6 +109,8 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/surveys", policy: need(policy.SurveyTrack), handle: s.surveyOverview},
 		{method: "POST", pattern: "/surveys/install", policy: need(policy.SurveySetup), purpose: purposeSurvey, handle: s.surveyInstall},
 		{method: "GET", pattern: "/surveys/export", policy: need(policy.SurveyExport), purpose: purposeResearch, handle: s.surveyExport},
+		{method: "GET", pattern: "/surveys/mine", policy: need(policy.SurveyOwn), handle: s.surveyMine},
+		{method: "POST", pattern: "/surveys/mine", policy: need(policy.SurveyOwn), purpose: purposeRespond, handle: s.surveyMineOpen},
 		{method: "GET", pattern: "/offices/{id}/surveys", policy: need(policy.SurveyManage), purpose: purposeSurvey, handle: s.surveyOffice},
 		{method: "POST", pattern: "/offices/{id}/surveys/enrol", policy: need(policy.SurveyManage), purpose: purposeSurvey, handle: s.surveyEnrol},
 		{method: "POST", pattern: "/offices/{id}/surveys/links", policy: need(policy.SurveyManage), purpose: purposeSurvey, handle: s.surveyLink},

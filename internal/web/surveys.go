@@ -30,6 +30,7 @@ type trackingLine struct {
 type trackingPage struct {
 	Page
 	app.Choice
+	CanOwn     bool // the caller answers a questionnaire of their own
 	Installed  bool
 	CanSetup   bool
 	CanExport  bool
@@ -51,7 +52,7 @@ func percent(n, of int) string {
 // and shows attrition between the first two waves in the shape of Table 5.
 // Counts are not personal data: names are only on the office's own page.
 func (s *Server) surveyOverview(w http.ResponseWriter, r *http.Request, rq *req) error {
-	p := trackingPage{Page: s.page(r, rq, "survey.title"),
+	p := trackingPage{Page: s.page(r, rq, "survey.title"), CanOwn: policy.Allows(rq.actor, policy.SurveyOwn),
 		CanSetup:  policy.Allows(rq.actor, policy.SurveySetup),
 		CanExport: policy.Allows(rq.actor, policy.SurveyExport)}
 	c, err := s.choose(r, r.URL.Query().Get("wave"), r.URL.Query().Get("group"))
@@ -111,6 +112,9 @@ func (s *Server) officeSurvey(r *http.Request, rq *req, wave, group string) (app
 type officeSurveyPage struct {
 	Page
 	app.Choice
+	// HandOut: staff hand out links and type in paper forms (parents);
+	// for coordinators the page shows who has answered, nothing more.
+	HandOut bool
 	Office  holf.Office
 	Lines   []app.RespondentLine
 	Link    string // a new link, shown once
@@ -143,7 +147,8 @@ func (s *Server) showSurveyOffice(w http.ResponseWriter, r *http.Request, rq *re
 	if err != nil {
 		return err
 	}
-	p := officeSurveyPage{Page: s.page(r, rq, "survey.office_title"), Choice: sv.Choice, Office: sv.Office, Lines: lines, Link: link, LinkFor: linkFor, Counts: map[string]int{}}
+	p := officeSurveyPage{Page: s.page(r, rq, "survey.office_title"), Choice: sv.Choice, Office: sv.Office, Lines: lines, Link: link, LinkFor: linkFor,
+		Counts: map[string]int{}, HandOut: sv.Q.Def.Group == survey.GroupParents}
 	p.Title = p.T("survey.office_title") + " – " + sv.Office.Name
 	for _, l := range lines {
 		p.Counts[l.Status]++
@@ -351,4 +356,34 @@ func (s *Server) surveyExport(w http.ResponseWriter, r *http.Request, rq *req) e
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", fmt.Sprintf("%s_%s_%s.zip", c.Study.Study.Code, c.Wave, c.Group)))
 	_, err = buf.WriteTo(w)
 	return err
+}
+
+type minePage struct {
+	Page
+	Own []app.OwnQuestionnaire
+}
+
+// surveyMine lists a coordinator's own questionnaires: they answer them
+// through a link only they get, here.
+func (s *Server) surveyMine(w http.ResponseWriter, r *http.Request, rq *req) error {
+	own, err := s.app.Surveys.Own(r.Context(), rq.actor)
+	if holf.ErrorCode(err) == holf.ENotFound {
+		own, err = nil, nil // no study installed yet
+	}
+	if err != nil {
+		return err
+	}
+	p := minePage{Page: s.page(r, rq, "survey.mine_title"), Own: own}
+	return s.render(w, http.StatusOK, "survey_mine", &p)
+}
+
+// surveyMineOpen gives the coordinator a fresh link to their own
+// questionnaire and takes them straight into it.
+func (s *Server) surveyMineOpen(w http.ResponseWriter, r *http.Request, rq *req) error {
+	token, err := s.app.Surveys.OpenOwn(r.Context(), rq.actor, formID(r, "questionnaire"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/s/"+url.PathEscape(token), http.StatusSeeOther) // #nosec G710 -- /s/ and an escaped token of our own
+	return nil
 }
