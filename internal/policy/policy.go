@@ -134,8 +134,8 @@ var rules = map[Action]map[holf.Role]Scope{
 	// colleagues' work: the leader sees who has answered, nobody sees
 	// answers, and nobody but the coordinator gets the link (so that no
 	// one can answer as them).
-	SurveyStaff: {holf.RoleOfficeLeader: OwnOffice},
-	SurveyOwn:   {holf.RoleCoordinator: OwnOffice},
+	SurveyStaff:  {holf.RoleOfficeLeader: OwnOffice},
+	SurveyOwn:    {holf.RoleCoordinator: OwnOffice},
 	SurveySetup:  {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
 	SurveyExport: {holf.RoleResearcher: All, holf.RoleSystem: All},
 	DataImport:   {holf.RoleSystem: All},
