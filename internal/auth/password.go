@@ -141,9 +141,28 @@ func CheckPassword(password, username string) error {
 	return v.Err()
 }
 
+// keyboardRows are runs a person types without thinking: Norwegian and
+// English keyboard rows, the alphabet and the digits.
+var keyboardRows = []string{"1234567890+", "qwertyuiopå", "asdfghjkløæ", "zxcvbnm,.-", "qwertyuiop", "asdfghjkl", "zxcvbnm",
+	"abcdefghijklmnopqrstuvwxyzæøå", "01234567890"}
+
+// neighbours reports whether b follows a, or a follows b, in a row.
+func neighbours(a, b rune) bool {
+	for _, row := range keyboardRows {
+		rs := []rune(row)
+		for i := 0; i+1 < len(rs); i++ {
+			if rs[i] == a && rs[i+1] == b || rs[i] == b && rs[i+1] == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // IsCommonPassword reports whether password is on the list of common
 // passwords, is such a password with digits or symbols around it, repeats one
-// short pattern, or contains the username.
+// short pattern, walks along the keyboard, or contains the username. It
+// works on characters, not bytes: "æøåæøåæøåæøå" is a repetition.
 func IsCommonPassword(password, username string) bool {
 	p := strings.ToLower(password)
 	if common[p] {
@@ -156,19 +175,29 @@ func IsCommonPassword(password, username string) bool {
 	if username != "" && len(username) >= 3 && strings.Contains(p, strings.ToLower(username)) {
 		return true
 	}
-	// One short unit repeated ("aaaaaaaaaaaa", "abcabcabcabc", "121212121212").
+	rs := []rune(p)
+	// One short unit repeated ("aaaaaaaaaaaa", "abcabcabcabc", "æøåæøåæøåæøå").
 	for unit := 1; unit <= 4; unit++ {
-		if len(p) >= unit*3 && strings.Repeat(p[:unit], len(p)/unit+1)[:len(p)] == p {
+		if len(rs) < unit*3 {
+			continue
+		}
+		repeated := true
+		for i := unit; i < len(rs) && repeated; i++ {
+			repeated = rs[i] == rs[i%unit]
+		}
+		if repeated {
 			return true
 		}
 	}
-	// A straight run on the keyboard or the alphabet ("123456789012", "abcdefghijkl", "qwertyuiopås").
-	for _, run := range []string{"01234567890123456789", "98765432109876543210", "abcdefghijklmnopqrstuvwxyzæøå", "qwertyuiopåasdfghjkløæzxcvbnm", "qwertyuiopasdfghjklzxcvbnm"} {
-		if strings.Contains(run, p) {
-			return true
+	// A walk along the keyboard, the alphabet or the digits, turning at
+	// most once ("123456789012", "qwertyuiopås", "asdfghjklølkj").
+	breaks := 0
+	for i := 1; i < len(rs); i++ {
+		if !neighbours(rs[i-1], rs[i]) {
+			breaks++
 		}
 	}
-	return false
+	return breaks <= 1
 }
 
 // NewSecret returns n random bytes, base64url encoded without padding.

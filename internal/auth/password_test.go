@@ -68,8 +68,15 @@ func TestCheckPassword(t *testing.T) {
 		{"qwertyuiopas", "", "err.password_common"},
 		{"!!Velkommen2025", "", "err.password_common"},
 		{"kari.nordmann-99", "kari.nordmann", "err.password_common"},
+		{"æøåæøåæøåæøå", "", "err.password_common"},  // a repetition of characters, not of bytes
+		{"qwertyuiopås", "", "err.password_common"},  // along the keyboard, turning once
+		{"asdfghjklølk", "", "err.password_common"},  // there and back
+		{"zxcvbnm,.-qwe", "", "err.password_common"}, // the bottom row, then the top
+		{"098765432112", "", "err.password_common"},  // backwards
 		{"blå fjell om morgenen", "", ""},
 		{"Tre små kinesere", "", ""},
+		{"Nordlys over Alta", "", ""},
+		{"qwe rty hus bil", "", ""}, // walks of three are no walk
 	}
 	for _, c := range cases {
 		err := CheckPassword(c.pw, c.user)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,8 +69,20 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	insecure := fs.Bool("insecure-cookies", false, "send cookies without Secure for plain-HTTP access from other hosts (development only; localhost needs no such flag)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logJSON := fs.Bool("log-json", false, "log as JSON instead of text")
+	var proxies stringList
+	fs.Var(&proxies, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-For names the client (repeat, or comma-separate in HOLF_TRUSTED_PROXY)")
 	if err := parse(fs, env, args); err != nil {
 		return err
+	}
+	var trusted []netip.Prefix
+	for _, list := range proxies {
+		for _, c := range strings.Split(list, ",") {
+			p, err := netip.ParsePrefix(strings.TrimSpace(c))
+			if err != nil {
+				return usagef("--trusted-proxy %q: not a CIDR (e.g. 10.0.0.0/8 or 192.0.2.10/32)", c)
+			}
+			trusted = append(trusted, p)
+		}
 	}
 	if *dsn == "" && *demoMode {
 		*dsn = demoDefaultDB
@@ -99,7 +112,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		printDemo(env.Stdout, res)
 	}
 	return env.Serve(ctx, a, ServeOptions{Addr: *addr, Logger: logger, Hasher: hasher(env), Catalog: cat(), InsecureCookies: *insecure,
-		Demo: *demoMode, Version: Version, Ready: func(addr string) {
+		TrustedProxies: trusted, Demo: *demoMode, Version: Version, Ready: func(addr string) {
 			fmt.Fprintf(env.Stdout, "HOLF is listening on http://%s (database: %s)\n", addr, a.DB().Dialect())
 		}})
 }
@@ -111,6 +124,7 @@ type ServeOptions struct {
 	Hasher          *auth.Hasher
 	Catalog         *i18n.Catalog
 	InsecureCookies bool
+	TrustedProxies  []netip.Prefix
 	Demo            bool
 	Version         string
 	Ready           func(addr string)

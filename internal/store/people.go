@@ -93,8 +93,8 @@ func (db *DB) SetPassword(ctx context.Context, ev holf.AuditEvent, personID int6
 		if n, _ := res.RowsAffected(); n == 0 {
 			return 0, holf.NotFound("person", personID)
 		}
-		_, err = tx.exec(ctx, `DELETE FROM sessions WHERE person_id = ?`, personID)
-		return personID, err
+		// A new password ends what the old one opened: sessions and tokens.
+		return personID, tx.endAccess(ctx, personID)
 	})
 }
 
@@ -116,8 +116,8 @@ func (db *DB) SetDisabled(ctx context.Context, ev holf.AuditEvent, personID int6
 			return 0, holf.NotFound("person", personID)
 		}
 		if disabled {
-			if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE person_id = ?`, personID); err != nil {
-				return 0, fmt.Errorf("end sessions of person %d: %w", personID, err)
+			if err := tx.endAccess(ctx, personID); err != nil {
+				return 0, err
 			}
 		}
 		return personID, nil
@@ -274,4 +274,17 @@ func (db *DB) StaffNames(ctx context.Context, offices holf.OfficeSet) (map[int64
 		out[id] = name
 	}
 	return out, mapErr(rows.Err())
+}
+
+// endAccess ends every session of a person and revokes their API tokens:
+// after a password reset or when an account is disabled, nothing opened
+// before stays open.
+func (tx *Tx) endAccess(ctx context.Context, personID int64) error {
+	if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE person_id = ?`, personID); err != nil {
+		return fmt.Errorf("end sessions of person %d: %w", personID, err)
+	}
+	if _, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL`, formatTime(tx.now), personID); err != nil {
+		return fmt.Errorf("revoke tokens of person %d: %w", personID, err)
+	}
+	return nil
 }

@@ -27,14 +27,6 @@ func (db *DB) CreateSession(ctx context.Context, ev holf.AuditEvent, personID in
 				return 0, fmt.Errorf("end previous session: %w", err)
 			}
 		}
-		// A successful login clears the account's failure count.
-		var username string
-		if err := tx.queryRow(ctx, `SELECT username FROM people WHERE id = ?`, personID).Scan(&username); err != nil {
-			return 0, notFoundIf(err, "person", personID)
-		}
-		if _, err := tx.exec(ctx, `DELETE FROM login_failures WHERE username = ?`, username); err != nil {
-			return 0, fmt.Errorf("clear login failures: %w", err)
-		}
 		now := formatTime(tx.now)
 		_, err := tx.exec(ctx, `INSERT INTO sessions (id_hash, person_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
 			idHash, personID, csrf, now, now)
@@ -112,38 +104,6 @@ func (db *DB) CountSessions(ctx context.Context, personID int64) (int, error) {
 	var n int
 	err := db.queryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE person_id = ?`, personID).Scan(&n)
 	return n, mapErr(err)
-}
-
-// RecordLoginFailure notes a failed login for throttling. Rows older than a
-// day are pruned on the way.
-func (db *DB) RecordLoginFailure(ctx context.Context, username, address string) error {
-	return db.writeTx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)`, username, address, formatTime(tx.now)); err != nil {
-			return fmt.Errorf("record login failure: %w", err)
-		}
-		_, err := tx.exec(ctx, `DELETE FROM login_failures WHERE at < ?`, formatTime(tx.now.Add(-24*time.Hour)))
-		return err
-	})
-}
-
-// LoginFailures counts failures since the given time for an account and for
-// an address, with the oldest of each in the window (to compute Retry-After).
-type LoginFailures struct {
-	Account, Address             int
-	OldestAccount, OldestAddress time.Time
-}
-
-// CountLoginFailures reports failures since since.
-func (db *DB) CountLoginFailures(ctx context.Context, username, address string, since time.Time) (LoginFailures, error) {
-	var f LoginFailures
-	s := formatTime(since)
-	if err := db.queryRow(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE username = ? AND at >= ?`, username, s).Scan(&f.Account, asTime(&f.OldestAccount)); err != nil {
-		return f, fmt.Errorf("count login failures: %w", mapErr(err))
-	}
-	if err := db.queryRow(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE address = ? AND at >= ?`, address, s).Scan(&f.Address, asTime(&f.OldestAddress)); err != nil {
-		return f, fmt.Errorf("count login failures: %w", mapErr(err))
-	}
-	return f, nil
 }
 
 // CreateToken stores a hashed API token for personID.

@@ -315,25 +315,47 @@ func TestTokens(t *testing.T) {
 	})
 }
 
-func TestLoginFailureCounts(t *testing.T) {
+func TestThrottleWaitsGrowAndAreForgotten(t *testing.T) {
 	for _, d := range testdb.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			clock := testdb.NewClock()
 			db := testdb.Open(t, d, store.Options{Now: clock.Now})
+			rules := []store.ThrottleRule{{Key: "pair:kari|10.0.0.1", Free: 3, Max: 10 * time.Second, Forget: time.Hour}}
 			for i := 0; i < 3; i++ {
-				if err := db.RecordLoginFailure(ctx, "kari", "10.0.0.1"); err != nil {
-					t.Fatal(err)
+				if wait, err := db.Attempt(ctx, store.LoginThrottle, rules); err != nil || wait != 0 {
+					t.Fatalf("free attempt %d: %v %v", i, wait, err)
 				}
-				clock.Advance(time.Minute)
 			}
-			f, err := db.CountLoginFailures(ctx, "kari", "10.0.0.1", clock.Now().Add(-15*time.Minute))
-			if err != nil || f.Account != 3 || f.Address != 3 || f.OldestAccount.IsZero() {
-				t.Fatalf("failures %+v %v", f, err)
+			// Past the free ones, each wait doubles up to Max.
+			for _, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second} {
+				wait, err := db.Attempt(ctx, store.LoginThrottle, rules)
+				if err != nil || wait != want {
+					t.Fatalf("wait %v %v, want %v", wait, err, want)
+				}
+				if again, _ := db.Attempt(ctx, store.LoginThrottle, rules); again != want {
+					t.Fatalf("a refused attempt changed the wait: %v", again)
+				}
+				clock.Advance(want)
+				if wait, _ := db.Attempt(ctx, store.LoginThrottle, rules); wait != 0 {
+					t.Fatalf("after the wait: %v", wait)
+				}
 			}
-			clock.Advance(15 * time.Minute)
-			f, _ = db.CountLoginFailures(ctx, "kari", "10.0.0.1", clock.Now().Add(-15*time.Minute))
-			if f.Account != 0 {
-				t.Fatalf("failures outside the window counted: %+v", f)
+			// Links have their own table.
+			if wait, _ := db.Blocked(ctx, store.LinkThrottle, rules); wait != 0 {
+				t.Fatalf("the link throttle shares the sign-in counts: %v", wait)
+			}
+			clock.Advance(2 * time.Hour)
+			if wait, _ := db.Attempt(ctx, store.LoginThrottle, rules); wait != 0 {
+				t.Fatalf("old failures not forgotten: %v", wait)
+			}
+			for i := 0; i < 5; i++ {
+				_, _ = db.Attempt(ctx, store.LoginThrottle, rules)
+			}
+			if err := db.Clear(ctx, store.LoginThrottle, rules[0].Key); err != nil {
+				t.Fatal(err)
+			}
+			if wait, _ := db.Attempt(ctx, store.LoginThrottle, rules); wait != 0 {
+				t.Fatalf("cleared failures still count: %v", wait)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/store"
 )
 
 type loginPage struct {
@@ -71,39 +72,45 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *req) error {
 	if len(username) > 100 {
 		username = username[:100]
 	}
-	addr := clientAddress(r)
-	now := s.db.Now()
-	f, err := s.db.CountLoginFailures(ctx, username, addr, now.Add(-s.cfg.LoginWindow))
+	// The attempt is decided and counted as a failure in one step, before
+	// the password is checked: parallel guesses cannot all pass the limit.
+	rules := s.loginRules(username, s.clientAddress(r))
+	wait, err := s.db.Attempt(ctx, store.LoginThrottle, rules)
 	if err != nil {
 		return err
 	}
-	var oldest time.Time
-	switch {
-	case f.Account >= s.cfg.LoginLimit:
-		oldest = f.OldestAccount
-	case f.Address >= s.cfg.AddressLimit:
-		oldest = f.OldestAddress
-	}
-	if !oldest.IsZero() {
-		wait := max(oldest.Add(s.cfg.LoginWindow).Sub(now), time.Second)
-		mins := int((wait + time.Minute - 1) / time.Minute)
-		w.Header().Set("Retry-After", itoa(int((wait+time.Second-1)/time.Second)))
-		p.Summary = s.cat.N(rq.lang, "login.throttled", mins)
+	if wait > 0 {
+		retryAfter(w, wait)
+		if wait < time.Minute {
+			p.Summary = s.cat.N(rq.lang, "login.throttled_seconds", int((wait+time.Second-1)/time.Second))
+		} else {
+			p.Summary = s.cat.N(rq.lang, "login.throttled", int((wait+time.Minute-1)/time.Minute))
+		}
 		return s.render(w, http.StatusTooManyRequests, "login", &p)
 	}
 	id, hash, disabled, err := s.db.Credentials(ctx, username)
 	if err != nil && holf.ErrorCode(err) != holf.ENotFound {
 		return err
 	}
-	if verr := s.cfg.Hasher.Verify(hash, password); verr != nil {
+	var verr error
+	if err := s.hashing.do(ctx, func() error { verr = s.cfg.Hasher.Verify(hash, password); return nil }); err != nil {
+		if he, ok := holf.AsError(err); ok && he.Code == holf.ETooMany {
+			retryAfter(w, he.RetryAfter)
+			p.Summary = s.t(rq, "login.busy")
+			return s.render(w, http.StatusServiceUnavailable, "login", &p)
+		}
+		return err
+	}
+	if verr != nil {
 		if !errors.Is(verr, auth.ErrMismatch) {
 			s.log.Error("stored password hash unusable", "person_id", id, "error", verr.Error())
 		}
-		if err := s.db.RecordLoginFailure(ctx, username, addr); err != nil {
-			return err
-		}
 		p.Summary = s.t(rq, "login.wrong")
 		return s.render(w, http.StatusUnauthorized, "login", &p)
+	}
+	// Signed in: this account's failures are forgotten (the address's stay).
+	if err := s.db.Clear(ctx, store.LoginThrottle, rules[0].Key, rules[1].Key); err != nil {
+		return err
 	}
 	if disabled {
 		p.Summary = s.t(rq, "err.account_disabled")

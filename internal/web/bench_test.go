@@ -5,8 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"runtime"
 	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,4 +111,61 @@ func BenchmarkPlanPage(b *testing.B) {
 
 func BenchmarkMappingPage(b *testing.B) {
 	benchPage(b, func(e benchEnv) string { return fmt.Sprintf("/families/%d/mapping", e.family) })
+}
+
+// BenchmarkParallelLogins signs 32 browsers in at once with the production
+// argon2id parameters (about 19 MiB a hashing) and reports the peak of the
+// heap the Go runtime holds: the bound on concurrent hashings keeps it
+// flat, where unbounded hashing grew it by some 19 MiB a login.
+//
+//	go test -run XXX -bench ParallelLogins -benchtime 3x ./internal/web/
+func BenchmarkParallelLogins(b *testing.B) {
+	real := auth.NewHasher(auth.DefaultParams)
+	for _, slots := range []int{0, 4, 32} { // 0: the default, one per core
+		b.Run(fmt.Sprintf("slots=%d", slots), func(b *testing.B) {
+			f := newFixture(&testing.T{}, store.SQLite, func(c *Config) {
+				c.Hasher, c.HashSlots, c.AddressLimit, c.LoginLimit = real, slots, 1<<30, 1<<30
+			})
+			runtime.GC()
+			var peak atomic.Uint64
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				var m runtime.MemStats
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					runtime.ReadMemStats(&m)
+					if m.HeapInuse > peak.Load() {
+						peak.Store(m.HeapInuse)
+					}
+					time.Sleep(2 * time.Millisecond)
+				}
+			}()
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for i := range 32 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						c := f.client()
+						c.headers.Set("X-Forwarded-For", "198.51.100."+strconv.Itoa(i))
+						// An unknown account is verified against the real
+						// hasher's dummy hash: a full argon2id computation.
+						if r := c.post("/login", url.Values{"username": {"ukjent" + strconv.Itoa(i)}, "password": {"feil passord her"}}); r.StatusCode != http.StatusUnauthorized {
+							b.Errorf("login %d: %d", i, r.StatusCode)
+						}
+					}()
+				}
+				wg.Wait()
+			}
+			close(stop)
+			<-done
+			b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+		})
+	}
 }

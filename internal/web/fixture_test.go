@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -107,7 +108,10 @@ func newFixture(t *testing.T, d store.Dialect, tweak ...func(*Config)) *fixture 
 	}
 	f.famA, f.famB = fam(f.offA, "fk.a", "Familien Alnes"), fam(f.offB, "fk.b", "Familien Bjerkesen")
 	clock.Advance(testdb.NewClock().Now().Sub(clock.Now()))
-	cfg := Config{App: a, Hasher: cheapHasher, Version: "test"}
+	// The test clients connect from the loopback, which the fixture trusts
+	// as a reverse proxy: a test sets X-Forwarded-For to come from elsewhere.
+	cfg := Config{App: a, Hasher: cheapHasher, Version: "test",
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
 	if os.Getenv("HOLF_TEST_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}

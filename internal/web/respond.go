@@ -5,10 +5,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
 )
 
@@ -16,12 +16,6 @@ import (
 // account. The token is the only credential: 32 random bytes, stored as a
 // SHA-256 hash, so a copy of the database opens no questionnaire. Failed
 // look-ups are counted per address and stop guessing early.
-
-const (
-	// linkThrottleKey shares the failed-login table: the counts are per
-	// address, and a flood of bad links cannot lock out staff accounts.
-	linkThrottleKey = "#survey-link"
-)
 
 // question is one item on a respondent's or a coordinator's form.
 type question struct {
@@ -67,16 +61,11 @@ func (s *Server) respondentPage(r *http.Request, rq *req) Page {
 
 // linkThrottled answers 429 when the address has tried too many bad links.
 func (s *Server) linkThrottled(w http.ResponseWriter, r *http.Request) (bool, error) {
-	now := s.db.Now()
-	f, err := s.db.CountLoginFailures(r.Context(), linkThrottleKey, clientAddress(r), now.Add(-s.cfg.LoginWindow))
-	if err != nil {
+	wait, err := s.db.Blocked(r.Context(), store.LinkThrottle, s.linkRules(s.clientAddress(r)))
+	if err != nil || wait == 0 {
 		return false, err
 	}
-	if f.Address < s.cfg.LinkLimit {
-		return false, nil
-	}
-	wait := max(f.OldestAddress.Add(s.cfg.LoginWindow).Sub(now), time.Second)
-	w.Header().Set("Retry-After", itoa(int((wait+time.Second-1)/time.Second)))
+	retryAfter(w, wait)
 	return true, &holf.Error{Code: holf.ETooMany, Message: "too many invalid links from this address; wait and try again", Key: "respond.throttled"}
 }
 
@@ -89,7 +78,7 @@ func (s *Server) openResponse(w http.ResponseWriter, r *http.Request, rq *req) (
 	}
 	l, err = s.app.Surveys.OpenLink(r.Context(), r.PathValue("token"))
 	if holf.ErrorCode(err) == holf.ENotFound {
-		if ferr := s.db.RecordLoginFailure(r.Context(), linkThrottleKey, clientAddress(r)); ferr != nil {
+		if ferr := s.db.Fail(r.Context(), store.LinkThrottle, s.linkRules(s.clientAddress(r))); ferr != nil {
 			return l, false, ferr
 		}
 		return l, false, err

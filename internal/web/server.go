@@ -13,7 +13,8 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"strings"
+	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/holf-project/holf"
@@ -37,15 +38,27 @@ type Config struct {
 	// InsecureCookies drops the Secure attribute and the __Host- prefix, for
 	// plain-HTTP development only.
 	InsecureCookies bool
-	// LoginLimit is the number of failed logins per account within
-	// LoginWindow before logins for it are refused; 10 per 15 min when zero.
+	// LoginLimit is the number of failed sign-ins of an account from one
+	// address that pass at once; each later one waits twice as long as the
+	// last, up to LoginWindow. 10 and 15 min when zero. An account across
+	// addresses gets five times as many, and waits at most a minute.
 	LoginLimit  int
 	LoginWindow time.Duration
-	// AddressLimit bounds failed logins per client address in the window.
+	// AddressLimit is the free failed sign-ins of one address over all
+	// accounts (an office behind one NAT); 100 when zero.
 	AddressLimit int
-	// LinkLimit bounds invalid questionnaire links per client address in
-	// LoginWindow; 20 when zero.
+	// LinkLimit is the free invalid questionnaire links of one address; 20
+	// when zero. Links have a throttle of their own.
 	LinkLimit int
+	// HashSlots bounds the password hashings run at once (each holds about
+	// 19 MiB); the number of cores (at least 2) when zero. HashWait is how
+	// long a sign-in queues for a slot before it is told to try again; 10 s
+	// when zero.
+	HashSlots int
+	HashWait  time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; without any, the connection's address is the client.
+	TrustedProxies []netip.Prefix
 	// Study is the code of the installed study the questionnaire pages
 	// serve; "holf" when empty.
 	Study string
@@ -59,17 +72,18 @@ type Config struct {
 
 // Server serves HOLF over HTTP.
 type Server struct {
-	cfg    Config
-	app    *app.App
-	db     *store.DB // sessions, sign-in throttling and health only
-	log    *slog.Logger
-	cat    *i18n.Catalog
-	lib    *survey.Library
-	pages  map[string]*template.Template
-	routes []route
-	mux    *http.ServeMux
-	cookie string
-	csrf   *http.CrossOriginProtection
+	cfg     Config
+	app     *app.App
+	db      *store.DB // sessions, sign-in throttling and health only
+	log     *slog.Logger
+	cat     *i18n.Catalog
+	lib     *survey.Library
+	pages   map[string]*template.Template
+	hashing *hashing
+	routes  []route
+	mux     *http.ServeMux
+	cookie  string
+	csrf    *http.CrossOriginProtection
 }
 
 // New checks the configuration, parses every template and builds the route
@@ -107,13 +121,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.LinkLimit == 0 {
 		cfg.LinkLimit = 20
 	}
+	if cfg.HashSlots == 0 {
+		// Hashing is CPU-bound: more at once than there are cores only
+		// holds more memory, it does not sign anyone in sooner.
+		cfg.HashSlots = max(2, runtime.NumCPU())
+	}
+	if cfg.HashWait == 0 {
+		cfg.HashWait = 10 * time.Second
+	}
 	if cfg.Study == "" {
 		cfg.Study = app.DefaultStudy
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 1 << 20
 	}
-	s := &Server{cfg: cfg, app: cfg.App, db: cfg.DB, log: cfg.Logger, cat: cfg.Catalog, lib: cfg.App.Library(), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, app: cfg.App, db: cfg.DB, log: cfg.Logger, cat: cfg.Catalog, lib: cfg.App.Library(), mux: http.NewServeMux(),
+		hashing: newHashing(cfg.HashSlots, cfg.HashWait)}
 	s.cookie = "__Host-holf_session"
 	if cfg.InsecureCookies {
 		s.cookie = "holf_session"
@@ -202,14 +225,6 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(addr string)
 		defer cancel()
 		return srv.Shutdown(sctx)
 	}
-}
-
-func clientAddress(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
 }
 
 // validateRoutes refuses a table with a route that declares no policy or no
