@@ -264,8 +264,14 @@ type AuditEvent struct {
 	RecordType string    `json:"record_type"` // e.g. "person", "office"
 	RecordID   int64     `json:"record_id"`
 	Purpose    string    `json:"purpose"`
-	PrevHash   string    `json:"-"`
-	Hash       string    `json:"hash"`
+	// RecordIDs lists the records a list view showed (one entry for the
+	// whole list); DataRef names the data a write stored and DataDigest is
+	// its SHA-256, so that changed data is detectable.
+	RecordIDs  []int64 `json:"record_ids,omitempty"`
+	DataRef    string  `json:"data_ref,omitempty"`
+	DataDigest string  `json:"data_digest,omitempty"`
+	PrevHash   string  `json:"-"`
+	Hash       string  `json:"hash"`
 }
 
 // Token is an API token. The secret is shown once at creation and stored hashed.

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/audit"
 	"github.com/holf-project/holf/internal/policy"
 	"github.com/holf-project/holf/internal/store"
 )
@@ -74,11 +75,29 @@ func (au *Audit) List(ctx context.Context, a *holf.Actor, q AuditQuery) ([]holf.
 	return au.db.ListAudit(ctx, f)
 }
 
-// Verify walks the whole chain and returns the number of intact entries, or
-// an *audit.BrokenError naming the first broken one.
-func (au *Audit) Verify(ctx context.Context, a *holf.Actor) (int64, error) {
+// Verify walks the whole chain against the signed checkpoints cps and
+// returns the number of intact entries, or an *audit.BrokenError naming
+// the first problem.
+func (au *Audit) Verify(ctx context.Context, a *holf.Actor, cps []audit.Checkpoint) (int64, error) {
 	if _, err := decideGlobal(a, policy.AuditView); err != nil {
 		return 0, err
 	}
-	return au.db.VerifyAudit(ctx)
+	return au.db.VerifyAudit(ctx, cps)
+}
+
+// Checkpoint signs the chain's head now, for the system to keep outside
+// the database; ok is false when the head has not moved since last (the
+// newest of cps).
+func (au *Audit) Checkpoint(ctx context.Context, a *holf.Actor, last []audit.Checkpoint) (audit.Checkpoint, bool, error) {
+	if _, err := decideGlobal(a, policy.AuditView); err != nil {
+		return audit.Checkpoint{}, false, err
+	}
+	c, err := au.db.Checkpoint(ctx, last)
+	if err != nil {
+		return c, false, err
+	}
+	if n := len(last); n > 0 && last[n-1].Seq == c.Seq && last[n-1].Hash == c.Hash {
+		return c, false, nil
+	}
+	return c, true, nil
 }

@@ -4,6 +4,7 @@
 package audit
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -50,12 +51,22 @@ func (e *BrokenError) Error() string {
 	return fmt.Sprintf("audit log broken at entry %d: %s", e.Seq, e.Reason)
 }
 
-// Verifier checks entries one at a time, in sequence order.
+// Verifier checks entries one at a time, in sequence order: each link,
+// keyed with Key from entry KeyedFrom on (SHA-256 before it, for entries
+// that predate the key), and the hash at every checkpoint's sequence number.
 type Verifier struct {
+	Key       Key
+	KeyedFrom int64
+	// Pinned maps sequence numbers to the hashes signed checkpoints hold.
+	Pinned  map[int64]string
 	prev    string
 	lastSeq int64
 	Count   int64
 }
+
+// Resume starts the walk after entry seq with hash prev, for a check of the
+// chain's newest part only.
+func (v *Verifier) Resume(seq int64, prev string) { v.lastSeq, v.prev = seq, prev }
 
 // Next checks ev against the chain so far.
 func (v *Verifier) Next(ev holf.AuditEvent) error {
@@ -65,17 +76,30 @@ func (v *Verifier) Next(ev holf.AuditEvent) error {
 	if ev.PrevHash != v.prev {
 		return &BrokenError{Seq: ev.Seq, Reason: "link to the previous entry does not match"}
 	}
-	if got := Hash(v.prev, ev); got != ev.Hash {
+	want := Hash(v.prev, ev)
+	if v.KeyedFrom > 0 && ev.Seq >= v.KeyedFrom {
+		want = v.Key.MAC(v.prev, ev)
+	}
+	if !hmac.Equal([]byte(want), []byte(ev.Hash)) {
 		return &BrokenError{Seq: ev.Seq, Reason: "entry content does not match its hash (altered)"}
+	}
+	if pin, ok := v.Pinned[ev.Seq]; ok && pin != ev.Hash {
+		return &BrokenError{Seq: ev.Seq, Reason: "entry differs from the signed checkpoint (the log was rewritten)"}
 	}
 	v.prev, v.lastSeq = ev.Hash, ev.Seq
 	v.Count++
 	return nil
 }
 
-// End checks that the chain ends where the recorded head says it does, which
-// detects deletion of the newest entries.
+// End checks that the chain ends where the recorded head says it does,
+// which detects deletion of the newest entries, and reaches every
+// checkpoint, which detects truncation that also rewound the head.
 func (v *Verifier) End(headSeq int64, headHash string) error {
+	for seq := range v.Pinned {
+		if seq > v.lastSeq {
+			return &BrokenError{Seq: v.lastSeq + 1, Reason: fmt.Sprintf("the log ends at entry %d but a signed checkpoint holds entry %d (entries deleted)", v.lastSeq, seq)}
+		}
+	}
 	if headSeq != v.lastSeq {
 		return &BrokenError{Seq: v.lastSeq + 1, Reason: fmt.Sprintf("log ends at entry %d but the head records %d (entries deleted)", v.lastSeq, headSeq)}
 	}

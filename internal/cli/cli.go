@@ -16,11 +16,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/audit"
 	"github.com/holf-project/holf/internal/auth"
 	"github.com/holf-project/holf/internal/store"
 )
@@ -209,12 +211,41 @@ func parse(fs *flag.FlagSet, env Env, args []string) error {
 	return nil
 }
 
-// openDB opens and (when migrate is set) migrates the database named by --db.
-func openDB(ctx context.Context, dsn string, migrate bool) (*store.DB, error) {
+// auditPaths are where the audit key and the signed checkpoints live,
+// outside the database: HOLF_AUDIT_KEY (a path, or "base64:KEY") and
+// HOLF_AUDIT_CHECKPOINTS, or beside a SQLite file (FILE.audit-key,
+// FILE.audit-checkpoints), or for PostgreSQL in the user's configuration
+// directory, named by a digest of the URL.
+func auditPaths(env Env, dsn string) (key, checkpoints string) {
+	key, checkpoints = env.Getenv("HOLF_AUDIT_KEY"), env.Getenv("HOLF_AUDIT_CHECKPOINTS")
+	base := strings.TrimPrefix(dsn, "sqlite:")
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			dir = "."
+		}
+		base = filepath.Join(dir, "holf", "audit-"+audit.Digest([]byte(dsn))[:16])
+	}
+	if key == "" {
+		key = base + ".audit-key"
+	}
+	if checkpoints == "" {
+		checkpoints = base + ".audit-checkpoints"
+	}
+	return key, checkpoints
+}
+
+// openDB opens and (when migrate is set, migrates) the database named by --db.
+func openDB(ctx context.Context, env Env, dsn string, migrate bool) (*store.DB, error) {
 	if dsn == "" {
 		return nil, usagef("no database: give --db PATH-OR-URL or set HOLF_DB")
 	}
-	db, err := store.Open(ctx, dsn, store.Options{})
+	keyPath, _ := auditPaths(env, dsn)
+	key, err := audit.LoadKey(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, dsn, store.Options{AuditKey: key})
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +287,12 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 	if *dsn == "" {
 		return usagef("no database: give --db PATH-OR-URL or set HOLF_DB")
 	}
-	db, err := store.Open(ctx, *dsn, store.Options{})
+	keyPath, _ := auditPaths(env, *dsn)
+	key, err := audit.LoadKey(keyPath) // made at the first migration
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dsn, store.Options{AuditKey: key})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/audit"
 	"github.com/holf-project/holf/internal/auth"
 	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
@@ -71,7 +72,9 @@ func TestCommandLineOnBothDatabases(t *testing.T) {
 	for _, d := range testdb.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			dsn := testdb.DSN(t, d)
-			env := map[string]string{"HOLF_DB": dsn, "USER": "ops"}
+			dir := t.TempDir()
+			env := map[string]string{"HOLF_DB": dsn, "USER": "ops",
+				"HOLF_AUDIT_KEY": filepath.Join(dir, "audit.key"), "HOLF_AUDIT_CHECKPOINTS": filepath.Join(dir, "audit.checkpoints")}
 			if r := run(t, "", env, "migrate"); r.code != 0 || !strings.Contains(r.stdout, "applied 0001_foundation") {
 				t.Fatalf("migrate: %+v", r)
 			}
@@ -339,7 +342,11 @@ func checkSurveyExport(t *testing.T, env map[string]string, dsn string) {
 	// A new version of HSCL-10's definition: re-scoring adds its scores
 	// beside the old ones; an export under the old library is refused.
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn, store.Options{})
+	key, err := audit.LoadKey(env["HOLF_AUDIT_KEY"]) // the operator's key, as the command line uses it
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, dsn, store.Options{AuditKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,24 @@ var cat = sync.OnceValue(i18n.MustLoad)
 // access to the database, named by $USER.
 func operator(env Env) *holf.Actor { return app.System(env.Getenv("USER")) }
 
+// parseRead is parseOpen for commands that only read: they write no
+// audit checkpoint (audit verify must never vouch for what it checks).
+func parseRead(ctx context.Context, env Env, fs *flag.FlagSet, args []string, dsn *string) (*app.App, func(), error) {
+	if err := parse(fs, env, args); err != nil {
+		return nil, nil, err
+	}
+	db, err := openDB(ctx, env, *dsn, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := app.New(app.Config{DB: db, Hasher: hasher(env)})
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return a, func() { _ = db.Close() }, nil
+}
+
 // dbFlag is the --db flag of every command that works on a database.
 func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", "", "SQLite file path or postgres:// URL")
@@ -46,7 +64,7 @@ func parseOpen(ctx context.Context, env Env, fs *flag.FlagSet, args []string, ds
 // open opens (and when migrate is set, migrates) the database named by
 // --db and builds the use cases on it.
 func open(ctx context.Context, env Env, dsn string, migrate bool) (*app.App, func(), error) {
-	db, err := openDB(ctx, dsn, migrate)
+	db, err := openDB(ctx, env, dsn, migrate)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,7 +73,28 @@ func open(ctx context.Context, env Env, dsn string, migrate bool) (*app.App, fun
 		_ = db.Close()
 		return nil, nil, err
 	}
-	return a, func() { _ = db.Close() }, nil
+	_, cps := auditPaths(env, dsn)
+	return a, func() {
+		// What this command wrote is vouched for outside the database.
+		if err := checkpoint(ctx, a, cps); err != nil {
+			fmt.Fprintf(env.Stderr, "holf: audit checkpoint not written: %v\n", err)
+		}
+		_ = db.Close()
+	}, nil
+}
+
+// checkpoint signs the audit chain's head into the checkpoint file at
+// path, when it has moved since the last checkpoint there.
+func checkpoint(ctx context.Context, a *app.App, path string) error {
+	last, err := audit.ReadCheckpoints(path)
+	if err != nil {
+		return err
+	}
+	c, moved, err := a.Audit.Checkpoint(ctx, app.System("checkpoint"), last)
+	if err != nil || !moved {
+		return err
+	}
+	return audit.AppendCheckpoint(path, c)
 }
 
 const demoDefaultDB = "holf-demo.db"
@@ -104,6 +143,23 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer done()
+	// While serving, the audit chain's head is signed into the checkpoint
+	// file every minute (and once more at the end, by done).
+	_, cps := auditPaths(env, *dsn)
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := checkpoint(ctx, a, cps); err != nil {
+					logger.Error("audit checkpoint not written", "error", err.Error())
+				}
+			}
+		}
+	}()
 	if *demoMode {
 		res, err := demo.Build(ctx, a, demo.Options{Seed: *seed, Progress: func(f string, args ...any) { logger.Info("demo: " + fmt.Sprintf(f, args...)) }})
 		if err != nil {
@@ -560,12 +616,17 @@ func auditList(ctx context.Context, env Env, args []string) error {
 func auditVerify(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "audit verify --db DB", "Verify the audit log's hash chain. Exit status 0: intact; 1: broken, with the first broken entry named.")
 	dsn := dbFlag(fs)
-	a, done, err := parseOpen(ctx, env, fs, args, dsn, false)
+	a, done, err := parseRead(ctx, env, fs, args, dsn)
 	if err != nil {
 		return err
 	}
 	defer done()
-	n, err := a.Audit.Verify(ctx, operator(env))
+	_, path := auditPaths(env, *dsn)
+	cps, err := audit.ReadCheckpoints(path)
+	if err != nil {
+		return err
+	}
+	n, err := a.Audit.Verify(ctx, operator(env), cps)
 	var be *audit.BrokenError
 	if errors.As(err, &be) {
 		return exitError{code: 1, msg: fmt.Sprintf("BROKEN: %v (%d entries before it are intact)", be, n)}

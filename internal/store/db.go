@@ -23,6 +23,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/audit"
 )
 
 // Dialect names the SQL dialect of a database.
@@ -56,6 +57,11 @@ type Options struct {
 	// BusyTimeout is how long SQLite waits for a lock before giving up
 	// with "unavailable"; 5 s when zero.
 	BusyTimeout time.Duration
+	// AuditKey keys the audit chain; it is kept outside the database. A
+	// database opened without one gets a key of its own for this process
+	// only, whose entries no later run can verify: the command line always
+	// passes the operator's key.
+	AuditKey audit.Key
 }
 
 // DB is an open HOLF database.
@@ -73,6 +79,8 @@ type DB struct {
 	statements atomic.Int64
 	// codes draws a study code with a prefix; tests make it collide.
 	codes func(prefix string) string
+	// auditKey keys the audit chain (see Options.AuditKey).
+	auditKey audit.Key
 }
 
 // Statements returns the number of SQL statements run so far.
@@ -84,7 +92,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if dsn == "" {
 		return nil, holf.Errorf(holf.EInvalid, "no database given: use --db or HOLF_DB")
 	}
-	db := &DB{now: opts.Now, dsn: dsn, codes: newCode}
+	db := &DB{now: opts.Now, dsn: dsn, codes: newCode, auditKey: opts.AuditKey}
+	if len(db.auditKey) == 0 {
+		db.auditKey = audit.NewKey()
+	}
 	if db.now == nil {
 		db.now = time.Now
 	}

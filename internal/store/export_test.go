@@ -29,3 +29,10 @@ func SetCodesForTest(db *DB, fn func(prefix string) string) { db.codes = fn }
 func StringsForTest(ctx context.Context, db *DB, q string, args ...any) ([]string, error) {
 	return collect(ctx, db, func(s scanner) (string, error) { var v string; err := s.Scan(&v); return v, err }, q, args...)
 }
+
+// ExecArgsForTest runs a statement with arguments, as someone with direct
+// database access would.
+func ExecArgsForTest(ctx context.Context, db *DB, q string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, db.rebind(q), args...)
+	return err
+}

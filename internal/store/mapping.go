@@ -10,11 +10,14 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/audit"
 )
 
 // SaveMapping stores m as the next version of the family's mapping, if
 // m.Version is still the latest (0 for the first). Empty answers are dropped.
-// The save is on the family's timeline and the audit log.
+// The save is on the family's timeline and the audit log; its audit entry
+// names the version written and holds the digest of its content, so that a
+// changed text is found when the log is verified.
 func (db *DB) SaveMapping(ctx context.Context, ev holf.AuditEvent, m *holf.Mapping) error {
 	fields := map[string]string{}
 	for k, v := range m.Fields {
@@ -27,27 +30,31 @@ func (db *DB) SaveMapping(ctx context.Context, ev holf.AuditEvent, m *holf.Mappi
 		return err
 	}
 	ev.RecordID = m.FamilyID
-	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+	return db.writeTx(ctx, func(tx *Tx) error {
 		var latest int
 		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM mapping_versions WHERE family_id = ?`, m.FamilyID).Scan(&latest); err != nil {
-			return 0, fmt.Errorf("read mapping version of family %d: %w", m.FamilyID, err)
+			return fmt.Errorf("read mapping version of family %d: %w", m.FamilyID, err)
 		}
 		if latest != m.Version {
-			return 0, &holf.Error{Code: holf.EConflict, Key: "err.stale", Message: fmt.Sprintf("the mapping of family %d was saved by someone else after you opened it", m.FamilyID)}
+			return &holf.Error{Code: holf.EConflict, Key: "err.stale", Message: fmt.Sprintf("the mapping of family %d was saved by someone else after you opened it", m.FamilyID)}
 		}
 		next := latest + 1
 		if _, err := tx.exec(ctx, `INSERT INTO mapping_versions (family_id, version, saved_at, actor_id, actor, content) VALUES (?, ?, ?, ?, ?, ?)`,
 			m.FamilyID, next, formatTime(tx.now), ev.ActorID, ev.Actor, string(content)); err != nil {
-			return 0, fmt.Errorf("save mapping of family %d: %w", m.FamilyID, err)
+			return fmt.Errorf("save mapping of family %d: %w", m.FamilyID, err)
 		}
 		if err := tx.addEvent(ctx, m.FamilyID, ev, mappingEvent(next, tx.now)); err != nil {
-			return 0, err
+			return err
 		}
 		if _, err := tx.exec(ctx, `UPDATE families SET updated_at = ? WHERE id = ?`, formatTime(tx.now), m.FamilyID); err != nil {
-			return 0, err
+			return err
+		}
+		ev.DataRef, ev.DataDigest = mappingRef(m.FamilyID, next), audit.Digest(content)
+		if err := tx.appendAudit(ctx, ev); err != nil {
+			return err
 		}
 		m.Version, m.SavedAt, m.ActorID, m.Actor, m.Fields = next, tx.now, ev.ActorID, ev.Actor, fields
-		return m.FamilyID, nil
+		return nil
 	})
 }
 

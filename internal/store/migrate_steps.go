@@ -14,8 +14,15 @@ import (
 // dialects. A step runs right after its version's SQL, in the same
 // transaction, so a failure leaves the database as it was.
 var goSteps = map[int]func(ctx context.Context, tx *Tx) error{
-	7: convertEventDetails,
-	8: uniqueStudyCodes,
+	7:  convertEventDetails,
+	8:  uniqueStudyCodes,
+	10: startKeyedAudit,
+}
+
+// startKeyedAudit records that entries from the next one on are keyed.
+func startKeyedAudit(ctx context.Context, tx *Tx) error {
+	_, err := tx.exec(ctx, `UPDATE audit_head SET keyed_from = seq + 1 WHERE id = 1`)
+	return err
 }
 
 // convertEventDetails turns the packed detail strings of the timeline into

@@ -194,7 +194,7 @@ func TestConcurrentUpdatesOneWins(t *testing.T) {
 		if ok != 1 {
 			t.Fatalf("%d concurrent updates of the same version succeeded, want exactly 1", ok)
 		}
-		if n, err := db.VerifyAudit(ctx); err != nil {
+		if n, err := db.VerifyAudit(ctx, pin(t, db)); err != nil {
 			t.Fatalf("audit after concurrent writes: %d %v", n, err)
 		}
 	})
@@ -366,7 +366,8 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			mustOffice(t, db, "NAV "+string(rune('A'+i)))
 		}
-		if n, err := db.VerifyAudit(ctx); err != nil || n != 5 {
+		cps := pin(t, db)
+		if n, err := db.VerifyAudit(ctx, cps); err != nil || n != 5 {
 			t.Fatalf("verify fresh log: %d %v", n, err)
 		}
 		// The database itself refuses edits.
@@ -381,7 +382,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 		if err := store.ExecForTest(ctx, db, `UPDATE audit_log SET purpose = 'nothing to see' WHERE seq = 3`); err != nil {
 			t.Fatal(err)
 		}
-		_, err := db.VerifyAudit(ctx)
+		_, err := db.VerifyAudit(ctx, cps)
 		var be *audit.BrokenError
 		if !errors.As(err, &be) || be.Seq != 3 {
 			t.Fatalf("verify after editing entry 3: %v, want broken at 3", err)
@@ -394,18 +395,19 @@ func TestAuditChainDetectsDeletion(t *testing.T) {
 		for i := 0; i < 4; i++ {
 			mustOffice(t, db, "NAV "+string(rune('A'+i)))
 		}
+		cps := pin(t, db)
 		dropGuards(t, db)
 		if err := store.ExecForTest(ctx, db, `DELETE FROM audit_log WHERE seq = 4`); err != nil {
 			t.Fatal(err)
 		}
 		var be *audit.BrokenError
-		if _, err := db.VerifyAudit(ctx); !errors.As(err, &be) || be.Seq != 4 {
+		if _, err := db.VerifyAudit(ctx, cps); !errors.As(err, &be) || be.Seq != 4 {
 			t.Fatalf("verify after deleting the newest entry: %v, want broken at 4", err)
 		}
 		if err := store.ExecForTest(ctx, db, `DELETE FROM audit_log WHERE seq = 2`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.VerifyAudit(ctx); !errors.As(err, &be) || be.Seq != 2 {
+		if _, err := db.VerifyAudit(ctx, cps); !errors.As(err, &be) || be.Seq != 2 {
 			t.Fatalf("verify after deleting entry 2: %v, want broken at 2", err)
 		}
 	})
@@ -467,7 +469,7 @@ func TestConcurrentAuditAppendsKeepOneChain(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if n, err := db.VerifyAudit(ctx); err != nil || n != 20 {
+		if n, err := db.VerifyAudit(ctx, pin(t, db)); err != nil || n != 20 {
 			t.Fatalf("verify after concurrent appends: %d %v", n, err)
 		}
 	})
@@ -499,4 +501,15 @@ func TestListAuditFilters(t *testing.T) {
 			t.Fatalf("entries in the future: %+v", got)
 		}
 	})
+}
+
+// pin signs the audit log's head now: the checkpoint a verification
+// afterwards checks against.
+func pin(t *testing.T, db *store.DB) []audit.Checkpoint {
+	t.Helper()
+	c, err := db.Checkpoint(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []audit.Checkpoint{c}
 }
