@@ -153,6 +153,25 @@ func (c *core) recordView(ctx context.Context, a *holf.Actor, role holf.Role, ac
 	return c.db.RecordView(ctx, event(a, role, action, recordType, id, purpose))
 }
 
+// recordList writes one audit entry for a list that showed records ids of
+// recordType (nothing when it showed none), under the first of the actor's
+// roles that may do act.
+func (c *core) recordList(ctx context.Context, a *holf.Actor, act policy.Action, action, recordType string, ids []int64, purpose string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var role holf.Role
+	for _, r := range a.Roles() {
+		if policy.Grants(r, act) != policy.None {
+			role = r
+			break
+		}
+	}
+	ev := event(a, role, action, recordType, 0, purpose)
+	ev.RecordIDs = ids
+	return c.db.RecordView(ctx, ev)
+}
+
 // System is the actor of the command line and background jobs on their own
 // account: operator names who ran it. It holds the system role, which the
 // policy table grants administration and nothing of families.

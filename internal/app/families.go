@@ -66,8 +66,24 @@ func (f *Families) Caseload(ctx context.Context, a *holf.Actor, q FamilyQuery) (
 	if out.Rows, err = f.db.Caseload(ctx, fl, out.Today); err != nil {
 		return out, err
 	}
+	ids := make([]int64, len(out.Rows))
+	for i, r := range out.Rows {
+		ids[i] = r.Family.ID
+	}
+	// The list names families: one entry says which it showed.
+	if err := f.recordList(ctx, a, policy.FamilyList, "family.list", "family", ids, PurposeCasework); err != nil {
+		return out, err
+	}
 	out.Staff, err = f.db.StaffNames(ctx, fl.Offices)
 	return out, err
+}
+
+func familyIDs(fams []holf.Family) []int64 {
+	ids := make([]int64, len(fams))
+	for i, f := range fams {
+		ids[i] = f.ID
+	}
+	return ids
 }
 
 // List returns the families of the caller's offices that q selects, with
@@ -76,7 +92,11 @@ func (f *Families) List(ctx context.Context, a *holf.Actor, q FamilyQuery) ([]ho
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
-	return f.db.ListFamilies(ctx, f.filter(a, q))
+	fams, err := f.db.ListFamilies(ctx, f.filter(a, q))
+	if err != nil {
+		return nil, err
+	}
+	return fams, f.recordList(ctx, a, policy.FamilyList, "family.list", "family", familyIDs(fams), PurposeCasework)
 }
 
 // authorize decides act on family id by its office, before anything else
@@ -206,7 +226,11 @@ func (f *Families) Form(ctx context.Context, a *holf.Actor, isNew bool) (FamilyF
 		return out, err
 	}
 	if isNew {
-		out.Discharged, err = f.db.ListFamilies(ctx, store.FamilyFilter{Offices: manage, Statuses: []holf.FamilyStatus{holf.StatusDischarged}})
+		// The families a new one may replace are named on the form.
+		if out.Discharged, err = f.db.ListFamilies(ctx, store.FamilyFilter{Offices: manage, Statuses: []holf.FamilyStatus{holf.StatusDischarged}}); err != nil {
+			return out, err
+		}
+		err = f.recordList(ctx, a, policy.FamilyManage, "family.list", "family", familyIDs(out.Discharged), PurposeCasework)
 	}
 	return out, err
 }
@@ -243,6 +267,10 @@ func (f *Families) Update(ctx context.Context, a *holf.Actor, fam holf.Family, p
 	fam.OfficeID, fam.Status, fam.ReplacesFamilyID = cur.OfficeID, cur.Status, cur.ReplacesFamilyID
 	fam.ConsentDate, fam.DischargedOn, fam.DischargeReason = cur.ConsentDate, cur.DischargedOn, cur.DischargeReason
 	if err := mergeValidation(parsed, fam.Validate(f.now())); err != nil {
+		// The form comes back with the record around what was typed.
+		if verr := f.recordView(ctx, a, role, "family.view", "family", fam.ID, PurposeCasework); verr != nil {
+			return fam, verr
+		}
 		return fam, err
 	}
 	if err := f.db.UpdateFamily(ctx, event(a, role, "family.update", "family", fam.ID, PurposeCasework), &fam); err != nil {

@@ -149,6 +149,9 @@ func (p *People) Update(ctx context.Context, a *holf.Actor, pe holf.Person, pars
 	}
 	pe.Username, pe.Disabled = cur.Username, cur.Disabled
 	if err := mergeValidation(parsed, pe.Validate()); err != nil {
+		if verr := p.recordView(ctx, a, role, "person.view", "person", pe.ID, PurposeAdmin); verr != nil {
+			return pe, verr
+		}
 		return pe, err
 	}
 	err = p.db.UpdatePerson(ctx, event(a, role, "person.update", "person", pe.ID, PurposeAdmin), &pe)
