@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/auth"
@@ -429,28 +431,51 @@ func (s *Surveys) Submit(ctx context.Context, l Link, lang string) error {
 // Export is one questionnaire's pseudonymised data for researchers.
 type Export struct {
 	Choice
-	Rows  int
-	Files []survey.File
+	Rows       int
+	Files      []survey.File
+	Disclosure survey.Disclosure
 }
 
+// ExportOptions ask for exact quasi-identifiers (birth years, numbers of
+// children, gender and office as stored) instead of the generalised,
+// k-anonymous ones: only with a reason, which the audit entry keeps.
+type ExportOptions struct {
+	Exact  bool
+	Reason string
+}
+
+// MinReason is how long a reason for exact values must be, in characters.
+const MinReason = 20
+
 // Export hands a researcher questionnaire c's submitted answers and scores
-// with codebook and scripts (audited). It is refused while any stored score
+// with codebook and scripts (audited), generalised to k-anonymity unless
+// opt asks otherwise with a reason. It is refused while any stored score
 // is older than the library's instrument.
-func (s *Surveys) Export(ctx context.Context, a *holf.Actor, c Choice) (Export, error) {
+func (s *Surveys) Export(ctx context.Context, a *holf.Actor, c Choice, opt ExportOptions) (Export, error) {
 	out := Export{Choice: c}
 	role, err := decideGlobal(a, policy.SurveyExport)
 	if err != nil {
 		return out, err
 	}
+	action, purpose := "survey.export", PurposeResearch
+	if opt.Exact {
+		var v holf.Validation
+		opt.Reason = strings.TrimSpace(opt.Reason)
+		if n := utf8.RuneCountInString(opt.Reason); n < MinReason || n > 500 {
+			v.Add("reason", "err.export_reason", MinReason)
+			return out, v.Err()
+		}
+		action, purpose = "survey.export_exact", PurposeResearch+"; exact quasi-identifiers because: "+opt.Reason
+	}
 	rows, err := s.db.ExportResponses(ctx, c.Q.ID)
 	if err != nil {
 		return out, err
 	}
-	if out.Files, err = s.lib.Export(c.Study.Study, c.Q.Def, rows); err != nil {
+	if out.Files, out.Disclosure, err = s.lib.Export(c.Study.Study, c.Q.Def, rows, opt.Exact); err != nil {
 		return out, holf.Errorf(holf.EConflict, "%v", err)
 	}
 	out.Rows = len(rows)
-	return out, s.recordView(ctx, a, role, "survey.export", "questionnaire", c.Q.ID, PurposeResearch)
+	return out, s.recordView(ctx, a, role, action, "questionnaire", c.Q.ID, purpose)
 }
 
 // Rescore brings every stored score of study code up to the library's

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -314,6 +315,29 @@ func checkSurveyExport(t *testing.T, env map[string]string, dsn string) {
 	r := run(t, "", env, "export", "survey", "--wave", "T1", "--group", "parents", "--out", out)
 	if r.code != 0 || !strings.Contains(r.stdout, "holf_t1_parents.csv") {
 		t.Fatalf("export survey: %+v", r)
+	}
+	// The default export is k-anonymous over the quasi-identifiers, and
+	// says what it generalised.
+	m := regexp.MustCompile(`k-anonymity over office, member_birth_year, birth_year, gender, children: (\d+)`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("the export reports no k: %s", r.stdout)
+	}
+	if k, _ := strconv.Atoi(m[1]); k < 5 {
+		t.Fatalf("the default export is %d-anonymous, want at least 5", k)
+	}
+	if note, err := os.ReadFile(filepath.Join(out, "disclosure.txt")); err != nil || !strings.Contains(string(note), "5-year bands") {
+		t.Fatalf("disclosure note: %v %s", err, note)
+	}
+	exact := t.TempDir()
+	if r := run(t, "", env, "export", "survey", "--wave", "T1", "--group", "parents", "--out", exact, "--exact"); r.code != 1 || !strings.Contains(r.stderr, "reason") {
+		t.Fatalf("exact export without a reason: %+v", r)
+	}
+	r = run(t, "", env, "export", "survey", "--wave", "T1", "--group", "parents", "--out", exact, "--exact", "--reason", "matching with register data on exact birth year")
+	if r.code != 0 || !strings.Contains(r.stdout, "k-anonymity") {
+		t.Fatalf("exact export: %+v", r)
+	}
+	if r := run(t, "", env, "audit", "list", "--person", "cli:ops", "--json"); !strings.Contains(r.stdout, "survey.export_exact") || !strings.Contains(r.stdout, "matching with register data") {
+		t.Fatal("the exact export's reason is not on the audit log")
 	}
 	data, err := os.ReadFile(filepath.Join(out, "holf_t1_parents.csv"))
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/survey"
 )
 
@@ -76,13 +78,15 @@ func surveyRescore(ctx context.Context, env Env, args []string) error {
 }
 
 func exportSurvey(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "export survey --db DB --wave T1 --group parents|coordinators --out DIR [--study CODE]",
-		"Write one questionnaire's submitted answers and scores for researchers: a CSV with one row per respondent\n(study codes, no names, birth year only), a codebook, and R and Stata scripts that read it with its labels.\nThe export is recorded in the audit log.")
+	fs := newFlags(env, "export survey --db DB --wave T1 --group parents|coordinators --out DIR [--study CODE] [--exact --reason TEXT]",
+		"Write one questionnaire's submitted answers and scores for researchers: a CSV with one row per respondent\n(study codes, no names, birth year only), a codebook, R and Stata scripts that read it with its labels, and\ndisclosure.txt. Quasi-identifiers are generalised until every combination holds at least 5 respondents,\nunless --exact is given with a --reason, which the audit log keeps. The export is recorded in the audit log.")
 	dsn := dbFlag(fs)
 	code := fs.String("study", "holf", "study code")
 	wave := fs.String("wave", "", "wave, e.g. T1")
 	group := fs.String("group", "", "parents or coordinators")
 	out := fs.String("out", "", "directory to write the files to (created if missing)")
+	exact := fs.Bool("exact", false, "export exact birth years, numbers of children, gender and office (needs --reason)")
+	reason := fs.String("reason", "", "why exact values are needed (kept in the audit log)")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
@@ -98,7 +102,7 @@ func exportSurvey(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ex, err := a.Surveys.Export(ctx, operator(env), c)
+	ex, err := a.Surveys.Export(ctx, operator(env), c, app.ExportOptions{Exact: *exact, Reason: *reason})
 	if err != nil {
 		return err
 	}
@@ -113,5 +117,6 @@ func exportSurvey(ctx context.Context, env Env, args []string) error {
 		names = append(names, f.Name)
 	}
 	fmt.Fprintf(env.Stdout, "Exported %d responses (%s, %s) to %s: %v\n", ex.Rows, *wave, *group, *out, names)
+	fmt.Fprintf(env.Stdout, "k-anonymity over %s: %d\n", strings.Join(ex.Disclosure.Identifiers, ", "), ex.Disclosure.K)
 	return nil
 }

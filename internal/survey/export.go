@@ -56,18 +56,21 @@ type column struct {
 }
 
 // Export builds the files researchers receive for one questionnaire: the
-// data (one row per respondent), a codebook, and R and Stata scripts that
-// read the data and attach the labels. Scores must be current: a response
-// scored under an older definition is refused until it is re-scored.
-func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) ([]File, error) {
+// data (one row per respondent), a codebook, R and Stata scripts that read
+// the data and attach the labels, and the disclosure note. Unless exact is
+// set, the rows are generalised to k-anonymity first (Protect). Scores
+// must be current: a response scored under an older definition is refused
+// until it is re-scored.
+func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow, exact bool) ([]File, Disclosure, error) {
 	for _, r := range rows {
 		for _, sec := range q.Sections {
 			in, _ := lib.Instrument(sec.Instrument)
 			if v := r.Version[in.ID]; v != in.Version {
-				return nil, fmt.Errorf("respondent %s: %s is scored under version %d, the library has %d; run holf survey rescore first", r.Respondent, in.ID, v, in.Version)
+				return nil, Disclosure{}, fmt.Errorf("respondent %s: %s is scored under version %d, the library has %d; run holf survey rescore first", r.Respondent, in.ID, v, in.Version)
 			}
 		}
 	}
+	disc := Protect(rows, exact)
 	cols := lib.columns(q)
 	base := fmt.Sprintf("%s_%s_%s", st.Code, strings.ToLower(q.Wave), q.Group)
 
@@ -78,7 +81,7 @@ func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) ([]Fil
 		header[i] = c.name
 	}
 	if err := cw.Write(header); err != nil {
-		return nil, err
+		return nil, disc, err
 	}
 	line := make([]string, len(cols))
 	for _, r := range rows {
@@ -86,7 +89,7 @@ func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) ([]Fil
 			line[i] = c.value(r)
 		}
 		if err := cw.Write(line); err != nil {
-			return nil, err
+			return nil, disc, err
 		}
 	}
 	cw.Flush()
@@ -94,7 +97,7 @@ func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) ([]Fil
 	var book bytes.Buffer
 	bw := csv.NewWriter(&book)
 	_ = bw.Write([]string{"variable", "label", "label_en", "type", "value_labels", "instrument", "version",
-		"reverse", "scale_min", "scale_max", "method", "items", "min_answered", "indicator_values", "cutoff"})
+		"reverse", "scale_min", "scale_max", "method", "items", "min_answered", "indicator_values", "cutoff", "disclosure_control"})
 	for _, c := range cols {
 		var vl []string
 		smin, smax := "", ""
@@ -113,11 +116,11 @@ func (lib *Library) Export(st *Study, q *Questionnaire, rows []ExportRow) ([]Fil
 			min = strconv.Itoa(c.minAnswered)
 		}
 		_ = bw.Write([]string{c.name, c.label, c.labelEN, c.kind, strings.Join(vl, "; "), c.instrument, ver,
-			boolDigit(c.reverse), smin, smax, c.method, c.items, min, c.values, c.cutoff})
+			boolDigit(c.reverse), smin, smax, c.method, c.items, min, c.values, c.cutoff, disc.Notes[c.name]})
 	}
 	bw.Flush()
 	return []File{{base + ".csv", data.Bytes()}, {"codebook.csv", book.Bytes()},
-		{base + ".R", rScript(base, cols)}, {base + ".do", stataScript(base, cols)}}, nil
+		{base + ".R", rScript(base, cols)}, {base + ".do", stataScript(base, cols)}, {"disclosure.txt", disc.report()}}, disc, nil
 }
 
 func boolDigit(b bool) string {

@@ -334,7 +334,8 @@ func (s *Server) surveyExport(w http.ResponseWriter, r *http.Request, rq *req) e
 	if err != nil {
 		return err
 	}
-	ex, err := s.app.Surveys.Export(r.Context(), rq.actor, c)
+	q := r.URL.Query()
+	ex, err := s.app.Surveys.Export(r.Context(), rq.actor, c, app.ExportOptions{Exact: q.Get("exact") == "1", Reason: q.Get("reason")})
 	if err != nil {
 		return err
 	}
@@ -353,6 +354,7 @@ func (s *Server) surveyExport(w http.ResponseWriter, r *http.Request, rq *req) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("X-HOLF-K-Anonymity", strconv.Itoa(ex.Disclosure.K))
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", fmt.Sprintf("%s_%s_%s.zip", c.Study.Study.Code, c.Wave, c.Group)))
 	_, err = buf.WriteTo(w)
 	return err
