@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/holf-project/holf"
@@ -17,28 +18,29 @@ import (
 // TimeFormat is how an entry's time enters its hash; it matches storage.
 const TimeFormat = "2006-01-02T15:04:05.000000Z"
 
-// Hash returns the hex SHA-256 of prev and ev's fields. Each field is
-// length-prefixed so that no two different entries serialise alike.
+// Hash returns the hex SHA-256 of prev and ev's fields: the links of the
+// entries written before the chain was keyed.
 func Hash(prev string, ev holf.AuditEvent) string {
 	h := sha256.New()
+	writeFields(h, "holf-audit-v1", prev, ev)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeFields writes the fields an entry's link covers, each
+// length-prefixed so that no two different entries serialise alike; more
+// are appended after them by later versions.
+func writeFields(w io.Writer, version, prev string, ev holf.AuditEvent, more ...string) {
 	field := func(s string) {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+		_, _ = w.Write(n[:])
+		_, _ = w.Write([]byte(s))
 	}
-	field("holf-audit-v1")
-	field(prev)
-	field(strconv.FormatInt(ev.Seq, 10))
-	field(ev.At.UTC().Format(TimeFormat))
-	field(strconv.FormatInt(ev.ActorID, 10))
-	field(ev.Actor)
-	field(string(ev.Role))
-	field(ev.Action)
-	field(ev.RecordType)
-	field(strconv.FormatInt(ev.RecordID, 10))
-	field(ev.Purpose)
-	return hex.EncodeToString(h.Sum(nil))
+	for _, s := range append([]string{version, prev, strconv.FormatInt(ev.Seq, 10), ev.At.UTC().Format(TimeFormat),
+		strconv.FormatInt(ev.ActorID, 10), ev.Actor, string(ev.Role), ev.Action, ev.RecordType,
+		strconv.FormatInt(ev.RecordID, 10), ev.Purpose}, more...) {
+		field(s)
+	}
 }
 
 // BrokenError names the first entry at which a chain fails verification.

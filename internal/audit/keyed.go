@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -81,26 +80,7 @@ func (k Key) derive(label string) []byte {
 // of the data it wrote.
 func (k Key) MAC(prev string, ev holf.AuditEvent) string {
 	m := hmac.New(sha256.New, k.derive("holf-audit-mac-v2"))
-	field := func(s string) {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		m.Write(n[:])
-		m.Write([]byte(s))
-	}
-	field("holf-audit-v2")
-	field(prev)
-	field(strconv.FormatInt(ev.Seq, 10))
-	field(ev.At.UTC().Format(TimeFormat))
-	field(strconv.FormatInt(ev.ActorID, 10))
-	field(ev.Actor)
-	field(string(ev.Role))
-	field(ev.Action)
-	field(ev.RecordType)
-	field(strconv.FormatInt(ev.RecordID, 10))
-	field(ev.Purpose)
-	field(JoinIDs(ev.RecordIDs))
-	field(ev.DataRef)
-	field(ev.DataDigest)
+	writeFields(m, "holf-audit-v2", prev, ev, JoinIDs(ev.RecordIDs), ev.DataRef, ev.DataDigest)
 	return hex.EncodeToString(m.Sum(nil))
 }
 

@@ -35,16 +35,7 @@ func parseRead(ctx context.Context, env Env, fs *flag.FlagSet, args []string, ds
 	if err := parse(fs, env, args); err != nil {
 		return nil, nil, err
 	}
-	db, err := openDB(ctx, env, *dsn, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	a, err := app.New(app.Config{DB: db, Hasher: hasher(env)})
-	if err != nil {
-		_ = db.Close()
-		return nil, nil, err
-	}
-	return a, func() { _ = db.Close() }, nil
+	return openApp(ctx, env, *dsn, false, false)
 }
 
 // dbFlag is the --db flag of every command that works on a database.
@@ -64,6 +55,11 @@ func parseOpen(ctx context.Context, env Env, fs *flag.FlagSet, args []string, ds
 // open opens (and when migrate is set, migrates) the database named by
 // --db and builds the use cases on it.
 func open(ctx context.Context, env Env, dsn string, migrate bool) (*app.App, func(), error) {
+	return openApp(ctx, env, dsn, migrate, true)
+}
+
+// openApp is open, writing an audit checkpoint when done only if pin is set.
+func openApp(ctx context.Context, env Env, dsn string, migrate, pin bool) (*app.App, func(), error) {
 	db, err := openDB(ctx, env, dsn, migrate)
 	if err != nil {
 		return nil, nil, err
@@ -72,6 +68,9 @@ func open(ctx context.Context, env Env, dsn string, migrate bool) (*app.App, fun
 	if err != nil {
 		_ = db.Close()
 		return nil, nil, err
+	}
+	if !pin {
+		return a, func() { _ = db.Close() }, nil
 	}
 	_, cps := auditPaths(env, dsn)
 	return a, func() {
