@@ -9,6 +9,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -320,9 +322,20 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// printJSON writes v as indented JSON to standard output.
+// printJSON writes v as indented JSON to standard output. An undefined
+// number (NaN, Inf) is written as null rather than failing the output.
 func printJSON(env Env, v any) error {
-	enc := json.NewEncoder(env.Stdout)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	err := enc.Encode(v)
+	if uv := (*json.UnsupportedValueError)(nil); errors.As(err, &uv) {
+		buf.Reset()
+		err = enc.Encode(finiteJSON(reflect.ValueOf(v)))
+	}
+	if err != nil {
+		return err
+	}
+	_, err = env.Stdout.Write(buf.Bytes())
+	return err
 }

@@ -213,6 +213,75 @@ func TestStatsCommands(t *testing.T) {
 	}
 }
 
+// Degenerate results are said out loud: undefined numbers are null in JSON,
+// a z-test has no df column, a negative effect is refused, and bad data
+// names the file, column and row.
+func TestStatsSayDegenerateResults(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	two := write("two.csv", "a,b\n1,2\n2,2\n3,4\n4,3\n5,5\n")
+	r := run(t, "", nil, "stats", "alpha", "--data", two, "--items", "a,b", "--json")
+	var a struct {
+		Total  map[string]*float64 `json:"total"`
+		ByItem []struct {
+			Dropped map[string]*float64 `json:"alpha_if_dropped"`
+		} `json:"by_item"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &a); err != nil || r.code != 0 {
+		t.Fatalf("two-item alpha --json: %v %+v", err, r)
+	}
+	if a.Total["raw_alpha"] == nil || len(a.ByItem) != 2 || a.ByItem[0].Dropped["raw_alpha"] != nil {
+		t.Fatalf("two-item alpha: total %v, dropped %+v; want a total and null alpha if dropped", a.Total, a.ByItem)
+	}
+	if _, ok := a.ByItem[0].Dropped["raw_alpha"]; !ok {
+		t.Fatal("alpha if dropped: raw_alpha is absent, want null")
+	}
+	if r := run(t, "", nil, "stats", "alpha", "--data", two, "--items", "a,b"); r.code != 0 || !strings.Contains(r.stdout, "undefined") {
+		t.Fatalf("two-item alpha text: %+v", r)
+	}
+
+	r = run(t, "", nil, "stats", "glmm", "--data", "../stats/testdata/glmm_trial.csv", "--formula", "work ~ time*arm + (1|office)")
+	if header, _, _ := strings.Cut(r.stdout[strings.Index(r.stdout, "term"):], "\n"); r.code != 0 || strings.Contains(header, "df") || !strings.Contains(header, " z ") {
+		t.Fatalf("glmm table header %q (%+v), want z and no df", header, r)
+	}
+	r = run(t, "", nil, "stats", "glmm", "--data", "../stats/testdata/glmm_trial.csv", "--formula", "work ~ time*arm + (1|office)", "--json")
+	if r.code != 0 || strings.Contains(r.stdout, `"df"`) {
+		t.Fatalf("glmm --json carries df for z-tests: %+v", r)
+	}
+
+	for _, effect := range []string{"-0.2", "0"} {
+		if r := run(t, "", nil, "stats", "power", "--clusters", "20", "--icc", "0.05", "--effect", effect); r.code == 0 || !strings.Contains(r.stderr, "--effect must be a positive") {
+			t.Fatalf("power --effect %s: %+v", effect, r)
+		}
+	}
+
+	bad := write("bad.csv", "y,x,office\n1,2,a\n2,\"2,5\",b\n3,1,a\n4,5,b\n")
+	if r := run(t, "", nil, "stats", "robust", "--data", bad, "--formula", "y ~ x", "--cluster", "office"); r.code == 0 ||
+		!strings.Contains(r.stderr, "bad.csv") || !strings.Contains(r.stderr, `"x"`) || !strings.Contains(r.stderr, "row 2") || !strings.Contains(r.stderr, "--decimal ,") {
+		t.Fatalf("decimal comma: %+v", r)
+	}
+	semi := write("semi.csv", "y;x;office\n1,5;2;a\n2;2,5;b\n3,25;1;a\n4;5;b\n5;4;c\n6,5;3;c\n")
+	if r := run(t, "", nil, "stats", "robust", "--data", semi, "--decimal", ",", "--formula", "y ~ x", "--cluster", "office", "--type", "CR0", "--json"); r.code != 0 {
+		t.Fatalf("--decimal ,: %+v", r)
+	}
+	if r := run(t, "", nil, "stats", "robust", "--data", semi, "--decimal", ";", "--formula", "y ~ x", "--cluster", "office"); r.code == 0 || !strings.Contains(r.stderr, "--decimal") {
+		t.Fatalf("--decimal ;: %+v", r)
+	}
+	flat := write("flat.csv", "y,x,office\n3,1,a\n3,2,a\n3,1,b\n3,2,b\n3,1,c\n")
+	if r := run(t, "", nil, "stats", "robust", "--data", flat, "--formula", "y ~ x", "--cluster", "office"); r.code == 0 || !strings.Contains(r.stderr, "nothing to estimate") {
+		t.Fatalf("constant outcome: %+v", r)
+	}
+	if r := run(t, "", nil, "stats", "lmm", "--data", flat, "--formula", "log(y) ~ x + (1 | office)"); r.code == 0 || !strings.Contains(r.stderr, "log()") {
+		t.Fatalf("log(): %+v", r)
+	}
+}
+
 func TestInstrumentsCommands(t *testing.T) {
 	r := run(t, "", nil, "instruments", "list", "--json")
 	var list []InstrumentJSON

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -14,29 +16,54 @@ func runStats(ctx context.Context, env Env, args []string) error {
 	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"glmm", statsGLMM}, {"robust", statsRobust}, {"permute", statsPermute}, {"power", statsPower}, {"smd", statsSMD}, {"alpha", statsAlpha}})
 }
 
+// dataSource is the --data file of a statistics command and how its
+// numbers are written.
+type dataSource struct {
+	path, decimal *string
+}
+
+func dataFlags(fs *flag.FlagSet) dataSource {
+	return dataSource{
+		path:    fs.String("data", "", "CSV file with a header; empty cells and NA are missing"),
+		decimal: fs.String("decimal", ".", "the decimal mark: . or , (with , the fields may be separated by semicolons, as Norwegian spreadsheets save them)"),
+	}
+}
+
+func (d dataSource) read() (*stats.Frame, error) {
+	if *d.path == "" {
+		return nil, usagef("--data is required")
+	}
+	var opt stats.CSVOptions
+	switch *d.decimal {
+	case ".":
+	case ",":
+		opt.Decimal = ','
+	default:
+		return nil, usagef("--decimal must be . or ,, not %q", *d.decimal)
+	}
+	f, err := os.Open(*d.path) // #nosec G304 -- the operator names the file to analyse
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fr, err := stats.ReadCSVWith(f, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", *d.path, err)
+	}
+	return fr, nil
+}
+
 // readModel reads the data file and parses the model formula.
-func readModel(data, formula string) (*stats.Frame, *stats.Formula, error) {
+func readModel(data dataSource, formula string) (*stats.Frame, *stats.Formula, error) {
 	if formula == "" {
 		return nil, nil, usagef("--formula is required")
 	}
-	fr, err := readData(data)
+	fr, err := data.read()
 	if err != nil {
 		return nil, nil, err
 	}
 	fm, err := stats.ParseFormula(formula)
 	return fr, fm, err
-}
-
-func readData(path string) (*stats.Frame, error) {
-	if path == "" {
-		return nil, usagef("--data is required")
-	}
-	f, err := os.Open(path) // #nosec G304 -- the operator names the file to analyse
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return stats.ReadCSV(f)
 }
 
 // RobustJSON is the output of 'holf stats robust --json'.
@@ -51,7 +78,7 @@ type RobustJSON struct {
 func statsRobust(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "stats robust --data F.csv --formula 'y ~ time*arm' --cluster office [--type CR2] [--json]",
 		"OLS with cluster-robust standard errors and Satterthwaite degrees of freedom per coefficient,\nas clubSandwich::coef_test(lm, vcov = TYPE, cluster = CLUSTER, test = \"Satterthwaite\").\nRows with a missing model variable are dropped (na.omit).")
-	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	data := dataFlags(fs)
 	formula := fs.String("formula", "", "R model formula, e.g. 'y ~ time*arm + x'")
 	cluster := fs.String("cluster", "", "the clustering column (e.g. office)")
 	typ := fs.String("type", "CR2", "CR0, CR1 or CR2")
@@ -63,7 +90,7 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 	if *formula == "" || *cluster == "" {
 		return usagef("--formula and --cluster are required")
 	}
-	fr, fm, err := readModel(*data, *formula)
+	fr, fm, err := readModel(data, *formula)
 	if err != nil {
 		return err
 	}
@@ -116,13 +143,13 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 func statsAlpha(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "stats alpha --data F.csv --items a,b,c [--json]",
 		"Cronbach's alpha with item-dropped alpha, as psych::alpha (pairwise covariances).")
-	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	data := dataFlags(fs)
 	items := fs.String("items", "", "comma-separated item columns")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	fr, err := readData(*data)
+	fr, err := data.read()
 	if err != nil {
 		return err
 	}
@@ -143,7 +170,12 @@ func statsAlpha(ctx context.Context, env Env, args []string) error {
 		a.Total.RawAlpha, a.Total.StdAlpha, a.Total.G6, a.Total.AverageR, a.Items, a.N)
 	fmt.Fprintf(env.Stdout, "%-16s %10s %16s\n", "item", "r.drop", "alpha if dropped")
 	for _, it := range a.ByItem {
-		fmt.Fprintf(env.Stdout, "%-16s %10.4f %16.4f\n", it.Item, it.RDrop, it.Dropped.RawAlpha)
+		// With two items, dropping one leaves no scale: alpha is undefined.
+		dropped := fmt.Sprintf("%16.4f", it.Dropped.RawAlpha)
+		if math.IsNaN(it.Dropped.RawAlpha) {
+			dropped = fmt.Sprintf("%16s", "undefined")
+		}
+		fmt.Fprintf(env.Stdout, "%-16s %10.4f %s\n", it.Item, it.RDrop, dropped)
 	}
 	return nil
 }
@@ -167,7 +199,7 @@ type LMMJSON struct {
 func statsLMM(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "stats lmm --data F.csv --formula 'y ~ time*arm + (1|office) + (1|person)' [--ml] [--json]",
 		"Linear mixed model with random intercepts, fitted as lme4::lmer (REML unless --ml).\nRows with a missing model variable are dropped (na.omit).")
-	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	data := dataFlags(fs)
 	formula := fs.String("formula", "", "R model formula with random intercepts (1 | group) or (1 | group:other)")
 	ml := fs.Bool("ml", false, "maximum likelihood instead of REML")
 	ddf := fs.String("ddf", "satterthwaite", "denominator degrees of freedom: satterthwaite or kenward-roger (REML, adjusted standard errors; as lmerTest/pbkrtest)")
@@ -183,7 +215,7 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	default:
 		return usagef("--ddf must be satterthwaite or kenward-roger")
 	}
-	fr, fm, err := readModel(*data, *formula)
+	fr, fm, err := readModel(data, *formula)
 	if err != nil {
 		return err
 	}
@@ -223,7 +255,7 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 func statsPermute(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "stats permute --data F.csv --formula 'y ~ time*arm' --cluster office --assign arm --term time:arm [--strata COL] [--n 10000] [--seed S] [--json]",
 		"Randomisation inference: re-randomise the clusters' arms as the trial did (within strata when given),\nrefit the OLS model each time, and compare the term's coefficient with the observed one.\nExact when there are at most --n distinct assignments, Monte Carlo with --seed otherwise.")
-	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	data := dataFlags(fs)
 	formula := fs.String("formula", "", "R model formula")
 	cluster := fs.String("cluster", "", "the unit of randomisation (e.g. office)")
 	assign := fs.String("assign", "", "the assignment column with two levels (e.g. arm)")
@@ -238,7 +270,7 @@ func statsPermute(ctx context.Context, env Env, args []string) error {
 	if *formula == "" || *cluster == "" || *assign == "" || *term == "" {
 		return usagef("--formula, --cluster, --assign and --term are required")
 	}
-	fr, fm, err := readModel(*data, *formula)
+	fr, fm, err := readModel(data, *formula)
 	if err != nil {
 		return err
 	}
@@ -287,6 +319,11 @@ func statsPower(ctx context.Context, env Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
+	}
+	effectGiven := false
+	fs.Visit(func(f *flag.Flag) { effectGiven = effectGiven || f.Name == "effect" })
+	if effectGiven && !(*effect > 0) {
+		return usagef("--effect must be a positive standardised effect, not %g: give the size of the difference to detect (power is the same for -d and d)", *effect)
 	}
 	d := stats.PowerDesign{Clusters: *clusters, Size: *size, ICC: *icc, CV: *cv, Alpha: *alpha, Power: *power, T: *tdist}
 	out := PowerJSON{Clusters: d.Clusters, ClusterSize: d.Size, ICC: d.ICC, CV: d.CV, Alpha: d.Alpha, Power: d.Power, Effect: *effect, Distribution: "normal"}
@@ -337,10 +374,19 @@ func printCoefs(w io.Writer, coefs []stats.Coef) {
 	}
 }
 
+// printZCoefs writes a coefficient table of Wald z-tests, which have no
+// degrees of freedom.
+func printZCoefs(w io.Writer, coefs []stats.Coef) {
+	fmt.Fprintf(w, "%-28s %12s %12s %10s %12s\n", "term", "estimate", "se", "z", "p")
+	for _, c := range coefs {
+		fmt.Fprintf(w, "%-28s %12.6g %12.6g %10.4f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.P)
+	}
+}
+
 func statsSMD(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "stats smd --data F.csv --outcome y --assign arm --treated intervention --cluster office [--icc R] [--json]",
 		"Standardised mean difference for a cluster-randomised design (Hedges 2007), with its variance and\n95 % interval. Without --icc the intracluster correlation is estimated with 'y ~ arm + (1 | cluster)'.")
-	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	data := dataFlags(fs)
 	outcome := fs.String("outcome", "", "the outcome column")
 	assign := fs.String("assign", "", "the arm column")
 	treated := fs.String("treated", "", "the arm level that received the intervention")
@@ -353,7 +399,7 @@ func statsSMD(ctx context.Context, env Env, args []string) error {
 	if *outcome == "" || *assign == "" || *treated == "" || *cluster == "" {
 		return usagef("--outcome, --assign, --treated and --cluster are required")
 	}
-	fr, err := readData(*data)
+	fr, err := data.read()
 	if err != nil {
 		return err
 	}
@@ -408,14 +454,14 @@ func statsSMD(ctx context.Context, env Env, args []string) error {
 func statsGLMM(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "stats glmm --data F.csv --formula 'work ~ time*arm + (1|office)' [--nagq N] [--json]",
 		"Logistic mixed model for a 0/1 outcome, or counts as cbind(successes, failures), with one random\nintercept, as lme4::glmer(family = binomial):\nthe Laplace approximation (--nagq 1) or adaptive Gauss-Hermite quadrature (--nagq > 1). Odds ratios\nwith Wald 95 % intervals.")
-	data := fs.String("data", "", "CSV file with a header; empty cells and NA are missing")
+	data := dataFlags(fs)
 	formula := fs.String("formula", "", "R model formula with one random intercept (1 | group)")
 	nagq := fs.Int("nagq", 1, "quadrature points: 1 is the Laplace approximation")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
-	fr, fm, err := readModel(*data, *formula)
+	fr, fm, err := readModel(data, *formula)
 	if err != nil {
 		return err
 	}
@@ -438,7 +484,7 @@ func statsGLMM(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "  %-20s variance %-12.6g sd %-12.6g (%d groups)\n", r.Group, r.Variance, r.SD, fit.Groups[r.Group])
 	}
 	fmt.Fprintln(env.Stdout)
-	printCoefs(env.Stdout, fit.Fixed)
+	printZCoefs(env.Stdout, fit.Fixed)
 	fmt.Fprintf(env.Stdout, "\n%-28s %12s %24s\n", "term", "odds ratio", "95 % interval")
 	for _, o := range fit.OddsRatio {
 		fmt.Fprintf(env.Stdout, "%-28s %12.4f %11.4f – %-11.4f\n", o.Term, o.OR, o.Lower, o.Upper)

@@ -53,6 +53,11 @@ func CronbachAlpha(f *Frame, items []string) (*Alpha, error) {
 		if c.IsFactor() {
 			return nil, fmt.Errorf("item %q is not numeric", it)
 		}
+		for i, v := range c.Numeric {
+			if math.IsInf(v, 0) {
+				return nil, fmt.Errorf("infinite value (Inf) in %s at row %d (line %d of the file): an item score must be finite", it, i+1, i+2)
+			}
+		}
 		cols[i] = c
 	}
 	k := len(items)

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,16 @@ func Complete(f *Frame, vars []string) ([]int, error) {
 		}
 		if ok {
 			rows = append(rows, i)
+		}
+	}
+	// An infinite value cannot enter a model: R's lm stops with
+	// "NA/NaN/Inf in 'x'". Say where it is.
+	for _, i := range rows {
+		for _, c := range cols {
+			if !c.IsFactor() && math.IsInf(c.Numeric[i], 0) {
+				return nil, fmt.Errorf("infinite value (Inf) in %s at row %d (line %d of the file): a model needs finite values; correct the cell, or write NA to leave the row out",
+					c.Name, i+1, i+2)
+			}
 		}
 	}
 	if len(rows) == 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Term is a fixed-effect term: one variable or an interaction of several.
@@ -40,6 +41,9 @@ func ParseFormula(s string) (*Formula, error) {
 	lhs, rhs, ok := strings.Cut(s, "~")
 	if !ok {
 		return nil, fmt.Errorf("formula %q has no ~", s)
+	}
+	if fn := call(s); fn != "" {
+		return nil, fmt.Errorf("formula %q: the function %s() is not supported; compute the transformed variable as a column of the data and use its name", s, fn)
 	}
 	f := &Formula{Response: strings.TrimSpace(lhs), Intercept: true}
 	if inner, ok := strings.CutPrefix(f.Response, "cbind("); ok && strings.HasSuffix(inner, ")") {
@@ -145,6 +149,30 @@ func sameTerm(a, b Term) bool {
 		}
 	}
 	return true
+}
+
+// call returns the first function the formula calls, such as log in
+// "log(y) ~ x" or I in "y ~ I(x^2)", or "" if it calls none. A parenthesis
+// after a name is a call; one after an operator groups a random term.
+func call(s string) string {
+	for i := strings.IndexByte(s, '('); i >= 0; {
+		name := strings.TrimRightFunc(s[:i], unicode.IsSpace)
+		j := len(name)
+		for j > 0 && (validName(name[j-1:]) || name[j-1] >= '0' && name[j-1] <= '9') {
+			j--
+		}
+		if fn := name[j:]; fn != "" && validName(fn) {
+			if fn != "cbind" {
+				return fn
+			}
+		}
+		k := strings.IndexByte(s[i+1:], '(')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	return ""
 }
 
 func validName(s string) bool {

@@ -7,6 +7,7 @@
 package stats
 
 import (
+	"bufio"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -57,12 +58,45 @@ func isNA(s string) bool {
 	return s == "" || s == "NA"
 }
 
-// ReadCSV reads a CSV with a header. A column whose every present value
-// parses as a number is numeric; any other is a factor. Empty cells and NA
-// are missing.
-func ReadCSV(r io.Reader) (*Frame, error) {
-	cr := csv.NewReader(r)
+// CSVOptions says how numbers are written in a CSV.
+type CSVOptions struct {
+	// Decimal is the decimal mark: '.' (the default) or ','. With ',' the
+	// fields are separated by semicolons when the header has one, as
+	// Norwegian spreadsheets and R's write.csv2 write them.
+	Decimal rune
+}
+
+// ReadCSV reads a CSV with a header, numbers written with a decimal point.
+func ReadCSV(r io.Reader) (*Frame, error) { return ReadCSVWith(r, CSVOptions{}) }
+
+// ReadCSVWith reads a CSV with a header. A column whose present values
+// parse as numbers is numeric; one whose values are mostly text is a factor.
+// A column of numbers with a few cells that are not is refused, naming the
+// first such cell: reading it as a factor would silently turn a covariate
+// into categories. Empty cells and NA are missing; NaN is missing too, as
+// na.omit treats it. A UTF-8 byte-order mark (Excel's "CSV UTF-8") is
+// skipped.
+func ReadCSVWith(r io.Reader, opt CSVOptions) (*Frame, error) {
+	if opt.Decimal == 0 {
+		opt.Decimal = '.'
+	}
+	if opt.Decimal != '.' && opt.Decimal != ',' {
+		return nil, fmt.Errorf("the decimal mark must be . or ,, not %q", opt.Decimal)
+	}
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
+	if opt.Decimal == ',' {
+		if first, err := br.Peek(br.Buffered()); err == nil {
+			line, _, _ := strings.Cut(string(first), "\n")
+			if strings.Contains(line, ";") {
+				cr.Comma = ';'
+			}
+		}
+	}
 	records, err := cr.ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("read CSV: %w", err)
@@ -72,6 +106,20 @@ func ReadCSV(r io.Reader) (*Frame, error) {
 	}
 	header := records[0]
 	rows := records[1:]
+	if len(header) == 1 && strings.Contains(header[0], ";") {
+		return nil, fmt.Errorf("the header %q is one column with semicolons in it: for a file separated by semicolons with decimal commas, give --decimal ,", header[0])
+	}
+	parse := func(v string) (float64, bool) {
+		v = strings.TrimSpace(v)
+		if opt.Decimal == ',' {
+			if strings.Contains(v, ".") {
+				return 0, false
+			}
+			v = strings.Replace(v, ",", ".", 1)
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		return x, err == nil
+	}
 	f := &Frame{N: len(rows), Columns: map[string]*Column{}}
 	for j, name := range header {
 		name = strings.TrimSpace(name)
@@ -81,27 +129,40 @@ func ReadCSV(r io.Reader) (*Frame, error) {
 		if _, dup := f.Columns[name]; dup {
 			return nil, fmt.Errorf("column %q appears twice", name)
 		}
-		numeric := true
+		numbers, texts, firstText := 0, 0, -1
 		for i, row := range rows {
 			if len(row) != len(header) {
 				return nil, fmt.Errorf("row %d has %d fields, the header %d", i+2, len(row), len(header))
 			}
 			if v := row[j]; !isNA(v) {
-				if _, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
-					numeric = false
-					break
+				if _, ok := parse(v); ok {
+					numbers++
+				} else {
+					texts++
+					if firstText < 0 {
+						firstText = i
+					}
 				}
 			}
 		}
+		if texts > 0 && numbers >= texts {
+			v := strings.TrimSpace(rows[firstText][j])
+			hint := "correct the cell, or write NA or leave it empty if the value is missing"
+			if _, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64); err == nil && opt.Decimal == '.' {
+				hint = "it has a decimal comma: give --decimal , to read decimal commas"
+			}
+			return nil, fmt.Errorf("column %q is numeric, but row %d (line %d of the file) holds %q, which is not a number: %s",
+				name, firstText+1, firstText+2, v, hint)
+		}
 		c := &Column{Name: name}
-		if numeric {
+		if texts == 0 {
 			c.Numeric = make([]float64, len(rows))
 			for i, row := range rows {
 				if isNA(row[j]) {
 					c.Numeric[i] = math.NaN()
 					continue
 				}
-				c.Numeric[i], _ = strconv.ParseFloat(strings.TrimSpace(row[j]), 64)
+				c.Numeric[i], _ = parse(row[j])
 			}
 		} else {
 			seen := map[string]bool{}

@@ -12,6 +12,10 @@ import (
 // ErrSingular is returned when the design matrix is not of full rank.
 var ErrSingular = errors.New("the design matrix is singular (a column is a combination of others)")
 
+// ErrDegenerate is returned when a fit exists but its inference would be
+// meaningless, such as a constant outcome.
+var ErrDegenerate = errors.New("the fit is degenerate")
+
 // CRType is a cluster-robust variance estimator, as clubSandwich names them.
 type CRType string
 
@@ -26,7 +30,7 @@ type Coef struct {
 	Term      string  `json:"term"`
 	Estimate  float64 `json:"estimate"`
 	SE        float64 `json:"se"`
-	DF        float64 `json:"df"`
+	DF        float64 `json:"df,omitempty"` // absent for Wald z-tests, which have none
 	Statistic float64 `json:"statistic"`
 	P         float64 `json:"p"`
 }
@@ -196,6 +200,9 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	var fitted, resid mat.VecDense
 	fitted.MulVec(d.X, &beta)
 	resid.SubVec(d.Y, &fitted)
+	if err := degenerate(d.Y, &resid); err != nil {
+		return nil, err
+	}
 
 	// Rows of each cluster.
 	members := make([][]int, nClusters)
@@ -319,6 +326,27 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 		fit.Coefs = append(fit.Coefs, Coef{Term: d.Names[k], Estimate: est, SE: se, DF: df, Statistic: t, P: pval})
 	}
 	return fit, nil
+}
+
+// degenerate refuses a fit whose residuals are zero: the standard errors
+// are then rounding noise (3.5e-16 for a constant outcome) and their
+// p-values meaningless. R's summary.lm warns "essentially perfect fit"; a
+// trial table must not carry such a row at all. The bound is relative to the
+// outcome's magnitude, so that shifting y does not change the verdict.
+func degenerate(y, resid *mat.VecDense) error {
+	n := y.Len()
+	lo, hi, big := math.Inf(1), math.Inf(-1), 0.0
+	for i := range n {
+		v := y.AtVec(i)
+		lo, hi, big = min(lo, v), max(hi, v), max(big, math.Abs(v))
+	}
+	if lo == hi {
+		return fmt.Errorf("%w: the outcome is %g in every row used, so there is nothing to estimate", ErrDegenerate, lo)
+	}
+	if rms := mat.Norm(resid, 2) / math.Sqrt(float64(n)); rms <= 1e-10*big {
+		return fmt.Errorf("%w: the model reproduces the outcome exactly (residuals are zero), so its standard errors and p-values would be rounding noise; check that the outcome is not a covariate or a sum of them", ErrDegenerate)
+	}
+	return nil
 }
 
 func identity(n int) *mat.Dense {

@@ -1,0 +1,137 @@
+package stats
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Bad data is refused with its column, row and value, never turned silently
+// into something else (a covariate read as a factor) or a misleading
+// "singular".
+func TestBadCellsAreNamed(t *testing.T) {
+	read := func(text string, opt CSVOptions) (*Frame, error) {
+		return ReadCSVWith(strings.NewReader(text), opt)
+	}
+	refused := func(text string, opt CSVOptions, want ...string) {
+		t.Helper()
+		_, err := read(text, opt)
+		if err == nil {
+			t.Fatalf("%q was read", text)
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: error %q lacks %q", text, err, w)
+			}
+		}
+	}
+	refused("y,x\n1,2\n2,3\n3,abc\n", CSVOptions{}, `"x"`, "row 3", "line 4", `"abc"`)
+	refused("y,x\n1,2\n2,\"3,5\"\n", CSVOptions{}, `"x"`, "row 2", `"3,5"`, "--decimal ,")
+	refused("y;x\n1;2,5\n", CSVOptions{}, "semicolons", "--decimal ,")
+	refused("y;x\n1;2.5\n2;3,5\n", CSVOptions{Decimal: ','}, `"x"`, `"2.5"`)
+
+	// Decimal commas, read when asked, from a file separated by semicolons.
+	fr, err := read("y;x\n1,5;2\n-0,25;3\n", CSVOptions{Decimal: ','})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y := fr.Columns["y"]; y.IsFactor() || y.Numeric[0] != 1.5 || y.Numeric[1] != -0.25 {
+		t.Fatalf("decimal commas: %+v", y)
+	}
+	// Excel's "CSV UTF-8" starts with a byte-order mark.
+	fr, err = read("\uFEFFy,arm\n1,control\n2,intervention\n", CSVOptions{})
+	if err != nil || fr.Order[0] != "y" || fr.Columns["arm"].Levels[1] != "intervention" {
+		t.Fatalf("BOM: %v %+v", err, fr)
+	}
+	// A column of text with a few numbers in it stays a factor, as in R;
+	// NaN is missing, as na.omit treats it.
+	fr, err = read("g,y\nnorth,1\nsouth,NaN\n3,2\n", CSVOptions{})
+	if err != nil || !fr.Columns["g"].IsFactor() || !fr.Columns["y"].Missing(1) {
+		t.Fatalf("factor with a number: %v %+v", err, fr)
+	}
+
+	// An infinite cell is named, not reported as a singular design.
+	fr, err = read("y,x,g\n1,2,a\n2,Inf,b\n3,1,a\n4,5,b\n", CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm, err := ParseFormula("y ~ x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := BuildDesign(fr, fm); err == nil || errors.Is(err, ErrSingular) || !strings.Contains(err.Error(), "(Inf) in x at row 2") {
+		t.Fatalf("Inf: %v", err)
+	}
+	if _, err := CronbachAlpha(fr, []string{"y", "x"}); err == nil || !strings.Contains(err.Error(), "(Inf) in x at row 2") {
+		t.Fatalf("Inf in an item: %v", err)
+	}
+}
+
+func TestUnsupportedFunctionsAreNamed(t *testing.T) {
+	for formula, fn := range map[string]string{
+		"y ~ x + I(x^2)":           "I()",
+		"log(y) ~ x":               "log()",
+		"y ~ log(x) + (1 | g)":     "log()",
+		"y ~ x + poly(x, 2)":       "poly()",
+		"cbind(s, log(f)) ~ x":     "log()",
+		"y ~ x + exp (z) + (1|g)":  "exp()",
+		"y ~ x2 + sqrt(x2)":        "sqrt()",
+		"y ~ (1 | g) + scale(x)":   "scale()",
+		"y ~ x + offset(log(n))":   "offset()",
+		"y ~ x + ns(x, df = 3)":    "ns()",
+		"y ~ x + factor(year)":     "factor()",
+		"y ~ x + as.numeric(year)": "as.numeric()",
+	} {
+		_, err := ParseFormula(formula)
+		if err == nil || !strings.Contains(err.Error(), "function "+fn+" is not supported") {
+			t.Errorf("%s: %v, want the function %s named", formula, err, fn)
+		}
+	}
+	for _, ok := range []string{"y ~ x + (1 | g)", "cbind(s, f) ~ x + (1|g:h)", "y ~ x2*arm + (1 | g)"} {
+		if _, err := ParseFormula(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+}
+
+// A fit that reproduces its outcome has standard errors of rounding noise;
+// it is refused, not reported with p = 1e-17.
+func TestRobustRefusesDegenerateFits(t *testing.T) {
+	design := func(y []float64) *Design {
+		n := len(y)
+		x := mat.NewDense(n, 2, nil)
+		for i := range n {
+			x.Set(i, 0, 1)
+			x.Set(i, 1, float64(i%3))
+		}
+		return &Design{Y: mat.NewVecDense(n, y), X: x, Names: []string{"(Intercept)", "x"}}
+	}
+	clusters := []int{0, 0, 1, 1, 2, 2}
+	for name, y := range map[string][]float64{
+		"constant":      {5, 5, 5, 5, 5, 5},
+		"exact":         {1, 3, 5, 1, 3, 5},
+		"exact, far":    {1e6 + 1, 1e6 + 3, 1e6 + 5, 1e6 + 1, 1e6 + 3, 1e6 + 5},
+		"constant, big": {-7e8, -7e8, -7e8, -7e8, -7e8, -7e8},
+	} {
+		if _, err := Robust(design(y), clusters, 3, CR2); !errors.Is(err, ErrDegenerate) {
+			t.Errorf("%s outcome: %v, want ErrDegenerate", name, err)
+		}
+	}
+	// Shifting an outcome with real residuals far from zero changes nothing.
+	for _, shift := range []float64{0, 1e6} {
+		y := []float64{1.2, 2.9, 5.3, 0.8, 3.1, 4.6}
+		for i := range y {
+			y[i] += shift
+		}
+		fit, err := Robust(design(y), clusters, 3, CR2)
+		if err != nil {
+			t.Fatalf("shift %g: %v", shift, err)
+		}
+		if se := fit.Coefs[1].SE; math.IsNaN(se) || se <= 1e-6 {
+			t.Fatalf("shift %g: se %g", shift, se)
+		}
+	}
+}
