@@ -370,8 +370,13 @@ func TestStatsPermuteAndPower(t *testing.T) {
 	}
 	r = run(t, "", nil, "stats", "power", "--clusters", "30", "--icc", "0.04", "--effect", "0.3", "--json")
 	var pw PowerJSON
-	if err := json.Unmarshal([]byte(r.stdout), &pw); err != nil || r.code != 0 || pw.SizeNeeded != 21 {
+	if err := json.Unmarshal([]byte(r.stdout), &pw); err != nil || r.code != 0 || pw.SizeNeeded != 24 || pw.Distribution != "noncentral t" {
 		t.Fatalf("power: %v %+v %+v", err, r, pw)
+	}
+	r = run(t, "", nil, "stats", "power", "--clusters", "30", "--icc", "0.04", "--effect", "0.3", "--normal", "--json")
+	pw = PowerJSON{}
+	if err := json.Unmarshal([]byte(r.stdout), &pw); err != nil || r.code != 0 || pw.SizeNeeded != 21 || pw.Distribution != "normal" {
+		t.Fatalf("power --normal: %v %+v %+v", err, r, pw)
 	}
 }
 

@@ -306,8 +306,8 @@ type PowerJSON struct {
 }
 
 func statsPower(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "stats power --clusters J --icc R [--size M] [--effect D] [--cv C] [--alpha A] [--power P] [--t] [--json]",
-		"Power for a two-arm cluster-randomised trial with 1:1 allocation: the design effect\n1 + ((cv²+1)m - 1)ρ, the minimum detectable standardised effect, and with --effect the\ncluster size (given --clusters) or the number of clusters (given --size) needed.")
+	fs := newFlags(env, "stats power --clusters J --icc R [--size M] [--effect D] [--cv C] [--alpha A] [--power P] [--normal] [--json]",
+		"Power for a two-arm cluster-randomised trial with 1:1 allocation: the design effect\n1 + ((cv²+1)m - 1)ρ, the minimum detectable standardised effect (noncentral t with clusters-2 df, as R's power.t.test\nwith strict = TRUE; --normal for the normal approximation), and with --effect the\ncluster size (given --clusters) or the number of clusters (given --size) needed.")
 	clusters := fs.Int("clusters", 0, "clusters in both arms together")
 	size := fs.Float64("size", 0, "mean persons per cluster")
 	icc := fs.Float64("icc", 0, "intracluster correlation")
@@ -315,7 +315,7 @@ func statsPower(ctx context.Context, env Env, args []string) error {
 	effect := fs.Float64("effect", 0, "standardised effect to detect")
 	alpha := fs.Float64("alpha", 0.05, "two-sided significance level")
 	power := fs.Float64("power", 0.8, "power")
-	tdist := fs.Bool("t", false, "t quantiles with clusters-2 df instead of the normal")
+	normal := fs.Bool("normal", false, "the normal approximation instead of the noncentral t with clusters-2 df (it overstates power with few clusters)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -325,11 +325,8 @@ func statsPower(ctx context.Context, env Env, args []string) error {
 	if effectGiven && !(*effect > 0) {
 		return usagef("--effect must be a positive standardised effect, not %g: give the size of the difference to detect (power is the same for -d and d)", *effect)
 	}
-	d := stats.PowerDesign{Clusters: *clusters, Size: *size, ICC: *icc, CV: *cv, Alpha: *alpha, Power: *power, T: *tdist}
-	out := PowerJSON{Clusters: d.Clusters, ClusterSize: d.Size, ICC: d.ICC, CV: d.CV, Alpha: d.Alpha, Power: d.Power, Effect: *effect, Distribution: "normal"}
-	if d.T {
-		out.Distribution = "t"
-	}
+	d := stats.PowerDesign{Clusters: *clusters, Size: *size, ICC: *icc, CV: *cv, Alpha: *alpha, Power: *power, Normal: *normal}
+	out := PowerJSON{Clusters: d.Clusters, ClusterSize: d.Size, ICC: d.ICC, CV: d.CV, Alpha: d.Alpha, Power: d.Power, Effect: *effect, Distribution: d.Distribution()}
 	switch {
 	case *effect > 0 && *size == 0:
 		if *clusters < 2 {

@@ -173,3 +173,37 @@ for (q in c(1, 9)) {
     data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA))
   write_ref(out, outp(sprintf("glmm_cbpp_agq%d_ref.csv", q)))
 }
+
+## Power of a two-arm cluster-randomised trial: the noncentral t with J - 2 df, as power.t.test
+## (strict = TRUE) computes it, with the standard error of the standardised effect
+## sqrt(4 DE / (J m)) and DE = 1 + ((cv^2 + 1) m - 1) icc.
+pow_t <- function(delta, J, alpha) {
+  df <- J - 2
+  cr <- qt(1 - alpha / 2, df)
+  pt(cr, df, delta, lower.tail = FALSE) + pt(-cr, df, delta)
+}
+se_d <- function(J, m, icc, cv) sqrt(4 * (1 + ((cv^2 + 1) * m - 1) * icc) / (J * m))
+grid <- expand.grid(clusters = c(4, 10, 30, 60), size = c(5, 21), icc = c(0.04, 0.2), cv = c(0, 0.4),
+                    alpha = c(0.05, 0.01), power = c(0.8, 0.9))
+grid$mde <- NA
+grid$power_at_normal_mde <- NA
+for (i in seq_len(nrow(grid))) {
+  g <- grid[i, ]
+  se <- se_d(g$clusters, g$size, g$icc, g$cv)
+  delta <- uniroot(function(d) pow_t(d, g$clusters, g$alpha) - g$power, c(0, 60), tol = 1e-14)$root
+  grid$mde[i] <- delta * se
+  z <- qnorm(1 - g$alpha / 2) + qnorm(g$power)
+  grid$power_at_normal_mde[i] <- pow_t(z, g$clusters, g$alpha)
+}
+write_ref(grid, outp("power_t_ref.csv"))
+## The planning figure: persons per office to detect 0.30 with 30 offices at icc 0.04.
+needed <- function(J, icc, effect, power, strict) {
+  for (m in 1:1000) {
+    se <- se_d(J, m, icc, 0)
+    p <- if (strict) pow_t(effect / se, J, 0.05) else pnorm(effect / se - qnorm(0.975))
+    if (p >= power) return(m)
+  }
+}
+write_ref(data.frame(clusters = 30, icc = 0.04, effect = 0.3, power = 0.8,
+                     size_t = needed(30, 0.04, 0.3, 0.8, TRUE), size_normal = needed(30, 0.04, 0.3, 0.8, FALSE)),
+          outp("power_planning_ref.csv"))
