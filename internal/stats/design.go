@@ -3,6 +3,7 @@ package stats
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,8 +68,11 @@ type termColumn struct {
 }
 
 // BuildDesign builds y and X for the formula's fixed part on the complete
-// rows. Factors use treatment contrasts with R's names ("armintervention");
-// a factor with one level among the rows used is an error, as in R.
+// rows, column for column as R's model.matrix: factors are coded by
+// treatment contrasts ("armintervention") where the term's margin is in the
+// model, and by one indicator per level where it is not (see fullCoding);
+// in an interaction the first variable varies fastest. A factor with one
+// level among the rows used is an error, as in R.
 func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 	rows, err := Complete(f, fm.Variables())
 	if err != nil {
@@ -85,9 +89,13 @@ func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 	if fm.Intercept {
 		cols = append(cols, termColumn{"(Intercept)", func(int) float64 { return 1 }, -1})
 	}
+	full, err := fullCoding(f, fm)
+	if err != nil {
+		return nil, err
+	}
 	for ti, t := range fm.Terms {
 		parts := []termColumn{{"", func(int) float64 { return 1 }, ti}}
-		for _, v := range t {
+		for vi, v := range t {
 			c, err := f.Col(v)
 			if err != nil {
 				return nil, err
@@ -114,8 +122,11 @@ func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 						levels = append(levels, l)
 					}
 				}
-				for _, p := range parts {
-					for _, l := range levels[1:] {
+				if !full[ti][vi] {
+					levels = levels[1:]
+				}
+				for _, l := range levels {
+					for _, p := range parts {
 						p, c, l := p, c, l
 						next = append(next, termColumn{join(p.name, v+c.Levels[l]), func(i int) float64 {
 							if c.Factor[i] == l {
@@ -142,6 +153,53 @@ func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 		d.TermOf = append(d.TermOf, c.term)
 	}
 	return d, nil
+}
+
+// fullCoding says, for each term and each of its variables, whether a
+// factor there gets one column per level instead of treatment contrasts.
+// It is R's rule (TermCode in model.c, after Statistical Models in S,
+// p. 38): a factor is coded by contrasts when the term without it is empty
+// or contained in an earlier term, and in full otherwise ("wave +
+// wave:arm" codes wave in full within wave:arm). Without an intercept, the
+// first factor of the first term that has one is coded in full, so that
+// "0 + arm + x" has a column for every arm.
+func fullCoding(f *Frame, fm *Formula) ([][]bool, error) {
+	full := make([][]bool, len(fm.Terms))
+	first := !fm.Intercept
+	for ti, t := range fm.Terms {
+		full[ti] = make([]bool, len(t))
+		for vi, v := range t {
+			c, err := f.Col(v)
+			if err != nil {
+				return nil, err
+			}
+			if !c.IsFactor() {
+				continue
+			}
+			if first {
+				full[ti][vi], first = true, false
+				continue
+			}
+			rest := slices.Delete(slices.Clone(t), vi, vi+1)
+			margin := len(rest) == 0
+			for _, earlier := range fm.Terms[:ti] {
+				if !margin && subset(rest, earlier) {
+					margin = true
+				}
+			}
+			full[ti][vi] = !margin
+		}
+	}
+	return full, nil
+}
+
+func subset(a, b Term) bool {
+	for _, v := range a {
+		if !slices.Contains(b, v) {
+			return false
+		}
+	}
+	return true
 }
 
 func join(a, b string) string {

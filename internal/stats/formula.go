@@ -133,7 +133,20 @@ func ParseFormula(s string) (*Formula, error) {
 			add(t)
 		}
 	}
-	// R orders terms by degree, stably.
+	// R keeps the variables of each term in the order the variables first
+	// appear in the formula ("arm + x:arm" has the term arm:x), which fixes
+	// the columns' names and order; it orders terms by degree, stably.
+	rank := map[string]int{}
+	for _, t := range terms {
+		for _, v := range t {
+			if _, ok := rank[v]; !ok {
+				rank[v] = len(rank)
+			}
+		}
+	}
+	for _, t := range terms {
+		slices.SortFunc(t, func(a, b string) int { return rank[a] - rank[b] })
+	}
 	slices.SortStableFunc(terms, func(a, b Term) int { return len(a) - len(b) })
 	f.Terms = terms
 	return f, nil

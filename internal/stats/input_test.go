@@ -135,3 +135,54 @@ func TestRobustRefusesDegenerateFits(t *testing.T) {
 		}
 	}
 }
+
+// Every formula is coded column for column as R's model.matrix codes it:
+// names, order and values (design_ref.csv).
+func TestDesignMatchesModelMatrix(t *testing.T) {
+	fr := readFrame(t, "testdata/design_data.csv")
+	type col struct {
+		name   string
+		values []float64
+	}
+	want := map[string][]col{}
+	var order []string
+	for _, r := range readRef(t, "testdata/design_ref.csv") {
+		f := r["formula"]
+		if _, ok := want[f]; !ok {
+			order = append(order, f)
+		}
+		pos := int(num(t, r["position"]))
+		for len(want[f]) < pos {
+			want[f] = append(want[f], col{name: r["column"]})
+		}
+		want[f][pos-1].values = append(want[f][pos-1].values, num(t, r["value"]))
+	}
+	if len(order) != 17 {
+		t.Fatalf("%d formulas in design_ref.csv", len(order))
+	}
+	for _, f := range order {
+		fm, err := ParseFormula(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		d, err := BuildDesign(fr, fm)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		var names []string
+		for _, c := range want[f] {
+			names = append(names, c.name)
+		}
+		if strings.Join(d.Names, " | ") != strings.Join(names, " | ") {
+			t.Errorf("%s:\n got  %s\n want %s", f, strings.Join(d.Names, " | "), strings.Join(names, " | "))
+			continue
+		}
+		for j, c := range want[f] {
+			for i, v := range c.values {
+				if got := d.X.At(i, j); math.Abs(got-v) > 1e-12*math.Max(1, math.Abs(v)) {
+					t.Fatalf("%s: %s row %d = %v, R %v", f, c.name, i+1, got, v)
+				}
+			}
+		}
+	}
+}

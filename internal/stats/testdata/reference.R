@@ -207,3 +207,24 @@ needed <- function(J, icc, effect, power, strict) {
 write_ref(data.frame(clusters = 30, icc = 0.04, effect = 0.3, power = 0.8,
                      size_t = needed(30, 0.04, 0.3, 0.8, TRUE), size_normal = needed(30, 0.04, 0.3, 0.8, FALSE)),
           outp("power_planning_ref.csv"))
+
+## Design matrices exactly as model.matrix codes them: contrasts and marginality, columns with no
+## intercept, interactions without their main effects, column names and order.
+set.seed(20261201)
+dd <- data.frame(y = round(rnorm(36), 3), x = round(rnorm(36, 10, 2), 3), z = round(runif(36), 3),
+                 arm = sample(rep(c("comparison", "intervention"), 18)),
+                 region = sample(rep(c("east", "north", "west"), 12)),
+                 wave = rep(c("T1", "T2", "T3"), 12), stringsAsFactors = FALSE)
+write.csv(dd, outp("design_data.csv"), row.names = FALSE)
+design_formulas <- c(
+  "y ~ 0 + arm + x", "y ~ 0 + x + arm + region", "y ~ -1 + region:arm", "y ~ wave + wave:arm",
+  "y ~ x:region", "y ~ x * arm", "y ~ arm * x", "y ~ region * arm", "y ~ arm + x:arm",
+  "y ~ arm:x + x", "y ~ region + arm:region", "y ~ x + z + x:z:arm", "y ~ region * arm * x",
+  "y ~ 0 + x:arm", "y ~ arm:region + region", "y ~ wave * region", "y ~ 0 + wave:x + region")
+out <- do.call(rbind, lapply(design_formulas, function(f) {
+  m <- model.matrix(as.formula(f), dd)
+  data.frame(formula = f, position = rep(seq_len(ncol(m)), each = nrow(m)),
+             column = rep(colnames(m), each = nrow(m)), row = rep(seq_len(nrow(m)), ncol(m)),
+             value = as.vector(m), stringsAsFactors = FALSE)
+}))
+write_ref(out, outp("design_ref.csv"))
