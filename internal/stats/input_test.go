@@ -186,3 +186,61 @@ func TestDesignMatchesModelMatrix(t *testing.T) {
 		}
 	}
 }
+
+// Shifting the outcome by 10⁶ and scaling it by 10⁻³, and moving a
+// covariate to around 10 000, change nothing but what they must: every
+// estimate and standard error scales with y, the intercept moves, and t, df
+// and p stay, for every reference case and estimator.
+func TestRobustInvariantToShiftAndScale(t *testing.T) {
+	const shift, scale = 1e6, 1e-3
+	cases := map[string]string{"robust_trial": "y ~ time * arm", "robust_covariates": "y ~ x + region + time * arm"}
+	for name, formula := range cases {
+		fit := func(move bool) []Coef {
+			fr := readFrame(t, "testdata/"+name+".csv")
+			if move {
+				for i, v := range fr.Columns["y"].Numeric {
+					fr.Columns["y"].Numeric[i] = (v + shift) * scale
+				}
+				if x, ok := fr.Columns["x"]; ok {
+					for i := range x.Numeric {
+						x.Numeric[i] += 10_000
+					}
+				}
+			}
+			fm, err := ParseFormula(formula)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := BuildDesign(fr, fm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl, nc, err := Groups(fr, d.Rows, []string{"office"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all []Coef
+			for _, typ := range []CRType{CR0, CR1, CR2} {
+				f, err := Robust(d, cl, nc, typ)
+				if err != nil {
+					t.Fatalf("%s %s moved=%v: %v", name, typ, move, err)
+				}
+				all = append(all, f.Coefs...)
+			}
+			return all
+		}
+		base, moved := fit(false), fit(true)
+		for i, b := range base {
+			m := moved[i]
+			what := name + " " + b.Term
+			if b.Term == "(Intercept)" {
+				continue // moving x changes what the intercept estimates
+			}
+			near(t, what+" df", m.DF, b.DF, 1e-8, 0)
+			near(t, what+" estimate", m.Estimate, b.Estimate*scale, 1e-8, 0)
+			near(t, what+" se", m.SE, b.SE*scale, 1e-8, 0)
+			near(t, what+" t", m.Statistic, b.Statistic, 1e-8, 0)
+			near(t, what+" p", m.P, b.P, 1e-8, 1e-12)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -180,26 +181,94 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	if n <= p {
 		return nil, fmt.Errorf("%d observations cannot fit %d coefficients", n, p)
 	}
-	var xtx mat.SymDense
-	xtx.SymOuterK(1, d.X.T())
-	var chol mat.Cholesky
-	if ok := chol.Factorize(&xtx); !ok {
+	// Least squares through the QR decomposition of X, as R's lm: forming
+	// X'X would square X's condition number, and a covariate far from zero
+	// (x around 10 000) or a shifted outcome would then read as singular or
+	// lose digits. With an intercept the outcome is centred first, which
+	// changes only the intercept's estimate, by exactly the mean.
+	//
+	// Likewise every column but the intercept is centred: X̃ = X T with
+	// T = I − e₀m', so β = T β̃ and V = T Ṽ T'. Without it the robust
+	// covariance of a slope on a column far from zero is a difference of
+	// huge intercept terms, and loses digits to cancellation.
+	ic := -1
+	for k, term := range d.TermOf {
+		if term == -1 && d.Names[k] == "(Intercept)" {
+			ic = k
+		}
+	}
+	means := make([]float64, p)
+	X := d.X
+	if ic >= 0 {
+		X = mat.DenseCopyOf(d.X)
+		for j := range p {
+			if j == ic {
+				continue
+			}
+			means[j] = mat.Sum(X.ColView(j)) / float64(n)
+			for i := range n {
+				X.Set(i, j, X.At(i, j)-means[j])
+			}
+		}
+	}
+	// toCentred maps a contrast of β to the same contrast of β̃: T'c.
+	toCentred := func(c []float64) []float64 {
+		out := slices.Clone(c)
+		if ic >= 0 {
+			for j := range p {
+				if j != ic {
+					out[j] -= means[j] * c[ic]
+				}
+			}
+		}
+		return out
+	}
+	var qr mat.QR
+	qr.Factorize(X)
+	if cond := qr.Cond(); math.IsInf(cond, 0) || math.IsNaN(cond) || cond > 1e10 {
 		return nil, ErrSingular
 	}
-	if cond := chol.Cond(); cond > 1e13 {
+	var rfull mat.Dense
+	qr.RTo(&rfull)
+	rinv := mat.NewTriDense(p, mat.Upper, nil)
+	for i := range p {
+		for j := i; j < p; j++ {
+			rinv.SetTri(i, j, rfull.At(i, j))
+		}
+	}
+	if err := rinv.InverseTri(rinv); err != nil {
 		return nil, ErrSingular
 	}
-	var M mat.SymDense // (X'X)^-1
-	if err := chol.InverseTo(&M); err != nil {
-		return nil, ErrSingular
+	// W = X R⁻¹ has orthonormal columns: the hat matrix is W W', and
+	// (X'X)⁻¹ = R⁻¹ R⁻ᵀ.
+	var W mat.Dense
+	W.Mul(X, rinv)
+	var M mat.SymDense
+	M.SymOuterK(1, rinv)
+	centre := 0.0
+	if ic >= 0 {
+		centre = mat.Sum(d.Y) / float64(n)
 	}
-	var xty mat.VecDense
-	xty.MulVec(d.X.T(), d.Y)
-	var beta mat.VecDense
-	beta.MulVec(&M, &xty)
+	yc := mat.NewVecDense(n, nil)
+	for i := range n {
+		yc.SetVec(i, d.Y.AtVec(i)-centre)
+	}
+	var wty, beta mat.VecDense
+	wty.MulVec(W.T(), yc)
+	beta.MulVec(rinv, &wty)
 	var fitted, resid mat.VecDense
-	fitted.MulVec(d.X, &beta)
-	resid.SubVec(d.Y, &fitted)
+	fitted.MulVec(&W, &wty)
+	resid.SubVec(yc, &fitted)
+	if ic >= 0 {
+		// β₀ = β̃₀ − m'β̃ + ȳ; the slopes are the same.
+		b0 := beta.AtVec(ic) + centre
+		for j := range p {
+			if j != ic {
+				b0 -= means[j] * beta.AtVec(j)
+			}
+		}
+		beta.SetVec(ic, b0)
+	}
 	if err := degenerate(d.Y, &resid); err != nil {
 		return nil, err
 	}
@@ -218,7 +287,7 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 		}
 		x := mat.NewDense(len(rows), p, nil)
 		for r, i := range rows {
-			x.SetRow(r, d.X.RawRowView(i))
+			x.SetRow(r, X.RawRowView(i))
 		}
 		Xj[j] = x
 		switch typ {
@@ -226,8 +295,12 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 			Aj[j] = identity(len(rows))
 		case CR2:
 			// A_j = (I - X_j M X_j')^(-1/2), the symmetric inverse square root.
+			wj := mat.NewDense(len(rows), p, nil)
+			for r, i := range rows {
+				wj.SetRow(r, W.RawRowView(i))
+			}
 			var h mat.Dense
-			h.Product(x, &M, x.T())
+			h.Mul(wj, wj.T())
 			b := mat.NewSymDense(len(rows), nil)
 			for r := 0; r < len(rows); r++ {
 				for c := r; c < len(rows); c++ {
@@ -266,6 +339,17 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	var tmp, vc mat.Dense
 	tmp.Mul(&M, meat)
 	vc.Mul(&tmp, &M)
+	if ic >= 0 {
+		T := identity(p)
+		for j := range p {
+			if j != ic {
+				T.Set(ic, j, -means[j])
+			}
+		}
+		var tv mat.Dense
+		tv.Mul(T, &vc)
+		vc.Mul(&tv, T.T())
+	}
 	V := mat.NewSymDense(p, nil)
 	for r := 0; r < p; r++ {
 		for c := r; c < p; c++ {
@@ -279,7 +363,7 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	fit := &RobustFit{Type: typ, N: n, Clusters: nClusters, VCov: V, beta: &beta}
 	fit.gOf = func(c []float64) *mat.Dense {
 		w := mat.NewVecDense(p, nil)
-		w.MulVec(&M, mat.NewVecDense(p, c))
+		w.MulVec(&M, mat.NewVecDense(p, toCentred(c)))
 		G := mat.NewDense(nClusters, n, nil)
 		for j, rows := range members {
 			var xw, axw, q, xq mat.VecDense
@@ -287,8 +371,8 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 			axw.MulVec(Aj[j], &xw)    // A_j X_j M c
 			q.MulVec(Xj[j].T(), &axw) // X_j' A_j X_j M c  (p)
 			var mq mat.VecDense
-			mq.MulVec(&M, &q)   // M X_j' A_j X_j M c
-			xq.MulVec(d.X, &mq) // X M X_j' A_j X_j M c (n)
+			mq.MulVec(&M, &q) // M X_j' A_j X_j M c
+			xq.MulVec(X, &mq) // X M X_j' A_j X_j M c (n)
 			g := G.RawRowView(j)
 			for i := range g {
 				g[i] = -xq.AtVec(i)
