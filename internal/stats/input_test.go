@@ -244,3 +244,44 @@ func TestRobustInvariantToShiftAndScale(t *testing.T) {
 		}
 	}
 }
+
+// With fixed effects for the clusters, CR2 takes the generalised inverse
+// square root, as clubSandwich does, instead of refusing "leverage 1".
+func TestRobustWithClusterFixedEffects(t *testing.T) {
+	fr := readFrame(t, "testdata/robust_covariates.csv")
+	fm, err := ParseFormula("y ~ x + time + office")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := BuildDesign(fr, fm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, nc, err := Groups(fr, d.Rows, []string{"office"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := readRef(t, "testdata/robust_cluster_fe_ref.csv")
+	fits := map[string]*RobustFit{}
+	for _, typ := range []CRType{CR0, CR1, CR2} {
+		if fits[string(typ)], err = Robust(d, cl, nc, typ); err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+	}
+	for _, r := range ref {
+		var c *Coef
+		for i, co := range fits[r["type"]].Coefs {
+			if co.Term == r["term"] {
+				c = &fits[r["type"]].Coefs[i]
+			}
+		}
+		what := r["type"] + " " + r["term"]
+		near(t, what+" estimate", c.Estimate, num(t, r["estimate"]), 1e-9, 0)
+		near(t, what+" se", c.SE, num(t, r["se"]), 1e-8, 0)
+		near(t, what+" df", c.DF, num(t, r["df"]), 1e-6, 0)
+		near(t, what+" p", c.P, num(t, r["p"]), 0, 1e-8)
+	}
+	if len(ref) != 6 {
+		t.Fatalf("%d reference rows", len(ref))
+	}
+}

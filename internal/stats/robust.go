@@ -311,7 +311,7 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 					b.SetSym(r, c, v)
 				}
 			}
-			a, err := invSqrt(b)
+			a, err := powerHalf(b, true)
 			if err != nil {
 				return nil, fmt.Errorf("CR2 adjustment for cluster %d: %w", j, err)
 			}
@@ -442,7 +442,13 @@ func identity(n int) *mat.Dense {
 }
 
 // invSqrt returns S^(-1/2) of a symmetric positive definite S.
-func invSqrt(s *mat.SymDense) (*mat.Dense, error) {
+func invSqrt(s *mat.SymDense) (*mat.Dense, error) { return powerHalf(s, false) }
+
+// powerHalf returns s^(-1/2). With general set, eigenvalues at or below
+// 1e-12 give zero instead of an error: the Moore-Penrose inverse square
+// root clubSandwich takes for CR2 when a cluster's rows are fully determined
+// by its own fixed effects (I - H_j singular).
+func powerHalf(s *mat.SymDense, general bool) (*mat.Dense, error) {
 	var eig mat.EigenSym
 	if !eig.Factorize(s, true) {
 		return nil, errors.New("eigendecomposition failed")
@@ -454,7 +460,10 @@ func invSqrt(s *mat.SymDense) (*mat.Dense, error) {
 	d := mat.NewDense(n, n, nil)
 	for i, v := range vals {
 		if v <= 1e-12 {
-			return nil, errors.New("a cluster is fully determined by its own fixed effects (leverage 1)")
+			if general {
+				continue
+			}
+			return nil, errors.New("the matrix is singular")
 		}
 		d.Set(i, i, 1/math.Sqrt(v))
 	}

@@ -228,3 +228,16 @@ out <- do.call(rbind, lapply(design_formulas, function(f) {
              value = as.vector(m), stringsAsFactors = FALSE)
 }))
 write_ref(out, outp("design_ref.csv"))
+
+## CR2 with cluster fixed effects: each I - H_j is singular, and clubSandwich takes the generalised
+## inverse square root (eigenvalues at or below 1e-12 set to zero).
+fe <- read.csv(outp("robust_covariates.csv"), stringsAsFactors = FALSE)
+fe <- fe[complete.cases(fe[, c("y", "x", "time", "office")]), ]
+fit <- lm(y ~ x + time + office, data = fe)
+out <- NULL
+for (type in c("CR0", "CR1", "CR2")) {
+  ct <- as.data.frame(coef_test(fit, vcov = type, cluster = fe$office, test = "Satterthwaite"))
+  out <- rbind(out, data.frame(type = type, term = names(coef(fit)), estimate = ct$beta, se = ct$SE,
+    statistic = ct$tstat, df = ct$df_Satt, p = ct$p_Satt, stringsAsFactors = FALSE))
+}
+write_ref(out[out$term %in% c("x", "time"), ], outp("robust_cluster_fe_ref.csv"))
