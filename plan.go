@@ -80,6 +80,7 @@ type Activity struct {
 	DueOn               time.Time
 	Status              ActivityStatus
 	DoneOn              time.Time
+	MeetingID           int64 // the meeting that agreed it as a follow-up task, 0 when none
 	Version             int64
 	UpdatedAt           time.Time
 }

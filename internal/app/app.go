@@ -64,6 +64,10 @@ type App struct {
 	Offices  *Offices
 	Audit    *Audit
 	Surveys  *Surveys
+	Meetings *Meetings
+	Contacts *Contacts
+	Day      *Day
+	Calendar *Calendar
 
 	core *core
 }
@@ -80,7 +84,8 @@ func New(cfg Config) (*App, error) {
 	c := &core{db: cfg.DB, hasher: cfg.Hasher, lib: cfg.Surveys}
 	return &App{
 		Families: &Families{c}, Plans: &Plans{c}, Mappings: &Mappings{c}, People: &People{c},
-		Offices: &Offices{c}, Audit: &Audit{c}, Surveys: &Surveys{core: c}, core: c,
+		Offices: &Offices{c}, Audit: &Audit{c}, Surveys: &Surveys{core: c}, Meetings: &Meetings{c}, Contacts: &Contacts{c},
+		Day: &Day{c}, Calendar: &Calendar{c}, core: c,
 	}, nil
 }
 

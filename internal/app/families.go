@@ -159,19 +159,45 @@ type FamilyRecord struct {
 	Access     []holf.AuditEvent
 	ShowAccess bool
 	Today      time.Time
+	Now        time.Time
+	// Timeline is the events, meetings and contacts the filter keeps, the
+	// newest first; Upcoming the meetings planned ahead, the soonest first.
+	Timeline []TimelineItem
+	Filter   TimelineFilter
+	Upcoming []holf.Meeting
+	// Hidden marks meetings whose reflection the caller may not read.
+	Hidden map[int64]bool
 }
 
-// Record shows family id's page (audited).
-func (f *Families) Record(ctx context.Context, a *holf.Actor, id int64) (FamilyRecord, error) {
+// Record shows family id's page with its timeline as filter selects it (audited).
+func (f *Families) Record(ctx context.Context, a *holf.Actor, id int64, filter TimelineFilter) (FamilyRecord, error) {
 	fam, _, err := f.view(ctx, a, policy.FamilyView, id)
 	if err != nil {
 		return FamilyRecord{}, err
 	}
-	return f.record(ctx, a, fam)
+	if err := filter.validate(&fam); err != nil {
+		return FamilyRecord{Family: fam}, err
+	}
+	rec, err := f.record(ctx, a, fam)
+	if err != nil {
+		return rec, err
+	}
+	ms, err := (&Meetings{f.core}).list(ctx, a, fam)
+	if err != nil {
+		return rec, err
+	}
+	rec.Filter, rec.Hidden = filter, ms.Hidden
+	rec.Timeline = Timeline(rec.Events, ms.Meetings, ms.Contacts, filter)
+	for _, m := range ms.Meetings {
+		if m.Status == holf.MeetingPlanned && m.End().After(rec.Now) {
+			rec.Upcoming = append(rec.Upcoming, m)
+		}
+	}
+	return rec, nil
 }
 
 func (f *Families) record(ctx context.Context, a *holf.Actor, fam holf.Family) (FamilyRecord, error) {
-	rec := FamilyRecord{Family: fam, Today: f.today()}
+	rec := FamilyRecord{Family: fam, Today: f.today(), Now: f.now()}
 	res := policy.FamilyResource("family", fam.OfficeID, fam.ID)
 	rec.CanManage = policy.Decide(a, policy.FamilyManage, res).Allowed
 	if rec.CanManage {

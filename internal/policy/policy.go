@@ -33,6 +33,14 @@ const (
 	SurveySetup  Action = "survey.setup"  // install the study design
 	SurveyExport Action = "survey.export" // pseudonymised answers and scores
 	DataImport   Action = "data.import"   // bring in whole records with their history (the demo, migrations)
+	// ReflectionRead is reading the text of a meeting's after-reflection;
+	// ReflectionShared reading one its coordinator has shared for
+	// supervision or review. Without either, a reader sees only whether
+	// one exists.
+	ReflectionRead   Action = "reflection.read"
+	ReflectionShared Action = "reflection.shared"
+	DayView          Action = "day.view"     // a coordinator's own start page: their meetings and families
+	CalendarOwn      Action = "calendar.own" // one's own calendar feed of meetings
 )
 
 // Scope says how far a role's grant reaches. Scopes are ordered from the
@@ -139,6 +147,14 @@ var rules = map[Action]map[holf.Role]Scope{
 	SurveySetup:  {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
 	SurveyExport: {holf.RoleResearcher: All, holf.RoleSystem: All},
 	DataImport:   {holf.RoleSystem: All},
+	// After-reflections are the coordinators' own learning notes (seed
+	// 003, §6.4): their colleagues at the office read them (two often
+	// follow a family together); the leader and training support see
+	// one's text only when its coordinator shares it.
+	ReflectionRead:   {holf.RoleCoordinator: OwnOffice},
+	ReflectionShared: {holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice},
+	DayView:          {holf.RoleCoordinator: OwnOffice},
+	CalendarOwn:      {holf.RoleCoordinator: OwnOffice},
 }
 
 // Decision is the answer to one question: allowed or not, and under which

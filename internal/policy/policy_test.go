@@ -43,6 +43,15 @@ func TestDecide(t *testing.T) {
 		{"researcher no audit", researcher, AuditView, Global, false, ""},
 		{"pm audit", pm, AuditView, Global, false, ""},
 		{"unknown action", admin, Action("nuke"), Global, false, ""},
+		{"coordinator reads reflections at own office", coordA, ReflectionRead, offA, true, holf.RoleCoordinator},
+		{"coordinator no reflections elsewhere", coordA, ReflectionRead, offB, false, ""},
+		{"leader does not read reflections", leaderA, ReflectionRead, offA, false, ""},
+		{"leader reads shared reflections", leaderA, ReflectionShared, offA, true, holf.RoleOfficeLeader},
+		{"training support reads shared reflections", tsAB, ReflectionShared, offB, true, holf.RoleTrainingSupport},
+		{"researcher no reflections", researcher, ReflectionShared, offA, false, ""},
+		{"admin no reflections", admin, ReflectionRead, offA, false, ""},
+		{"coordinator's day", coordA, DayView, offA, true, holf.RoleCoordinator},
+		{"leader has no coordinator's day", leaderA, DayView, offA, false, ""},
 	}
 	for _, c := range cases {
 		d := Decide(c.a, c.act, c.res)

@@ -18,12 +18,13 @@ func scanGoal(s scanner) (holf.Goal, error) {
 	return g, err
 }
 
-const activityCols = `id, family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name, due_on, status, done_on, version, updated_at`
+const activityCols = `id, family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name, due_on, status, done_on, version, updated_at,
+	meeting_id`
 
 func scanActivity(s scanner) (holf.Activity, error) {
 	var a holf.Activity
 	err := s.Scan(&a.ID, &a.FamilyID, &a.GoalID, &a.Title, asText(&a.Responsible), asID(&a.ResponsibleMemberID), &a.ResponsibleName,
-		asDate(&a.DueOn), asText(&a.Status), asDate(&a.DoneOn), &a.Version, asTime(&a.UpdatedAt))
+		asDate(&a.DueOn), asText(&a.Status), asDate(&a.DoneOn), &a.Version, asTime(&a.UpdatedAt), asID(&a.MeetingID))
 	return a, err
 }
 
@@ -177,9 +178,9 @@ func (db *DB) AddActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activ
 		}
 		now := formatTime(tx.now)
 		id, err := tx.insertID(ctx, `INSERT INTO plan_activities (family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name,
-			due_on, status, done_on, position, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+			due_on, status, done_on, position, version, created_at, updated_at, meeting_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
 			a.FamilyID, a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName, formatDate(a.DueOn),
-			string(a.Status), formatDate(a.DoneOn), pos, now, now)
+			string(a.Status), formatDate(a.DoneOn), pos, now, now, nullID(a.MeetingID))
 		if err != nil {
 			return 0, fmt.Errorf("add activity: %w", err)
 		}
@@ -195,6 +196,15 @@ func (tx *Tx) checkGoal(ctx context.Context, a *holf.Activity) error {
 		var v holf.Validation
 		v.Add("goal", "err.goal_unknown")
 		return v.Err()
+	}
+	if a.MeetingID != 0 {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM meetings WHERE id = ? AND family_id = ?`, a.MeetingID, a.FamilyID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			a.MeetingID = 0
+		}
 	}
 	return nil
 }

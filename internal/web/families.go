@@ -160,6 +160,7 @@ type familyPage struct {
 	Reasons     []holf.DischargeReason
 	TodayISO    string
 	StatusInput statusInput
+	Contact     contactForm
 }
 
 type statusInput struct {
@@ -171,7 +172,8 @@ func (s *Server) familyShow(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
-	rec, err := s.app.Families.Record(r.Context(), rq.actor, id)
+	filter := timelineFilter(r)
+	rec, err := s.app.Families.Record(r.Context(), rq.actor, id, filter)
 	if err != nil {
 		return err
 	}
@@ -179,9 +181,23 @@ func (s *Server) familyShow(w http.ResponseWriter, r *http.Request, rq *req) err
 	return s.render(w, http.StatusOK, "family", &p)
 }
 
+// timelineFilter reads the timeline's filter from the query: kind (any
+// number) and member.
+func timelineFilter(r *http.Request) app.TimelineFilter {
+	var f app.TimelineFilter
+	for _, k := range r.URL.Query()["kind"] {
+		if k != "" {
+			f.Kinds = append(f.Kinds, app.TimelineKind(k))
+		}
+	}
+	f.Member, _ = strconv.ParseInt(r.URL.Query().Get("member"), 10, 64)
+	return f
+}
+
 func (s *Server) familyPage(r *http.Request, rq *req, rec app.FamilyRecord) familyPage {
 	p := familyPage{Page: s.page(r, rq, "family.title"), FamilyRecord: rec, Reasons: holf.DischargeReasons,
 		TodayISO: rec.Today.Format("2006-01-02")}
+	p.Contact = newContactForm(rec.Family, rec.Now)
 	p.Title = rec.Family.Name
 	return p
 }
@@ -262,7 +278,7 @@ func (s *Server) familyStatus(w http.ResponseWriter, r *http.Request, rq *req) e
 		return err
 	}
 	// The page comes back with what was typed; showing it again is a view.
-	rec, rerr := s.app.Families.Record(r.Context(), rq.actor, id)
+	rec, rerr := s.app.Families.Record(r.Context(), rq.actor, id, app.TimelineFilter{})
 	if rerr != nil {
 		return rerr
 	}
@@ -446,6 +462,13 @@ func (p *familyFormPage) FieldError(i int, field string) string {
 func FieldID(field string) string {
 	if strings.HasPrefix(field, "area.") || strings.HasPrefix(field, "child.") || strings.HasPrefix(field, "parent.") {
 		return fieldID(field)
+	}
+	if rest, ok := strings.CutPrefix(field, "agenda."); ok {
+		i, f, _ := strings.Cut(rest, ".")
+		return "agenda_" + i + "_" + f
+	}
+	if strings.HasPrefix(field, "participants.") {
+		return "participants"
 	}
 	if rest, ok := strings.CutPrefix(field, "members."); ok {
 		i, f, _ := strings.Cut(rest, ".")

@@ -21,11 +21,17 @@ type homePage struct {
 	Arms      []app.ArmCount
 	Admin     bool
 	People    int
+	Day       *app.CoordinatorDay
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *req) error {
 	p := homePage{Page: s.page(r, rq, "home.title"), Roles: rq.actor.Roles()}
 	ctx := r.Context()
+	day, err := s.app.Day.Coordinator(ctx, rq.actor)
+	if err != nil {
+		return err
+	}
+	p.Day = day
 	// Office roles see their own offices and who works there.
 	offices, err := s.app.Offices.Own(ctx, rq.actor)
 	if err != nil {

@@ -310,6 +310,7 @@ func (s *Server) activityNew(w http.ResponseWriter, r *http.Request, rq *req) er
 	}
 	a := holf.Activity{FamilyID: id, Responsible: holf.ResponsibleMember, Status: holf.ActivityOpen}
 	a.GoalID, _ = strconv.ParseInt(r.URL.Query().Get("goal"), 10, 64)
+	a.MeetingID, _ = strconv.ParseInt(r.URL.Query().Get("meeting"), 10, 64)
 	if ps := b.Family.Parents(); len(ps) > 0 {
 		a.ResponsibleMemberID = ps[0].ID
 	}
@@ -321,7 +322,8 @@ func activityFromForm(r *http.Request, familyID int64) (holf.Activity, string, h
 	var v holf.Validation
 	a := holf.Activity{FamilyID: familyID, GoalID: formID(r, "goal"), Title: r.PostFormValue("title"),
 		Responsible: holf.ResponsibleKind(r.PostFormValue("responsible")), ResponsibleMemberID: formID(r, "responsible_member"),
-		ResponsibleName: r.PostFormValue("responsible_name"), Status: holf.ActivityStatus(r.PostFormValue("status")), Version: formVersion(r, "version")}
+		ResponsibleName: r.PostFormValue("responsible_name"), Status: holf.ActivityStatus(r.PostFormValue("status")), Version: formVersion(r, "version"),
+		MeetingID: formID(r, "meeting")}
 	if a.Status == "" {
 		a.Status = holf.ActivityOpen
 	}
@@ -340,6 +342,15 @@ func (s *Server) activityAdd(w http.ResponseWriter, r *http.Request, rq *req) er
 		return err
 	}
 	a, due, parsed := activityFromForm(r, id)
+	if a.MeetingID != 0 {
+		// A follow-up task agreed in a meeting: back to the meeting.
+		mid := a.MeetingID
+		if a, err = s.app.Meetings.AddFollowUp(r.Context(), rq.actor, mid, a, parsed); err != nil {
+			return s.activityFormError(w, r, rq, a, due, true, err)
+		}
+		http.Redirect(w, r, fmt.Sprintf("/families/%d/meetings/%d?notice=saved", id, mid), http.StatusSeeOther) // #nosec G710 -- a local path of parsed ids
+		return nil
+	}
 	if a, err = s.app.Plans.AddActivity(r.Context(), rq.actor, a, parsed); err != nil {
 		return s.activityFormError(w, r, rq, a, due, true, err)
 	}

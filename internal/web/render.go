@@ -58,6 +58,7 @@ var funcs = template.FuncMap{
 	"inc":      func(i int) int { return i + 1 },
 	"fieldid":  FieldID,
 	"dec":      func(i int) int { return i - 1 },
+	"pct":      func(x float64) float64 { return 100 * x },
 	// dict passes several values to a sub-template: (dict "A" x "P" $).
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
@@ -142,7 +143,7 @@ func (p *Page) ArmName(a holf.Arm) string { return p.T("arm." + string(a)) }
 
 // notices are the messages a redirect may ask a page to show (?notice=…):
 // only known keys are shown, so a link cannot put text on a page.
-var notices = map[string]bool{"saved": true, "created": true, "disabled": true, "enabled": true, "password_set": true, "logged_out": true, "session_ended": true, "saved_later": true, "link_issued": true, "enrolled": true}
+var notices = map[string]bool{"saved": true, "created": true, "disabled": true, "enabled": true, "password_set": true, "logged_out": true, "session_ended": true, "saved_later": true, "link_issued": true, "enrolled": true, "deleted": true, "contact_logged": true}
 
 func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 	p := Page{Lang: rq.lang, cat: s.cat, Actor: rq.actor, Path: r.URL.Path, Demo: s.cfg.Demo, Version: s.cfg.Version}
@@ -231,6 +232,8 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request, rq *req) error {
 	switch {
 	case strings.HasSuffix(name, ".css"):
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case strings.HasSuffix(name, ".js"):
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	case strings.HasSuffix(name, ".svg"):
 		w.Header().Set("Content-Type", "image/svg+xml")
 	}
