@@ -137,7 +137,6 @@ func WorkingDaysBetween(from, to time.Time) int {
 	return n
 }
 
-
 // Calendar is a coordinator's personal feed of meetings (iCalendar), behind
 // a secret URL they can revoke.
 type Calendar struct{ *core }

@@ -300,4 +300,3 @@ func (db *DB) PastReflections(ctx context.Context, familyID, by, except int64, l
 		WHERE reflected_at IS NOT NULL AND id <> ? AND (family_id = ? OR reflected_by = ?) ORDER BY reflected_at DESC LIMIT %d`, limit),
 		except, familyID, by)
 }
-

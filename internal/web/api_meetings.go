@@ -73,14 +73,14 @@ type apiMeeting struct {
 	Execution           apiExecution       `json:"execution"`
 	// Reflection is null when none is written, or when the caller may see
 	// only that one exists (ReflectionExists).
-	Reflection       *apiReflection   `json:"reflection"`
-	ReflectionExists bool             `json:"reflection_exists"`
-	ReflectedAt      *time.Time       `json:"reflected_at"`
-	SimilarTo        *int64           `json:"similar_to"`
-	Agenda           []apiTopic       `json:"agenda"`
-	Stage            holf.Stage       `json:"stage"`
-	Version          int64            `json:"version"`
-	UpdatedAt        time.Time        `json:"updated_at"`
+	Reflection       *apiReflection `json:"reflection"`
+	ReflectionExists bool           `json:"reflection_exists"`
+	ReflectedAt      *time.Time     `json:"reflected_at"`
+	SimilarTo        *int64         `json:"similar_to"`
+	Agenda           []apiTopic     `json:"agenda"`
+	Stage            holf.Stage     `json:"stage"`
+	Version          int64          `json:"version"`
+	UpdatedAt        time.Time      `json:"updated_at"`
 }
 
 func toAPIMeeting(m holf.Meeting, hidden bool, now time.Time) apiMeeting {

@@ -122,7 +122,9 @@ func (s *Server) contactAdd(w http.ResponseWriter, r *http.Request, rq *req) err
 	return s.formError(w, rq, "contact", &p, err, nil)
 }
 
-func (s *Server) contactIDs(r *http.Request) (int64, int64, error) { return familyItem(r, "cid", "contact") }
+func (s *Server) contactIDs(r *http.Request) (int64, int64, error) {
+	return familyItem(r, "cid", "contact")
+}
 
 func (s *Server) contactEdit(w http.ResponseWriter, r *http.Request, rq *req) error {
 	id, cid, err := s.contactIDs(r)
