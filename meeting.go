@@ -466,9 +466,9 @@ func (m *Meeting) Carried() []AgendaTopic {
 
 // CopyThreshold is the similarity above which an after-reflection counts as
 // a near copy of an earlier one.
-const CopyThreshold = 0.8
+const CopyThreshold = 0.75
 
-// Similarity compares two texts by their word trigrams (Jaccard), after
+// Similarity compares two texts by their word pairs (Jaccard), after
 // folding case and punctuation: 1 for the same words in the same order, 0
 // for nothing in common. A copied reflection with a date changed scores
 // near 1; two honest reflections on similar meetings score far lower.
@@ -489,14 +489,11 @@ func Similarity(a, b string) float64 {
 func shingles(s string) map[string]bool {
 	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	out := map[string]bool{}
-	if len(words) < 3 {
-		if len(words) > 0 {
-			out[strings.Join(words, " ")] = true
-		}
-		return out
+	if len(words) == 1 {
+		out[words[0]] = true
 	}
-	for i := 0; i+3 <= len(words); i++ {
-		out[words[i]+" "+words[i+1]+" "+words[i+2]] = true
+	for i := 0; i+2 <= len(words); i++ {
+		out[words[i]+" "+words[i+1]] = true
 	}
 	return out
 }

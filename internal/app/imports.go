@@ -184,3 +184,32 @@ func (im *Imports) Responses(ctx context.Context, a *holf.Actor, st *survey.Inst
 	}
 	return im.db.ImportResponses(ctx, event(a, role, "survey.import", "study", st.ID, purpose), rs)
 }
+
+// Meetings stores the meetings and contacts of families of one office,
+// each checked against its family (fams, by id), the office's target areas
+// and its coordinators, at the instant it concerns.
+func (im *Imports) Meetings(ctx context.Context, a *holf.Actor, office holf.Office, coordinators []int64, fams map[int64]*holf.Family, fm []store.FamilyMeetings, purpose string) error {
+	role, err := im.allow(a)
+	if err != nil {
+		return err
+	}
+	now := im.now()
+	for i := range fm {
+		f := fams[fm[i].FamilyID]
+		if f == nil || f.OfficeID != office.ID {
+			return fmt.Errorf("meetings of family %d: not a family of %s", fm[i].FamilyID, office.Name)
+		}
+		for k := range fm[i].Meetings {
+			m := &fm[i].Meetings[k].Meeting
+			if err := m.Validate(f, office.TargetAreas, holf.Plan{}, coordinators, now); err != nil {
+				return fmt.Errorf("meeting %d of family %d: %w", k, f.ID, err)
+			}
+		}
+		for k := range fm[i].Contacts {
+			if err := fm[i].Contacts[k].Validate(f, now); err != nil {
+				return fmt.Errorf("contact %d of family %d: %w", k, f.ID, err)
+			}
+		}
+	}
+	return im.db.ImportMeetings(ctx, event(a, role, "meeting.import", "family", 0, purpose), fm)
+}

@@ -226,6 +226,9 @@ func (m *Meetings) NewMeeting(ctx context.Context, a *holf.Actor, id int64) (Mee
 	c.Meeting = holf.Meeting{FamilyID: id, Kind: holf.MeetingFollowUp, Status: holf.MeetingPlanned, Channel: holf.ChannelOffice,
 		Minutes: DefaultMeetingMinutes, FGEVersion: holf.CurrentFGE().Version, LeadID: m.lead(a, c),
 		StartsAt: time.Date(day.Year(), day.Month(), day.Day(), DefaultMeetingHour, 0, 0, 0, Norway)}
+	if c.Meeting.LeadID != 0 {
+		c.Meeting.Participants = append(c.Meeting.Participants, holf.Participant{Kind: holf.ParticipantCoordinator, PersonID: c.Meeting.LeadID, Attendance: holf.AttendanceExpected})
+	}
 	for _, p := range c.Family.Parents() {
 		c.Meeting.Participants = append(c.Meeting.Participants, holf.Participant{Kind: holf.ParticipantMember, MemberID: p.ID, Attendance: holf.AttendanceExpected})
 		if p.InterpreterNeeded && c.Meeting.InterpreterLanguage == "" {

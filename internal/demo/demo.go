@@ -104,6 +104,8 @@ type builder struct {
 	actor *holf.Actor
 	// usernames of the accounts made, by id: who wrote each mapping.
 	usernames map[int64]string
+	// names of the accounts, by id: who logged each contact.
+	names map[int64]string
 }
 
 // Build fills the database behind a with the demo dataset. It refuses a
@@ -114,7 +116,7 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 	if progress == nil {
 		progress = func(string, ...any) {}
 	}
-	b := &builder{im: a.Imports(), a: a, actor: app.System("demo"), usernames: map[int64]string{}}
+	b := &builder{im: a.Imports(), a: a, actor: app.System("demo"), usernames: map[int64]string{}, names: map[int64]string{}}
 	db := b.im
 	mark, err := db.Meta(ctx, MetaKey)
 	if err != nil {
@@ -222,6 +224,7 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 			return res, fmt.Errorf("demo person %s: %w", people[i].Username, err)
 		}
 		b.usernames[people[i].ID] = people[i].Username
+		b.names[people[i].ID] = people[i].Name
 		res.People++
 		if res.People%25 == 0 {
 			progress("people: %d of %d", res.People, len(people))

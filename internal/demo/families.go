@@ -159,7 +159,7 @@ func (b *builder) families(ctx context.Context, rng *rand.Rand, officeIDs []int6
 		if err := b.im.Families(ctx, b.actor, batch, purpose); err != nil {
 			return total, fmt.Errorf("demo families of office %d: %w", office, err)
 		}
-		if err := b.content(ctx, rng, batch, now, scale); err != nil {
+		if err := b.content(ctx, rng, batch, now, scale, fk); err != nil {
 			return total, err
 		}
 		total += len(batch)
@@ -181,7 +181,7 @@ func (b *builder) families(ctx context.Context, rng *rand.Rand, officeIDs []int6
 		if err := b.im.Families(ctx, b.actor, replacements, purpose); err != nil {
 			return total, fmt.Errorf("demo replacement families of office %d: %w", office, err)
 		}
-		if err := b.content(ctx, rng, replacements, now, scale); err != nil {
+		if err := b.content(ctx, rng, replacements, now, scale, fk); err != nil {
 			return total, err
 		}
 		total += len(replacements)
@@ -201,7 +201,7 @@ func earlier(a, b time.Time) time.Time {
 
 // content adds mappings and plans to the families that are in follow-up
 // (active or discharged), written by their primary coordinator.
-func (b *builder) content(ctx context.Context, rng *rand.Rand, fams []store.ImportedFamily, now time.Time, scale bool) error {
+func (b *builder) content(ctx context.Context, rng *rand.Rand, fams []store.ImportedFamily, now time.Time, scale bool, coordinators [2]int64) error {
 	if len(fams) == 0 {
 		return nil
 	}
@@ -211,6 +211,7 @@ func (b *builder) content(ctx context.Context, rng *rand.Rand, fams []store.Impo
 	}
 	byID := map[int64]*holf.Family{}
 	var cs []store.CaseContent
+	var fm []store.FamilyMeetings
 	for i := range fams {
 		f := fams[i].Family
 		byID[f.ID] = &fams[i].Family
@@ -222,8 +223,12 @@ func (b *builder) content(ctx context.Context, rng *rand.Rand, fams []store.Impo
 			end = f.DischargedOn
 		}
 		cs = append(cs, caseContent(rng, f, f.ConsentDate, end, f.PrimaryCoordinatorID, b.usernames[f.PrimaryCoordinatorID], office.TargetAreas, scale))
+		fm = append(fm, familyMeetings(rng, f, f.ConsentDate, end, now, f.PrimaryCoordinatorID, b.names[f.PrimaryCoordinatorID], office.TargetAreas, scale))
 	}
-	return b.im.CaseContent(ctx, b.actor, office, byID, cs, purpose)
+	if err := b.im.CaseContent(ctx, b.actor, office, byID, cs, purpose); err != nil {
+		return err
+	}
+	return b.im.Meetings(ctx, b.actor, office, coordinators[:], byID, fm, purpose)
 }
 
 func created(on time.Time) holf.FamilyEvent {

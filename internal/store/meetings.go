@@ -300,3 +300,77 @@ func (db *DB) PastReflections(ctx context.Context, familyID, by, except int64, l
 		WHERE reflected_at IS NOT NULL AND id <> ? AND (family_id = ? OR reflected_by = ?) ORDER BY reflected_at DESC LIMIT %d`, limit),
 		except, familyID, by)
 }
+
+// ImportedMeeting is a meeting as demo data or a migration brings it, with
+// the one of its family's earlier imported meetings whose reflection it
+// repeats (SimilarIndex, 1-based in the family's list; 0 none).
+type ImportedMeeting struct {
+	Meeting      holf.Meeting
+	SimilarIndex int
+}
+
+// FamilyMeetings is one family's meetings and contacts for import, the
+// earliest first.
+type FamilyMeetings struct {
+	FamilyID int64
+	Meetings []ImportedMeeting
+	Contacts []holf.Contact
+}
+
+// ImportMeetings stores the meetings and contacts of many families in one
+// transaction, with one audit entry per family; participants, agendas and
+// contacts go in multi-row statements (the national-scale dataset has
+// millions of rows).
+func (db *DB) ImportMeetings(ctx context.Context, ev holf.AuditEvent, fams []FamilyMeetings) error {
+	return db.writeTx(ctx, func(tx *Tx) error {
+		var parts, topics, contacts [][]any
+		for _, fm := range fams {
+			ids := make([]int64, len(fm.Meetings))
+			for i, im := range fm.Meetings {
+				m := im.Meeting
+				if im.SimilarIndex > 0 && im.SimilarIndex <= i {
+					m.SimilarTo = ids[im.SimilarIndex-1]
+				}
+				args := append(meetingArgs(&m), fm.FamilyID, m.LeadID, formatTime(m.CreatedAt), formatTime(m.UpdatedAt))
+				id, err := tx.insertID(ctx, `INSERT INTO meetings (kind, status, status_note, starts_at, minutes, channel, place, interpreter_language,
+					lead_id, fge_version, prep_purpose, prep_main_topic, prep_sub_topics, prep_forms, prep_tools, prep_principles, exec_plan,
+					exec_questions, refl_what, refl_participation, refl_feedback, refl_tools, refl_open, refl_supervision, refl_supervision_topic,
+					refl_shared, reflected_at, reflected_by, similar_to, similarity, family_id, created_by, created_at, updated_at)
+					VALUES (`+placeholders(len(args))+`)`, args...)
+				if err != nil {
+					return fmt.Errorf("import meeting of family %d: %w", fm.FamilyID, err)
+				}
+				ids[i] = id
+				for k, p := range m.Participants {
+					parts = append(parts, []any{id, k + 1, string(p.Kind), nullID(p.MemberID), nullID(p.PersonID), p.Name, string(p.Attendance), boolInt(p.ChildHeard)})
+				}
+				for k, t := range m.Agenda {
+					topics = append(topics, []any{id, k + 1, string(t.Proposer), t.Title, string(t.Area), nullID(t.GoalID), t.Priority, t.Minutes, t.Notes, string(t.Outcome)})
+				}
+			}
+			for _, c := range fm.Contacts {
+				at := formatTime(c.At)
+				contacts = append(contacts, []any{fm.FamilyID, string(c.Kind), nullID(c.MemberID), at, c.Minutes, c.Note, c.ByID, c.By, 1, at, at})
+			}
+			fev := ev
+			fev.RecordID = fm.FamilyID
+			if err := tx.appendAudit(ctx, fev); err != nil {
+				return err
+			}
+		}
+		if len(parts) > 0 {
+			if err := tx.insertRows(ctx, "meeting_participants", "meeting_id, position, kind, member_id, person_id, name, attendance, child_heard", parts); err != nil {
+				return err
+			}
+		}
+		if len(topics) > 0 {
+			if err := tx.insertRows(ctx, "agenda_topics", "meeting_id, position, proposer, title, area, goal_id, priority, minutes, notes, outcome", topics); err != nil {
+				return err
+			}
+		}
+		if len(contacts) > 0 {
+			return tx.insertRows(ctx, "contacts", "family_id, kind, member_id, at, minutes, note, by_id, by_name, version, created_at, updated_at", contacts)
+		}
+		return nil
+	})
+}

@@ -48,6 +48,10 @@ func TestEveryPersonalDataReadIsAudited(t *testing.T) {
 		issueLink(t, f, fk) // the parent is invited: their paper form is open
 		office := "/offices/" + itoa(int(f.offA.ID)) + "/surveys"
 		parent := respondentOf.FindStringSubmatch(fk.get(office + "?wave=T1&group=parents").body)[1]
+		mid := planMeeting(t, fk, f.famA.ID, "2026-11-23", "08:00", f.famA.Members[0].ID)
+		meeting := fmt.Sprintf("%s/meetings/%d", fam, mid)
+		fk.post(fam+"/contacts", url.Values{"kind": {"sms"}, "date": {"2026-11-23"}, "time": {"09:00"}})
+		contacts, _ := f.db.Contacts(ctx, f.famA.ID)
 		famVersion := func() string { got, _ := f.db.GetFamily(ctx, f.famA.ID); return fmt.Sprint(got.Version) }
 
 		type read struct {
@@ -85,6 +89,21 @@ func TestEveryPersonalDataReadIsAudited(t *testing.T) {
 				return fk.post(fam+"/mapping", url.Values{"base_version": {"0"}, holf.AreaKey(holf.AreaWork, "situation"): {"Far søker jobb."}})
 			}, false},
 			{"mapping history", "fk.a", func() response { return fk.get(fam + "/mapping/history") }, false},
+			{"coordinator's day", "fk.a", func() response { return fk.get("/") }, true},
+			{"new meeting form", "fk.a", func() response { return fk.get(fam + "/meetings/new") }, false},
+			{"meeting", "fk.a", func() response { return fk.get(meeting) }, false},
+			{"meeting part form", "fk.a", func() response { return fk.get(meeting + "/prep") }, false},
+			{"meeting journal text", "fk.a", func() response { return fk.get(meeting + "/journal") }, false},
+			{"Menu agenda sheet", "fk.a", func() response { return fk.get(meeting + "/menu") }, false},
+			{"meeting refused", "fk.a", func() response {
+				return fk.post(meeting+"/details", url.Values{"version": {meetingVersion(t, f, f.famA.ID, mid)}, "kind": {"x"}})
+			}, false},
+			{"leader's meeting", "leder.a", func() response { return leader.get(meeting) }, false},
+			{"new contact form", "fk.a", func() response { return fk.get(fam + "/contacts/new") }, false},
+			{"contact form", "fk.a", func() response { return fk.get(fmt.Sprintf("%s/contacts/%d", fam, contacts[0].ID)) }, false},
+			{"API meetings", "fk.a", func() response { return fkAPI.get(fmt.Sprintf("/api/v1/families/%d/meetings", f.famA.ID)) }, false},
+			{"API contacts", "fk.a", func() response { return fkAPI.get(fmt.Sprintf("/api/v1/families/%d/contacts", f.famA.ID)) }, false},
+			{"API timeline", "fk.a", func() response { return fkAPI.get(fmt.Sprintf("/api/v1/families/%d/timeline", f.famA.ID)) }, false},
 			{"API family", "fk.a", func() response { return fkAPI.get(fmt.Sprintf("/api/v1/families/%d", f.famA.ID)) }, false},
 			{"API plan", "fk.a", func() response { return fkAPI.get(fmt.Sprintf("/api/v1/families/%d/plan", f.famA.ID)) }, false},
 			{"API mapping", "fk.a", func() response { return fkAPI.get(fmt.Sprintf("/api/v1/families/%d/mapping", f.famA.ID)) }, false},

@@ -43,6 +43,7 @@ type meetingPage struct {
 	New          bool
 	Part         string
 	Date, Clock  string
+	Minutes      string // the duration as typed
 	Participants []participantRow
 	Topics       []topicRow
 	Links        []linkOption
@@ -64,6 +65,7 @@ func (s *Server) meetingPageData(r *http.Request, rq *req, c *app.MeetingCase, p
 	if !m.StartsAt.IsZero() {
 		p.Date, p.Clock = local.Format("2006-01-02"), local.Format("15:04")
 	}
+	p.Minutes = strconv.Itoa(m.Minutes)
 	p.fillRows()
 	for _, a := range c.Office.TargetAreas {
 		p.Links = append(p.Links, linkOption{"area:" + string(a), p.T("area." + string(a))})
@@ -343,7 +345,7 @@ func (s *Server) meetingCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 	c.Meeting = saved
 	p := s.meetingPageData(r, rq, &c, app.PartDetails)
 	p.New, p.Title = true, s.t(rq, "meeting.new_heading", c.Family.Name)
-	p.Date, p.Clock = r.PostForm.Get("date"), r.PostForm.Get("time")
+	p.Date, p.Clock, p.Minutes = r.PostForm.Get("date"), r.PostForm.Get("time"), r.PostForm.Get("minutes")
 	return s.formError(w, rq, "meeting_details", p, err, nil)
 }
 
@@ -392,7 +394,7 @@ func (s *Server) meetingEdit(w http.ResponseWriter, r *http.Request, rq *req) er
 			p := s.meetingPageData(r, rq, &c, part)
 			p.DraftAt, p.Previous = d.SavedAt, prev
 			if part == app.PartDetails {
-				p.Date, p.Clock = v.Get("date"), v.Get("time")
+				p.Date, p.Clock, p.Minutes = v.Get("date"), v.Get("time"), v.Get("minutes")
 			}
 			return s.render(w, http.StatusOK, "meeting_"+part, p)
 		}
@@ -449,7 +451,7 @@ func (s *Server) meetingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	c.Meeting.Version = formVersion(r, "version")
 	p := s.meetingPageData(r, rq, &c, part)
 	if part == app.PartDetails {
-		p.Date, p.Clock = r.PostForm.Get("date"), r.PostForm.Get("time")
+		p.Date, p.Clock, p.Minutes = r.PostForm.Get("date"), r.PostForm.Get("time"), r.PostForm.Get("minutes")
 	}
 	return s.formError(w, rq, "meeting_"+part, p, err, func() error {
 		saved.Reflection = cur.Reflection
@@ -534,7 +536,7 @@ func (s *Server) meetingMenu(w http.ResponseWriter, r *http.Request, rq *req) er
 	}
 	p := s.meetingPageData(r, rq, &c, "menu")
 	p.Title = s.t(rq, "menu.title") + " – " + c.Family.Name
-	p.Sheet = drawMenuSheet(c.Meeting.Agenda)
+	p.Sheet = drawMenuSheet(c.Meeting.Agenda, p.T("menu.sheet_foot"))
 	return s.render(w, http.StatusOK, "menu_sheet", p)
 }
 
@@ -559,7 +561,7 @@ func meetingJournal(p *Page, c *app.MeetingCase) string {
 		where += ", " + m.Place
 	}
 	line(p.T("meeting.channel"), where)
-	line(p.T("meeting.status"), p.T("meeting.status."+string(m.Status))+suffix(m.StatusNote))
+	line(p.T("journal.status"), p.T("meeting.status."+string(m.Status))+suffix(m.StatusNote))
 	var who []string
 	for _, x := range m.Participants {
 		name := ""

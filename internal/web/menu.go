@@ -31,22 +31,26 @@ type sheetLine struct {
 type menuSheet struct {
 	Circles []sheetCircle
 	Topics  []holf.AgendaTopic
+	Foot    []sheetLine // the instructions, at the foot of the page
 }
 
 // sheet layout: two columns of four circles on A4 (210 × 297 mm).
 const (
 	sheetCols   = 2
 	sheetRows   = 4
-	sheetRadius = 31.0
+	sheetRadius = 28.0
 	sheetLineMM = 7.0 // line height of the 6 mm type
 	sheetChars  = 13  // characters per line inside a circle
 )
 
-func drawMenuSheet(topics []holf.AgendaTopic) menuSheet {
+func drawMenuSheet(topics []holf.AgendaTopic, foot string) menuSheet {
 	out := menuSheet{Topics: topics}
+	for i, l := range wrapWords(foot, 90, 3) {
+		out.Foot = append(out.Foot, sheetLine{X: 105, Y: 276 + float64(i)*6, Text: l})
+	}
 	for i := 0; i < sheetCols*sheetRows; i++ {
 		col, row := i%sheetCols, i/sheetCols
-		c := sheetCircle{CX: 55 + float64(col)*100, CY: 62 + float64(row)*66, R: sheetRadius}
+		c := sheetCircle{CX: 55 + float64(col)*100, CY: 52 + float64(row)*62, R: sheetRadius}
 		c.NumX, c.NumY = c.CX-c.R+4, c.CY-c.R+8
 		if i < len(topics) {
 			t := topics[i]

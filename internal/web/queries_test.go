@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/store"
@@ -27,8 +28,10 @@ func TestPagesCostABoundedNumberOfQueries(t *testing.T) {
 				}
 				return f.db.Statements() - before
 			}
-			pages := []string{"/families", fmt.Sprintf("/families/%d", f.famA.ID), fmt.Sprintf("/families/%d/plan", f.famA.ID),
-				fmt.Sprintf("/families/%d/mapping", f.famA.ID)}
+			mid := planMeeting(t, fk, f.famA.ID, "2026-11-23", "08:00", f.famA.Members[0].ID)
+			pages := []string{"/", "/families", fmt.Sprintf("/families/%d", f.famA.ID), fmt.Sprintf("/families/%d/plan", f.famA.ID),
+				fmt.Sprintf("/families/%d/mapping", f.famA.ID), fmt.Sprintf("/families/%d/meetings/%d", f.famA.ID, mid),
+				fmt.Sprintf("/families/%d/meetings/%d/agenda", f.famA.ID, mid), fmt.Sprintf("/api/v1/families/%d/timeline", f.famA.ID)}
 			small := map[string]int64{}
 			for _, p := range pages {
 				small[p] = cost(p)
@@ -55,6 +58,25 @@ func TestPagesCostABoundedNumberOfQueries(t *testing.T) {
 					if err := f.db.AddActivity(ctx, sys, &a); err != nil {
 						t.Fatal(err)
 					}
+				}
+			}
+			// And 20 meetings with participants and agendas, and 40 contacts,
+			// across the week, so that the start page lists them all.
+			lead := f.id("fk.a")
+			for i := 0; i < 20; i++ {
+				m := holf.Meeting{FamilyID: f.famA.ID, Kind: holf.MeetingFollowUp, Status: holf.MeetingPlanned, Channel: holf.ChannelOffice,
+					StartsAt: f.clock.Now().Add(time.Duration(i-10) * 7 * time.Hour), Minutes: 45, LeadID: lead, FGEVersion: 1,
+					Participants: []holf.Participant{{Kind: holf.ParticipantMember, MemberID: f.famA.Members[0].ID, Attendance: holf.AttendanceExpected},
+						{Kind: holf.ParticipantCoordinator, PersonID: lead, Attendance: holf.AttendanceExpected}},
+					Agenda: []holf.AgendaTopic{{Proposer: holf.ProposerFamily, Title: "Jobb", Outcome: holf.TopicOpen}, {Proposer: holf.ProposerCoordinator, Title: "Bolig", Outcome: holf.TopicOpen}}}
+				if err := f.db.CreateMeeting(ctx, sys, &m, lead); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 0; i < 40; i++ {
+				c := holf.Contact{FamilyID: f.famA.ID, Kind: holf.ContactSMS, At: f.clock.Now().Add(-time.Duration(i) * time.Hour), ByID: lead, By: "Anne"}
+				if err := f.db.AddContact(ctx, sys, &c); err != nil {
+					t.Fatal(err)
 				}
 			}
 			for _, p := range pages {

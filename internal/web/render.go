@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +60,10 @@ var funcs = template.FuncMap{
 	"fieldid":  FieldID,
 	"dec":      func(i int) int { return i - 1 },
 	"pct":      func(x float64) float64 { return 100 * x },
+	// take and drop split a long list: the first n lines, and the rest
+	// behind a <details> (no script needed).
+	"take": func(n int, list any) any { return sliceOf(list, 0, n) },
+	"drop": func(n int, list any) any { return sliceOf(list, n, -1) },
 	// dict passes several values to a sub-template: (dict "A" x "P" $).
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
@@ -67,6 +72,22 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
+}
+
+// sliceOf is list[from:to] (to -1: the end), clamped, for any slice.
+func sliceOf(list any, from, to int) any {
+	v := reflect.ValueOf(list)
+	if v.Kind() != reflect.Slice {
+		return list
+	}
+	n := v.Len()
+	if to < 0 || to > n {
+		to = n
+	}
+	if from > to {
+		from = to
+	}
+	return v.Slice(from, to).Interface()
 }
 
 // parseTemplates parses every page with the layout and the partials once,
