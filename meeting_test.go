@@ -50,7 +50,9 @@ func TestMeetingValidate(t *testing.T) {
 		{"nobody", func(m *Meeting) { m.Participants = nil }, "participants", "err.no_participants"},
 		{"stranger", func(m *Meeting) { m.Participants[0].MemberID = 99 }, "participants.0", "err.member_unknown"},
 		{"parent heard as a child", func(m *Meeting) { m.Participants[0].ChildHeard = true }, "participants.0.child_heard", "err.child_heard_child_only"},
-		{"twice", func(m *Meeting) { m.Participants = append(m.Participants, Participant{Kind: ParticipantMember, MemberID: 10}) }, "participants.2", "err.participant_twice"},
+		{"twice", func(m *Meeting) {
+			m.Participants = append(m.Participants, Participant{Kind: ParticipantMember, MemberID: 10})
+		}, "participants.2", "err.participant_twice"},
 		{"another office's coordinator", func(m *Meeting) { m.Participants[1].PersonID = 6 }, "participants.1", "err.not_coordinator_here"},
 		{"unknown principle", func(m *Meeting) { m.Prep.Principles = []string{"goals", "obey"} }, "prep_principles", "err.fge_unknown"},
 		{"supervision without a topic", func(m *Meeting) { m.Reflection.Supervision = true }, "refl_supervision_topic", "err.supervision_topic"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
@@ -29,6 +30,8 @@ type world struct {
 	family   holf.Family
 	goal     holf.Goal
 	activity holf.Activity
+	meeting  holf.Meeting
+	contact  holf.Contact
 }
 
 func newWorld(t *testing.T, db *store.DB) *world {
@@ -57,6 +60,11 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	must(t, err)
 	w.activity, err = a.Plans.AddActivity(ctx, w.fk, holf.Activity{FamilyID: w.family.ID, GoalID: w.goal.ID, Title: "Søke",
 		Responsible: holf.ResponsibleCoordinator}, nil)
+	must(t, err)
+	w.meeting, err = a.Meetings.Create(ctx, w.fk, holf.Meeting{FamilyID: w.family.ID, Kind: holf.MeetingFollowUp, Channel: holf.ChannelOffice,
+		StartsAt: a.Now().Add(48 * time.Hour), Minutes: 45, Participants: []holf.Participant{{Kind: holf.ParticipantMember, MemberID: w.family.Members[0].ID}}}, nil)
+	must(t, err)
+	w.contact, err = a.Contacts.Add(ctx, w.fk, holf.Contact{FamilyID: w.family.ID, Kind: holf.ContactSMS, At: a.Now()}, nil)
 	must(t, err)
 	return w
 }
@@ -146,6 +154,18 @@ func TestEveryVersionedWriteHasOneWinner(t *testing.T) {
 				_, err := a.Plans.UpdateActivity(ctx, fk, x, nil)
 				return err
 			}},
+			{"meeting part", func(round, i int) error {
+				_, err := a.Meetings.Save(ctx, fk, w.family.ID, w.meeting.ID, w.meeting.Version, app.PartPrep, func(m *holf.Meeting) {
+					m.Prep.Purpose = fmt.Sprintf("round %d writer %d", round, i)
+				}, nil)
+				return err
+			}},
+			{"contact edit", func(round, i int) error {
+				c := w.contact
+				c.Note = fmt.Sprintf("round %d writer %d", round, i)
+				_, err := a.Contacts.Update(ctx, fk, c, nil)
+				return err
+			}},
 			{"mapping save", func(round, i int) error {
 				// One version a round is saved, so every writer of round r
 				// starts from version r.
@@ -168,6 +188,10 @@ func TestEveryVersionedWriteHasOneWinner(t *testing.T) {
 				w.goal, err = db.Goal(ctx, w.family.ID, w.goal.ID)
 				must(t, err)
 				w.activity, err = db.Activity(ctx, w.family.ID, w.activity.ID)
+				must(t, err)
+				w.meeting, err = db.Meeting(ctx, w.family.ID, w.meeting.ID)
+				must(t, err)
+				w.contact, err = db.Contact(ctx, w.family.ID, w.contact.ID)
 				must(t, err)
 				if won := race(t, writers, func(i int) error { return c.write(round, i) }); won != 1 {
 					t.Fatalf("%s, round %d: %d writers won, want exactly 1", c.name, round, won)

@@ -113,6 +113,19 @@ func BenchmarkMappingPage(b *testing.B) {
 	benchPage(b, func(e benchEnv) string { return fmt.Sprintf("/families/%d/mapping", e.family) })
 }
 
+// BenchmarkCoordinatorDay is the coordinator's start page: meetings of the
+// week, reflections outstanding, due activities and quiet families across
+// the caseload.
+func BenchmarkCoordinatorDay(b *testing.B) {
+	benchPage(b, func(benchEnv) string { return "/" })
+}
+
+// BenchmarkFamilyTimeline is the family page filtered to its meetings and
+// contacts: the timeline with every meeting and contact of the family.
+func BenchmarkFamilyTimeline(b *testing.B) {
+	benchPage(b, func(e benchEnv) string { return fmt.Sprintf("/families/%d?kind=meeting&kind=contact", e.family) })
+}
+
 // BenchmarkParallelLogins signs 32 browsers in at once with the production
 // argon2id parameters (about 19 MiB a hashing) and reports the peak of the
 // heap the Go runtime holds: the bound on concurrent hashings keeps it
