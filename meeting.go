@@ -141,8 +141,9 @@ type Reflection struct {
 	Shared bool
 }
 
-// Empty reports whether no reflection is written.
-func (r Reflection) Empty() bool { return strings.TrimSpace(r.Text()) == "" }
+// Empty reports whether no reflection is written (a topic marked for
+// supervision counts as one).
+func (r Reflection) Empty() bool { return strings.TrimSpace(r.Text()) == "" && !r.Supervision }
 
 // Text is the reflection's written content, for comparison and search.
 func (r Reflection) Text() string {

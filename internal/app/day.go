@@ -21,6 +21,11 @@ const (
 	MappingMonths = 6
 )
 
+// MaxDayLines bounds each list of the start page; the rest are counted.
+// A coordinator with hundreds of lines needs the caseload, not a longer
+// start page.
+const MaxDayLines = 25
+
 // DayMeeting is a meeting on the start page, with its family's label.
 type DayMeeting struct {
 	Meeting holf.Meeting
@@ -44,10 +49,14 @@ type CoordinatorDay struct {
 	TodayMeetings []DayMeeting // meetings today
 	Week          []DayMeeting // the rest of this week
 	Unprepared    []DayMeeting // planned within SoonDays, without preparation
-	ReflectionDue []DayMeeting // over, after-reflection outstanding
+	ReflectionDue []DayMeeting // over, after-reflection outstanding: the newest MaxDayLines
+	ReflectionsDue int        // how many are outstanding in all
 	Due           []DueLine
-	Quiet         []store.FamilyPulse // active, no contact for QuietDays
-	Mapping       []store.FamilyPulse // mapping older than MappingMonths (or none)
+	DueTotal      int // all due, of which Due lists the first store.MaxDue
+	Quiet         []store.FamilyPulse // active, no contact for QuietDays: the first MaxDayLines
+	QuietTotal    int
+	Mapping       []store.FamilyPulse // mapping older than MappingMonths (or none): the first MaxDayLines
+	MappingTotal  int
 	Supervision   []store.SupervisionTopic
 }
 
@@ -71,11 +80,9 @@ func (d *Day) Coordinator(ctx context.Context, a *holf.Actor) (*CoordinatorDay, 
 		return nil, err
 	}
 	out := &CoordinatorDay{Now: now, Today: today}
-	shown := map[int64]bool{}
 	tomorrow := dayStart.AddDate(0, 0, 1)
 	for _, m := range raw.Meetings {
 		dm := DayMeeting{Meeting: m, Family: raw.FamilyNames[m.FamilyID], Stage: m.Stage(now)}
-		shown[m.FamilyID] = true
 		inWeek := !m.StartsAt.Before(f.WeekStart) && m.StartsAt.Before(f.WeekEnd)
 		switch {
 		case inWeek && !m.StartsAt.Before(dayStart) && m.StartsAt.Before(tomorrow):
@@ -93,9 +100,9 @@ func (d *Day) Coordinator(ctx context.Context, a *holf.Actor) (*CoordinatorDay, 
 			}
 		}
 	}
-	for _, x := range raw.Due {
+	out.DueTotal = raw.DueTotal
+	for _, x := range raw.Due[:min(len(raw.Due), MaxDayLines)] {
 		out.Due = append(out.Due, DueLine{DueActivity: x, Overdue: x.Activity.Overdue(today)})
-		shown[x.FamilyID] = true
 	}
 	quiet := today.AddDate(0, 0, -QuietDays)
 	stale := now.AddDate(0, -MappingMonths, 0)
@@ -106,22 +113,40 @@ func (d *Day) Coordinator(ctx context.Context, a *holf.Actor) (*CoordinatorDay, 
 		}
 		if !last.IsZero() && dateIn(last).Before(quiet) || last.IsZero() {
 			out.Quiet = append(out.Quiet, p)
-			shown[p.FamilyID] = true
 		}
 		if p.LastMapping.IsZero() && !p.ActiveSince.IsZero() && p.ActiveSince.Before(quiet) || !p.LastMapping.IsZero() && p.LastMapping.Before(stale) {
 			out.Mapping = append(out.Mapping, p)
-			shown[p.FamilyID] = true
 		}
 	}
+	// The newest outstanding reflections first: those are the ones still
+	// worth writing.
+	slices.Reverse(out.ReflectionDue)
+	out.ReflectionsDue, out.QuietTotal, out.MappingTotal = len(out.ReflectionDue), len(out.Quiet), len(out.Mapping)
+	out.ReflectionDue = out.ReflectionDue[:min(len(out.ReflectionDue), MaxDayLines)]
+	out.Quiet = out.Quiet[:min(len(out.Quiet), MaxDayLines)]
+	out.Mapping = out.Mapping[:min(len(out.Mapping), MaxDayLines)]
+	out.Unprepared = out.Unprepared[:min(len(out.Unprepared), MaxDayLines)]
 	out.Supervision = raw.Supervision
-	for _, s := range raw.Supervision {
-		shown[s.FamilyID] = true
+	// The audit entry names the families the page shows, no more.
+	var ids []int64
+	for _, l := range [][]DayMeeting{out.TodayMeetings, out.Week, out.Unprepared, out.ReflectionDue} {
+		for _, m := range l {
+			ids = append(ids, m.Meeting.FamilyID)
+		}
 	}
-	ids := make([]int64, 0, len(shown))
-	for id := range shown {
-		ids = append(ids, id)
+	for _, x := range out.Due {
+		ids = append(ids, x.FamilyID)
+	}
+	for _, l := range [][]store.FamilyPulse{out.Quiet, out.Mapping} {
+		for _, p := range l {
+			ids = append(ids, p.FamilyID)
+		}
+	}
+	for _, s := range out.Supervision {
+		ids = append(ids, s.FamilyID)
 	}
 	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	return out, d.recordList(ctx, a, policy.DayView, "day.view", "family", ids, PurposeCasework)
 }
 

@@ -51,11 +51,48 @@ type SupervisionTopic struct {
 // Day is everything a coordinator's start page lists, in a bounded number
 // of queries whatever the caseload.
 type Day struct {
-	Meetings    []holf.Meeting   // this week's, unprepared soon, and reflections outstanding
+	// Meetings are this week's, those unprepared soon, and those with the
+	// reflection outstanding, without their participants and agendas.
+	Meetings    []holf.Meeting
 	FamilyNames map[int64]string // of the meetings' families
-	Due         []DueActivity
+	Due         []DueActivity // the first MaxDue, by due date
+	DueTotal    int           // how many there are in all
 	Pulse       []FamilyPulse
 	Supervision []SupervisionTopic
+}
+
+// MaxDue bounds the due activities the start page lists; the rest are
+// counted.
+const MaxDue = 100
+
+// familyNames maps the families of meetings ms to their names, in one query.
+func familyNames(ctx context.Context, q querier, ms []holf.Meeting) (map[int64]string, error) {
+	names := map[int64]string{}
+	if len(ms) == 0 {
+		return names, nil
+	}
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, m := range ms {
+		if !seen[m.FamilyID] {
+			seen[m.FamilyID] = true
+			ids = append(ids, m.FamilyID)
+		}
+	}
+	rows, err := q.query(ctx, `SELECT id, name FROM families WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("family names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		names[id] = name
+	}
+	return names, mapErr(rows.Err())
 }
 
 // CoordinatorDay loads the start page of coordinator f.PersonID.
@@ -67,10 +104,18 @@ func (db *DB) CoordinatorDay(ctx context.Context, f DayFilter) (Day, error) {
 	}
 	offices := `SELECT id FROM families WHERE 1 = 1` + in
 	var err error
-	margs := append(append([]any{}, args...), f.PersonID, f.PersonID, formatTime(f.WeekStart), formatTime(f.WeekEnd), formatTime(f.Now),
-		formatTime(f.Now), formatTime(f.Soon))
-	out.Meetings, err = meetingsWhere(ctx, db, `m.family_id IN (`+offices+`)
-		AND (m.lead_id = ? OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id AND p.person_id = ?))
+	// Three index ranges: what the person leads from this week's start to
+	// SoonDays ahead, what they led with the reflection outstanding, and
+	// what they take part in this week.
+	weekStart, weekEnd, now, soon := formatTime(f.WeekStart), formatTime(f.WeekEnd), formatTime(f.Now), formatTime(f.Soon)
+	margs := append(append([]any{}, args...), f.PersonID, weekStart, later(f.WeekEnd, f.Soon), f.PersonID, now, f.PersonID, weekStart, weekEnd,
+		weekStart, weekEnd, now, now, soon)
+	// The start page needs the meetings' own columns only: who took part
+	// and the agendas are on the meetings' pages.
+	out.Meetings, err = collect(ctx, db, scanMeeting, `SELECT `+meetingCols+` FROM meetings m WHERE m.family_id IN (`+offices+`)
+		AND m.id IN (SELECT id FROM meetings WHERE lead_id = ? AND starts_at >= ? AND starts_at < ?
+			UNION SELECT id FROM meetings WHERE lead_id = ? AND reflected_at IS NULL AND status IN ('planned', 'held') AND starts_at < ?
+			UNION SELECT meeting_id FROM meeting_participants WHERE person_id = ? AND starts_at >= ? AND starts_at < ?)
 		AND (m.starts_at >= ? AND m.starts_at < ?
 			OR m.reflected_at IS NULL AND m.status IN ('planned', 'held') AND m.starts_at < ?
 			OR m.status = 'planned' AND m.starts_at >= ? AND m.starts_at < ?)
@@ -80,23 +125,8 @@ func (db *DB) CoordinatorDay(ctx context.Context, f DayFilter) (Day, error) {
 	}
 	mine := `(f.primary_coordinator_id = ? OR f.second_coordinator_id = ?)`
 	fin, fargs, _ := inOffices("f.office_id", f.Offices)
-	rows, err := db.query(ctx, `SELECT f.id, f.name FROM families f WHERE f.id IN (SELECT family_id FROM meetings m WHERE m.lead_id = ?
-		OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id AND p.person_id = ?))`+fin,
-		append([]any{f.PersonID, f.PersonID}, fargs...)...)
-	if err != nil {
+	if out.FamilyNames, err = familyNames(ctx, db, out.Meetings); err != nil {
 		return out, err
-	}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			_ = rows.Close()
-			return out, err
-		}
-		out.FamilyNames[id] = name
-	}
-	if err := rows.Close(); err != nil {
-		return out, mapErr(err)
 	}
 	pargs := append([]any{f.PersonID, f.PersonID}, fargs...)
 	out.Due, err = collect(ctx, db, func(s scanner) (DueActivity, error) {
@@ -109,9 +139,17 @@ func (db *DB) CoordinatorDay(ctx context.Context, f DayFilter) (Day, error) {
 	}, `SELECT f.id, f.name, a.id, a.goal_id, a.title, a.responsible_kind, a.responsible_member_id, a.responsible_name, a.due_on, a.status, a.version
 		FROM plan_activities a JOIN families f ON f.id = a.family_id
 		WHERE `+mine+fin+` AND f.status IN ('recruited', 'active') AND a.status = 'open' AND a.due_on IS NOT NULL AND a.due_on <= ?
-		ORDER BY a.due_on, f.name, a.id`, append(pargs, f.Soon.Format(dateFormat))...)
+		ORDER BY a.due_on, f.name, a.id LIMIT `+fmt.Sprint(MaxDue), append(pargs, f.Soon.Format(dateFormat))...)
 	if err != nil {
 		return out, fmt.Errorf("coordinator's due activities: %w", err)
+	}
+	out.DueTotal = len(out.Due)
+	if out.DueTotal == MaxDue {
+		if err := db.queryRow(ctx, `SELECT COUNT(*) FROM plan_activities a JOIN families f ON f.id = a.family_id
+			WHERE `+mine+fin+` AND f.status IN ('recruited', 'active') AND a.status = 'open' AND a.due_on IS NOT NULL AND a.due_on <= ?`,
+			append(pargs, f.Soon.Format(dateFormat))...).Scan(&out.DueTotal); err != nil {
+			return out, err
+		}
 	}
 	out.Pulse, err = collect(ctx, db, func(s scanner) (FamilyPulse, error) {
 		var p FamilyPulse
@@ -130,9 +168,16 @@ func (db *DB) CoordinatorDay(ctx context.Context, f DayFilter) (Day, error) {
 		err := s.Scan(&t.MeetingID, &t.FamilyID, &t.FamilyName, asTime(&t.StartsAt), &t.Topic)
 		return t, err
 	}, `SELECT m.id, f.id, f.name, m.starts_at, m.refl_supervision_topic FROM meetings m JOIN families f ON f.id = m.family_id
-		WHERE m.refl_supervision = 1 AND (m.reflected_by = ? OR m.reflected_by IS NULL AND m.lead_id = ?)`+fin+`
-		ORDER BY m.starts_at DESC, m.id DESC LIMIT 50`, pargs...)
+		WHERE m.refl_supervision = 1 AND m.reflected_by = ?`+fin+`
+		ORDER BY m.starts_at DESC, m.id DESC LIMIT 50`, append([]any{f.PersonID}, fargs...)...)
 	return out, err
+}
+
+func later(a, b time.Time) string {
+	if a.After(b) {
+		return formatTime(a)
+	}
+	return formatTime(b)
 }
 
 // FeedMeetings returns the meetings a coordinator leads or takes part in
@@ -144,27 +189,11 @@ func (db *DB) FeedMeetings(ctx context.Context, personID int64, offices holf.Off
 		return nil, names, nil
 	}
 	ms, err := meetingsWhere(ctx, db, `m.family_id IN (SELECT id FROM families WHERE 1 = 1`+in+`) AND m.starts_at >= ?
-		AND (m.lead_id = ? OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id AND p.person_id = ?))
-		ORDER BY m.starts_at, m.id LIMIT 2000`, append(args, formatTime(since), personID, personID)...)
+		AND m.id IN (SELECT id FROM meetings WHERE lead_id = ? AND starts_at >= ? UNION SELECT meeting_id FROM meeting_participants WHERE person_id = ? AND starts_at >= ?)
+		ORDER BY m.starts_at, m.id LIMIT 2000`, append(args, formatTime(since), personID, formatTime(since), personID, formatTime(since))...)
 	if err != nil || len(ms) == 0 {
 		return ms, names, err
 	}
-	ids := make([]int64, 0, len(ms))
-	for _, m := range ms {
-		ids = append(ids, m.FamilyID)
-	}
-	rows, err := db.query(ctx, `SELECT id, name FROM families WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, nil, err
-		}
-		names[id] = name
-	}
-	return ms, names, mapErr(rows.Err())
+	names, err = familyNames(ctx, db, ms)
+	return ms, names, err
 }

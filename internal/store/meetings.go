@@ -200,9 +200,10 @@ func (tx *Tx) writeParticipants(ctx context.Context, m *holf.Meeting) error {
 	}
 	rows := make([][]any, len(m.Participants))
 	for i, p := range m.Participants {
-		rows[i] = []any{m.ID, i + 1, string(p.Kind), nullID(p.MemberID), nullID(p.PersonID), p.Name, string(p.Attendance), boolInt(p.ChildHeard)}
+		rows[i] = []any{m.ID, i + 1, string(p.Kind), nullID(p.MemberID), nullID(p.PersonID), p.Name, string(p.Attendance), boolInt(p.ChildHeard),
+			formatTime(m.StartsAt)}
 	}
-	return tx.insertRows(ctx, "meeting_participants", "meeting_id, position, kind, member_id, person_id, name, attendance, child_heard", rows)
+	return tx.insertRows(ctx, "meeting_participants", "meeting_id, position, kind, member_id, person_id, name, attendance, child_heard, starts_at", rows)
 }
 
 // checkTopicSources makes sure, in the writing transaction, that the goals
@@ -342,7 +343,8 @@ func (db *DB) ImportMeetings(ctx context.Context, ev holf.AuditEvent, fams []Fam
 				}
 				ids[i] = id
 				for k, p := range m.Participants {
-					parts = append(parts, []any{id, k + 1, string(p.Kind), nullID(p.MemberID), nullID(p.PersonID), p.Name, string(p.Attendance), boolInt(p.ChildHeard)})
+					parts = append(parts, []any{id, k + 1, string(p.Kind), nullID(p.MemberID), nullID(p.PersonID), p.Name, string(p.Attendance), boolInt(p.ChildHeard),
+						formatTime(m.StartsAt)})
 				}
 				for k, t := range m.Agenda {
 					topics = append(topics, []any{id, k + 1, string(t.Proposer), t.Title, string(t.Area), nullID(t.GoalID), t.Priority, t.Minutes, t.Notes, string(t.Outcome)})
@@ -359,7 +361,7 @@ func (db *DB) ImportMeetings(ctx context.Context, ev holf.AuditEvent, fams []Fam
 			}
 		}
 		if len(parts) > 0 {
-			if err := tx.insertRows(ctx, "meeting_participants", "meeting_id, position, kind, member_id, person_id, name, attendance, child_heard", parts); err != nil {
+			if err := tx.insertRows(ctx, "meeting_participants", "meeting_id, position, kind, member_id, person_id, name, attendance, child_heard, starts_at", parts); err != nil {
 				return err
 			}
 		}

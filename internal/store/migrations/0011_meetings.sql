@@ -48,6 +48,10 @@ CREATE TABLE meetings (
 CREATE INDEX meetings_family ON meetings (family_id, starts_at);
 CREATE INDEX meetings_lead ON meetings (lead_id, starts_at);
 CREATE INDEX meetings_reflected_by ON meetings (reflected_by, reflected_at);
+-- The coordinator's start page: reflections outstanding, and topics for
+-- supervision, found without reading every meeting a coordinator led.
+CREATE INDEX meetings_reflection_due ON meetings (lead_id, starts_at) WHERE reflected_at IS NULL AND status IN ('planned', 'held');
+CREATE INDEX meetings_supervision ON meetings (reflected_by) WHERE refl_supervision = 1;
 
 CREATE TABLE meeting_participants (
     meeting_id  BIGINT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
@@ -58,10 +62,13 @@ CREATE TABLE meeting_participants (
     name        TEXT NOT NULL DEFAULT '',
     attendance  TEXT NOT NULL CHECK (attendance IN ('expected', 'attended', 'absent')),
     child_heard INTEGER NOT NULL DEFAULT 0,
+    -- the meeting's start, kept with each participant so that "a
+    -- colleague's meetings this week" is one index range
+    starts_at   TEXT NOT NULL,
     PRIMARY KEY (meeting_id, position)
 );
 CREATE INDEX meeting_participants_member ON meeting_participants (member_id);
-CREATE INDEX meeting_participants_person ON meeting_participants (person_id, meeting_id);
+CREATE INDEX meeting_participants_person ON meeting_participants (person_id, starts_at);
 
 CREATE TABLE agenda_topics (
     id           {{ID}},
