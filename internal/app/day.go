@@ -45,19 +45,19 @@ type DueLine struct {
 // CoordinatorDay is a coordinator's start page: what to do today and this
 // week, each line a link to the place to act.
 type CoordinatorDay struct {
-	Now, Today    time.Time
-	TodayMeetings []DayMeeting // meetings today
-	Week          []DayMeeting // the rest of this week
-	Unprepared    []DayMeeting // planned within SoonDays, without preparation
-	ReflectionDue []DayMeeting // over, after-reflection outstanding: the newest MaxDayLines
-	ReflectionsDue int        // how many are outstanding in all
-	Due           []DueLine
-	DueTotal      int // all due, of which Due lists the first store.MaxDue
-	Quiet         []store.FamilyPulse // active, no contact for QuietDays: the first MaxDayLines
-	QuietTotal    int
-	Mapping       []store.FamilyPulse // mapping older than MappingMonths (or none): the first MaxDayLines
-	MappingTotal  int
-	Supervision   []store.SupervisionTopic
+	Now, Today     time.Time
+	TodayMeetings  []DayMeeting // meetings today
+	Week           []DayMeeting // the rest of this week
+	Unprepared     []DayMeeting // planned within SoonDays, without preparation
+	ReflectionDue  []DayMeeting // over, after-reflection outstanding: the newest MaxDayLines
+	ReflectionsDue int          // how many are outstanding in all
+	Due            []DueLine
+	DueTotal       int                 // all due, of which Due lists the first store.MaxDue
+	Quiet          []store.FamilyPulse // active, no contact for QuietDays: the first MaxDayLines
+	QuietTotal     int
+	Mapping        []store.FamilyPulse // mapping older than MappingMonths (or none): the first MaxDayLines
+	MappingTotal   int
+	Supervision    []store.SupervisionTopic
 }
 
 // Day is the coordinator's start page. Nil when the caller is no coordinator.

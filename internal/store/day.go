@@ -55,8 +55,8 @@ type Day struct {
 	// reflection outstanding, without their participants and agendas.
 	Meetings    []holf.Meeting
 	FamilyNames map[int64]string // of the meetings' families
-	Due         []DueActivity // the first MaxDue, by due date
-	DueTotal    int           // how many there are in all
+	Due         []DueActivity    // the first MaxDue, by due date
+	DueTotal    int              // how many there are in all
 	Pulse       []FamilyPulse
 	Supervision []SupervisionTopic
 }
