@@ -39,6 +39,11 @@ type Error struct {
 	Err        error // the cause, never shown to users
 }
 
+// Term is a message argument that is itself a catalog key: the door
+// translates it before it formats the message (a category's name, a
+// missing part of a consent).
+type Term string
+
 // FieldError names one invalid field and why, as an i18n key with arguments.
 type FieldError struct {
 	Field string

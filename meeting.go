@@ -70,6 +70,7 @@ const (
 	ParticipantMember      ParticipantKind = "member"      // a member of the family
 	ParticipantCoordinator ParticipantKind = "coordinator" // a family coordinator (a HOLF account)
 	ParticipantColleague   ParticipantKind = "colleague"   // a NAV colleague, by name and role
+	ParticipantPartner     ParticipantKind = "partner"     // a partner service of the office's actor list
 )
 
 // Attendance is whether a participant came.
@@ -93,7 +94,8 @@ type Participant struct {
 	Kind       ParticipantKind
 	MemberID   int64  // ParticipantMember
 	PersonID   int64  // ParticipantCoordinator
-	Name       string // ParticipantColleague: name and role, e.g. "Kari Berg, arbeidsveileder"
+	Name       string // ParticipantColleague: name and role, e.g. "Kari Berg, arbeidsveileder"; ParticipantPartner: the contact person
+	PartnerID  int64  // ParticipantPartner
 	Attendance Attendance
 	// ChildHeard records, for a child, that the child took part or was
 	// heard (barnets stemme), even when not in the room.
@@ -259,6 +261,29 @@ func (m *Meeting) Stage(now time.Time) Stage {
 	return StagePrepared
 }
 
+// Partners lists the partner services taking part.
+func (m *Meeting) Partners() []int64 {
+	var out []int64
+	for _, p := range m.Participants {
+		if p.Kind == ParticipantPartner {
+			out = append(out, p.PartnerID)
+		}
+	}
+	return out
+}
+
+// Categories is what information a meeting with partners shares: the
+// categories of its agenda topics' target areas, and the family plan.
+func (m *Meeting) Categories() []ConsentCategory {
+	out := []ConsentCategory{CategoryPlan}
+	for _, t := range m.Agenda {
+		if t.Area != "" && !slices.Contains(out, AreaCategory(t.Area)) {
+			out = append(out, AreaCategory(t.Area))
+		}
+	}
+	return out
+}
+
 // HasMember reports whether member id takes part.
 func (m *Meeting) HasMember(id int64) bool {
 	return slices.ContainsFunc(m.Participants, func(p Participant) bool { return p.Kind == ParticipantMember && p.MemberID == id })
@@ -357,6 +382,13 @@ func (m *Meeting) validateParticipants(v *Validation, f *Family, coordinators []
 			p.Name = strings.TrimSpace(p.Name)
 			key = "n" + strings.ToLower(p.Name)
 			checkText(v, field+".name", p.Name, 1, 120)
+		case ParticipantPartner:
+			p.Name = strings.TrimSpace(p.Name)
+			key = "p" + strconv.FormatInt(p.PartnerID, 10)
+			if p.PartnerID == 0 {
+				v.Add(field, "err.partner_unknown")
+			}
+			checkText(v, field+".name", p.Name, 0, 120)
 		default:
 			v.Add(field, "err.participant_kind")
 		}

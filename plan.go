@@ -77,6 +77,10 @@ type Activity struct {
 	Responsible         ResponsibleKind
 	ResponsibleMemberID int64
 	ResponsibleName     string // the partner service or NAV colleague
+	// PartnerID is the partner of the office's actor list that owns the
+	// activity (ResponsiblePartner): its name is the partner's, and the
+	// family's consent must cover telling that partner.
+	PartnerID int64
 	DueOn               time.Time
 	Status              ActivityStatus
 	DoneOn              time.Time
@@ -244,10 +248,13 @@ func (a *Activity) Validate(f *Family) error {
 		if !hasMember(f, a.ResponsibleMemberID) {
 			v.Add("responsible_member", "err.member_unknown")
 		}
-		a.ResponsibleName = ""
+		a.ResponsibleName, a.PartnerID = "", 0
 	case ResponsibleCoordinator:
-		a.ResponsibleMemberID, a.ResponsibleName = 0, ""
+		a.ResponsibleMemberID, a.ResponsibleName, a.PartnerID = 0, "", 0
 	case ResponsiblePartner, ResponsibleNAV:
+		if a.Responsible == ResponsibleNAV {
+			a.PartnerID = 0
+		}
 		a.ResponsibleMemberID = 0
 		checkText(&v, "responsible_name", a.ResponsibleName, 1, 200)
 	default:

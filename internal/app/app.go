@@ -68,6 +68,8 @@ type App struct {
 	Contacts *Contacts
 	Day      *Day
 	Calendar *Calendar
+	Partners *Partners
+	Consents *Consents
 
 	core *core
 }
@@ -85,7 +87,7 @@ func New(cfg Config) (*App, error) {
 	return &App{
 		Families: &Families{c}, Plans: &Plans{c}, Mappings: &Mappings{c}, People: &People{c},
 		Offices: &Offices{c}, Audit: &Audit{c}, Surveys: &Surveys{core: c}, Meetings: &Meetings{c}, Contacts: &Contacts{c},
-		Day: &Day{c}, Calendar: &Calendar{c}, core: c,
+		Day: &Day{c}, Calendar: &Calendar{c}, Partners: &Partners{c}, Consents: &Consents{c}, core: c,
 	}, nil
 }
 

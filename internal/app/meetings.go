@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/holf-project/holf"
@@ -44,6 +45,7 @@ type MeetingCase struct {
 	Plan         holf.Plan
 	Meeting      holf.Meeting
 	Coordinators []holf.Person // of the family's office, who may take part and lead
+	Partners     []holf.Partner // the office's actor list, for partner participants
 	Staff        map[int64]string
 	// FollowUps are the plan activities agreed in this meeting.
 	FollowUps []holf.Activity
@@ -64,6 +66,16 @@ type MeetingCase struct {
 
 // Catalog is the FGE check lists the meeting was prepared with.
 func (c *MeetingCase) Catalog() *holf.FGECatalog { return holf.FGE(c.Meeting.FGEVersion) }
+
+// PartnerName names partner id of the office's list.
+func (c *MeetingCase) PartnerName(id int64) string {
+	for _, p := range c.Partners {
+		if p.ID == id {
+			return p.Name
+		}
+	}
+	return ""
+}
 
 // Member returns the family's member id.
 func (c *MeetingCase) Member(id int64) holf.Member {
@@ -167,6 +179,9 @@ func (m *Meetings) load(ctx context.Context, a *holf.Actor, act policy.Action, i
 	if c.Coordinators, _, err = m.coordinators(ctx, fam.OfficeID); err != nil {
 		return c, role, err
 	}
+	if c.Partners, err = m.db.Partners(ctx, fam.OfficeID); err != nil {
+		return c, role, err
+	}
 	if c.Staff, err = m.db.StaffNames(ctx, holf.Offices(fam.OfficeID)); err != nil {
 		return c, role, err
 	}
@@ -253,6 +268,43 @@ func (m *Meetings) lead(a *holf.Actor, c MeetingCase) int64 {
 // family's last meeting are carried onto its agenda. parsed holds what the
 // door could not read.
 func (m *Meetings) Create(ctx context.Context, a *holf.Actor, mt holf.Meeting, parsed holf.Validation) (holf.Meeting, error) {
+	return m.CreateOverriding(ctx, a, mt, parsed, "")
+}
+
+// partners names the meeting's partner participants after the office's
+// actor list, and requires the consent to discuss what the meeting is about
+// with each of them, on the meeting's day (or an override's reason).
+func (m *Meetings) partners(ctx context.Context, a *holf.Actor, role holf.Role, fam holf.Family, mt *holf.Meeting, cur holf.Meeting, field, override string) error {
+	ids := mt.Partners()
+	if len(ids) == 0 {
+		return nil
+	}
+	names, err := m.db.PartnerNames(ctx, fam.OfficeID)
+	if err != nil {
+		return err
+	}
+	var needs []holf.Need
+	for _, id := range ids {
+		if _, ok := names[id]; !ok {
+			var v holf.Validation
+			v.Add("participants", "err.partner_unknown")
+			return v.Err()
+		}
+		for _, cat := range mt.Categories() {
+			needs = append(needs, holf.Need{Partner: id, Category: cat, Action: holf.ActionDiscuss, On: dateIn(mt.StartsAt)})
+		}
+	}
+	// Unchanged since the last save: checked then (a consent withdrawn
+	// since does not undo a meeting held).
+	if slices.Equal(ids, cur.Partners()) && slices.Equal(mt.Categories(), cur.Categories()) && mt.StartsAt.Equal(cur.StartsAt) {
+		return nil
+	}
+	return m.requireConsent(ctx, a, role, fam, needs, field, override)
+}
+
+// CreateOverriding is Create with an emergency override of the consent its
+// partner participants need.
+func (m *Meetings) CreateOverriding(ctx context.Context, a *holf.Actor, mt holf.Meeting, parsed holf.Validation, override string) (holf.Meeting, error) {
 	c, role, err := m.load(ctx, a, policy.FamilyManage, mt.FamilyID, 0)
 	if err != nil {
 		return mt, err
@@ -275,6 +327,9 @@ func (m *Meetings) Create(ctx context.Context, a *holf.Actor, mt holf.Meeting, p
 	if err := mergeValidation(parsed, mt.Validate(&c.Family, c.Office.TargetAreas, c.Plan, ids(c.Coordinators), m.now())); err != nil {
 		return mt, err
 	}
+	if err := m.partners(ctx, a, role, c.Family, &mt, holf.Meeting{}, "participants", override); err != nil {
+		return mt, err
+	}
 	m.stampReflection(ctx, a, &mt, holf.Meeting{})
 	err = m.db.CreateMeeting(ctx, event(a, role, "meeting.create", "family", mt.FamilyID, PurposeCasework), &mt, a.PersonID)
 	return mt, err
@@ -292,6 +347,12 @@ func ids(ps []holf.Person) []int64 {
 // apply sets the part's fields on the meeting as saved now. A save from an
 // older version is a conflict; the meeting as saved is returned with it.
 func (m *Meetings) Save(ctx context.Context, a *holf.Actor, id, mid, version int64, part string, apply func(*holf.Meeting), parsed holf.Validation) (holf.Meeting, error) {
+	return m.SaveOverriding(ctx, a, id, mid, version, part, apply, parsed, "")
+}
+
+// SaveOverriding is Save with an emergency override of the consent the
+// meeting's partners need.
+func (m *Meetings) SaveOverriding(ctx context.Context, a *holf.Actor, id, mid, version int64, part string, apply func(*holf.Meeting), parsed holf.Validation, override string) (holf.Meeting, error) {
 	c, role, err := m.load(ctx, a, policy.FamilyManage, id, mid)
 	if err != nil {
 		return holf.Meeting{}, err
@@ -312,6 +373,13 @@ func (m *Meetings) Save(ctx context.Context, a *holf.Actor, id, mid, version int
 	apply(&next)
 	next.ID, next.FamilyID, next.Version, next.FGEVersion = cur.ID, cur.FamilyID, version, cur.FGEVersion
 	if err := mergeValidation(parsed, next.Validate(&c.Family, c.Office.TargetAreas, c.Plan, ids(c.Coordinators), m.now())); err != nil {
+		return next, err
+	}
+	field := "participants"
+	if part == PartAgenda {
+		field = "agenda"
+	}
+	if err := m.partners(ctx, a, role, c.Family, &next, cur, field, override); err != nil {
 		return next, err
 	}
 	m.stampReflection(ctx, a, &next, cur)
@@ -400,7 +468,7 @@ func (m *Meetings) Writable(ctx context.Context, a *holf.Actor, id int64) error 
 }
 
 // AddFollowUp adds activity x to the plan as a follow-up task of meeting mid.
-func (m *Meetings) AddFollowUp(ctx context.Context, a *holf.Actor, mid int64, x holf.Activity, parsed holf.Validation) (holf.Activity, error) {
+func (m *Meetings) AddFollowUp(ctx context.Context, a *holf.Actor, mid int64, x holf.Activity, parsed holf.Validation, override string) (holf.Activity, error) {
 	if _, err := m.families().authorize(ctx, a, policy.FamilyManage, x.FamilyID); err != nil {
 		return x, err
 	}
@@ -408,5 +476,5 @@ func (m *Meetings) AddFollowUp(ctx context.Context, a *holf.Actor, mid int64, x 
 		return x, err
 	}
 	x.MeetingID = mid
-	return (&Plans{m.core}).AddActivity(ctx, a, x, parsed)
+	return (&Plans{m.core}).AddActivityOverriding(ctx, a, x, parsed, override)
 }

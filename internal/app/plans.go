@@ -26,6 +26,7 @@ type Board struct {
 	CanEdit     bool
 	Today       time.Time
 	Changes     []holf.PlanChange // the newest first, when loaded
+	Partners    []holf.Partner    // the office's actor list, for partner-owned activities
 }
 
 // Overdue reports whether a is open past its due date.
@@ -124,6 +125,9 @@ func (p *Plans) board(ctx context.Context, a *holf.Actor, fam holf.Family) (Boar
 		return b, err
 	}
 	if b.Office, err = p.db.GetOffice(ctx, fam.OfficeID); err != nil {
+		return b, err
+	}
+	if b.Partners, err = p.db.Partners(ctx, fam.OfficeID); err != nil {
 		return b, err
 	}
 	names, err := p.db.StaffNames(ctx, holf.Offices(fam.OfficeID))
@@ -234,6 +238,44 @@ func (p *Plans) UpdateGoal(ctx context.Context, a *holf.Actor, g holf.Goal) (hol
 // AddActivity adds activity x to a goal of its family's plan. parsed holds
 // what the door could not read (a date that is no date).
 func (p *Plans) AddActivity(ctx context.Context, a *holf.Actor, x holf.Activity, parsed holf.Validation) (holf.Activity, error) {
+	return p.AddActivityOverriding(ctx, a, x, parsed, "")
+}
+
+// partnerName gives a partner-owned activity its partner's name before it
+// is validated (the form sends the partner's id, not a name).
+func (p *Plans) partnerName(b Board, x *holf.Activity) {
+	if x.Responsible != holf.ResponsiblePartner || x.PartnerID == 0 {
+		return
+	}
+	for _, pa := range b.Partners {
+		if pa.ID == x.PartnerID {
+			x.ResponsibleName = pa.Name
+		}
+	}
+}
+
+// partnerOwned names a partner-owned activity after the office's actor
+// list and requires the family's consent to tell that partner about the
+// goal's area (or an emergency override with its reason).
+func (p *Plans) partnerOwned(ctx context.Context, a *holf.Actor, role holf.Role, b Board, x *holf.Activity, override string) error {
+	if x.Responsible != holf.ResponsiblePartner || x.PartnerID == 0 {
+		return nil
+	}
+	pa, err := p.db.Partner(ctx, b.Family.OfficeID, x.PartnerID)
+	if err != nil || !pa.Active {
+		var v holf.Validation
+		v.Add("responsible_partner", "err.partner_unknown")
+		return v.Err()
+	}
+	x.ResponsibleName = pa.Name
+	g, _ := b.Goal(x.GoalID)
+	return p.requireConsent(ctx, a, role, b.Family, []holf.Need{{Member: g.MemberID, Partner: x.PartnerID, Category: holf.AreaCategory(g.Area),
+		Action: holf.ActionDisclose, On: b.Today}}, "responsible_partner", override)
+}
+
+// AddActivityOverriding is AddActivity with an emergency override of the
+// consent a partner-owned activity needs.
+func (p *Plans) AddActivityOverriding(ctx context.Context, a *holf.Actor, x holf.Activity, parsed holf.Validation, override string) (holf.Activity, error) {
 	b, role, err := p.change(ctx, a, x.FamilyID)
 	if err != nil {
 		return x, err
@@ -242,7 +284,11 @@ func (p *Plans) AddActivity(ctx context.Context, a *holf.Actor, x holf.Activity,
 	if x.Status == "" {
 		x.Status = holf.ActivityOpen
 	}
+	p.partnerName(b, &x)
 	if err := mergeValidation(parsed, x.ValidateIn(&b.Family, b.Plan)); err != nil {
+		return x, err
+	}
+	if err := p.partnerOwned(ctx, a, role, b, &x, override); err != nil {
 		return x, err
 	}
 	x.Stamp(b.Today)
@@ -252,6 +298,12 @@ func (p *Plans) AddActivity(ctx context.Context, a *holf.Actor, x holf.Activity,
 
 // UpdateActivity saves activity x from x.Version.
 func (p *Plans) UpdateActivity(ctx context.Context, a *holf.Actor, x holf.Activity, parsed holf.Validation) (holf.Activity, error) {
+	return p.UpdateActivityOverriding(ctx, a, x, parsed, "")
+}
+
+// UpdateActivityOverriding is UpdateActivity with an emergency override of
+// the consent a partner-owned activity needs.
+func (p *Plans) UpdateActivityOverriding(ctx context.Context, a *holf.Actor, x holf.Activity, parsed holf.Validation, override string) (holf.Activity, error) {
 	b, role, err := p.change(ctx, a, x.FamilyID)
 	if err != nil {
 		return x, err
@@ -264,8 +316,18 @@ func (p *Plans) UpdateActivity(ctx context.Context, a *holf.Actor, x holf.Activi
 		return x, err
 	}
 	x.DoneOn = cur.DoneOn
+	p.partnerName(b, &x)
 	if err := mergeValidation(parsed, x.ValidateIn(&b.Family, b.Plan)); err != nil {
 		return x, err
+	}
+	// Telling a partner again what it was told before needs no new check;
+	// a new owner does.
+	if x.PartnerID != cur.PartnerID || x.GoalID != cur.GoalID {
+		if err := p.partnerOwned(ctx, a, role, b, &x, override); err != nil {
+			return x, err
+		}
+	} else if x.PartnerID != 0 {
+		x.ResponsibleName = cur.ResponsibleName
 	}
 	x.Stamp(b.Today)
 	err = p.db.UpdateActivity(ctx, event(a, role, "plan.activity_update", "family", x.FamilyID, PurposeCasework), &x)

@@ -39,8 +39,11 @@ const (
 	// one exists.
 	ReflectionRead   Action = "reflection.read"
 	ReflectionShared Action = "reflection.shared"
-	DayView          Action = "day.view"     // a coordinator's own start page: their meetings and families
-	CalendarOwn      Action = "calendar.own" // one's own calendar feed of meetings
+	DayView          Action = "day.view"       // a coordinator's own start page: their meetings and families
+	CalendarOwn      Action = "calendar.own"   // one's own calendar feed of meetings
+	PartnerView      Action = "partner.view"   // the office's actor list
+	PartnerManage    Action = "partner.manage" // add, change, import the actor list
+	OverrideView     Action = "override.view"  // uses of information without consent, made in an emergency
 )
 
 // Scope says how far a role's grant reaches. Scopes are ordered from the
@@ -155,6 +158,12 @@ var rules = map[Action]map[holf.Role]Scope{
 	ReflectionShared: {holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice},
 	DayView:          {holf.RoleCoordinator: OwnOffice},
 	CalendarOwn:      {holf.RoleCoordinator: OwnOffice},
+	// The actor list is the office's: its coordinators and leader keep it,
+	// training support reads it.
+	PartnerView:   {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice},
+	PartnerManage: {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice},
+	// Emergency overrides of consent are the leader's to watch.
+	OverrideView: {holf.RoleOfficeLeader: OwnOffice},
 }
 
 // Decision is the answer to one question: allowed or not, and under which

@@ -91,6 +91,23 @@ func meetingsWhere(ctx context.Context, q querier, where string, args ...any) ([
 	if err := rows.Close(); err != nil {
 		return nil, mapErr(err)
 	}
+	rows, err = q.query(ctx, `SELECT meeting_id, partner_id, name, attendance FROM meeting_partners WHERE meeting_id IN (`+in+`)
+		ORDER BY meeting_id, partner_id`, int64Args(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("load meeting partners: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		p := holf.Participant{Kind: holf.ParticipantPartner}
+		if err := rows.Scan(&id, &p.PartnerID, &p.Name, asText(&p.Attendance)); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		ms[index[id]].Participants = append(ms[index[id]].Participants, p)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, mapErr(err)
+	}
 	rows, err = q.query(ctx, `SELECT meeting_id, id, proposer, title, area, goal_id, priority, minutes, notes, outcome, carried_from
 		FROM agenda_topics WHERE meeting_id IN (`+in+`) ORDER BY meeting_id, position`, int64Args(ids)...)
 	if err != nil {
@@ -171,6 +188,9 @@ func (db *DB) UpdateMeeting(ctx context.Context, ev holf.AuditEvent, m *holf.Mee
 		if _, err := tx.exec(ctx, `DELETE FROM meeting_participants WHERE meeting_id = ?`, m.ID); err != nil {
 			return 0, err
 		}
+		if _, err := tx.exec(ctx, `DELETE FROM meeting_partners WHERE meeting_id = ?`, m.ID); err != nil {
+			return 0, err
+		}
 		if err := tx.writeParticipants(ctx, m); err != nil {
 			return 0, err
 		}
@@ -195,15 +215,35 @@ func (db *DB) DeleteMeeting(ctx context.Context, ev holf.AuditEvent, familyID, i
 }
 
 func (tx *Tx) writeParticipants(ctx context.Context, m *holf.Meeting) error {
-	if len(m.Participants) == 0 {
-		return nil
+	parts, partners := participantRows(m.ID, m)
+	if len(parts) > 0 {
+		if err := tx.insertRows(ctx, "meeting_participants", participantCols, parts); err != nil {
+			return err
+		}
 	}
-	rows := make([][]any, len(m.Participants))
-	for i, p := range m.Participants {
-		rows[i] = []any{m.ID, i + 1, string(p.Kind), nullID(p.MemberID), nullID(p.PersonID), p.Name, string(p.Attendance), boolInt(p.ChildHeard),
-			formatTime(m.StartsAt)}
+	if len(partners) > 0 {
+		return tx.insertRows(ctx, "meeting_partners", meetingPartnerCols, partners)
 	}
-	return tx.insertRows(ctx, "meeting_participants", "meeting_id, position, kind, member_id, person_id, name, attendance, child_heard, starts_at", rows)
+	return nil
+}
+
+const (
+	participantCols    = "meeting_id, position, kind, member_id, person_id, name, attendance, child_heard, starts_at"
+	meetingPartnerCols = "meeting_id, partner_id, name, attendance"
+)
+
+// participantRows are the rows of meeting id's people: members and staff
+// in meeting_participants, partner services in meeting_partners.
+func participantRows(id int64, m *holf.Meeting) (parts, partners [][]any) {
+	for _, p := range m.Participants {
+		if p.Kind == holf.ParticipantPartner {
+			partners = append(partners, []any{id, p.PartnerID, p.Name, string(p.Attendance)})
+			continue
+		}
+		parts = append(parts, []any{id, len(parts) + 1, string(p.Kind), nullID(p.MemberID), nullID(p.PersonID), p.Name, string(p.Attendance),
+			boolInt(p.ChildHeard), formatTime(m.StartsAt)})
+	}
+	return parts, partners
 }
 
 // checkTopicSources makes sure, in the writing transaction, that the goals
@@ -324,7 +364,7 @@ type FamilyMeetings struct {
 // millions of rows).
 func (db *DB) ImportMeetings(ctx context.Context, ev holf.AuditEvent, fams []FamilyMeetings) error {
 	return db.writeTx(ctx, func(tx *Tx) error {
-		var parts, topics, contacts [][]any
+		var parts, partners, topics, contacts [][]any
 		for _, fm := range fams {
 			ids := make([]int64, len(fm.Meetings))
 			for i, im := range fm.Meetings {
@@ -342,10 +382,8 @@ func (db *DB) ImportMeetings(ctx context.Context, ev holf.AuditEvent, fams []Fam
 					return fmt.Errorf("import meeting of family %d: %w", fm.FamilyID, err)
 				}
 				ids[i] = id
-				for k, p := range m.Participants {
-					parts = append(parts, []any{id, k + 1, string(p.Kind), nullID(p.MemberID), nullID(p.PersonID), p.Name, string(p.Attendance), boolInt(p.ChildHeard),
-						formatTime(m.StartsAt)})
-				}
+				pa, pr := participantRows(id, &m)
+				parts, partners = append(parts, pa...), append(partners, pr...)
 				for k, t := range m.Agenda {
 					topics = append(topics, []any{id, k + 1, string(t.Proposer), t.Title, string(t.Area), nullID(t.GoalID), t.Priority, t.Minutes, t.Notes, string(t.Outcome)})
 				}
@@ -361,7 +399,12 @@ func (db *DB) ImportMeetings(ctx context.Context, ev holf.AuditEvent, fams []Fam
 			}
 		}
 		if len(parts) > 0 {
-			if err := tx.insertRows(ctx, "meeting_participants", "meeting_id, position, kind, member_id, person_id, name, attendance, child_heard, starts_at", parts); err != nil {
+			if err := tx.insertRows(ctx, "meeting_participants", participantCols, parts); err != nil {
+				return err
+			}
+		}
+		if len(partners) > 0 {
+			if err := tx.insertRows(ctx, "meeting_partners", meetingPartnerCols, partners); err != nil {
 				return err
 			}
 		}

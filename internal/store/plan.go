@@ -19,12 +19,12 @@ func scanGoal(s scanner) (holf.Goal, error) {
 }
 
 const activityCols = `id, family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name, due_on, status, done_on, version, updated_at,
-	meeting_id`
+	meeting_id, partner_id`
 
 func scanActivity(s scanner) (holf.Activity, error) {
 	var a holf.Activity
 	err := s.Scan(&a.ID, &a.FamilyID, &a.GoalID, &a.Title, asText(&a.Responsible), asID(&a.ResponsibleMemberID), &a.ResponsibleName,
-		asDate(&a.DueOn), asText(&a.Status), asDate(&a.DoneOn), &a.Version, asTime(&a.UpdatedAt), asID(&a.MeetingID))
+		asDate(&a.DueOn), asText(&a.Status), asDate(&a.DoneOn), &a.Version, asTime(&a.UpdatedAt), asID(&a.MeetingID), asID(&a.PartnerID))
 	return a, err
 }
 
@@ -178,9 +178,9 @@ func (db *DB) AddActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Activ
 		}
 		now := formatTime(tx.now)
 		id, err := tx.insertID(ctx, `INSERT INTO plan_activities (family_id, goal_id, title, responsible_kind, responsible_member_id, responsible_name,
-			due_on, status, done_on, position, version, created_at, updated_at, meeting_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+			due_on, status, done_on, position, version, created_at, updated_at, meeting_id, partner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
 			a.FamilyID, a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName, formatDate(a.DueOn),
-			string(a.Status), formatDate(a.DoneOn), pos, now, now, nullID(a.MeetingID))
+			string(a.Status), formatDate(a.DoneOn), pos, now, now, nullID(a.MeetingID), nullID(a.PartnerID))
 		if err != nil {
 			return 0, fmt.Errorf("add activity: %w", err)
 		}
@@ -218,10 +218,10 @@ func (db *DB) UpdateActivity(ctx context.Context, ev holf.AuditEvent, a *holf.Ac
 		}
 		found := func() error { _, err := getActivity(ctx, tx, a.FamilyID, a.ID); return err }
 		if err := tx.updateVersioned(ctx, "activity", a.ID, found, `UPDATE plan_activities SET goal_id = ?, title = ?, responsible_kind = ?,
-			responsible_member_id = ?, responsible_name = ?, due_on = ?, status = ?, done_on = ?, version = version + 1, updated_at = ?
+			responsible_member_id = ?, responsible_name = ?, partner_id = ?, due_on = ?, status = ?, done_on = ?, version = version + 1, updated_at = ?
 			WHERE id = ? AND family_id = ? AND version = ?`,
-			a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName, formatDate(a.DueOn), string(a.Status),
-			formatDate(a.DoneOn), formatTime(tx.now), a.ID, a.FamilyID, a.Version); err != nil {
+			a.GoalID, a.Title, string(a.Responsible), nullID(a.ResponsibleMemberID), a.ResponsibleName, nullID(a.PartnerID), formatDate(a.DueOn),
+			string(a.Status), formatDate(a.DoneOn), formatTime(tx.now), a.ID, a.FamilyID, a.Version); err != nil {
 			return 0, err
 		}
 		a.Version++

@@ -470,6 +470,13 @@ func FieldID(field string) string {
 	if strings.HasPrefix(field, "participants.") {
 		return "participants"
 	}
+	if strings.HasPrefix(field, "csv.") {
+		return "csv"
+	}
+	if rest, ok := strings.CutPrefix(field, "contacts."); ok {
+		i, f, _ := strings.Cut(rest, ".")
+		return "contact_" + i + "_" + f
+	}
 	if rest, ok := strings.CutPrefix(field, "members."); ok {
 		i, f, _ := strings.Cut(rest, ".")
 		return "member_" + i + "_" + f // the inputs of a member row are named so

@@ -6,6 +6,7 @@ import (
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/store"
 )
 
 type officeStaff struct {
@@ -22,6 +23,7 @@ type homePage struct {
 	Admin     bool
 	People    int
 	Day       *app.CoordinatorDay
+	Overrides []store.ConsentOverride // a leader's: uses of information without consent
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -32,6 +34,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *req) error {
 		return err
 	}
 	p.Day = day
+	if p.Overrides, err = s.app.Consents.Overrides(ctx, rq.actor); err != nil {
+		return err
+	}
 	// Office roles see their own offices and who works there.
 	offices, err := s.app.Offices.Own(ctx, rq.actor)
 	if err != nil {

@@ -148,8 +148,67 @@ func (p *meetingPage) Who(x holf.Participant) string {
 		return p.Member(x.MemberID).Name
 	case holf.ParticipantCoordinator:
 		return p.Staff[x.PersonID]
+	case holf.ParticipantPartner:
+		if x.Name != "" {
+			return p.PartnerName(x.PartnerID) + " (" + x.Name + ")"
+		}
+		return p.PartnerName(x.PartnerID)
 	}
 	return x.Name
+}
+
+// PartnerRow is one partner of the office on the participants form.
+type PartnerRow struct {
+	ID         int64
+	Name, Kind string
+	Checked    bool
+	Contact    string
+	Attendance holf.Attendance
+}
+
+// PartnerRows lists the office's active partners with the meeting's
+// choices, the ones taking part first.
+func (p *meetingPage) PartnerRows() []PartnerRow {
+	var in, out []PartnerRow
+	for _, pa := range p.Partners {
+		row := PartnerRow{ID: pa.ID, Name: pa.Name, Kind: p.KindName(pa.Kind), Attendance: holf.AttendanceExpected}
+		for _, x := range p.Meeting.Participants {
+			if x.Kind == holf.ParticipantPartner && x.PartnerID == pa.ID {
+				row.Checked, row.Contact, row.Attendance = true, x.Name, x.Attendance
+			}
+		}
+		switch {
+		case row.Checked:
+			in = append(in, row)
+		case pa.Active:
+			out = append(out, row)
+		}
+	}
+	return append(in, out...)
+}
+
+// Warnings are the model's gentle limits for a collaboration meeting (seed
+// 003, §8.4): few topics, few people, the family there, held soon.
+func (p *meetingPage) Warnings() []string {
+	m := &p.Meeting
+	if len(m.Partners()) == 0 {
+		return nil
+	}
+	var out []string
+	if len(m.Agenda) > 5 {
+		out = append(out, p.T("collab.many_topics", len(m.Agenda)))
+	}
+	if len(m.Participants) > 6 {
+		out = append(out, p.T("collab.many_people", len(m.Participants)))
+	}
+	family := false
+	for _, x := range m.Participants {
+		family = family || x.Kind == holf.ParticipantMember && x.Attendance != holf.AttendanceAbsent
+	}
+	if !family {
+		out = append(out, p.T("collab.no_family"))
+	}
+	return out
 }
 
 // StageName translates where a meeting is.
@@ -172,7 +231,7 @@ func (p *meetingPage) Stage() holf.Stage { return p.Meeting.Stage(p.Now) }
 
 // meetingDetails reads the details part (kind, time, place, participants,
 // status) from form values v into m.
-func meetingDetails(v url.Values, m *holf.Meeting, coordinators []holf.Person, fam holf.Family) holf.Validation {
+func meetingDetails(v url.Values, m *holf.Meeting, coordinators []holf.Person, partners []holf.Partner, fam holf.Family) holf.Validation {
 	var bad holf.Validation
 	m.Kind, m.Status, m.Channel = holf.MeetingKind(v.Get("kind")), holf.MeetingStatus(v.Get("status")), holf.Channel(v.Get("channel"))
 	if m.Status == "" {
@@ -224,6 +283,12 @@ func meetingDetails(v url.Values, m *holf.Meeting, coordinators []holf.Person, f
 		key := "n" + strconv.Itoa(i)
 		if name := strings.TrimSpace(v.Get("name_" + key)); name != "" {
 			m.Participants = append(m.Participants, holf.Participant{Kind: holf.ParticipantColleague, Name: name, Attendance: att(key)})
+		}
+	}
+	for _, pa := range partners {
+		key := "x" + strconv.FormatInt(pa.ID, 10)
+		if v.Get("p"+key) == "1" {
+			m.Participants = append(m.Participants, holf.Participant{Kind: holf.ParticipantPartner, PartnerID: pa.ID, Name: v.Get("name_" + key), Attendance: att(key)})
 		}
 	}
 	return bad
@@ -282,7 +347,7 @@ func meetingAgenda(v url.Values, m *holf.Meeting) holf.Validation {
 func readPart(part string, v url.Values, m *holf.Meeting, c *app.MeetingCase) holf.Validation {
 	switch part {
 	case app.PartDetails:
-		return meetingDetails(v, m, c.Coordinators, c.Family)
+		return meetingDetails(v, m, c.Coordinators, c.Partners, c.Family)
 	case app.PartPrep:
 		meetingPrep(v, m)
 	case app.PartAgenda:
@@ -333,8 +398,8 @@ func (s *Server) meetingCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 		return err
 	}
 	m := holf.Meeting{FamilyID: id}
-	parsed := meetingDetails(r.PostForm, &m, c.Coordinators, c.Family)
-	saved, err := s.app.Meetings.Create(r.Context(), rq.actor, m, parsed)
+	parsed := meetingDetails(r.PostForm, &m, c.Coordinators, c.Partners, c.Family)
+	saved, err := s.app.Meetings.CreateOverriding(r.Context(), rq.actor, m, parsed, r.PostForm.Get("consent_override"))
 	if err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/families/%d/meetings/%d?notice=created", id, saved.ID), http.StatusSeeOther) // #nosec G710 -- a local path of parsed ids
 		return nil
@@ -426,9 +491,9 @@ func (s *Server) meetingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 		return err
 	}
 	var parsed holf.Validation
-	saved, err := s.app.Meetings.Save(r.Context(), rq.actor, id, mid, formVersion(r, "version"), part, func(m *holf.Meeting) {
+	saved, err := s.app.Meetings.SaveOverriding(r.Context(), rq.actor, id, mid, formVersion(r, "version"), part, func(m *holf.Meeting) {
 		parsed = readPart(part, r.PostForm, m, &c)
-	}, nil)
+	}, nil, r.PostForm.Get("consent_override"))
 	if err == nil && len(parsed) == 0 {
 		target := fmt.Sprintf("/families/%d/meetings/%d?notice=saved", id, mid)
 		if part == app.PartAgenda && r.PostForm.Get("more") == "1" {

@@ -45,6 +45,7 @@ type officePage struct {
 	Office    holf.Office
 	Staff     []app.StaffLine
 	CanManage bool
+	Partners  bool // the caller may see the office's actor list
 }
 
 // loadOffice decides act on the office named in the path, then loads it.
@@ -65,7 +66,8 @@ func (s *Server) officeShow(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
-	p := officePage{Page: s.page(r, rq, "office.title"), Office: o, Staff: staff[o.ID], CanManage: s.app.Offices.CanManage(rq.actor, o.ID)}
+	p := officePage{Page: s.page(r, rq, "office.title"), Office: o, Staff: staff[o.ID], CanManage: s.app.Offices.CanManage(rq.actor, o.ID),
+		Partners: policy.Decide(rq.actor, policy.PartnerView, policy.OfficeResource("office", o.ID)).Allowed}
 	p.Title = o.Name
 	return s.render(w, http.StatusOK, "office", &p)
 }

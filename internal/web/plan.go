@@ -278,6 +278,7 @@ type activityFormPage struct {
 	Kinds    []holf.ResponsibleKind
 	Statuses []holf.ActivityStatus
 	Coord    string
+	Partners []holf.Partner
 	formState
 	Conflict *holf.Activity
 }
@@ -288,7 +289,7 @@ func (s *Server) activityFormData(r *http.Request, rq *req, b app.Board, a holf.
 		key = "plan.new_activity"
 	}
 	return activityFormPage{Page: s.page(r, rq, key), Family: b.Family, Activity: a, Due: due, New: isNew, Kinds: holf.ResponsibleKinds,
-		Statuses: holf.ActivityStatuses, Goals: b.Plan.Goals, Coord: b.Coordinator}
+		Statuses: holf.ActivityStatuses, Goals: b.Plan.Goals, Coord: b.Coordinator, Partners: b.Partners}
 }
 
 // GoalLabel shows a goal in a select, sub-goals indented under their goal.
@@ -323,7 +324,10 @@ func activityFromForm(r *http.Request, familyID int64) (holf.Activity, string, h
 	a := holf.Activity{FamilyID: familyID, GoalID: formID(r, "goal"), Title: r.PostFormValue("title"),
 		Responsible: holf.ResponsibleKind(r.PostFormValue("responsible")), ResponsibleMemberID: formID(r, "responsible_member"),
 		ResponsibleName: r.PostFormValue("responsible_name"), Status: holf.ActivityStatus(r.PostFormValue("status")), Version: formVersion(r, "version"),
-		MeetingID: formID(r, "meeting")}
+		MeetingID: formID(r, "meeting"), PartnerID: formID(r, "responsible_partner")}
+	if a.Responsible != holf.ResponsiblePartner {
+		a.PartnerID = 0
+	}
 	if a.Status == "" {
 		a.Status = holf.ActivityOpen
 	}
@@ -345,13 +349,13 @@ func (s *Server) activityAdd(w http.ResponseWriter, r *http.Request, rq *req) er
 	if a.MeetingID != 0 {
 		// A follow-up task agreed in a meeting: back to the meeting.
 		mid := a.MeetingID
-		if a, err = s.app.Meetings.AddFollowUp(r.Context(), rq.actor, mid, a, parsed); err != nil {
+		if a, err = s.app.Meetings.AddFollowUp(r.Context(), rq.actor, mid, a, parsed, r.PostFormValue("consent_override")); err != nil {
 			return s.activityFormError(w, r, rq, a, due, true, err)
 		}
 		http.Redirect(w, r, fmt.Sprintf("/families/%d/meetings/%d?notice=saved", id, mid), http.StatusSeeOther) // #nosec G710 -- a local path of parsed ids
 		return nil
 	}
-	if a, err = s.app.Plans.AddActivity(r.Context(), rq.actor, a, parsed); err != nil {
+	if a, err = s.app.Plans.AddActivityOverriding(r.Context(), rq.actor, a, parsed, r.PostFormValue("consent_override")); err != nil {
 		return s.activityFormError(w, r, rq, a, due, true, err)
 	}
 	s.planRedirect(w, r, id, "tree")
@@ -382,7 +386,7 @@ func (s *Server) activityUpdate(w http.ResponseWriter, r *http.Request, rq *req)
 	}
 	a, due, parsed := activityFromForm(r, id)
 	a.ID = aid
-	if a, err = s.app.Plans.UpdateActivity(r.Context(), rq.actor, a, parsed); err != nil {
+	if a, err = s.app.Plans.UpdateActivityOverriding(r.Context(), rq.actor, a, parsed, r.PostFormValue("consent_override")); err != nil {
 		return s.activityFormError(w, r, rq, a, due, false, err)
 	}
 	s.planRedirect(w, r, id, "tree")

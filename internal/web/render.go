@@ -239,7 +239,14 @@ func (s *Server) fieldMessages(rq *req, err error) ([]fieldMessage, bool) {
 	}
 	out := make([]fieldMessage, len(he.Fields))
 	for i, f := range he.Fields {
-		out[i] = fieldMessage{f.Field, s.cat.T(rq.lang, f.Key, f.Args...)}
+		args := make([]any, len(f.Args))
+		for k, a := range f.Args {
+			if t, ok := a.(holf.Term); ok {
+				a = s.cat.T(rq.lang, string(t))
+			}
+			args[k] = a
+		}
+		out[i] = fieldMessage{f.Field, s.cat.T(rq.lang, f.Key, args...)}
 	}
 	return out, true
 }
