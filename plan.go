@@ -81,12 +81,12 @@ type Activity struct {
 	// activity (ResponsiblePartner): its name is the partner's, and the
 	// family's consent must cover telling that partner.
 	PartnerID int64
-	DueOn               time.Time
-	Status              ActivityStatus
-	DoneOn              time.Time
-	MeetingID           int64 // the meeting that agreed it as a follow-up task, 0 when none
-	Version             int64
-	UpdatedAt           time.Time
+	DueOn     time.Time
+	Status    ActivityStatus
+	DoneOn    time.Time
+	MeetingID int64 // the meeting that agreed it as a follow-up task, 0 when none
+	Version   int64
+	UpdatedAt time.Time
 }
 
 // Overdue reports whether a is open past its due date on day today.

@@ -44,7 +44,7 @@ type MeetingCase struct {
 	Office       holf.Office
 	Plan         holf.Plan
 	Meeting      holf.Meeting
-	Coordinators []holf.Person // of the family's office, who may take part and lead
+	Coordinators []holf.Person  // of the family's office, who may take part and lead
 	Partners     []holf.Partner // the office's actor list, for partner participants
 	Staff        map[int64]string
 	// FollowUps are the plan activities agreed in this meeting.

@@ -55,7 +55,9 @@ func (p *consentsPage) MemberName(id int64) string {
 }
 
 // InputHasRecipient, InputHas: the form's choices as typed.
-func (p *consentsPage) InputHasRecipient(id int64) bool { return slices.Contains(p.Input.Recipients, id) }
+func (p *consentsPage) InputHasRecipient(id int64) bool {
+	return slices.Contains(p.Input.Recipients, id)
+}
 func (p *consentsPage) InputHas(list []string, k any) bool {
 	return slices.Contains(list, fmt.Sprint(k))
 }
