@@ -277,7 +277,9 @@ type formState struct {
 	Summary string
 	// SummaryHelp is a line under the summary's title (what to do next).
 	SummaryHelp string
-	order       []string // the fields in error, in the order found
+	// Override is the consent override's reason as typed.
+	Override string
+	order    []string // the fields in error, in the order found
 }
 
 func (f *formState) form() *formState { return f }
@@ -338,6 +340,7 @@ func noConflictBox() error { return nil }
 // after conflict has put what is saved now beside the user's text. Any
 // other error is returned for the usual error page.
 func (s *Server) formError(w http.ResponseWriter, rq *req, name string, p formPager, err error, conflict func() error) error {
+	p.form().Override = rq.override
 	if fields, ok := s.fieldMessages(rq, err); ok {
 		p.form().fail(s.t(rq, "form.fix"), fields)
 		return s.render(w, http.StatusUnprocessableEntity, name, p)

@@ -240,6 +240,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.fail(w, r, rq, err)
 			return
 		}
+		if !rt.api && !reading(r) && r.PostForm != nil {
+			rq.override = r.PostForm.Get("consent_override")
+		}
 		if err := rt.handle(w, r, rq); err != nil {
 			s.fail(w, r, rq, err)
 		}

@@ -192,6 +192,9 @@ type req struct {
 	lang    string
 	route   *route
 	purpose string
+	// override is an emergency override's reason as typed, kept on a form
+	// shown again.
+	override string
 }
 
 func (s *Server) t(rq *req, key string, args ...any) string { return s.cat.T(rq.lang, key, args...) }

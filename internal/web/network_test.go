@@ -1,0 +1,343 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/store"
+)
+
+// addPartner puts a partner on office's actor list through the form and
+// returns its id.
+func addPartner(t *testing.T, c *client, office int64, name, kind, org string) int64 {
+	t.Helper()
+	r := c.post(fmt.Sprintf("/offices/%d/partners", office), url.Values{"name": {name}, "kind": {kind}, "org_number": {org}, "active": {"1"},
+		"checked_on": {"2026-11-01"}, "contact_0_name": {"Kontakt " + name}, "contact_0_level": {"operational"}, "contact_0_phone": {"22 00 00 00"}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add partner %s: %d %s", name, r.StatusCode, r.body)
+	}
+	ps, err := c.f.db.Partners(context.Background(), office)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Name == name {
+			return p.ID
+		}
+	}
+	t.Fatalf("partner %s not stored", name)
+	return 0
+}
+
+// TestActorList: a coordinator keeps the office's actor list: bad input
+// named by field with the input kept, a stale save is a conflict, another
+// office sees nothing, the CSV import is all or nothing with line numbers,
+// and the export reads back.
+func TestActorList(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		fk := f.client().login("fk.a")
+		base := fmt.Sprintf("/offices/%d/partners", f.offA.ID)
+		r := fk.post(base, url.Values{"name": {"Furuset skole"}, "kind": {"school"}, "org_number": {"974760674"}, "checked_on": {"2026-11-01"},
+			"contact_0_name": {"Eva Lund"}, "contact_0_email": {"ikke-en-adresse"}})
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Organisasjonsnummeret er ikke gyldig") ||
+			!strings.Contains(r.body, `href="#org_number"`) || !strings.Contains(r.body, `value="Furuset skole"`) || !strings.Contains(r.body, `value="Eva Lund"`) {
+			t.Fatalf("a bad organisation number: %d", r.StatusCode)
+		}
+		school := addPartner(t, fk, f.offA.ID, "Furuset skole", "school", "974760673")
+		list := fk.get(base)
+		if !strings.Contains(list.body, "Furuset skole") || !strings.Contains(list.body, "Kontakt Furuset skole") {
+			t.Fatal("the list lacks the partner and its contact")
+		}
+		p, _ := f.db.Partner(context.Background(), f.offA.ID, school)
+		edit := url.Values{"name": {"Furuset skole"}, "kind": {"school"}, "org_number": {"974760673"}, "active": {"1"}, "checked_on": {"2026-11-02"},
+			"version": {fmt.Sprint(p.Version)}}
+		if r := fk.post(fmt.Sprintf("%s/%d", base, school), edit); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("edit: %d %s", r.StatusCode, r.body)
+		}
+		if r := fk.post(fmt.Sprintf("%s/%d", base, school), edit); r.StatusCode != http.StatusConflict {
+			t.Fatalf("a stale edit: %d", r.StatusCode)
+		}
+		// Another office's coordinator and a researcher see nothing.
+		fkb := f.client().login("fk.b")
+		for _, path := range []string{base, fmt.Sprintf("%s/%d", base, school), base + "/export.csv"} {
+			if r := fkb.get(path); r.StatusCode != http.StatusNotFound {
+				t.Errorf("%s from office B: %d", path, r.StatusCode)
+			}
+		}
+		if r := fkb.get(fmt.Sprintf("/offices/%d/partners/%d", f.offB.ID, school)); r.StatusCode != http.StatusNotFound {
+			t.Errorf("office A's partner under office B's path: %d", r.StatusCode)
+		}
+		if r := f.client().login("forsker").get(base); r.StatusCode != http.StatusNotFound {
+			t.Errorf("a researcher: %d", r.StatusCode)
+		}
+		if r := f.api("fk.b").get(fmt.Sprintf("/api/v1/offices/%d/partners", f.offA.ID)); r.StatusCode != http.StatusNotFound {
+			t.Errorf("API from office B: %d", r.StatusCode)
+		}
+		// The import: one bad row (line 3) imports nothing.
+		header := "organization_name,organization_number,kind,service_name,municipality,phone,email,status,last_checked,contact_name,contact_title,contact_level,contact_phone,contact_email\n"
+		bad := header + "Alna barnevernstjeneste,,child_welfare,Barneverntjenesten,Oslo,,,active,2026-10-01,Siri Ås,saksbehandler,operational,,\n" +
+			"Helsestasjon Furuset,123456789,health_station,,Oslo,,,active,,,,,,\n"
+		r = fk.post(base+"/import", url.Values{"csv": {bad}})
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Linje 3, org_number") {
+			t.Fatalf("a bad import row: %d %s", r.StatusCode, r.body)
+		}
+		if ps, _ := f.db.Partners(context.Background(), f.offA.ID); len(ps) != 1 {
+			t.Fatalf("a failed import left %d partners", len(ps))
+		}
+		good := strings.Replace(bad, "123456789", "889640782", 1) +
+			"Alna barnevernstjeneste,,child_welfare,Barneverntjenesten,Oslo,,,active,2026-10-01,Per Leder,leder,leader,,\n"
+		if r := fk.post(base+"/import", url.Values{"csv": {good}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("import: %d %s", r.StatusCode, r.body)
+		}
+		ps, _ := f.db.Partners(context.Background(), f.offA.ID)
+		var cw holf.Partner
+		for _, p := range ps {
+			if p.Kind == holf.PartnerChildWelfare {
+				cw = p
+			}
+		}
+		if len(ps) != 3 || len(cw.Contacts) != 2 || cw.Contacts[1].Level != holf.LevelLeader {
+			t.Fatalf("imported %d partners, child welfare %+v", len(ps), cw)
+		}
+		export := fk.get(base + "/export.csv")
+		if export.StatusCode != 200 || !strings.HasPrefix(export.body, header) || !strings.Contains(export.body, "Per Leder,leder,leader") {
+			t.Fatalf("export: %d %s", export.StatusCode, export.body)
+		}
+		api := decode[[]apiPartner](t, f.api("fk.a").get(fmt.Sprintf("/api/v1/offices/%d/partners", f.offA.ID)))
+		if len(api) != 3 || api[0].Name == "" || api[0].Kind == "" {
+			t.Fatalf("API partners %+v", api)
+		}
+		// Reading the list is audited (it names contact people).
+		entries, _ := f.db.ListAudit(context.Background(), store.AuditFilter{Actor: "fk.a", Limit: 200})
+		seen := map[string]bool{}
+		for _, e := range entries {
+			seen[e.Action] = true
+		}
+		for _, a := range []string{"partner.list", "partner.create", "partner.update", "partner.import"} {
+			if !seen[a] {
+				t.Errorf("no audit entry %s", a)
+			}
+		}
+	})
+}
+
+// TestConsentGuardsSharing: a consent is recorded with its errors named;
+// it covers the school and the child welfare service for the children's
+// situation; a partner task for the school is allowed and one for the GP
+// refused, naming what is missing; an emergency override goes through and
+// the leader sees it; a correction invalidates the old record; a
+// withdrawal lists the partners to inform; other offices see nothing; every
+// view is audited.
+func TestConsentGuardsSharing(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		fk := f.client().login("fk.a")
+		fam := f.famA
+		parent, child := fam.Members[0], fam.Members[1]
+		school := addPartner(t, fk, f.offA.ID, "Furuset skole", "school", "974760673")
+		cw := addPartner(t, fk, f.offA.ID, "Alna barnevernstjeneste", "child_welfare", "")
+		gp := addPartner(t, fk, f.offA.ID, "Legesenteret Furuset", "gp", "")
+		base := fmt.Sprintf("/families/%d/consents", fam.ID)
+		consent := url.Values{"member": {fmt.Sprint(child.ID)}, "grantor": {fmt.Sprint(parent.ID)}, "recipients": {fmt.Sprint(school), fmt.Sprint(cw)},
+			"purpose": {"Samarbeid om Ayaans skolehverdag"}, "categories": {"children", "plan"}, "actions": {"disclose", "discuss"},
+			"given_on": {"2026-11-20"}, "expires_on": {"2027-11-20"}, "method": {"paper"}}
+		bad := url.Values{}
+		for k, v := range consent {
+			bad[k] = v
+		}
+		bad.Del("recipients")
+		bad.Set("expires_on", "2026-11-01")
+		r := fk.post(base, bad)
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Velg hvem opplysningene kan deles med") ||
+			!strings.Contains(r.body, "Sluttdatoen må være etter datoen samtykket ble gitt") || !strings.Contains(r.body, "Samarbeid om Ayaans skolehverdag") {
+			t.Fatalf("a consent without recipient and with expiry before start: %d", r.StatusCode)
+		}
+		if r := fk.post(base, consent); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("record the consent: %d %s", r.StatusCode, r.body)
+		}
+		cs, _ := f.db.Consents(ctx, fam.ID)
+		if len(cs) != 1 || len(cs[0].Recipients) != 2 || cs[0].RecordedBy == "" {
+			t.Fatalf("stored consents %+v", cs)
+		}
+		c := cs[0]
+		show := fk.get(fmt.Sprintf("%s/%d", base, c.ID))
+		for _, want := range []string{"Furuset skole", "Alna barnevernstjeneste", "Barnas situasjon", "Samarbeid om Ayaans skolehverdag"} {
+			if !strings.Contains(show.body, want) {
+				t.Errorf("the consent page lacks %q", want)
+			}
+		}
+		if print := fk.get(fmt.Sprintf("%s/%d?print=1&lang=en", base, c.ID)); print.StatusCode != 200 || !strings.Contains(print.body, "Furuset skole") {
+			t.Fatalf("the printable form: %d", print.StatusCode)
+		}
+		// The plan: a goal for the child; the school may own a task, the GP may not.
+		plan := fmt.Sprintf("/families/%d/plan", fam.ID)
+		fk.post(plan+"/goals", url.Values{"title": {"Ayaan trives på skolen"}, "area": {"children"}, "member": {fmt.Sprint(child.ID)}})
+		pl, _ := f.db.Plan(ctx, fam.ID)
+		goal := pl.Goals[0]
+		task := func(partner int64, title string, extra ...string) response {
+			v := url.Values{"goal": {fmt.Sprint(goal.ID)}, "title": {title}, "responsible": {"partner"}, "responsible_partner": {fmt.Sprint(partner)},
+				"due": {"2026-12-15"}}
+			for i := 0; i+1 < len(extra); i += 2 {
+				v.Set(extra[i], extra[i+1])
+			}
+			return fk.post(plan+"/activities", v)
+		}
+		if r := task(school, "Skolen melder tilbake om fravær"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a task for the school: %d %s", r.StatusCode, r.body)
+		}
+		r = task(gp, "Fastlegen vurderer henvisning")
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Legesenteret Furuset") ||
+			!strings.Contains(r.body, "mottakeren er ikke med i samtykket") || !strings.Contains(r.body, "Fastlegen vurderer henvisning") {
+			t.Fatalf("a task for the GP without consent: %d %s", r.StatusCode, r.body)
+		}
+		// The override keeps its reason when the rest of the form is wrong.
+		if r := task(gp, "", "consent_override", "Akutt"); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, ">Akutt</textarea>") {
+			t.Fatalf("the override's reason is kept: %d", r.StatusCode)
+		}
+		if r := task(gp, "Fastlegen vurderer henvisning", "consent_override", "Akutt bekymring for barnets helse, mor samtykket muntlig"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("an emergency override: %d %s", r.StatusCode, r.body)
+		}
+		pl, _ = f.db.Plan(ctx, fam.ID)
+		if len(pl.Activities) != 2 || pl.Activities[0].PartnerID != school || pl.Activities[0].ResponsibleName != "Furuset skole" {
+			t.Fatalf("partner tasks %+v", pl.Activities)
+		}
+		if home := f.client().login("leder.a").get("/"); !strings.Contains(home.body, "Akutt bekymring for barnets helse") {
+			t.Fatal("the leader does not see the override")
+		}
+		if home := f.client().login("leder.b").get("/"); strings.Contains(home.body, "Akutt bekymring") {
+			t.Fatal("another office's leader sees the override")
+		}
+		// The API, and 404 for another office.
+		api := decode[[]apiConsent](t, f.api("fk.a").get("/api/v1" + base))
+		if len(api) != 1 || api[0].Status != holf.ConsentActive || api[0].MemberID != child.ID || len(api[0].Recipients) != 2 || api[0].GivenOn != "2026-11-20" {
+			t.Fatalf("API consents %+v", api)
+		}
+		fkb := f.client().login("fk.b")
+		for _, path := range []string{base, fmt.Sprintf("%s/%d", base, c.ID)} {
+			if r := fkb.get(path); r.StatusCode != http.StatusNotFound {
+				t.Errorf("%s from office B: %d", path, r.StatusCode)
+			}
+		}
+		if r := f.api("fk.b").get("/api/v1" + base); r.StatusCode != http.StatusNotFound {
+			t.Errorf("API from office B: %d", r.StatusCode)
+		}
+		// A correction invalidates the record and makes a new one.
+		corr := url.Values{}
+		for k, v := range consent {
+			corr[k] = v
+		}
+		corr.Set("replaces", fmt.Sprint(c.ID))
+		corr.Set("version", fmt.Sprint(c.Version))
+		corr.Set("given_on", "2026-11-23")
+		corr["categories"] = []string{"children", "plan", "health"}
+		if r := fk.post(base, corr); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("correct: %d %s", r.StatusCode, r.body)
+		}
+		if r := fk.post(base, corr); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("correcting a replaced record again: %d", r.StatusCode)
+		}
+		cs, _ = f.db.Consents(ctx, fam.ID)
+		var old, cur holf.Consent
+		for _, x := range cs {
+			if x.ID == c.ID {
+				old = x
+			} else {
+				cur = x
+			}
+		}
+		if len(cs) != 2 || old.InvalidatedOn.IsZero() || old.ReplacedBy != cur.ID || old.Purpose != c.Purpose || len(cur.Categories) != 3 {
+			t.Fatalf("after the correction: old %+v new %+v", old, cur)
+		}
+		// Withdrawn: the school was told something (it owns a task), so the
+		// coordinator is told to inform it; child welfare was told nothing.
+		wpath := fmt.Sprintf("%s/%d/withdraw", base, cur.ID)
+		if r := fk.post(wpath, url.Values{"withdrawn_on": {"2026-12-24"}, "version": {fmt.Sprint(cur.Version)}}); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("a withdrawal in the future: %d", r.StatusCode)
+		}
+		if r := fk.post(wpath, url.Values{"withdrawn_on": {"2026-11-23"}, "withdrawn_how": {"Mor ringte"}, "version": {fmt.Sprint(cur.Version)}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("withdraw: %d %s", r.StatusCode, r.body)
+		}
+		if r := fk.post(wpath, url.Values{"withdrawn_on": {"2026-11-23"}, "version": {fmt.Sprint(cur.Version)}}); r.StatusCode != http.StatusConflict && r.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("withdrawing twice: %d", r.StatusCode)
+		}
+		page := fk.get(fmt.Sprintf("%s/%d", base, cur.ID))
+		inform := page.body[strings.Index(page.body, "Gi beskjed til disse"):]
+		inform = inform[:strings.Index(inform, "</ul>")]
+		if !strings.Contains(inform, "Furuset skole") || strings.Contains(inform, "Alna barnevernstjeneste") {
+			t.Fatalf("partners to inform: %s", inform)
+		}
+		// Without consent now, a new task for the school is refused.
+		if r := task(school, "Skolen sender ny rapport"); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "samtykket er trukket") {
+			t.Fatalf("a task after withdrawal: %d", r.StatusCode)
+		}
+		entries, _ := f.db.ListAudit(ctx, store.AuditFilter{Actor: "fk.a", RecordType: "family", RecordID: fam.ID, Limit: 200})
+		seen := map[string]bool{}
+		for _, e := range entries {
+			seen[e.Action] = true
+		}
+		for _, a := range []string{"consent.view", "consent.add", "consent.correct", "consent.withdraw", "consent.override"} {
+			if !seen[a] {
+				t.Errorf("no audit entry %s", a)
+			}
+		}
+	})
+}
+
+// TestCollaborationMeetingNeedsConsent: partners invited to a meeting must
+// be covered for what its agenda is about.
+func TestCollaborationMeetingNeedsConsent(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		fk := f.client().login("fk.a")
+		fam := f.famA
+		parent, child := fam.Members[0], fam.Members[1]
+		school := addPartner(t, fk, f.offA.ID, "Furuset skole", "school", "974760673")
+		gp := addPartner(t, fk, f.offA.ID, "Legesenteret Furuset", "gp", "")
+		if r := fk.post(fmt.Sprintf("/families/%d/consents", fam.ID), url.Values{"member": {fmt.Sprint(child.ID)}, "grantor": {fmt.Sprint(parent.ID)},
+			"recipients": {fmt.Sprint(school)}, "purpose": {"Skolehverdagen"}, "categories": {"children", "plan"}, "actions": {"discuss"},
+			"given_on": {"2026-11-20"}, "expires_on": {"2027-05-20"}, "method": {"meeting"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("consent: %d %s", r.StatusCode, r.body)
+		}
+		meeting := func(partners ...int64) url.Values {
+			v := url.Values{"kind": {"collaboration"}, "date": {"2026-11-30"}, "time": {"09:00"}, "minutes": {"60"}, "channel": {"office"}, "status": {"planned"},
+				"lead": {fmt.Sprint(f.id("fk.a"))}, "pc" + fmt.Sprint(f.id("fk.a")): {"1"}, fmt.Sprintf("pm%d", parent.ID): {"1"}}
+			for _, p := range partners {
+				v.Set(fmt.Sprintf("px%d", p), "1")
+			}
+			return v
+		}
+		r := fk.post(fmt.Sprintf("/families/%d/meetings", fam.ID), meeting(school, gp))
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Legesenteret Furuset") || !strings.Contains(r.body, "mottakeren er ikke med i samtykket") {
+			t.Fatalf("a meeting with the GP: %d %s", r.StatusCode, r.body)
+		}
+		if strings.Contains(r.body, "Furuset skole –") {
+			t.Fatal("the school is covered and must not be named as missing")
+		}
+		id := planMeeting(t, fk, fam.ID, "2026-11-30", "09:00")
+		m, _ := f.db.Meeting(ctx, fam.ID, id)
+		_ = m
+		r = fk.post(fmt.Sprintf("/families/%d/meetings", fam.ID), meeting(school))
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a meeting with the school: %d %s", r.StatusCode, r.body)
+		}
+		ms, _ := f.db.Meetings(ctx, fam.ID)
+		var collab holf.Meeting
+		for _, x := range ms {
+			if x.Kind == holf.MeetingCollaboration {
+				collab = x
+			}
+		}
+		if got := collab.Partners(); len(got) != 1 || got[0] != school {
+			t.Fatalf("the meeting's partners %v", got)
+		}
+		page := fk.get(fmt.Sprintf("/families/%d/meetings/%d", fam.ID, collab.ID))
+		if !strings.Contains(page.body, "Furuset skole") {
+			t.Fatal("the meeting page does not name the partner")
+		}
+	})
+}
