@@ -213,7 +213,7 @@ func TestConsentGuardsSharing(t *testing.T) {
 			t.Fatal("another office's leader sees the override")
 		}
 		// The API, and 404 for another office.
-		api := decode[[]apiConsent](t, f.api("fk.a").get("/api/v1" + base))
+		api := decode[[]apiConsent](t, f.api("fk.a").get("/api/v1"+base))
 		if len(api) != 1 || api[0].Status != holf.ConsentActive || api[0].MemberID != child.ID || len(api[0].Recipients) != 2 || api[0].GivenOn != "2026-11-20" {
 			t.Fatalf("API consents %+v", api)
 		}
