@@ -205,14 +205,17 @@ type Meeting struct {
 	Channel             Channel
 	Place               string
 	InterpreterLanguage string // "" when no interpreter was used
-	Participants        []Participant
-	LeadID              int64 // the coordinator who leads it and writes its FGE form
-	FGEVersion          int
-	Prep                Preparation
-	Exec                Execution
-	Reflection          Reflection
-	ReflectedAt         time.Time
-	ReflectedBy         int64 // who wrote the reflection
+	// NeedOn is the day a collaboration meeting's need was registered: the
+	// model wants it held within CollaborationDays of that.
+	NeedOn       time.Time
+	Participants []Participant
+	LeadID       int64 // the coordinator who leads it and writes its FGE form
+	FGEVersion   int
+	Prep         Preparation
+	Exec         Execution
+	Reflection   Reflection
+	ReflectedAt  time.Time
+	ReflectedBy  int64 // who wrote the reflection
 	// SimilarTo is an earlier meeting whose reflection this one's nearly
 	// repeats, with the Similarity (0-1): flagged, never refused.
 	SimilarTo  int64
@@ -259,6 +262,17 @@ func (m *Meeting) Stage(now time.Time) Stage {
 		return StagePlanned
 	}
 	return StagePrepared
+}
+
+// CollaborationDays is how soon after its need a collaboration meeting
+// should be held (seed 003, §8.4: on short notice).
+const CollaborationDays = 14
+
+// Late reports whether a collaboration meeting is (to be) held more than
+// CollaborationDays after its need was registered.
+func (m *Meeting) Late() bool {
+	return m.Kind == MeetingCollaboration && !m.NeedOn.IsZero() && !m.StartsAt.IsZero() &&
+		day(m.StartsAt).After(m.NeedOn.AddDate(0, 0, CollaborationDays))
 }
 
 // Partners lists the partner services taking part.
@@ -330,6 +344,14 @@ func (m *Meeting) Validate(f *Family, areas []TargetArea, p Plan, coordinators [
 	checkText(&v, "interpreter_language", m.InterpreterLanguage, 0, 100)
 	if m.LeadID != 0 && !slices.Contains(coordinators, m.LeadID) {
 		v.Add("lead", "err.not_coordinator_here")
+	}
+	switch {
+	case m.Kind != MeetingCollaboration:
+		m.NeedOn = time.Time{}
+	case m.NeedOn.After(day(now)):
+		v.Add("need_on", "err.date_future")
+	case !m.NeedOn.IsZero() && !m.StartsAt.IsZero() && m.NeedOn.After(m.StartsAt):
+		v.Add("need_on", "err.need_after_meeting")
 	}
 	m.validateParticipants(&v, f, coordinators)
 	c := FGE(m.FGEVersion)

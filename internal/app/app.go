@@ -70,6 +70,7 @@ type App struct {
 	Calendar *Calendar
 	Partners *Partners
 	Consents *Consents
+	Network  *Network
 
 	core *core
 }
@@ -87,7 +88,7 @@ func New(cfg Config) (*App, error) {
 	return &App{
 		Families: &Families{c}, Plans: &Plans{c}, Mappings: &Mappings{c}, People: &People{c},
 		Offices: &Offices{c}, Audit: &Audit{c}, Surveys: &Surveys{core: c}, Meetings: &Meetings{c}, Contacts: &Contacts{c},
-		Day: &Day{c}, Calendar: &Calendar{c}, Partners: &Partners{c}, Consents: &Consents{c}, core: c,
+		Day: &Day{c}, Calendar: &Calendar{c}, Partners: &Partners{c}, Consents: &Consents{c}, Network: &Network{c}, core: c,
 	}, nil
 }
 

@@ -58,6 +58,8 @@ type CoordinatorDay struct {
 	Mapping        []store.FamilyPulse // mapping older than MappingMonths (or none): the first MaxDayLines
 	MappingTotal   int
 	Supervision    []store.SupervisionTopic
+	// Consents ending within ExpiringDays, not renewed: ask the family.
+	Consents []store.ExpiringConsent
 }
 
 // Day is the coordinator's start page. Nil when the caller is no coordinator.
@@ -127,6 +129,9 @@ func (d *Day) Coordinator(ctx context.Context, a *holf.Actor) (*CoordinatorDay, 
 	out.Mapping = out.Mapping[:min(len(out.Mapping), MaxDayLines)]
 	out.Unprepared = out.Unprepared[:min(len(out.Unprepared), MaxDayLines)]
 	out.Supervision = raw.Supervision
+	if out.Consents, err = d.db.ExpiringConsents(ctx, a.PersonID, f.Offices, today, today.AddDate(0, 0, ExpiringDays), MaxDayLines); err != nil {
+		return nil, err
+	}
 	// The audit entry names the families the page shows, no more.
 	var ids []int64
 	for _, l := range [][]DayMeeting{out.TodayMeetings, out.Week, out.Unprepared, out.ReflectionDue} {
@@ -144,6 +149,9 @@ func (d *Day) Coordinator(ctx context.Context, a *holf.Actor) (*CoordinatorDay, 
 	}
 	for _, s := range out.Supervision {
 		ids = append(ids, s.FamilyID)
+	}
+	for _, c := range out.Consents {
+		ids = append(ids, c.FamilyID)
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)

@@ -274,21 +274,21 @@ func (m *Meetings) Create(ctx context.Context, a *holf.Actor, mt holf.Meeting, p
 // partners names the meeting's partner participants after the office's
 // actor list, and requires the consent to discuss what the meeting is about
 // with each of them, on the meeting's day (or an override's reason).
-func (m *Meetings) partners(ctx context.Context, a *holf.Actor, role holf.Role, fam holf.Family, mt *holf.Meeting, cur holf.Meeting, field, override string) error {
+func (m *Meetings) partners(ctx context.Context, a *holf.Actor, role holf.Role, fam holf.Family, mt *holf.Meeting, cur holf.Meeting, field, override string) (context.Context, error) {
 	ids := mt.Partners()
 	if len(ids) == 0 {
-		return nil
+		return ctx, nil
 	}
 	names, err := m.db.PartnerNames(ctx, fam.OfficeID)
 	if err != nil {
-		return err
+		return ctx, err
 	}
 	var needs []holf.Need
 	for _, id := range ids {
 		if _, ok := names[id]; !ok {
 			var v holf.Validation
 			v.Add("participants", "err.partner_unknown")
-			return v.Err()
+			return ctx, v.Err()
 		}
 		for _, cat := range mt.Categories() {
 			needs = append(needs, holf.Need{Partner: id, Category: cat, Action: holf.ActionDiscuss, On: dateIn(mt.StartsAt)})
@@ -297,7 +297,7 @@ func (m *Meetings) partners(ctx context.Context, a *holf.Actor, role holf.Role, 
 	// Unchanged since the last save: checked then (a consent withdrawn
 	// since does not undo a meeting held).
 	if slices.Equal(ids, cur.Partners()) && slices.Equal(mt.Categories(), cur.Categories()) && mt.StartsAt.Equal(cur.StartsAt) {
-		return nil
+		return ctx, nil
 	}
 	return m.requireConsent(ctx, a, role, fam, needs, field, override)
 }
@@ -327,7 +327,8 @@ func (m *Meetings) CreateOverriding(ctx context.Context, a *holf.Actor, mt holf.
 	if err := mergeValidation(parsed, mt.Validate(&c.Family, c.Office.TargetAreas, c.Plan, ids(c.Coordinators), m.now())); err != nil {
 		return mt, err
 	}
-	if err := m.partners(ctx, a, role, c.Family, &mt, holf.Meeting{}, "participants", override); err != nil {
+	ctx, err = m.partners(ctx, a, role, c.Family, &mt, holf.Meeting{}, "participants", override)
+	if err != nil {
 		return mt, err
 	}
 	m.stampReflection(ctx, a, &mt, holf.Meeting{})
@@ -379,7 +380,8 @@ func (m *Meetings) SaveOverriding(ctx context.Context, a *holf.Actor, id, mid, v
 	if part == PartAgenda {
 		field = "agenda"
 	}
-	if err := m.partners(ctx, a, role, c.Family, &next, cur, field, override); err != nil {
+	ctx, err = m.partners(ctx, a, role, c.Family, &next, cur, field, override)
+	if err != nil {
 		return next, err
 	}
 	m.stampReflection(ctx, a, &next, cur)

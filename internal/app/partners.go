@@ -270,19 +270,20 @@ func (c *Consents) Withdraw(ctx context.Context, a *holf.Actor, fam, id, version
 // requireConsent is the one place consent is enforced: every use of
 // information about family fam with a partner (needs) must be covered by a
 // valid consent. Without one it is refused on field, naming what is
-// missing, unless an emergency override gives its reason: then each gap is
-// recorded for the leader to see.
-func (c *core) requireConsent(ctx context.Context, a *holf.Actor, role holf.Role, fam holf.Family, needs []holf.Need, field, override string) error {
+// missing, unless an emergency override gives its reason: then the context
+// returned carries each gap to the write it allows, which records it for
+// the leader to see in the same transaction.
+func (c *core) requireConsent(ctx context.Context, a *holf.Actor, role holf.Role, fam holf.Family, needs []holf.Need, field, override string) (context.Context, error) {
 	if len(needs) == 0 {
-		return nil
+		return ctx, nil
 	}
 	cs, err := c.db.Consents(ctx, fam.ID)
 	if err != nil {
-		return err
+		return ctx, err
 	}
 	names, err := c.db.PartnerNames(ctx, fam.OfficeID)
 	if err != nil {
-		return err
+		return ctx, err
 	}
 	var v holf.Validation
 	var gaps []*holf.Gap
@@ -296,10 +297,10 @@ func (c *core) requireConsent(ctx context.Context, a *holf.Actor, role holf.Role
 		}
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return ctx, err
 	}
 	if len(gaps) == 0 {
-		return nil
+		return ctx, nil
 	}
 	override = strings.TrimSpace(override)
 	if override == "" {
@@ -307,20 +308,17 @@ func (c *core) requireConsent(ctx context.Context, a *holf.Actor, role holf.Role
 			v.Add(field, "err.consent_missing", names[g.Need.Partner], holf.Term("consent.category."+string(g.Need.Category)),
 				holf.Term("consent.action."+string(g.Need.Action)), holf.Term("consent.missing."+g.Missing[0]))
 		}
-		return v.Err()
+		return ctx, v.Err()
 	}
 	if len([]rune(override)) > 500 {
 		v.Add("consent_override", "err.too_long", 500, len([]rune(override)))
-		return v.Err()
+		return ctx, v.Err()
 	}
-	for _, g := range gaps {
-		if err := c.db.AddOverride(ctx, event(a, role, "consent.override", "family", fam.ID, PurposeCasework),
-			store.ConsentOverride{FamilyID: fam.ID, PartnerID: g.Need.Partner, Action: g.Need.Action, Category: g.Need.Category, Reason: override, Actor: a.Name},
-			a.PersonID); err != nil {
-			return err
-		}
+	os := make([]store.ConsentOverride, len(gaps))
+	for i, g := range gaps {
+		os[i] = store.ConsentOverride{FamilyID: fam.ID, PartnerID: g.Need.Partner, Action: g.Need.Action, Category: g.Need.Category, Reason: override, Actor: a.Name}
 	}
-	return nil
+	return store.WithOverrides(ctx, event(a, role, "consent.override", "family", fam.ID, PurposeCasework), a.PersonID, os), nil
 }
 
 // Overrides lists the emergency overrides of consent at the leader's

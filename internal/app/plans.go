@@ -257,15 +257,15 @@ func (p *Plans) partnerName(b Board, x *holf.Activity) {
 // partnerOwned names a partner-owned activity after the office's actor
 // list and requires the family's consent to tell that partner about the
 // goal's area (or an emergency override with its reason).
-func (p *Plans) partnerOwned(ctx context.Context, a *holf.Actor, role holf.Role, b Board, x *holf.Activity, override string) error {
+func (p *Plans) partnerOwned(ctx context.Context, a *holf.Actor, role holf.Role, b Board, x *holf.Activity, override string) (context.Context, error) {
 	if x.Responsible != holf.ResponsiblePartner || x.PartnerID == 0 {
-		return nil
+		return ctx, nil
 	}
 	pa, err := p.db.Partner(ctx, b.Family.OfficeID, x.PartnerID)
 	if err != nil || !pa.Active {
 		var v holf.Validation
 		v.Add("responsible_partner", "err.partner_unknown")
-		return v.Err()
+		return ctx, v.Err()
 	}
 	x.ResponsibleName = pa.Name
 	g, _ := b.Goal(x.GoalID)
@@ -288,7 +288,8 @@ func (p *Plans) AddActivityOverriding(ctx context.Context, a *holf.Actor, x holf
 	if err := mergeValidation(parsed, x.ValidateIn(&b.Family, b.Plan)); err != nil {
 		return x, err
 	}
-	if err := p.partnerOwned(ctx, a, role, b, &x, override); err != nil {
+	ctx, err = p.partnerOwned(ctx, a, role, b, &x, override)
+	if err != nil {
 		return x, err
 	}
 	x.Stamp(b.Today)
@@ -323,7 +324,7 @@ func (p *Plans) UpdateActivityOverriding(ctx context.Context, a *holf.Actor, x h
 	// Telling a partner again what it was told before needs no new check;
 	// a new owner does.
 	if x.PartnerID != cur.PartnerID || x.GoalID != cur.GoalID {
-		if err := p.partnerOwned(ctx, a, role, b, &x, override); err != nil {
+		if ctx, err = p.partnerOwned(ctx, a, role, b, &x, override); err != nil {
 			return x, err
 		}
 	} else if x.PartnerID != 0 {

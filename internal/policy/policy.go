@@ -39,11 +39,14 @@ const (
 	// one exists.
 	ReflectionRead   Action = "reflection.read"
 	ReflectionShared Action = "reflection.shared"
-	DayView          Action = "day.view"       // a coordinator's own start page: their meetings and families
-	CalendarOwn      Action = "calendar.own"   // one's own calendar feed of meetings
-	PartnerView      Action = "partner.view"   // the office's actor list
-	PartnerManage    Action = "partner.manage" // add, change, import the actor list
-	OverrideView     Action = "override.view"  // uses of information without consent, made in an emergency
+	DayView          Action = "day.view"          // a coordinator's own start page: their meetings and families
+	CalendarOwn      Action = "calendar.own"      // one's own calendar feed of meetings
+	PartnerView      Action = "partner.view"      // the office's actor list
+	PartnerManage    Action = "partner.manage"    // add, change, import the actor list
+	OverrideView     Action = "override.view"     // uses of information without consent, made in an emergency
+	EscalationRaise  Action = "escalation.raise"  // lift a disagreement or a stalled task to the leader
+	EscalationHandle Action = "escalation.handle" // answer and resolve it, at leader level
+	ShareExtract     Action = "share.extract"     // the printable extract for a partner, within the consent
 )
 
 // Scope says how far a role's grant reaches. Scopes are ordered from the
@@ -164,6 +167,10 @@ var rules = map[Action]map[holf.Role]Scope{
 	PartnerManage: {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice},
 	// Emergency overrides of consent are the leader's to watch.
 	OverrideView: {holf.RoleOfficeLeader: OwnOffice},
+	// A coordinator lifts a matter to the office's leader, who answers it.
+	EscalationRaise:  {holf.RoleCoordinator: OwnOffice},
+	EscalationHandle: {holf.RoleOfficeLeader: OwnOffice},
+	ShareExtract:     {holf.RoleCoordinator: OwnOffice},
 }
 
 // Decision is the answer to one question: allowed or not, and under which

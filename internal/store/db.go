@@ -248,6 +248,9 @@ func (db *DB) audited(ctx context.Context, ev holf.AuditEvent, fn func(tx *Tx) (
 		if ev.RecordID == 0 {
 			ev.RecordID = id
 		}
+		if err := tx.writeOverrides(ctx); err != nil {
+			return err
+		}
 		return tx.appendAudit(ctx, ev)
 	})
 }

@@ -12,7 +12,7 @@ import (
 const meetingCols = `m.id, m.family_id, m.kind, m.status, m.status_note, m.starts_at, m.minutes, m.channel, m.place, m.interpreter_language,
 	m.lead_id, m.fge_version, m.prep_purpose, m.prep_main_topic, m.prep_sub_topics, m.prep_forms, m.prep_tools, m.prep_principles,
 	m.exec_plan, m.exec_questions, m.refl_what, m.refl_participation, m.refl_feedback, m.refl_tools, m.refl_open, m.refl_supervision,
-	m.refl_supervision_topic, m.refl_shared, m.reflected_at, m.reflected_by, m.similar_to, m.similarity, m.version, m.created_at, m.updated_at`
+	m.refl_supervision_topic, m.refl_shared, m.reflected_at, m.reflected_by, m.similar_to, m.similarity, m.need_on, m.version, m.created_at, m.updated_at`
 
 func scanMeeting(s scanner) (holf.Meeting, error) {
 	var m holf.Meeting
@@ -22,7 +22,7 @@ func scanMeeting(s scanner) (holf.Meeting, error) {
 		&m.Place, &m.InterpreterLanguage, asID(&m.LeadID), &m.FGEVersion, &m.Prep.Purpose, &m.Prep.MainTopic, &m.Prep.SubTopics,
 		&forms, &tools, &principles, &m.Exec.Plan, &m.Exec.Questions, &m.Reflection.WhatHappened, &m.Reflection.Participation,
 		&m.Reflection.FamilyFeedback, &m.Reflection.ToolsWorked, &m.Reflection.Open, &supervision, &m.Reflection.SupervisionTopic,
-		&shared, asTime(&m.ReflectedAt), asID(&m.ReflectedBy), asID(&m.SimilarTo), &m.Similarity, &m.Version, asTime(&m.CreatedAt), asTime(&m.UpdatedAt))
+		&shared, asTime(&m.ReflectedAt), asID(&m.ReflectedBy), asID(&m.SimilarTo), &m.Similarity, asDate(&m.NeedOn), &m.Version, asTime(&m.CreatedAt), asTime(&m.UpdatedAt))
 	m.Prep.Forms, m.Prep.Tools, m.Prep.Principles = splitKeys(forms), splitKeys(tools), splitKeys(principles)
 	m.Reflection.Supervision, m.Reflection.Shared = supervision != 0, shared != 0
 	return m, err
@@ -43,14 +43,14 @@ func meetingArgs(m *holf.Meeting) []any {
 		strings.Join(m.Prep.Forms, ","), strings.Join(m.Prep.Tools, ","), strings.Join(m.Prep.Principles, ","), m.Exec.Plan, m.Exec.Questions,
 		m.Reflection.WhatHappened, m.Reflection.Participation, m.Reflection.FamilyFeedback, m.Reflection.ToolsWorked, m.Reflection.Open,
 		boolInt(m.Reflection.Supervision), m.Reflection.SupervisionTopic, boolInt(m.Reflection.Shared), nullTime(m.ReflectedAt),
-		nullID(m.ReflectedBy), nullID(m.SimilarTo), m.Similarity}
+		nullID(m.ReflectedBy), nullID(m.SimilarTo), m.Similarity, formatDate(m.NeedOn)}
 }
 
 const meetingSet = `kind = ?, status = ?, status_note = ?, starts_at = ?, minutes = ?, channel = ?, place = ?, interpreter_language = ?,
 	lead_id = ?, fge_version = ?, prep_purpose = ?, prep_main_topic = ?, prep_sub_topics = ?, prep_forms = ?, prep_tools = ?,
 	prep_principles = ?, exec_plan = ?, exec_questions = ?, refl_what = ?, refl_participation = ?, refl_feedback = ?, refl_tools = ?,
 	refl_open = ?, refl_supervision = ?, refl_supervision_topic = ?, refl_shared = ?, reflected_at = ?, reflected_by = ?, similar_to = ?,
-	similarity = ?`
+	similarity = ?, need_on = ?`
 
 func nullTime(t time.Time) any {
 	if t.IsZero() {
@@ -159,7 +159,7 @@ func (db *DB) CreateMeeting(ctx context.Context, ev holf.AuditEvent, m *holf.Mee
 		id, err := tx.insertID(ctx, `INSERT INTO meetings (kind, status, status_note, starts_at, minutes, channel, place, interpreter_language,
 			lead_id, fge_version, prep_purpose, prep_main_topic, prep_sub_topics, prep_forms, prep_tools, prep_principles, exec_plan,
 			exec_questions, refl_what, refl_participation, refl_feedback, refl_tools, refl_open, refl_supervision, refl_supervision_topic,
-			refl_shared, reflected_at, reflected_by, similar_to, similarity, family_id, created_by, created_at, updated_at)
+			refl_shared, reflected_at, reflected_by, similar_to, similarity, need_on, family_id, created_by, created_at, updated_at)
 			VALUES (`+placeholders(len(args))+`)`, args...)
 		if err != nil {
 			return 0, fmt.Errorf("add meeting: %w", err)
@@ -376,7 +376,7 @@ func (db *DB) ImportMeetings(ctx context.Context, ev holf.AuditEvent, fams []Fam
 				id, err := tx.insertID(ctx, `INSERT INTO meetings (kind, status, status_note, starts_at, minutes, channel, place, interpreter_language,
 					lead_id, fge_version, prep_purpose, prep_main_topic, prep_sub_topics, prep_forms, prep_tools, prep_principles, exec_plan,
 					exec_questions, refl_what, refl_participation, refl_feedback, refl_tools, refl_open, refl_supervision, refl_supervision_topic,
-					refl_shared, reflected_at, reflected_by, similar_to, similarity, family_id, created_by, created_at, updated_at)
+					refl_shared, reflected_at, reflected_by, similar_to, similarity, need_on, family_id, created_by, created_at, updated_at)
 					VALUES (`+placeholders(len(args))+`)`, args...)
 				if err != nil {
 					return fmt.Errorf("import meeting of family %d: %w", fm.FamilyID, err)

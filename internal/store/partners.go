@@ -249,14 +249,39 @@ type ConsentOverride struct {
 	At         string
 }
 
-// AddOverride records an emergency override, with its own audit entry.
-func (db *DB) AddOverride(ctx context.Context, ev holf.AuditEvent, o ConsentOverride, actorID int64) error {
-	ev.RecordID = o.FamilyID
-	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		_, err := tx.exec(ctx, `INSERT INTO consent_overrides (family_id, partner_id, action, category, reason, actor_id, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			o.FamilyID, o.PartnerID, string(o.Action), string(o.Category), o.Reason, actorID, o.Actor, formatTime(tx.now))
-		return o.FamilyID, err
-	})
+type overridesKey struct{}
+
+type pendingOverrides struct {
+	ev      holf.AuditEvent
+	actorID int64
+	list    []ConsentOverride
+}
+
+// WithOverrides carries emergency overrides of consent to the write they
+// allow: the next audited write records them in its own transaction, each
+// with its audit entry ev, so that an override exists exactly when the use
+// it allowed does.
+func WithOverrides(ctx context.Context, ev holf.AuditEvent, actorID int64, os []ConsentOverride) context.Context {
+	return context.WithValue(ctx, overridesKey{}, &pendingOverrides{ev: ev, actorID: actorID, list: os})
+}
+
+func (tx *Tx) writeOverrides(ctx context.Context) error {
+	p, _ := ctx.Value(overridesKey{}).(*pendingOverrides)
+	if p == nil {
+		return nil
+	}
+	for _, o := range p.list {
+		if _, err := tx.exec(ctx, `INSERT INTO consent_overrides (family_id, partner_id, action, category, reason, actor_id, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.FamilyID, o.PartnerID, string(o.Action), string(o.Category), o.Reason, p.actorID, o.Actor, formatTime(tx.now)); err != nil {
+			return fmt.Errorf("record consent override: %w", err)
+		}
+		ev := p.ev
+		ev.RecordID = o.FamilyID
+		if err := tx.appendAudit(ctx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Overrides lists the overrides of the offices' families since since, the newest first.
@@ -274,7 +299,8 @@ func (db *DB) Overrides(ctx context.Context, offices holf.OfficeSet, since strin
 }
 
 // Shared lists the partners that have been told about a family: owners of
-// its plan activities and partners in its meetings.
+// its plan activities, partners in its meetings, and those given a sharing
+// extract.
 func (db *DB) Shared(ctx context.Context, familyID int64) ([]int64, error) {
 	return collect(ctx, db, func(s scanner) (int64, error) {
 		var id int64
@@ -282,5 +308,6 @@ func (db *DB) Shared(ctx context.Context, familyID int64) ([]int64, error) {
 		return id, err
 	}, `SELECT partner_id FROM plan_activities WHERE family_id = ? AND partner_id IS NOT NULL
 		UNION SELECT mp.partner_id FROM meeting_partners mp JOIN meetings m ON m.id = mp.meeting_id WHERE m.family_id = ?
-		ORDER BY 1`, familyID, familyID)
+		UNION SELECT partner_id FROM share_extracts WHERE family_id = ?
+		ORDER BY 1`, familyID, familyID, familyID)
 }

@@ -24,6 +24,9 @@ type homePage struct {
 	People    int
 	Day       *app.CoordinatorDay
 	Overrides []store.ConsentOverride // a leader's: uses of information without consent
+	// A leader's open escalations: the oldest MaxOpenEscalations, of EscalationsTotal.
+	Escalations      []holf.Escalation
+	EscalationsTotal int
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -35,6 +38,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *req) error {
 	}
 	p.Day = day
 	if p.Overrides, err = s.app.Consents.Overrides(ctx, rq.actor); err != nil {
+		return err
+	}
+	if p.Escalations, p.EscalationsTotal, err = s.app.Network.Open(ctx, rq.actor); err != nil {
 		return err
 	}
 	// Office roles see their own offices and who works there.

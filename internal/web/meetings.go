@@ -43,6 +43,7 @@ type meetingPage struct {
 	New          bool
 	Part         string
 	Date, Clock  string
+	NeedOn       string // a collaboration meeting's need, as typed
 	Minutes      string // the duration as typed
 	Participants []participantRow
 	Topics       []topicRow
@@ -66,6 +67,9 @@ func (s *Server) meetingPageData(r *http.Request, rq *req, c *app.MeetingCase, p
 		p.Date, p.Clock = local.Format("2006-01-02"), local.Format("15:04")
 	}
 	p.Minutes = strconv.Itoa(m.Minutes)
+	if !m.NeedOn.IsZero() {
+		p.NeedOn = m.NeedOn.Format("2006-01-02")
+	}
 	p.fillRows()
 	for _, a := range c.Office.TargetAreas {
 		p.Links = append(p.Links, linkOption{"area:" + string(a), p.T("area." + string(a))})
@@ -208,6 +212,9 @@ func (p *meetingPage) Warnings() []string {
 	if !family {
 		out = append(out, p.T("collab.no_family"))
 	}
+	if m.Late() {
+		out = append(out, p.T("collab.late", int(m.StartsAt.Sub(m.NeedOn).Hours()/24)))
+	}
 	return out
 }
 
@@ -257,6 +264,14 @@ func meetingDetails(v url.Values, m *holf.Meeting, coordinators []holf.Person, p
 		bad.Add("time", "err.time")
 	default:
 		m.StartsAt = time.Date(d.Year(), d.Month(), d.Day(), clock.Hour(), clock.Minute(), 0, 0, oslo)
+	}
+	m.NeedOn = time.Time{}
+	if raw := v.Get("need_on"); raw != "" {
+		if nd, ok := parseDay(raw); ok {
+			m.NeedOn = nd
+		} else {
+			bad.Add("need_on", "err.date")
+		}
 	}
 	if n, err := strconv.Atoi(v.Get("minutes")); err == nil {
 		m.Minutes = n
@@ -379,6 +394,13 @@ func (s *Server) meetingNew(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
+	// From the network page: a collaboration meeting, its need registered today.
+	if k := holf.MeetingKind(r.URL.Query().Get("kind")); k.Valid() {
+		c.Meeting.Kind = k
+		if k == holf.MeetingCollaboration {
+			c.Meeting.NeedOn = s.app.Today()
+		}
+	}
 	p := s.meetingPageData(r, rq, &c, app.PartDetails)
 	p.New = true
 	p.Title = s.t(rq, "meeting.new_heading", c.Family.Name)
@@ -410,7 +432,7 @@ func (s *Server) meetingCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 	c.Meeting = saved
 	p := s.meetingPageData(r, rq, &c, app.PartDetails)
 	p.New, p.Title = true, s.t(rq, "meeting.new_heading", c.Family.Name)
-	p.Date, p.Clock, p.Minutes = r.PostForm.Get("date"), r.PostForm.Get("time"), r.PostForm.Get("minutes")
+	p.Date, p.Clock, p.Minutes, p.NeedOn = r.PostForm.Get("date"), r.PostForm.Get("time"), r.PostForm.Get("minutes"), r.PostForm.Get("need_on")
 	return s.formError(w, rq, "meeting_details", p, err, nil)
 }
 
@@ -459,7 +481,7 @@ func (s *Server) meetingEdit(w http.ResponseWriter, r *http.Request, rq *req) er
 			p := s.meetingPageData(r, rq, &c, part)
 			p.DraftAt, p.Previous = d.SavedAt, prev
 			if part == app.PartDetails {
-				p.Date, p.Clock, p.Minutes = v.Get("date"), v.Get("time"), v.Get("minutes")
+				p.Date, p.Clock, p.Minutes, p.NeedOn = v.Get("date"), v.Get("time"), v.Get("minutes"), v.Get("need_on")
 			}
 			return s.render(w, http.StatusOK, "meeting_"+part, p)
 		}
@@ -516,7 +538,7 @@ func (s *Server) meetingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	c.Meeting.Version = formVersion(r, "version")
 	p := s.meetingPageData(r, rq, &c, part)
 	if part == app.PartDetails {
-		p.Date, p.Clock, p.Minutes = r.PostForm.Get("date"), r.PostForm.Get("time"), r.PostForm.Get("minutes")
+		p.Date, p.Clock, p.Minutes, p.NeedOn = r.PostForm.Get("date"), r.PostForm.Get("time"), r.PostForm.Get("minutes"), r.PostForm.Get("need_on")
 	}
 	return s.formError(w, rq, "meeting_"+part, p, err, func() error {
 		saved.Reflection = cur.Reflection

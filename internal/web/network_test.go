@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -338,6 +339,160 @@ func TestCollaborationMeetingNeedsConsent(t *testing.T) {
 		page := fk.get(fmt.Sprintf("/families/%d/meetings/%d", fam.ID, collab.ID))
 		if !strings.Contains(page.body, "Furuset skole") {
 			t.Fatal("the meeting page does not name the partner")
+		}
+	})
+}
+
+// TestNetworkEscalationAndExtract: who is involved with each member; a
+// stalled partner task is lifted to the leader, who sees it on the start
+// page and closes it with its outcome; the sharing extract holds only what
+// the consent covers, is refused without one, and is audited; a
+// collaboration meeting held more than 14 days after its need is flagged.
+func TestNetworkEscalationAndExtract(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		fk := f.client().login("fk.a")
+		fam := f.famA
+		parent, child := fam.Members[0], fam.Members[1]
+		school := addPartner(t, fk, f.offA.ID, "Furuset skole", "school", "974760673")
+		housing := addPartner(t, fk, f.offA.ID, "Boligkontoret Alna", "housing", "")
+		gp := addPartner(t, fk, f.offA.ID, "Legesenteret Furuset", "gp", "")
+		base := fmt.Sprintf("/families/%d/network", fam.ID)
+		// Who is involved.
+		if r := fk.post(base+"/involvements", url.Values{"member": {fmt.Sprint(child.ID)}, "partner": {"0"}, "contact_name": {"Ola Dahl"}, "since": {"2027-01-01"}}); r.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, `value="Ola Dahl"`) || !strings.Contains(r.body, `href="#partner"`) || !strings.Contains(r.body, `href="#since"`) {
+			t.Fatalf("an involvement without a service and in the future: %d", r.StatusCode)
+		}
+		if r := fk.post(base+"/involvements", url.Values{"member": {fmt.Sprint(child.ID)}, "partner": {fmt.Sprint(school)}, "contact_name": {"Ola Dahl"},
+			"role": {"kontaktlærer"}, "since": {"2026-08-15"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("add an involvement: %d %s", r.StatusCode, r.body)
+		}
+		page := fk.get(base)
+		if !strings.Contains(page.body, "Ola Dahl") || !strings.Contains(page.body, "kontaktlærer") || !strings.Contains(page.body, child.Name) {
+			t.Fatal("the network page does not show who is involved")
+		}
+		// A consent for the school about the child, and for the plan.
+		if r := fk.post(fmt.Sprintf("/families/%d/consents", fam.ID), url.Values{"member": {fmt.Sprint(child.ID)}, "grantor": {fmt.Sprint(parent.ID)},
+			"recipients": {fmt.Sprint(school)}, "purpose": {"Skolehverdagen"}, "categories": {"children", "plan"}, "actions": {"disclose", "discuss"},
+			"given_on": {"2026-11-20"}, "expires_on": {"2026-12-10"}, "method": {"paper"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("consent: %d %s", r.StatusCode, r.body)
+		}
+		plan := fmt.Sprintf("/families/%d/plan", fam.ID)
+		fk.post(plan+"/goals", url.Values{"title": {"Ayaan trives på skolen"}, "area": {"children"}, "member": {fmt.Sprint(child.ID)}})
+		fk.post(plan+"/goals", url.Values{"title": {"Mor i arbeid"}, "area": {"work"}, "member": {fmt.Sprint(parent.ID)}})
+		pl, _ := f.db.Plan(ctx, fam.ID)
+		if r := fk.post(plan+"/activities", url.Values{"goal": {fmt.Sprint(pl.Goals[0].ID)}, "title": {"Skolen melder fravær hver uke"}, "responsible": {"partner"},
+			"responsible_partner": {fmt.Sprint(school)}, "due": {"2026-11-20"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a school task: %d %s", r.StatusCode, r.body)
+		}
+		fk.post(plan+"/activities", url.Values{"goal": {fmt.Sprint(pl.Goals[1].ID)}, "title": {"Søke praksisplass"}, "responsible": {"coordinator"}, "due": {"2026-12-20"}})
+		pl, _ = f.db.Plan(ctx, fam.ID)
+		task := pl.Activities[0]
+		// The coordinator is reminded that the consent ends within 30 days.
+		if home := fk.get("/"); !strings.Contains(home.body, "Forny samtykket for "+child.Name) {
+			t.Fatal("no reminder of the consent that expires")
+		}
+		// The task has stalled: lift it to the leader.
+		if r := fk.post(fmt.Sprintf("/families/%d/escalations", fam.ID), url.Values{"kind": {"stalled"}, "activity": {"0"}, "asked": {""}}); r.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, "Velg oppgaven som har stoppet opp") {
+			t.Fatalf("a stalled escalation without its task: %d", r.StatusCode)
+		}
+		if r := fk.post(fmt.Sprintf("/families/%d/escalations", fam.ID), url.Values{"kind": {"stalled"}, "activity": {fmt.Sprint(task.ID)},
+			"asked": {"Skolen har ikke meldt fravær på tre uker, og svarer ikke på e-post."}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("escalate: %d %s", r.StatusCode, r.body)
+		}
+		es, _ := f.db.Escalations(ctx, fam.ID)
+		if len(es) != 1 || es[0].PartnerID != school || es[0].Status != holf.EscalationOpen || es[0].OfficeID != f.offA.ID {
+			t.Fatalf("stored escalations %+v", es)
+		}
+		e := es[0]
+		leader := f.client().login("leder.a")
+		if home := leader.get("/"); !strings.Contains(home.body, "1 sak løftet til deg") || !strings.Contains(home.body, "Skolen har ikke meldt fravær") {
+			t.Fatal("the leader's start page lacks the escalation")
+		}
+		if home := f.client().login("leder.b").get("/"); strings.Contains(home.body, "Skolen har ikke meldt fravær") {
+			t.Fatal("another office's leader sees the escalation")
+		}
+		if home := fk.get("/"); strings.Contains(home.body, "sak løftet til deg") {
+			t.Fatal("the coordinator's start page lists escalations to handle")
+		}
+		epath := fmt.Sprintf("/families/%d/escalations/%d", fam.ID, e.ID)
+		if r := fk.post(epath, url.Values{"version": {"1"}, "answer": {"x"}}); r.StatusCode != http.StatusNotFound && r.StatusCode != http.StatusForbidden {
+			t.Fatalf("the coordinator answers the escalation: %d", r.StatusCode)
+		}
+		if r := leader.post(epath, url.Values{"version": {"1"}, "answer": {"Jeg ringer rektor."}, "resolve": {"1"}}); r.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, "Skriv hva utfallet ble") || !strings.Contains(r.body, "Jeg ringer rektor.") {
+			t.Fatalf("closing without an outcome: %d", r.StatusCode)
+		}
+		if r := leader.post(epath, url.Values{"version": {"1"}, "answer": {"Jeg ringer rektor."}, "outcome": {"Rektor følger opp; fravær meldes fredager."}, "resolve": {"1"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("close: %d %s", r.StatusCode, r.body)
+		}
+		if r := leader.post(epath, url.Values{"version": {"1"}, "answer": {"Igjen"}, "outcome": {"Igjen"}}); r.StatusCode != http.StatusUnprocessableEntity && r.StatusCode != http.StatusConflict {
+			t.Fatalf("answering a closed matter: %d", r.StatusCode)
+		}
+		if home := leader.get("/"); strings.Contains(home.body, "Skolen har ikke meldt fravær") {
+			t.Fatal("a closed escalation is still on the leader's page")
+		}
+		// The extract for the school: the child's goal and its task, not the
+		// mother's work goal.
+		x := fk.get(fmt.Sprintf("%s/extract?partner=%d", base, school))
+		if x.StatusCode != 200 || !strings.Contains(x.body, "Ayaan trives på skolen") || !strings.Contains(x.body, "Skolen melder fravær hver uke") ||
+			strings.Contains(x.body, "Mor i arbeid") || strings.Contains(x.body, "Søke praksisplass") || !strings.Contains(x.body, "1 mål eller temaer er utelatt") {
+			t.Fatalf("the extract: %d %s", x.StatusCode, x.body)
+		}
+		if r := fk.get(fmt.Sprintf("%s/extract?partner=%d", base, gp)); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "mottakeren er ikke med i samtykket") {
+			t.Fatalf("an extract for the GP: %d", r.StatusCode)
+		}
+		if r := f.client().login("fk.b").get(fmt.Sprintf("%s/extract?partner=%d", base, school)); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("an extract from office B: %d", r.StatusCode)
+		}
+		// The housing office was given nothing; the school is to be told on withdrawal.
+		if shared, _ := f.db.Shared(ctx, fam.ID); len(shared) != 1 || shared[0] != school {
+			t.Fatalf("shared with %v", shared)
+		}
+		_ = housing
+		// A collaboration meeting held 20 days after its need is flagged.
+		r := fk.post(fmt.Sprintf("/families/%d/meetings", fam.ID), url.Values{"kind": {"collaboration"}, "date": {"2026-11-30"}, "time": {"09:00"}, "minutes": {"60"},
+			"channel": {"office"}, "status": {"planned"}, "lead": {fmt.Sprint(f.id("fk.a"))}, "pc" + fmt.Sprint(f.id("fk.a")): {"1"},
+			fmt.Sprintf("pm%d", parent.ID): {"1"}, fmt.Sprintf("px%d", school): {"1"}, "need_on": {"2026-11-10"}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a collaboration meeting: %d %s", r.StatusCode, r.body)
+		}
+		m := meetingLocation.FindStringSubmatch(r.Header.Get("Location"))
+		if mp := fk.get(fmt.Sprintf("/families/%d/meetings/%s", fam.ID, m[1])); !strings.Contains(mp.body, "holdes 20 dager etter at behovet ble meldt") {
+			t.Fatal("the late collaboration meeting is not flagged")
+		}
+		if np := fk.get(base); !strings.Contains(np.body, "holdes 20 dager etter") || !strings.Contains(np.body, "Furuset skole") {
+			t.Fatal("the network page lacks the collaboration meeting")
+		}
+		if form := fk.get(fmt.Sprintf("/families/%d/meetings/new?kind=collaboration", fam.ID)); !strings.Contains(form.body, `name="need_on" type="date" value="2026-11-23"`) {
+			t.Fatal("a collaboration meeting called from the network page registers its need today")
+		}
+		api := decode[apiNetwork](t, f.api("fk.a").get("/api/v1"+base))
+		if len(api.Involvements) != 1 || len(api.Escalations) != 1 || api.Escalations[0].Status != holf.EscalationResolved || len(api.CollaborationMeetings) != 1 {
+			t.Fatalf("API network %+v", api)
+		}
+		if r := f.api("fk.b").get("/api/v1" + base); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("API network from office B: %d", r.StatusCode)
+		}
+		entries, _ := f.db.ListAudit(ctx, store.AuditFilter{RecordType: "family", RecordID: fam.ID, Limit: 300})
+		seen := map[string]bool{}
+		for _, e := range entries {
+			seen[e.Action] = true
+		}
+		for _, a := range []string{"network.view", "involvement.add", "escalation.raise", "escalation.handle", "share.extract"} {
+			if !seen[a] {
+				t.Errorf("no audit entry %s", a)
+			}
+		}
+		// The leader's list names the families it showed.
+		lists, _ := f.db.ListAudit(ctx, store.AuditFilter{Actor: "leder.a", Limit: 100})
+		listed := false
+		for _, e := range lists {
+			listed = listed || e.Action == "escalation.list" && slices.Contains(e.RecordIDs, fam.ID)
+		}
+		if !listed {
+			t.Error("the leader's list of escalations is not audited")
 		}
 	})
 }

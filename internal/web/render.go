@@ -164,7 +164,7 @@ func (p *Page) ArmName(a holf.Arm) string { return p.T("arm." + string(a)) }
 
 // notices are the messages a redirect may ask a page to show (?notice=…):
 // only known keys are shown, so a link cannot put text on a page.
-var notices = map[string]bool{"saved": true, "created": true, "disabled": true, "enabled": true, "password_set": true, "logged_out": true, "session_ended": true, "saved_later": true, "link_issued": true, "enrolled": true, "deleted": true, "contact_logged": true}
+var notices = map[string]bool{"saved": true, "created": true, "disabled": true, "enabled": true, "password_set": true, "logged_out": true, "session_ended": true, "saved_later": true, "link_issued": true, "enrolled": true, "deleted": true, "contact_logged": true, "escalated": true}
 
 func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 	p := Page{Lang: rq.lang, cat: s.cat, Actor: rq.actor, Path: r.URL.Path, Demo: s.cfg.Demo, Version: s.cfg.Version}

@@ -87,3 +87,59 @@ CREATE TABLE consent_overrides (
     at         TEXT NOT NULL
 );
 CREATE INDEX consent_overrides_family ON consent_overrides (family_id, at);
+
+-- A collaboration meeting records the day its need was registered: the
+-- model wants it held within 14 days of that.
+ALTER TABLE meetings ADD COLUMN need_on TEXT;
+
+-- Who is involved with the family already: for a member (or the whole
+-- family, member_id NULL), a partner service and its contact person, with
+-- their role. Most collaboration is with a service already in contact
+-- (seed 003, §8.4).
+CREATE TABLE involvements (
+    id           {{ID}},
+    family_id    BIGINT NOT NULL REFERENCES families (id) ON DELETE CASCADE,
+    member_id    BIGINT REFERENCES family_members (id) ON DELETE CASCADE,
+    partner_id   BIGINT NOT NULL REFERENCES partners (id),
+    contact_name TEXT NOT NULL DEFAULT '',
+    role         TEXT NOT NULL DEFAULT '',
+    since        TEXT,
+    ended_on     TEXT,
+    version      BIGINT NOT NULL DEFAULT 1,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX involvements_family ON involvements (family_id);
+
+-- A disagreement or a stalled task lifted to the office leader: what was
+-- asked, the leader's answer and the outcome.
+CREATE TABLE escalations (
+    id          {{ID}},
+    family_id   BIGINT NOT NULL REFERENCES families (id) ON DELETE CASCADE,
+    office_id   BIGINT NOT NULL REFERENCES offices (id),
+    activity_id BIGINT REFERENCES plan_activities (id) ON DELETE SET NULL,
+    partner_id  BIGINT REFERENCES partners (id),
+    kind        TEXT NOT NULL CHECK (kind IN ('stalled', 'disagreement')),
+    asked       TEXT NOT NULL,
+    answer      TEXT NOT NULL DEFAULT '',
+    outcome     TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+    raised_by   BIGINT NOT NULL,
+    raised_at   TEXT NOT NULL,
+    resolved_by BIGINT,
+    resolved_at TEXT,
+    version     BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX escalations_open ON escalations (office_id, status, raised_at);
+CREATE INDEX escalations_family ON escalations (family_id);
+
+-- Each sharing extract given to a partner: the partner has then been told
+-- what the extract held, and must be told when the consent ends.
+CREATE TABLE share_extracts (
+    id         {{ID}},
+    family_id  BIGINT NOT NULL REFERENCES families (id) ON DELETE CASCADE,
+    partner_id BIGINT NOT NULL REFERENCES partners (id),
+    consent_id BIGINT NOT NULL REFERENCES consents (id),
+    actor_id   BIGINT NOT NULL,
+    at         TEXT NOT NULL
+);
+CREATE INDEX share_extracts_family ON share_extracts (family_id, partner_id);
