@@ -44,6 +44,9 @@ type Error struct {
 // missing part of a consent).
 type Term string
 
+// CatalogKey is the key the door translates.
+func (t Term) CatalogKey() string { return string(t) }
+
 // FieldError names one invalid field and why, as an i18n key with arguments.
 type FieldError struct {
 	Field string

@@ -213,3 +213,20 @@ func (im *Imports) Meetings(ctx context.Context, a *holf.Actor, office holf.Offi
 	}
 	return im.db.ImportMeetings(ctx, event(a, role, "meeting.import", "family", 0, purpose), fm)
 }
+
+// Partners adds an office's actor list (the demo's; an office's own CSV
+// goes through Partners.Import), each entry checked as a form would be.
+func (im *Imports) Partners(ctx context.Context, a *holf.Actor, office int64, ps []holf.Partner, purpose string) error {
+	role, err := im.allow(a)
+	if err != nil {
+		return err
+	}
+	today := im.today()
+	for i := range ps {
+		ps[i].OfficeID = office
+		if err := ps[i].Validate(today); err != nil {
+			return fmt.Errorf("partner %s: %w", ps[i].Name, err)
+		}
+	}
+	return im.db.ImportPartners(ctx, event(a, role, "partner.import", "office", office, purpose), ps)
+}

@@ -316,9 +316,13 @@ func (m *Meetings) CreateOverriding(ctx context.Context, a *holf.Actor, mt holf.
 	if mt.LeadID == 0 {
 		mt.LeadID = m.lead(a, c)
 	}
-	carried, err := m.db.CarryOver(ctx, mt.FamilyID)
-	if err != nil {
-		return mt, err
+	// A meeting with partners carries nothing over: what the family
+	// raised with NAV alone is not put before partners unasked.
+	var carried []holf.AgendaTopic
+	if len(mt.Partners()) == 0 {
+		if carried, err = m.db.CarryOver(ctx, mt.FamilyID); err != nil {
+			return mt, err
+		}
 	}
 	for _, t := range carried {
 		mt.Agenda = append(mt.Agenda, holf.AgendaTopic{Proposer: t.Proposer, Title: t.Title, Area: t.Area, GoalID: t.GoalID,

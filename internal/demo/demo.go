@@ -106,6 +106,8 @@ type builder struct {
 	usernames map[int64]string
 	// names of the accounts, by id: who logged each contact.
 	names map[int64]string
+	// active are each office's families in follow-up, for their network.
+	active map[int64][]holf.Family
 }
 
 // Build fills the database behind a with the demo dataset. It refuses a
@@ -116,7 +118,7 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 	if progress == nil {
 		progress = func(string, ...any) {}
 	}
-	b := &builder{im: a.Imports(), a: a, actor: app.System("demo"), usernames: map[int64]string{}, names: map[int64]string{}}
+	b := &builder{im: a.Imports(), a: a, actor: app.System("demo"), usernames: map[int64]string{}, names: map[int64]string{}, active: map[int64][]holf.Family{}}
 	db := b.im
 	mark, err := db.Meta(ctx, MetaKey)
 	if err != nil {
@@ -251,6 +253,9 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 		return res, err
 	}
 	progress("families: %d", res.Families)
+	if err := b.network(ctx, rng, ids, specs, opt.Scale != "", progress); err != nil {
+		return res, err
+	}
 	arms := map[int64]holf.Arm{}
 	for i, spec := range specs {
 		arms[ids[i]] = spec.Arm

@@ -185,6 +185,13 @@ func (b *builder) families(ctx context.Context, rng *rand.Rand, officeIDs []int6
 			return total, err
 		}
 		total += len(replacements)
+		for _, l := range [][]store.ImportedFamily{batch, replacements} {
+			for _, x := range l {
+				if x.Family.Status == holf.StatusActive {
+					b.active[office] = append(b.active[office], x.Family)
+				}
+			}
+		}
 		if (i+1)%5 == 0 || scale {
 			progress("families: %d of %d offices, %d families", i+1, len(officeIDs), total)
 		}

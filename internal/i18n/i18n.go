@@ -90,10 +90,21 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 		return key
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(msg, args...)
+		out := make([]any, len(args))
+		for i, a := range args {
+			if k, ok := a.(Keyed); ok {
+				a = c.T(lang, k.CatalogKey())
+			}
+			out[i] = a
+		}
+		return fmt.Sprintf(msg, out...)
 	}
 	return msg
 }
+
+// Keyed is a message argument that is itself a catalog key (a category's
+// name inside a sentence): T translates it into the same language.
+type Keyed interface{ CatalogKey() string }
 
 // N returns the message for key in lang for the count n, formatted with n
 // and then args. A counted message has one key per plural category of the

@@ -239,14 +239,7 @@ func (s *Server) fieldMessages(rq *req, err error) ([]fieldMessage, bool) {
 	}
 	out := make([]fieldMessage, len(he.Fields))
 	for i, f := range he.Fields {
-		args := make([]any, len(f.Args))
-		for k, a := range f.Args {
-			if t, ok := a.(holf.Term); ok {
-				a = s.cat.T(rq.lang, string(t))
-			}
-			args[k] = a
-		}
-		out[i] = fieldMessage{f.Field, s.cat.T(rq.lang, f.Key, args...)}
+		out[i] = fieldMessage{f.Field, s.cat.T(rq.lang, f.Key, f.Args...)}
 	}
 	return out, true
 }
