@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -292,7 +293,11 @@ func (f *Families) Update(ctx context.Context, a *holf.Actor, fam holf.Family, p
 	}
 	fam.OfficeID, fam.Status, fam.ReplacesFamilyID = cur.OfficeID, cur.Status, cur.ReplacesFamilyID
 	fam.ConsentDate, fam.DischargedOn, fam.DischargeReason = cur.ConsentDate, cur.DischargedOn, cur.DischargeReason
-	if err := mergeValidation(parsed, fam.Validate(f.now())); err != nil {
+	kept, err := f.keepsConsentMembers(ctx, cur, fam)
+	if err != nil {
+		return fam, err
+	}
+	if err := mergeValidation(append(parsed, kept...), fam.Validate(f.now())); err != nil {
 		// The form comes back with the record around what was typed.
 		if verr := f.recordView(ctx, a, role, "family.view", "family", fam.ID, PurposeCasework); verr != nil {
 			return fam, verr
@@ -303,6 +308,26 @@ func (f *Families) Update(ctx context.Context, a *holf.Actor, fam holf.Family, p
 		return fam, err
 	}
 	return fam, nil
+}
+
+// keepsConsentMembers refuses to remove a member a consent names: the
+// consent is the record that information was lawfully shared, and it must
+// keep naming who gave it and about whom.
+func (f *Families) keepsConsentMembers(ctx context.Context, cur, next holf.Family) (holf.Validation, error) {
+	cs, err := f.db.Consents(ctx, cur.ID)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	var v holf.Validation
+	for _, m := range cur.Members {
+		if slices.ContainsFunc(next.Members, func(n holf.Member) bool { return n.ID == m.ID }) {
+			continue
+		}
+		if slices.ContainsFunc(cs, func(c holf.Consent) bool { return c.MemberID == m.ID || c.GrantorID == m.ID }) {
+			v.Add("members", "err.member_has_consent", m.Name)
+		}
+	}
+	return v, nil
 }
 
 // ChangeStatus moves family c.FamilyID along candidate → recruited → active

@@ -53,6 +53,14 @@ func TestEveryPersonalDataReadIsAudited(t *testing.T) {
 		fk.post(fam+"/contacts", url.Values{"kind": {"sms"}, "date": {"2026-11-23"}, "time": {"09:00"}})
 		contacts, _ := f.db.Contacts(ctx, f.famA.ID)
 		famVersion := func() string { got, _ := f.db.GetFamily(ctx, f.famA.ID); return fmt.Sprint(got.Version) }
+		partners := fmt.Sprintf("/offices/%d/partners", f.offA.ID)
+		school := addPartner(t, fk, f.offA.ID, "Furuset skole", "school", "974760673")
+		fk.post(fam+"/consents", url.Values{"member": {fmt.Sprint(f.famA.Members[1].ID)}, "grantor": {fmt.Sprint(f.famA.Members[0].ID)},
+			"recipients": {fmt.Sprint(school)}, "purpose": {"Skolen"}, "categories": {"children", "plan", "work"}, "actions": {"disclose"},
+			"given_on": {"2026-11-20"}, "expires_on": {"2027-11-20"}, "method": {"paper"}})
+		consents, _ := f.db.Consents(ctx, f.famA.ID)
+		consent := fmt.Sprintf("%s/consents/%d", fam, consents[0].ID)
+		fk.post(fam+"/escalations", url.Values{"kind": {"disagreement"}, "asked": {"Skolen og barnevernet er uenige om hvem som følger opp."}})
 
 		type read struct {
 			name, actor string
@@ -109,6 +117,21 @@ func TestEveryPersonalDataReadIsAudited(t *testing.T) {
 			{"API mapping", "fk.a", func() response { return fkAPI.get(fmt.Sprintf("/api/v1/families/%d/mapping", f.famA.ID)) }, false},
 			{"questionnaire respondents of the office", "fk.a", func() response { return fk.get(office + "?wave=T1&group=parents") }, false},
 			{"paper questionnaire form", "fk.a", func() response { return fk.get(office + "/paper/" + parent + "?wave=T1&group=parents") }, false},
+			{"actor list", "fk.a", func() response { return fk.get(partners) }, false},
+			{"actor list export", "fk.a", func() response { return fk.get(partners + "/export.csv") }, false},
+			{"partner form", "fk.a", func() response { return fk.get(fmt.Sprintf("%s/%d", partners, school)) }, false},
+			{"partner refused", "fk.a", func() response { return fk.post(partners, url.Values{"name": {""}, "kind": {"school"}, "checked_on": {""}}) }, false},
+			{"API partners", "fk.a", func() response { return fkAPI.get("/api/v1" + partners) }, false},
+			{"consents", "fk.a", func() response { return fk.get(fam + "/consents") }, false},
+			{"consent", "fk.a", func() response { return fk.get(consent) }, false},
+			{"consent form for signature", "fk.a", func() response { return fk.get(consent + "?print=1") }, false},
+			{"consent refused", "fk.a", func() response { return fk.post(fam+"/consents", url.Values{"purpose": {"x"}}) }, false},
+			{"API consents", "fk.a", func() response { return fkAPI.get("/api/v1" + fam + "/consents") }, false},
+			{"network", "fk.a", func() response { return fk.get(fam + "/network") }, false},
+			{"involvement refused", "fk.a", func() response { return fk.post(fam+"/network/involvements", url.Values{"partner": {"0"}}) }, false},
+			{"sharing extract", "fk.a", func() response { return fk.get(fmt.Sprintf("%s/network/extract?partner=%d", fam, school)) }, false},
+			{"API network", "fk.a", func() response { return fkAPI.get("/api/v1" + fam + "/network") }, false},
+			{"leader's escalations", "leder.a", func() response { return leader.get("/") }, true},
 			{"staff record", "leder.a", func() response { return leader.get("/people/" + itoa(int(f.id("fk.a")))) }, false},
 			{"staff edit form", "admin", func() response { return admin.get("/people/" + itoa(int(f.id("fk.a"))) + "/edit") }, false},
 			{"API staff record", "admin", func() response { return f.api("admin").get("/api/v1/people/" + itoa(int(f.id("fk.a")))) }, false},
@@ -130,7 +153,7 @@ func TestEveryPersonalDataReadIsAudited(t *testing.T) {
 			for i := range after {
 				e := &after[i]
 				if e.Seq > last && (strings.HasSuffix(e.Action, ".view") || strings.HasSuffix(e.Action, ".list") ||
-					strings.HasSuffix(e.Action, ".respondents") || strings.HasSuffix(e.Action, "_view") || e.Action == "plan.print") {
+					strings.HasSuffix(e.Action, ".respondents") || strings.HasSuffix(e.Action, "_view") || e.Action == "plan.print" || e.Action == "share.extract") {
 					found = e
 				}
 			}

@@ -276,6 +276,14 @@ func TestConsentGuardsSharing(t *testing.T) {
 		if r := task(school, "Skolen sender ny rapport"); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "samtykket er trukket") {
 			t.Fatalf("a task after withdrawal: %d", r.StatusCode)
 		}
+		// The child a consent names cannot be removed from the family.
+		cur0, _ := f.db.GetFamily(ctx, fam.ID)
+		next := cur0
+		next.Members = cur0.Members[:1]
+		_, err := f.app.Families.Update(ctx, mustActor(t, f, "fk.a"), next, nil)
+		if he, ok := holf.AsError(err); !ok || len(he.Fields) == 0 || he.Fields[0].Key != "err.member_has_consent" {
+			t.Fatalf("removing the child a consent names: %v", err)
+		}
 		entries, _ := f.db.ListAudit(ctx, store.AuditFilter{Actor: "fk.a", RecordType: "family", RecordID: fam.ID, Limit: 200})
 		seen := map[string]bool{}
 		for _, e := range entries {

@@ -29,9 +29,15 @@ func TestPagesCostABoundedNumberOfQueries(t *testing.T) {
 				return f.db.Statements() - before
 			}
 			mid := planMeeting(t, fk, f.famA.ID, "2026-11-23", "08:00", f.famA.Members[0].ID)
+			// One partner to begin with: an empty actor list skips its contacts.
+			first := holf.Partner{OfficeID: f.offA.ID, Name: "Partner", Kind: holf.PartnerSchool, Active: true, Contacts: []holf.PartnerContact{{Name: "A", Level: holf.LevelOperational}}}
+			if err := f.db.CreatePartner(ctx, sys, &first); err != nil {
+				t.Fatal(err)
+			}
 			pages := []string{"/", "/families", fmt.Sprintf("/families/%d", f.famA.ID), fmt.Sprintf("/families/%d/plan", f.famA.ID),
 				fmt.Sprintf("/families/%d/mapping", f.famA.ID), fmt.Sprintf("/families/%d/meetings/%d", f.famA.ID, mid),
-				fmt.Sprintf("/families/%d/meetings/%d/agenda", f.famA.ID, mid), fmt.Sprintf("/api/v1/families/%d/timeline", f.famA.ID)}
+				fmt.Sprintf("/families/%d/meetings/%d/agenda", f.famA.ID, mid), fmt.Sprintf("/api/v1/families/%d/timeline", f.famA.ID),
+				fmt.Sprintf("/families/%d/network", f.famA.ID), fmt.Sprintf("/families/%d/consents", f.famA.ID), fmt.Sprintf("/offices/%d/partners", f.offA.ID)}
 			small := map[string]int64{}
 			for _, p := range pages {
 				small[p] = cost(p)
@@ -76,6 +82,29 @@ func TestPagesCostABoundedNumberOfQueries(t *testing.T) {
 			for i := 0; i < 40; i++ {
 				c := holf.Contact{FamilyID: f.famA.ID, Kind: holf.ContactSMS, At: f.clock.Now().Add(-time.Duration(i) * time.Hour), ByID: lead, By: "Anne"}
 				if err := f.db.AddContact(ctx, sys, &c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// And an actor list of 10 partners with contacts, 10 consents,
+			// involvements and escalations.
+			kid := f.famA.Members[1].ID
+			for i := 0; i < 10; i++ {
+				p := holf.Partner{OfficeID: f.offA.ID, Name: fmt.Sprint("Partner ", i), Kind: holf.PartnerSchool, Active: true,
+					Contacts: []holf.PartnerContact{{Name: "A", Level: holf.LevelOperational}, {Name: "B", Level: holf.LevelLeader}}}
+				if err := f.db.CreatePartner(ctx, sys, &p); err != nil {
+					t.Fatal(err)
+				}
+				c := holf.Consent{FamilyID: f.famA.ID, MemberID: kid, GrantorID: f.famA.Members[0].ID, Recipients: []int64{p.ID}, Purpose: "x",
+					Categories: []holf.ConsentCategory{holf.CategoryChildren}, Actions: []holf.ConsentAction{holf.ActionDisclose},
+					GivenOn: f.clock.Now(), ExpiresOn: f.clock.Now().AddDate(1, 0, 0), Method: holf.MethodPaper, RecordedBy: "test"}
+				if err := f.db.AddConsent(ctx, sys, &c, 0, 0); err != nil {
+					t.Fatal(err)
+				}
+				if err := f.db.AddInvolvement(ctx, sys, &holf.Involvement{FamilyID: f.famA.ID, MemberID: kid, PartnerID: p.ID}); err != nil {
+					t.Fatal(err)
+				}
+				if err := f.db.AddEscalation(ctx, sys, &holf.Escalation{FamilyID: f.famA.ID, OfficeID: f.offA.ID, PartnerID: p.ID, Kind: holf.EscalationDisagreement,
+					Asked: "x", Status: holf.EscalationOpen, RaisedBy: lead}); err != nil {
 					t.Fatal(err)
 				}
 			}
