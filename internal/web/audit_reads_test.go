@@ -120,7 +120,9 @@ func TestEveryPersonalDataReadIsAudited(t *testing.T) {
 			{"actor list", "fk.a", func() response { return fk.get(partners) }, false},
 			{"actor list export", "fk.a", func() response { return fk.get(partners + "/export.csv") }, false},
 			{"partner form", "fk.a", func() response { return fk.get(fmt.Sprintf("%s/%d", partners, school)) }, false},
-			{"partner refused", "fk.a", func() response { return fk.post(partners, url.Values{"name": {""}, "kind": {"school"}, "checked_on": {""}}) }, false},
+			{"partner refused", "fk.a", func() response {
+				return fk.post(partners, url.Values{"name": {""}, "kind": {"school"}, "checked_on": {""}})
+			}, false},
 			{"API partners", "fk.a", func() response { return fkAPI.get("/api/v1" + partners) }, false},
 			{"consents", "fk.a", func() response { return fk.get(fam + "/consents") }, false},
 			{"consent", "fk.a", func() response { return fk.get(consent) }, false},
