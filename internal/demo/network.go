@@ -21,15 +21,15 @@ var schoolNames = []string{"Haugen", "Bakkeløkka", "Fjellstad", "Sentrum", "Lun
 
 // orgNumber draws a fictitious organisation number with a valid check digit.
 func orgNumber(rng *rand.Rand) string {
+	const digit = "0123456789"
 	weights := []int{3, 2, 7, 6, 5, 4, 3, 2}
 	for {
-		digits := make([]byte, 9)
-		digits[0] = byte('8' + rng.IntN(2))
-		sum := int(digits[0]-'0') * weights[0]
+		ds := make([]int, 8)
+		ds[0] = 8 + rng.IntN(2)
+		sum := ds[0] * weights[0]
 		for i := 1; i < 8; i++ {
-			d := rng.IntN(10)
-			digits[i] = byte('0' + d)
-			sum += d * weights[i]
+			ds[i] = rng.IntN(10)
+			sum += ds[i] * weights[i]
 		}
 		check := 11 - sum%11
 		if check == 11 {
@@ -38,8 +38,11 @@ func orgNumber(rng *rand.Rand) string {
 		if check == 10 {
 			continue
 		}
-		digits[8] = byte('0' + check)
-		return string(digits)
+		out := make([]byte, 0, 9)
+		for _, d := range append(ds, check) {
+			out = append(out, digit[d])
+		}
+		return string(out)
 	}
 }
 
