@@ -12,6 +12,7 @@ type apiParticipant struct {
 	Kind       holf.ParticipantKind `json:"kind"`
 	MemberID   *int64               `json:"member_id"`
 	PersonID   *int64               `json:"person_id"`
+	PartnerID  *int64               `json:"partner_id,omitempty"`
 	Name       string               `json:"name,omitempty"`
 	Attendance holf.Attendance      `json:"attendance"`
 	ChildHeard bool                 `json:"child_heard"`
@@ -66,11 +67,14 @@ type apiMeeting struct {
 	Channel             holf.Channel       `json:"channel"`
 	Place               string             `json:"place"`
 	InterpreterLanguage string             `json:"interpreter_language"`
-	LeadID              *int64             `json:"lead_id"`
-	Participants        []apiParticipant   `json:"participants"`
-	FGEVersion          int                `json:"fge_version"`
-	Preparation         apiPreparation     `json:"preparation"`
-	Execution           apiExecution       `json:"execution"`
+	// NeedOn is a collaboration meeting's need date (YYYY-MM-DD), "" when none.
+	NeedOn       string           `json:"need_on"`
+	Late         bool             `json:"late"` // held more than 14 days after its need
+	LeadID       *int64           `json:"lead_id"`
+	Participants []apiParticipant `json:"participants"`
+	FGEVersion   int              `json:"fge_version"`
+	Preparation  apiPreparation   `json:"preparation"`
+	Execution    apiExecution     `json:"execution"`
 	// Reflection is null when none is written, or when the caller may see
 	// only that one exists (ReflectionExists).
 	Reflection       *apiReflection `json:"reflection"`
@@ -86,14 +90,17 @@ type apiMeeting struct {
 func toAPIMeeting(m holf.Meeting, hidden bool, now time.Time) apiMeeting {
 	out := apiMeeting{ID: m.ID, FamilyID: m.FamilyID, Kind: m.Kind, Status: m.Status, StatusNote: m.StatusNote, StartsAt: m.StartsAt.UTC(),
 		Minutes: m.Minutes, Channel: m.Channel, Place: m.Place, InterpreterLanguage: m.InterpreterLanguage, LeadID: optID(m.LeadID),
-		Participants: []apiParticipant{}, FGEVersion: m.FGEVersion, Agenda: []apiTopic{}, Stage: m.Stage(now), Version: m.Version,
+		Participants: []apiParticipant{}, FGEVersion: m.FGEVersion, Late: m.Late(), Agenda: []apiTopic{}, Stage: m.Stage(now), Version: m.Version,
 		UpdatedAt: m.UpdatedAt, SimilarTo: optID(m.SimilarTo),
 		Preparation: apiPreparation{Purpose: m.Prep.Purpose, MainTopic: m.Prep.MainTopic, SubTopics: m.Prep.SubTopics,
 			Forms: nonNil(m.Prep.Forms), Tools: nonNil(m.Prep.Tools), Principles: nonNil(m.Prep.Principles)},
 		Execution: apiExecution{Plan: m.Exec.Plan, Questions: m.Exec.Questions}}
+	if !m.NeedOn.IsZero() {
+		out.NeedOn = m.NeedOn.Format("2006-01-02")
+	}
 	for _, p := range m.Participants {
 		out.Participants = append(out.Participants, apiParticipant{Kind: p.Kind, MemberID: optID(p.MemberID), PersonID: optID(p.PersonID),
-			Name: p.Name, Attendance: p.Attendance, ChildHeard: p.ChildHeard})
+			PartnerID: optID(p.PartnerID), Name: p.Name, Attendance: p.Attendance, ChildHeard: p.ChildHeard})
 	}
 	for _, t := range m.Agenda {
 		out.Agenda = append(out.Agenda, apiTopic{ID: t.ID, Proposer: t.Proposer, Title: t.Title, Area: t.Area, GoalID: optID(t.GoalID),
@@ -125,13 +132,23 @@ func val(p *int64) int64 {
 	return *p
 }
 
-// fromAPIMeeting sets the writable fields of m from the representation.
-func fromAPIMeeting(in apiMeeting, m *holf.Meeting) {
+// fromAPIMeeting sets the writable fields of m from the representation,
+// and returns what it could not read.
+func fromAPIMeeting(in apiMeeting, m *holf.Meeting) holf.Validation {
+	var bad holf.Validation
+	m.NeedOn = time.Time{}
+	if in.NeedOn != "" {
+		d, err := time.Parse("2006-01-02", in.NeedOn)
+		if err != nil {
+			bad.Add("need_on", "err.date")
+		}
+		m.NeedOn = d
+	}
 	m.Kind, m.Status, m.StatusNote, m.StartsAt, m.Minutes = in.Kind, in.Status, in.StatusNote, in.StartsAt, in.Minutes
 	m.Channel, m.Place, m.InterpreterLanguage, m.LeadID = in.Channel, in.Place, in.InterpreterLanguage, val(in.LeadID)
 	m.Participants = nil
 	for _, p := range in.Participants {
-		m.Participants = append(m.Participants, holf.Participant{Kind: p.Kind, MemberID: val(p.MemberID), PersonID: val(p.PersonID), Name: p.Name,
+		m.Participants = append(m.Participants, holf.Participant{Kind: p.Kind, MemberID: val(p.MemberID), PersonID: val(p.PersonID), PartnerID: val(p.PartnerID), Name: p.Name,
 			Attendance: p.Attendance, ChildHeard: p.ChildHeard})
 	}
 	pr := in.Preparation
@@ -147,10 +164,11 @@ func fromAPIMeeting(in apiMeeting, m *holf.Meeting) {
 		m.Agenda = append(m.Agenda, holf.AgendaTopic{ID: t.ID, Proposer: t.Proposer, Title: t.Title, Area: t.Area, GoalID: val(t.GoalID),
 			Priority: t.Priority, Minutes: t.Minutes, Notes: t.Notes, Outcome: t.Outcome, CarriedFrom: val(t.CarriedFrom)})
 	}
+	return bad
 }
 
 var meetingPatch = patchRules{
-	changeable: []string{"kind", "status", "status_note", "starts_at", "minutes", "channel", "place", "interpreter_language", "lead_id",
+	changeable: []string{"kind", "status", "status_note", "starts_at", "minutes", "channel", "place", "interpreter_language", "need_on", "lead_id",
 		"participants", "preparation", "execution", "reflection", "agenda"},
 	required: []string{"kind", "status", "starts_at", "minutes", "channel", "participants"},
 }
@@ -198,8 +216,8 @@ func (s *Server) apiMeetingCreate(w http.ResponseWriter, r *http.Request, rq *re
 		return err
 	}
 	m := holf.Meeting{FamilyID: id}
-	fromAPIMeeting(in, &m)
-	saved, err := s.app.Meetings.Create(r.Context(), rq.actor, m, nil)
+	bad := fromAPIMeeting(in, &m)
+	saved, err := s.app.Meetings.Create(r.Context(), rq.actor, m, bad)
 	if err != nil {
 		return err
 	}
@@ -225,7 +243,8 @@ func (s *Server) apiMeetingPatch(w http.ResponseWriter, r *http.Request, rq *req
 	if _, err := mergePatch(r, toAPIMeeting(c.Meeting, c.ReflectionHidden, c.Now), meetingPatch, &next); err != nil {
 		return err
 	}
-	saved, err := s.app.Meetings.Save(r.Context(), rq.actor, id, mid, c.Meeting.Version, "update", func(m *holf.Meeting) { fromAPIMeeting(next, m) }, nil)
+	bad := fromAPIMeeting(next, &holf.Meeting{})
+	saved, err := s.app.Meetings.Save(r.Context(), rq.actor, id, mid, c.Meeting.Version, "update", func(m *holf.Meeting) { fromAPIMeeting(next, m) }, bad)
 	if err != nil {
 		return precondition("meeting", err)
 	}

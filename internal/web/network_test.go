@@ -348,6 +348,30 @@ func TestCollaborationMeetingNeedsConsent(t *testing.T) {
 		if !strings.Contains(page.body, "Furuset skole") {
 			t.Fatal("the meeting page does not name the partner")
 		}
+		// The API: the same rule, partners by id, the need date kept.
+		api := f.api("fk.a")
+		body := func(partner int64) string {
+			return fmt.Sprintf(`{"kind":"collaboration","status":"planned","starts_at":"2026-12-10T09:00:00Z","minutes":60,"channel":"office","need_on":"2026-11-20",
+			"participants":[{"kind":"member","member_id":%d,"attendance":"expected"},{"kind":"partner","partner_id":%d,"name":"Eva Lund","attendance":"expected"}]}`, parent.ID, partner)
+		}
+		hdr := http.Header{"Content-Type": {"application/json"}}
+		if r := api.do("POST", fmt.Sprintf("/api/v1/families/%d/meetings", fam.ID), strings.NewReader(body(gp)), hdr); r.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, "participants") {
+			t.Fatalf("API meeting with the GP: %d %s", r.StatusCode, r.body)
+		}
+		cr := api.do("POST", fmt.Sprintf("/api/v1/families/%d/meetings", fam.ID), strings.NewReader(body(school)), hdr)
+		if cr.StatusCode != http.StatusCreated {
+			t.Fatalf("API meeting with the school: %d %s", cr.StatusCode, cr.body)
+		}
+		am := decode[apiMeeting](t, cr)
+		if am.NeedOn != "2026-11-20" || !am.Late || len(am.Participants) != 2 || am.Participants[1].PartnerID == nil || *am.Participants[1].PartnerID != school {
+			t.Fatalf("API meeting %+v", am)
+		}
+		pp := api.do("PATCH", fmt.Sprintf("/api/v1/families/%d/meetings/%d", fam.ID, am.ID), strings.NewReader(`{"minutes":45}`),
+			http.Header{"Content-Type": {"application/json"}, "If-Match": {cr.Header.Get("ETag")}})
+		if pp.StatusCode != 200 || len(decode[apiMeeting](t, pp).Participants) != 2 {
+			t.Fatalf("API patch keeps the partner: %d %s", pp.StatusCode, pp.body)
+		}
 	})
 }
 
