@@ -240,9 +240,7 @@ func (s *Server) apiConsents(w http.ResponseWriter, r *http.Request, rq *req) er
 	}
 	out := make([]apiConsent, 0, len(b.Consents))
 	for _, c := range b.Consents {
-		out = append(out, apiConsent{ID: c.ID, MemberID: c.MemberID, GrantorID: c.GrantorID, Recipients: c.Recipients, Purpose: c.Purpose,
-			Categories: c.Categories, Actions: c.Actions, GivenOn: c.GivenOn.Format("2006-01-02"), ExpiresOn: c.ExpiresOn.Format("2006-01-02"),
-			Method: c.Method, Status: c.StatusOn(b.Today), Withdrawn: optDate(c.WithdrawnOn), ReplacedBy: optID(c.ReplacedBy), Version: c.Version})
+		out = append(out, toAPIConsent(c, b.Today))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -292,4 +290,137 @@ func (s *Server) apiPartners(w http.ResponseWriter, r *http.Request, rq *req) er
 		out = append(out, ap)
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+func toAPIConsent(c holf.Consent, today time.Time) apiConsent {
+	return apiConsent{ID: c.ID, MemberID: c.MemberID, GrantorID: c.GrantorID, Recipients: c.Recipients, Purpose: c.Purpose,
+		Categories: c.Categories, Actions: c.Actions, GivenOn: c.GivenOn.Format("2006-01-02"), ExpiresOn: c.ExpiresOn.Format("2006-01-02"),
+		Method: c.Method, Status: c.StatusOn(today), Withdrawn: optDate(c.WithdrawnOn), ReplacedBy: optID(c.ReplacedBy), Version: c.Version}
+}
+
+// apiDay reads a YYYY-MM-DD field of a JSON body, naming it when it is none.
+func apiDay(bad *holf.Validation, field, s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		bad.Add(field, "err.date")
+	}
+	return d
+}
+
+// apiConsentAdd is POST /api/v1/families/{id}/consents: a new record, or
+// with "replaces" and If-Match on the old one, a correction of it.
+func (s *Server) apiConsentAdd(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := familyID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		apiConsent
+		Replaces int64 `json:"replaces"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	var bad holf.Validation
+	c := holf.Consent{FamilyID: id, MemberID: in.MemberID, GrantorID: in.GrantorID, Recipients: in.Recipients, Purpose: in.Purpose,
+		Categories: in.Categories, Actions: in.Actions, Method: in.Method,
+		GivenOn: apiDay(&bad, "given_on", in.GivenOn), ExpiresOn: apiDay(&bad, "expires_on", in.ExpiresOn)}
+	var version int64
+	if in.Replaces != 0 {
+		b, err := s.app.Consents.View(r.Context(), rq.actor, id)
+		if err != nil {
+			return err
+		}
+		old, err := b.Consent(in.Replaces)
+		if err != nil {
+			return err
+		}
+		if err := ifMatch(r, "consent", old.ID, old.Version); err != nil {
+			return err
+		}
+		version = old.Version
+	}
+	saved, err := s.app.Consents.Add(r.Context(), rq.actor, c, in.Replaces, version, bad)
+	if err != nil {
+		return precondition("consent", err)
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/families/%d/consents", id))
+	return writeVersioned(w, http.StatusCreated, "consent", saved.ID, saved.Version, toAPIConsent(saved, s.app.Today()))
+}
+
+// apiConsentWithdraw is POST /api/v1/families/{id}/consents/{cid}/withdraw
+// with If-Match: {"withdrawn_on", "how"}; it answers with the partners to
+// inform.
+func (s *Server) apiConsentWithdraw(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, cid, err := familyItem(r, "cid", "consent")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		On  string `json:"withdrawn_on"`
+		How string `json:"how"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	b, err := s.app.Consents.View(r.Context(), rq.actor, id)
+	if err != nil {
+		return err
+	}
+	c, err := b.Consent(cid)
+	if err != nil {
+		return err
+	}
+	if err := ifMatch(r, "consent", c.ID, c.Version); err != nil {
+		return err
+	}
+	var bad holf.Validation
+	on := apiDay(&bad, "withdrawn_on", in.On)
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	inform, err := s.app.Consents.Withdraw(r.Context(), rq.actor, id, cid, c.Version, on, in.How)
+	if err != nil {
+		return precondition("consent", err)
+	}
+	if inform == nil {
+		inform = []int64{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"id": cid, "status": holf.ConsentWithdrawn, "inform_partners": inform})
+}
+
+// apiPartnerAdd is POST /api/v1/offices/{id}/partners.
+func (s *Server) apiPartnerAdd(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := officeIDOf(r)
+	if err != nil {
+		return err
+	}
+	var in apiPartner
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	var bad holf.Validation
+	p := holf.Partner{OfficeID: id, Name: in.Name, OrgNumber: in.OrgNumber, Kind: in.Kind, Service: in.Service, Municipality: in.Municipality,
+		Phone: in.Phone, Email: in.Email, Active: in.Status != "inactive"}
+	if in.Status != "" && in.Status != "active" && in.Status != "inactive" {
+		bad.Add("status", "err.status")
+	}
+	if in.CheckedOn != nil {
+		p.CheckedOn = apiDay(&bad, "last_checked", *in.CheckedOn)
+	}
+	for _, c := range in.Contacts {
+		p.Contacts = append(p.Contacts, holf.PartnerContact{Name: c.Name, Role: c.Role, Level: c.Level, Phone: c.Phone, Email: c.Email})
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	saved, err := s.app.Partners.Create(r.Context(), rq.actor, p)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/offices/%d/partners", id))
+	return writeVersioned(w, http.StatusCreated, "partner", saved.ID, saved.Version, map[string]any{"id": saved.ID, "version": saved.Version})
 }

@@ -313,3 +313,62 @@ func (s *Server) apiNetworkShow(w http.ResponseWriter, r *http.Request, rq *req)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
+
+// apiEscalationRaise is POST /api/v1/families/{id}/escalations.
+func (s *Server) apiEscalationRaise(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := familyID(r)
+	if err != nil {
+		return err
+	}
+	var in apiEscalation
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	e, err := s.app.Network.Raise(r.Context(), rq.actor, holf.Escalation{FamilyID: id, Kind: in.Kind, ActivityID: val(in.ActivityID),
+		PartnerID: val(in.PartnerID), Asked: in.Asked})
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusCreated, "escalation", e.ID, e.Version, toAPIEscalation(e))
+}
+
+// apiEscalationPatch is PATCH /api/v1/families/{id}/escalations/{eid} with
+// If-Match, the leader's: {"answer", "outcome", "status": "resolved"}.
+func (s *Server) apiEscalationPatch(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, eid, err := familyItem(r, "eid", "escalation")
+	if err != nil {
+		return err
+	}
+	v, err := s.app.Network.View(r.Context(), rq.actor, id)
+	if err != nil {
+		return err
+	}
+	cur, err := v.Escalation(eid)
+	if err != nil {
+		return err
+	}
+	if err := ifMatch(r, "escalation", eid, cur.Version); err != nil {
+		return err
+	}
+	in := struct {
+		Answer  *string                `json:"answer"`
+		Outcome *string                `json:"outcome"`
+		Status  *holf.EscalationStatus `json:"status"`
+	}{}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	answer, outcome := cur.Answer, cur.Outcome
+	if in.Answer != nil {
+		answer = *in.Answer
+	}
+	if in.Outcome != nil {
+		outcome = *in.Outcome
+	}
+	resolve := in.Status != nil && *in.Status == holf.EscalationResolved
+	e, err := s.app.Network.Handle(r.Context(), rq.actor, id, eid, cur.Version, answer, outcome, resolve)
+	if err != nil {
+		return precondition("escalation", err)
+	}
+	return writeVersioned(w, http.StatusOK, "escalation", e.ID, e.Version, toAPIEscalation(e))
+}

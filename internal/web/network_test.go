@@ -528,3 +528,98 @@ func TestNetworkEscalationAndExtract(t *testing.T) {
 		}
 	})
 }
+
+// TestNetworkAPIWrites: partners, consents, withdrawals and escalations
+// through /api/v1, with the same rules, ETags and 404s as the pages.
+func TestNetworkAPIWrites(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		api, leader, other := f.api("fk.a"), f.api("leder.a"), f.api("fk.b")
+		fam := f.famA
+		parent, child := fam.Members[0], fam.Members[1]
+		hdr := func(kv ...string) http.Header {
+			h := http.Header{"Content-Type": {"application/json"}}
+			for i := 0; i+1 < len(kv); i += 2 {
+				h.Set(kv[i], kv[i+1])
+			}
+			return h
+		}
+		office := fmt.Sprintf("/api/v1/offices/%d/partners", f.offA.ID)
+		if r := api.do("POST", office, strings.NewReader(`{"name":"Furuset skole","kind":"school","organisation_number":"974760674"}`), hdr()); r.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, "org_number") {
+			t.Fatalf("a bad organisation number: %d %s", r.StatusCode, r.body)
+		}
+		r := api.do("POST", office, strings.NewReader(`{"name":"Furuset skole","kind":"school","organisation_number":"974760673","contacts":[{"name":"Eva Lund","title":"rektor","level":"leader"}]}`), hdr())
+		if r.StatusCode != http.StatusCreated {
+			t.Fatalf("a partner: %d %s", r.StatusCode, r.body)
+		}
+		school := decode[map[string]int64](t, r)["id"]
+		if r := other.do("POST", office, strings.NewReader(`{"name":"X","kind":"school"}`), hdr()); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("another office's coordinator adds a partner: %d", r.StatusCode)
+		}
+		consents := fmt.Sprintf("/api/v1/families/%d/consents", fam.ID)
+		body := fmt.Sprintf(`{"member_id":%d,"grantor_id":%d,"recipients":[%d],"purpose":"Skolehverdagen","categories":["children"],"actions":["disclose"],
+			"given_on":"2026-11-20","expires_on":"%%s","method":"paper"}`, child.ID, parent.ID, school)
+		if r := api.do("POST", consents, strings.NewReader(fmt.Sprintf(body, "2026-11-01")), hdr()); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "expires_on") {
+			t.Fatalf("an expiry before the start: %d %s", r.StatusCode, r.body)
+		}
+		cr := api.do("POST", consents, strings.NewReader(fmt.Sprintf(body, "2027-11-20")), hdr())
+		if cr.StatusCode != http.StatusCreated {
+			t.Fatalf("a consent: %d %s", cr.StatusCode, cr.body)
+		}
+		c := decode[apiConsent](t, cr)
+		if c.Status != holf.ConsentActive || c.Recipients[0] != school {
+			t.Fatalf("created %+v", c)
+		}
+		if r := other.do("POST", consents, strings.NewReader(fmt.Sprintf(body, "2027-11-20")), hdr()); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("another office records a consent: %d", r.StatusCode)
+		}
+		// A correction needs the old record's ETag.
+		fix := strings.Replace(fmt.Sprintf(body, "2027-05-20"), `"method"`, fmt.Sprintf(`"replaces":%d,"method"`, c.ID), 1)
+		if r := api.do("POST", consents, strings.NewReader(fix), hdr("If-Match", `"consent-1-v9"`)); r.StatusCode != http.StatusPreconditionFailed {
+			t.Fatalf("a stale correction: %d %s", r.StatusCode, r.body)
+		}
+		fr := api.do("POST", consents, strings.NewReader(fix), hdr("If-Match", cr.Header.Get("ETag")))
+		if fr.StatusCode != http.StatusCreated {
+			t.Fatalf("a correction: %d %s", fr.StatusCode, fr.body)
+		}
+		fixed := decode[apiConsent](t, fr)
+		// The school owns a task, so withdrawing lists it to inform.
+		plan := fmt.Sprintf("/families/%d/plan", fam.ID)
+		fk := f.client().login("fk.a")
+		fk.post(plan+"/goals", url.Values{"title": {"Skolen"}, "area": {"children"}, "member": {fmt.Sprint(child.ID)}})
+		pl, _ := f.db.Plan(context.Background(), fam.ID)
+		if r := fk.post(plan+"/activities", url.Values{"goal": {fmt.Sprint(pl.Goals[0].ID)}, "title": {"Melde fravær"}, "responsible": {"partner"},
+			"responsible_partner": {fmt.Sprint(school)}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a school task: %d %s", r.StatusCode, r.body)
+		}
+		wpath := fmt.Sprintf("%s/%d/withdraw", consents, fixed.ID)
+		wr := api.do("POST", wpath, strings.NewReader(`{"withdrawn_on":"2026-11-23","how":"Mor ringte"}`), hdr("If-Match", fr.Header.Get("ETag")))
+		if wr.StatusCode != 200 || !slices.Equal(decode[struct {
+			Inform []int64 `json:"inform_partners"`
+		}](t, wr).Inform, []int64{school}) {
+			t.Fatalf("withdraw: %d %s", wr.StatusCode, wr.body)
+		}
+		// An escalation raised by the coordinator, closed by the leader.
+		pl, _ = f.db.Plan(context.Background(), fam.ID)
+		esc := fmt.Sprintf("/api/v1/families/%d/escalations", fam.ID)
+		er := api.do("POST", esc, strings.NewReader(fmt.Sprintf(`{"kind":"stalled","activity_id":%d,"asked":"Ingen svar fra skolen."}`, pl.Activities[0].ID)), hdr())
+		if er.StatusCode != http.StatusCreated {
+			t.Fatalf("escalate: %d %s", er.StatusCode, er.body)
+		}
+		e := decode[apiEscalation](t, er)
+		if e.PartnerID == nil || *e.PartnerID != school || e.Status != holf.EscalationOpen {
+			t.Fatalf("escalation %+v", e)
+		}
+		epath := fmt.Sprintf("%s/%d", esc, e.ID)
+		if r := api.do("PATCH", epath, strings.NewReader(`{"outcome":"x"}`), hdr("If-Match", er.Header.Get("ETag"))); r.StatusCode != http.StatusNotFound && r.StatusCode != http.StatusForbidden {
+			t.Fatalf("the coordinator handles the escalation: %d", r.StatusCode)
+		}
+		lr := leader.do("PATCH", epath, strings.NewReader(`{"answer":"Ringte rektor","outcome":"Fravær meldes fredager","status":"resolved"}`), hdr("If-Match", er.Header.Get("ETag")))
+		if lr.StatusCode != 200 || decode[apiEscalation](t, lr).Status != holf.EscalationResolved {
+			t.Fatalf("the leader closes it: %d %s", lr.StatusCode, lr.body)
+		}
+		if r := leader.do("PATCH", epath, strings.NewReader(`{"answer":"igjen"}`), hdr("If-Match", er.Header.Get("ETag"))); r.StatusCode != http.StatusPreconditionFailed {
+			t.Fatalf("a stale answer: %d", r.StatusCode)
+		}
+	})
+}
