@@ -356,7 +356,15 @@ func TestBrowserCoordinatorWorkflow(t *testing.T) {
 			step("add activity", chromedp.Click(css(`a[href*="/plan/activities/new"]`)), chromedp.WaitVisible(css(`#title`)),
 				chromedp.SendKeys(css(`#title`), "Søke praksisplass"), chromedp.Click(css(`button.primary`)), chromedp.WaitVisible(css(`button.check`)))
 			checkAxe(t, ctx, axe, "plan of the new family")
-			step("check off", chromedp.Click(css(`button.check`)), chromedp.WaitVisible(css(`li.activity.done`)))
+			step("check off", chromedp.Click(css(`button.check`)), chromedp.WaitVisible(css(`li.activity.done .inline-notice`)))
+			// The page comes back to the activity, confirmed beside it by name.
+			if hash, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash`)); !strings.HasPrefix(hash, "#activity-") {
+				t.Fatalf("after the check-off the page is at %q, not the activity", hash)
+			}
+			if s, _ := text(ctx, "li.activity.done .inline-notice"); !strings.Contains(s, "«Søke praksisplass» er markert som utført") {
+				t.Fatalf("the check-off confirmation: %q", s)
+			}
+			checkAxe(t, ctx, axe, "plan after a check-off")
 			// The family's own printout.
 			step("print", chromedp.Click(css(`a[href$="/plan/print"]`)), chromedp.WaitVisible(css(`.family-plan`)))
 			if body, _ := text(ctx, ".family-plan"); !strings.Contains(body, "Søke praksisplass") || !strings.Contains(body, "Sahra i arbeid i barnehage") {

@@ -57,6 +57,9 @@ type planPage struct {
 	Coord     string
 	Today     time.Time
 	PrintLang string
+	// Changed is the activity just checked off or reopened: the page
+	// returns to it and confirms it there.
+	Changed int64
 }
 
 // planData builds every view of a family's plan from one board.
@@ -162,6 +165,7 @@ func (s *Server) planShow(w http.ResponseWriter, r *http.Request, rq *req) error
 	if p.View != "member" && p.View != "due" {
 		p.View = "tree"
 	}
+	p.Changed = formIDQuery(r, "changed")
 	return s.render(w, http.StatusOK, "plan", &p)
 }
 
@@ -424,6 +428,11 @@ func (s *Server) activityStatus(w http.ResponseWriter, r *http.Request, rq *req)
 	if _, err := s.app.Plans.SetActivityStatus(r.Context(), rq.actor, id, aid, holf.ActivityStatus(r.PostFormValue("to"))); err != nil {
 		return err
 	}
-	s.planRedirect(w, r, id, r.PostFormValue("view"))
+	// Back to the same activity, confirmed beside it: a plan is long.
+	target := fmt.Sprintf("/families/%d/plan?changed=%d", id, aid)
+	if v := r.PostFormValue("view"); v == "member" || v == "due" {
+		target += "&view=" + v
+	}
+	http.Redirect(w, r, target+fmt.Sprintf("#activity-%d", aid), http.StatusSeeOther) // #nosec G710 -- a local path of parsed ids and a fixed view
 	return nil
 }
