@@ -338,3 +338,10 @@ func (c *Consents) Overrides(ctx context.Context, a *holf.Actor) ([]store.Consen
 	slices.Sort(ids)
 	return os, c.recordList(ctx, a, policy.OverrideView, "consent.overrides", "family", slices.Compact(ids), PurposeFollow)
 }
+
+// Writable checks that a may change office's actor list, before a door
+// reads a body.
+func (p *Partners) Writable(a *holf.Actor, office int64) error {
+	_, err := decide(a, policy.PartnerManage, policy.OfficeResource("office", office), "office", office)
+	return err
+}

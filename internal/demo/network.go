@@ -113,7 +113,7 @@ func partnerOf(ps []holf.Partner, k holf.PartnerKind) holf.Partner {
 
 // network adds the actor lists, and at trial scale the families' network.
 func (b *builder) network(ctx context.Context, rng *rand.Rand, offices []int64, specs []officeSpec, scale bool, progress func(string, ...any)) error {
-	now := b.a.Now()
+	now := b.a.Today() // a date: a list checked today is not checked in the future
 	consents := 0
 	for i, office := range offices {
 		ps := b.actorList(rng, specs[i].Municipality, now)

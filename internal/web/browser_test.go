@@ -342,8 +342,11 @@ func TestBrowserCoordinatorWorkflow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			step("consent", chromedp.Click(css(`#to-recruited`)), chromedp.Click(css(`section.card button.primary`)), chromedp.WaitVisible(css(`.status-recruited`)))
-			step("start", chromedp.Click(css(`#to-active`)), chromedp.Click(css(`section.card button.primary`)), chromedp.WaitVisible(css(`.status-active`)))
+			// Changing the status is a secondary action, folded away.
+			step("consent", chromedp.Click(css(`#status-change summary`)), chromedp.Click(css(`#to-recruited`)), chromedp.Click(css(`#status-change button`)),
+				chromedp.WaitVisible(css(`.status-recruited`)))
+			step("start", chromedp.Click(css(`#status-change summary`)), chromedp.Click(css(`#to-active`)), chromedp.Click(css(`#status-change button`)),
+				chromedp.WaitVisible(css(`.status-active`)))
 			// Map the family.
 			step("open mapping", chromedp.Click(css(`a[href$="/mapping"]`)), chromedp.WaitVisible(css(`textarea`)))
 			key := "#" + fieldID(holf.AreaKey(holf.AreaWork, "wishes"))
@@ -372,9 +375,9 @@ func TestBrowserCoordinatorWorkflow(t *testing.T) {
 			}
 			checkAxe(t, ctx, axe, "printout of the new family")
 			// Discharge.
-			step("discharge", chromedp.Navigate(base+famURL), chromedp.WaitVisible(css(`#to-discharged`)),
+			step("discharge", chromedp.Navigate(base+famURL), chromedp.WaitVisible(css(`#status-change summary`)), chromedp.Click(css(`#status-change summary`)),
 				chromedp.Click(css(`#to-discharged`)), chromedp.SetValue(css(`#reason`), "completed"),
-				chromedp.Click(css(`section.card button.primary`)), chromedp.WaitVisible(css(`.status-discharged`)))
+				chromedp.Click(css(`#status-change button`)), chromedp.WaitVisible(css(`.status-discharged`)))
 			checkAxe(t, ctx, axe, "discharged family")
 		})
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/policy"
 )
 
 // Consents to share information: the family's records, the form, a
@@ -317,6 +318,9 @@ func (s *Server) apiConsentAdd(w http.ResponseWriter, r *http.Request, rq *req) 
 	if err != nil {
 		return err
 	}
+	if err := s.app.Network.Writable(r.Context(), rq.actor, policy.FamilyManage, id); err != nil {
+		return err
+	}
 	var in struct {
 		apiConsent
 		Replaces int64 `json:"replaces"`
@@ -359,6 +363,9 @@ func (s *Server) apiConsentWithdraw(w http.ResponseWriter, r *http.Request, rq *
 	if err != nil {
 		return err
 	}
+	if err := s.app.Network.Writable(r.Context(), rq.actor, policy.FamilyManage, id); err != nil {
+		return err
+	}
 	var in struct {
 		On  string `json:"withdrawn_on"`
 		How string `json:"how"`
@@ -396,6 +403,9 @@ func (s *Server) apiConsentWithdraw(w http.ResponseWriter, r *http.Request, rq *
 func (s *Server) apiPartnerAdd(w http.ResponseWriter, r *http.Request, rq *req) error {
 	id, err := officeIDOf(r)
 	if err != nil {
+		return err
+	}
+	if err := s.app.Partners.Writable(rq.actor, id); err != nil {
 		return err
 	}
 	var in apiPartner

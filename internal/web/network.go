@@ -7,6 +7,7 @@ import (
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/policy"
 )
 
 // The family's action network: who is involved with each member, the
@@ -318,6 +319,9 @@ func (s *Server) apiNetworkShow(w http.ResponseWriter, r *http.Request, rq *req)
 func (s *Server) apiEscalationRaise(w http.ResponseWriter, r *http.Request, rq *req) error {
 	id, err := familyID(r)
 	if err != nil {
+		return err
+	}
+	if err := s.app.Network.Writable(r.Context(), rq.actor, policy.EscalationRaise, id); err != nil {
 		return err
 	}
 	var in apiEscalation
