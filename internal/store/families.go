@@ -458,6 +458,9 @@ type CaseloadRow struct {
 	NextDue        time.Time // the next open activity's due date from today
 	MappingUpdated time.Time
 	PlanUpdated    time.Time
+	// FirstParent is the first parent's name: two families of one name at
+	// an office are told apart by it.
+	FirstParent string
 }
 
 // Caseload lists families with their caseload figures in one query: each
@@ -479,7 +482,8 @@ func (db *DB) Caseload(ctx context.Context, f FamilyFilter, today time.Time) ([]
 		(SELECT ` + agg + ` FROM family_members m WHERE m.family_id = f.id AND m.interpreter_needed = 1),
 		(SELECT COUNT(*) FROM plan_activities a WHERE a.family_id = f.id AND a.status = 'open' AND a.due_on < ?),
 		(SELECT MIN(a.due_on) FROM plan_activities a WHERE a.family_id = f.id AND a.status = 'open' AND a.due_on >= ?),
-		(SELECT MAX(v.saved_at) FROM mapping_versions v WHERE v.family_id = f.id)
+		(SELECT MAX(v.saved_at) FROM mapping_versions v WHERE v.family_id = f.id),
+		COALESCE((SELECT m.name FROM family_members m WHERE m.family_id = f.id AND m.role = 'parent' ORDER BY m.position, m.id LIMIT 1), '')
 		FROM families f WHERE 1 = 1`
 	args := []any{day, day}
 	q += where + ` ORDER BY f.name, f.id`
@@ -493,7 +497,7 @@ func (db *DB) Caseload(ctx context.Context, f FamilyFilter, today time.Time) ([]
 		var c CaseloadRow
 		var interp string
 		if err := rows.Scan(append(familyInto(&c.Family), asTime(&c.PlanUpdated), &c.Parents, &c.Children, asText(&interp), &c.Overdue,
-			asDate(&c.NextDue), asTime(&c.MappingUpdated))...); err != nil {
+			asDate(&c.NextDue), asTime(&c.MappingUpdated), &c.FirstParent)...); err != nil {
 			return nil, fmt.Errorf("caseload: %w", err)
 		}
 		if interp != "" {

@@ -34,6 +34,14 @@ type caseloadRow struct {
 	Mapping      string
 	Plan         string
 	HTML         template.HTML // the whole <tr>, built by rowHTML
+	CaseLabel    string        // "sak" before the case number
+}
+
+func firstWord(s string) string {
+	if i := strings.IndexByte(s, ' '); i > 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // rowHTML writes a caseload row. A caseload can hold hundreds of families,
@@ -50,7 +58,9 @@ func (row *caseloadRow) rowHTML(notYet string) template.HTML {
 	}
 	var b strings.Builder
 	id := strconv.FormatInt(row.Family.ID, 10)
-	b.WriteString(`<tr><th scope="row"><a href="/families/` + id + `">` + esc(row.Family.Name) + `</a></th>`)
+	b.WriteString(`<tr><th scope="row"><a href="/families/` + id + `">` + esc(row.Family.Name) + `</a>`)
+	// What tells two families of one name apart: the first parent, the case number.
+	b.WriteString(`<span class="case-detail">` + esc(firstWord(row.Stats.FirstParent)) + ` · ` + esc(row.CaseLabel) + ` ` + id + `</span></th>`)
 	b.WriteString(`<td><span class="status status-` + esc(string(row.Family.Status)) + `">` + esc(row.Status) + `</span></td>`)
 	b.WriteString(`<td>` + esc(row.Members) + `</td><td>` + or(row.Interp, "–") + `</td><td>` + esc(row.Coord) + `</td>`)
 	if row.Stats.Overdue > 0 {
@@ -119,10 +129,11 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 			}
 		}
 		row.Status = statusLabel[fam.Status]
-		row.Members = p.T("caseload.members", row.Parents, row.Children)
+		row.Members = p.N("caseload.adults", row.Parents) + ", " + p.N("caseload.children", row.Children)
 		row.Interp = strings.Join(row.Interpreter, ", ")
 		row.Coord = strings.Join(row.Coordinators, ", ")
 		row.NextDue, row.Mapping, row.Plan = formatDate(c.NextDue), formatDateTime(c.MappingUpdated), formatDateTime(c.PlanUpdated)
+		row.CaseLabel = p.T("caseload.case")
 		row.HTML = row.rowHTML(p.NotYet)
 		p.Rows = append(p.Rows, row)
 		p.Counts[fam.Status]++

@@ -108,7 +108,7 @@ func TestFamilyLifecycle(t *testing.T) {
 			t.Fatalf("replace: %d %s", r.StatusCode, r.body)
 		}
 		page = fk.get(path)
-		for _, want := range []string{"Avsluttet", "familien flyttet", "Rekruttert – samtykke gitt", "Oppfølgingen startet", "Erstattet av en ny familie", "25.11.2026"} {
+		for _, want := range []string{"Avsluttet", "Familien flyttet", "Rekruttert – samtykke gitt", "Oppfølgingen startet", "Erstattet av en ny familie", "25.11.2026"} {
 			if !strings.Contains(page.body, want) {
 				t.Errorf("the timeline lacks %q", want)
 			}

@@ -263,6 +263,12 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request, rq *req) error {
 	return err
 }
 
+// favicon answers browsers that ask for /favicon.ico whatever the page says.
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request, _ *req) error {
+	http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
+	return nil
+}
+
 // formState is the error state every form page carries; templates read
 // .Errors (per field) and .Summary.
 type formState struct {

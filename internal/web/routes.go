@@ -59,6 +59,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		{method: "GET", pattern: "/healthz", policy: public(), handle: s.healthz},
 		{method: "GET", pattern: "/static/{file}", policy: public(), handle: s.static},
+		{method: "GET", pattern: "/favicon.ico", policy: public(), handle: s.favicon},
 		{method: "GET", pattern: "/login", policy: public(), handle: s.loginForm},
 		{method: "POST", pattern: "/login", policy: public(), purpose: purposeSignIn, handle: s.login},
 		{method: "POST", pattern: "/lang", policy: public(), handle: s.setLanguage},

@@ -30,7 +30,9 @@ func TestEveryRouteDeclaresAPolicy(t *testing.T) {
 		// Respondents answer through a personal link, without an account.
 		"GET /s/{token}": true, "POST /s/{token}": true,
 		// A calendar app fetches the feed with the secret in its URL.
-		"GET /calendar/{secret}": true}
+		"GET /calendar/{secret}": true,
+		// Browsers ask for the icon at this fixed path.
+		"GET /favicon.ico": true}
 	for _, rt := range f.srv.Routes() {
 		key := rt.Method + " " + rt.Pattern
 		if !rt.Declared {
