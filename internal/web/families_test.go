@@ -245,3 +245,23 @@ func TestCaseloadEscapesText(t *testing.T) {
 		t.Fatalf("escaped text missing: %s", r.body)
 	}
 }
+
+// TestCaseloadTellsNamesakesApart: two families of one name at an office
+// show their first parent and case number.
+func TestCaseloadTellsNamesakesApart(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	fk := f.client().login("fk.a")
+	twin := f.famA
+	twin.ID, twin.Members = 0, []holf.Member{{Role: holf.MemberParent, Name: "Amina Familien Alnes", BirthYear: 1990, LivesAtHome: true},
+		{Role: holf.MemberChild, Name: "Sara Familien Alnes", BirthYear: 2018, LivesAtHome: true}}
+	twin, err := f.app.Families.Create(context.Background(), mustActor(t, f, "fk.a"), twin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := fk.get("/families?status=all")
+	for _, want := range []string{fmt.Sprintf("Hodan · sak %d", f.famA.ID), fmt.Sprintf("Amina · sak %d", twin.ID), "1 voksen, 1 barn"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the caseload lacks %q", want)
+		}
+	}
+}
