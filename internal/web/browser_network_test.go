@@ -163,3 +163,28 @@ func TestBrowserNetworkAndConsent(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserCaseloadOnAPhone: on a 390 px screen the caseload is cards with
+// nothing off-screen, and the header leaves the page most of the screen.
+func TestBrowserCaseloadOnAPhone(t *testing.T) {
+	ctx, axe := browser(t)
+	f := newFixture(t, testdb.Dialects[0])
+	browserLogin(t, ctx, f.ts.URL, "fk.a")
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)),
+		chromedp.Navigate(f.ts.URL+"/families?status=all"), chromedp.WaitVisible(chromedp.CSS(`table.caseload`))); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`)); w > 390 {
+		t.Fatalf("the caseload is %v px wide on a 390 px screen", w)
+	}
+	if h, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('header.top').getBoundingClientRect().height`)); h > 160 {
+		t.Fatalf("the header takes %v of 844 px", h)
+	}
+	// The overdue count is on screen, with its heading beside it.
+	if right, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('table.caseload td.num').getBoundingClientRect().right`)); right > 390 {
+		t.Fatalf("the overdue column ends at %v px", right)
+	}
+	checkAxe(t, ctx, axe, "caseload on a phone")
+}

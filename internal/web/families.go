@@ -35,6 +35,9 @@ type caseloadRow struct {
 	Plan         string
 	HTML         template.HTML // the whole <tr>, built by rowHTML
 	CaseLabel    string        // "sak" before the case number
+	// Labels are the column headings after the name, for the cards a
+	// narrow screen shows instead of the table.
+	Labels []string
 }
 
 func firstWord(s string) string {
@@ -61,15 +64,22 @@ func (row *caseloadRow) rowHTML(notYet string) template.HTML {
 	b.WriteString(`<tr><th scope="row"><a href="/families/` + id + `">` + esc(row.Family.Name) + `</a>`)
 	// What tells two families of one name apart: the first parent, the case number.
 	b.WriteString(`<span class="case-detail">` + esc(firstWord(row.Stats.FirstParent)) + ` · ` + esc(row.CaseLabel) + ` ` + id + `</span></th>`)
-	b.WriteString(`<td><span class="status status-` + esc(string(row.Family.Status)) + `">` + esc(row.Status) + `</span></td>`)
-	b.WriteString(`<td>` + esc(row.Members) + `</td><td>` + or(row.Interp, "–") + `</td><td>` + esc(row.Coord) + `</td>`)
+	l := row.Labels
+	td := func(i int, class string) string {
+		if class != "" {
+			class = ` class="` + class + `"`
+		}
+		return `<td` + class + ` data-label="` + esc(l[i]) + `">`
+	}
+	b.WriteString(td(0, "") + `<span class="status status-` + esc(string(row.Family.Status)) + `">` + esc(row.Status) + `</span></td>`)
+	b.WriteString(td(1, "") + esc(row.Members) + `</td>` + td(2, "") + or(row.Interp, "–") + `</td>` + td(3, "") + esc(row.Coord) + `</td>`)
 	if row.Stats.Overdue > 0 {
-		b.WriteString(`<td class="num"><a href="/families/` + id + `/plan?view=due" class="late">` + strconv.Itoa(row.Stats.Overdue) + `</a></td>`)
+		b.WriteString(td(4, "num") + `<a href="/families/` + id + `/plan?view=due" class="late">` + strconv.Itoa(row.Stats.Overdue) + `</a></td>`)
 	} else {
-		b.WriteString(`<td class="num">0</td>`)
+		b.WriteString(td(4, "num") + `0</td>`)
 	}
 	muted := `<span class="muted">` + esc(notYet) + `</span>`
-	b.WriteString(`<td>` + or(row.NextDue, "–") + `</td><td>` + or(row.Mapping, muted) + `</td><td>` + or(row.Plan, muted) + `</td></tr>`)
+	b.WriteString(td(5, "") + or(row.NextDue, "–") + `</td>` + td(6, "") + or(row.Mapping, muted) + `</td>` + td(7, "") + or(row.Plan, muted) + `</td></tr>`)
 	return template.HTML(b.String()) // #nosec G203 -- every text above is escaped
 }
 
@@ -119,6 +129,8 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 		statusLabel[st] = p.StatusName(st)
 	}
 	p.NotYet = p.T("caseload.not_yet")
+	labels := []string{p.T("family.status"), p.T("family.members"), p.T("family.interpreter"), p.T("family.coordinators"), p.T("caseload.overdue"),
+		p.T("caseload.next_due"), p.T("caseload.mapping"), p.T("caseload.plan")}
 	p.Counts = map[holf.FamilyStatus]int{}
 	for _, c := range cl.Rows {
 		fam := c.Family
@@ -133,7 +145,7 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 		row.Interp = strings.Join(row.Interpreter, ", ")
 		row.Coord = strings.Join(row.Coordinators, ", ")
 		row.NextDue, row.Mapping, row.Plan = formatDate(c.NextDue), formatDateTime(c.MappingUpdated), formatDateTime(c.PlanUpdated)
-		row.CaseLabel = p.T("caseload.case")
+		row.CaseLabel, row.Labels = p.T("caseload.case"), labels
 		row.HTML = row.rowHTML(p.NotYet)
 		p.Rows = append(p.Rows, row)
 		p.Counts[fam.Status]++
