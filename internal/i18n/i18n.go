@@ -119,6 +119,9 @@ func (c *Catalog) N(lang, key string, n int, args ...any) string {
 	return c.T(lang, key+".other", all...)
 }
 
+// HasKey reports whether key has a message in lang or the default.
+func (c *Catalog) HasKey(lang, key string) bool { return c.has(lang, key) }
+
 func (c *Catalog) has(lang, key string) bool {
 	if _, ok := c.msgs[lang][key]; ok {
 		return true

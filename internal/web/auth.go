@@ -60,10 +60,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *req) error {
 	}
 	var missing []fieldMessage
 	if username == "" {
-		missing = append(missing, fieldMessage{"username", s.t(rq, "err.required")})
+		missing = append(missing, fieldMessage{Field: "username", Message: s.t(rq, "err.required")})
 	}
 	if password == "" {
-		missing = append(missing, fieldMessage{"password", s.t(rq, "err.required")})
+		missing = append(missing, fieldMessage{Field: "password", Message: s.t(rq, "err.required")})
 	}
 	if len(missing) > 0 {
 		p.fail(s.t(rq, "login.fix"), missing)

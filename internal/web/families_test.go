@@ -265,3 +265,21 @@ func TestCaseloadTellsNamesakesApart(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorSummaryNamesEachField: each line of the summary says which field
+// it is about and links to it, in the page's language.
+func TestErrorSummaryNamesEachField(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	fk := f.client().login("fk.a")
+	v := newFamilyForm(f, "")
+	v.Set("member_1_name", "")
+	r := fk.post("/families", v)
+	if r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", r.StatusCode)
+	}
+	for _, want := range []string{`href="#name">Navn: Må fylles ut`, `href="#member_1_name">Medlem 2, navn: Må fylles ut`} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the summary lacks %q", want)
+		}
+	}
+}

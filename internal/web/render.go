@@ -10,6 +10,7 @@ import (
 	"path"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without a zoneinfo database
@@ -239,9 +240,29 @@ func (s *Server) fieldMessages(rq *req, err error) ([]fieldMessage, bool) {
 	}
 	out := make([]fieldMessage, len(he.Fields))
 	for i, f := range he.Fields {
-		out[i] = fieldMessage{f.Field, s.cat.T(rq.lang, f.Key, f.Args...)}
+		out[i] = fieldMessage{Field: f.Field, Message: s.cat.T(rq.lang, f.Key, f.Args...), Label: s.fieldLabel(rq.lang, f.Field)}
 	}
 	return out, true
+}
+
+// fieldLabel names a field for the error summary, so that each line says
+// which field it is about: "members.1.name" is "field.members.name" with
+// the row's number (2).
+func (s *Server) fieldLabel(lang, field string) string {
+	var parts []string
+	var nums []any
+	for _, p := range strings.Split(field, ".") {
+		if n, err := strconv.Atoi(p); err == nil {
+			nums = append(nums, n+1)
+			continue
+		}
+		parts = append(parts, p)
+	}
+	key := "field." + strings.Join(parts, ".")
+	if !s.cat.HasKey(lang, key) {
+		return ""
+	}
+	return s.cat.T(lang, key, nums...)
 }
 
 func (s *Server) static(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -279,12 +300,14 @@ type formState struct {
 	// Override is the consent override's reason as typed.
 	Override string
 	order    []string // the fields in error, in the order found
+	labels   map[string]string
 }
 
 func (f *formState) form() *formState { return f }
 
-// fieldMessage is one line of the error summary.
-type fieldMessage struct{ Field, Message string }
+// fieldMessage is one line of the error summary: the field's label (when
+// the catalog names it) and what is wrong.
+type fieldMessage struct{ Field, Message, Label string }
 
 // ErrorList is the summary's lines in the order the errors were found,
 // which is the form's order, as the summary must follow the page.
@@ -293,7 +316,7 @@ func (f *formState) ErrorList() []fieldMessage {
 	seen := map[string]bool{}
 	for _, k := range f.order {
 		if m, ok := f.Errors[k]; ok && !seen[k] {
-			out, seen[k] = append(out, fieldMessage{k, m}), true
+			out, seen[k] = append(out, fieldMessage{Field: k, Message: m, Label: f.labels[k]}), true
 		}
 	}
 	rest := make([]string, 0, len(f.Errors))
@@ -304,7 +327,7 @@ func (f *formState) ErrorList() []fieldMessage {
 	}
 	slices.Sort(rest)
 	for _, k := range rest {
-		out = append(out, fieldMessage{k, f.Errors[k]})
+		out = append(out, fieldMessage{Field: k, Message: f.Errors[k], Label: f.labels[k]})
 	}
 	return out
 }
@@ -312,10 +335,10 @@ func (f *formState) ErrorList() []fieldMessage {
 // fail sets the form's errors from messages given in the form's order and
 // its summary to key.
 func (f *formState) fail(summary string, fields []fieldMessage) {
-	f.Summary, f.Errors, f.order = summary, map[string]string{}, nil
+	f.Summary, f.Errors, f.order, f.labels = summary, map[string]string{}, nil, map[string]string{}
 	for _, fm := range fields {
 		if _, dup := f.Errors[fm.Field]; !dup {
-			f.Errors[fm.Field] = fm.Message
+			f.Errors[fm.Field], f.labels[fm.Field] = fm.Message, fm.Label
 			f.order = append(f.order, fm.Field)
 		}
 	}

@@ -279,7 +279,7 @@ func questionErrors(qs []question) []fieldMessage {
 	var out []fieldMessage
 	for _, q := range qs {
 		if q.Error != "" {
-			out = append(out, fieldMessage{q.Field, q.Error})
+			out = append(out, fieldMessage{Field: q.Field, Message: q.Error})
 		}
 	}
 	return out
