@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/holf-project/holf"
@@ -95,6 +97,11 @@ func familyNames(ctx context.Context, q querier, ms []holf.Meeting) (map[int64]s
 	return names, mapErr(rows.Err())
 }
 
+// unprepared is holf.Preparation.Empty in SQL: beyond this week the start
+// page lists only the meetings still to prepare.
+const unprepared = `m.prep_purpose = '' AND m.prep_main_topic = '' AND m.prep_sub_topics = '' AND m.prep_forms = '' AND m.prep_tools = ''
+	AND m.prep_principles = ''`
+
 // CoordinatorDay loads the start page of coordinator f.PersonID.
 func (db *DB) CoordinatorDay(ctx context.Context, f DayFilter) (Day, error) {
 	out := Day{FamilyNames: map[int64]string{}}
@@ -103,33 +110,64 @@ func (db *DB) CoordinatorDay(ctx context.Context, f DayFilter) (Day, error) {
 		return out, nil
 	}
 	offices := `SELECT id FROM families WHERE 1 = 1` + in
-	var err error
-	// Three index ranges: what the person leads from this week's start to
-	// SoonDays ahead, what they led with the reflection outstanding, and
-	// what they take part in this week.
+	mine := `(f.primary_coordinator_id = ? OR f.second_coordinator_id = ?)`
+	fin, fargs, _ := inOffices("f.office_id", f.Offices)
+	pargs := append([]any{f.PersonID, f.PersonID}, fargs...)
+	// The four lists are independent reads: they run side by side on the
+	// read pool, so the page waits for the slowest, not for their sum.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		errs[0] = db.dayMeetings(ctx, f, offices, args, &out)
+	}()
+	go func() {
+		defer wg.Done()
+		errs[1] = db.dayDue(ctx, f, mine+fin, pargs, &out)
+	}()
+	go func() {
+		defer wg.Done()
+		errs[2] = db.dayPulse(ctx, mine+fin, pargs, &out)
+	}()
+	go func() {
+		defer wg.Done()
+		errs[3] = db.daySupervision(ctx, f, fin, fargs, &out)
+	}()
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// dayMeetings loads the coordinator's meetings of the day page, with their
+// families' names, into out.Meetings and out.FamilyNames. Three index
+// ranges: what the person leads from this week's start to SoonDays ahead,
+// what they led with the reflection outstanding, and what they take part
+// in this week. The page needs the meetings' own columns only: who took
+// part and the agendas are on the meetings' pages.
+func (db *DB) dayMeetings(ctx context.Context, f DayFilter, offices string, args []any, out *Day) error {
 	weekStart, weekEnd, now, soon := formatTime(f.WeekStart), formatTime(f.WeekEnd), formatTime(f.Now), formatTime(f.Soon)
 	margs := append(append([]any{}, args...), f.PersonID, weekStart, later(f.WeekEnd, f.Soon), f.PersonID, now, f.PersonID, weekStart, weekEnd,
 		weekStart, weekEnd, now, now, soon)
-	// The start page needs the meetings' own columns only: who took part
-	// and the agendas are on the meetings' pages.
-	out.Meetings, err = collect(ctx, db, scanMeeting, `SELECT `+meetingCols+` FROM meetings m WHERE m.family_id IN (`+offices+`)
+	ms, err := collect(ctx, db, scanMeeting, `SELECT `+meetingCols+` FROM meetings m WHERE m.family_id IN (`+offices+`)
 		AND m.id IN (SELECT id FROM meetings WHERE lead_id = ? AND starts_at >= ? AND starts_at < ?
 			UNION SELECT id FROM meetings WHERE lead_id = ? AND reflected_at IS NULL AND status IN ('planned', 'held') AND starts_at < ?
 			UNION SELECT meeting_id FROM meeting_participants WHERE person_id = ? AND starts_at >= ? AND starts_at < ?)
 		AND (m.starts_at >= ? AND m.starts_at < ?
 			OR m.reflected_at IS NULL AND m.status IN ('planned', 'held') AND m.starts_at < ?
-			OR m.status = 'planned' AND m.starts_at >= ? AND m.starts_at < ?)
+			OR m.status = 'planned' AND m.starts_at >= ? AND m.starts_at < ? AND `+unprepared+`)
 		ORDER BY m.starts_at, m.id`, margs...)
 	if err != nil {
-		return out, fmt.Errorf("coordinator's meetings: %w", err)
+		return fmt.Errorf("coordinator's meetings: %w", err)
 	}
-	mine := `(f.primary_coordinator_id = ? OR f.second_coordinator_id = ?)`
-	fin, fargs, _ := inOffices("f.office_id", f.Offices)
-	if out.FamilyNames, err = familyNames(ctx, db, out.Meetings); err != nil {
-		return out, err
-	}
-	pargs := append([]any{f.PersonID, f.PersonID}, fargs...)
-	out.Due, err = collect(ctx, db, func(s scanner) (DueActivity, error) {
+	names, err := familyNames(ctx, db, ms)
+	out.Meetings, out.FamilyNames = ms, names
+	return err
+}
+
+// dayDue loads the open activities due by f.Soon of the coordinator's
+// families (where), the first MaxDue, and how many there are.
+func (db *DB) dayDue(ctx context.Context, f DayFilter, where string, pargs []any, out *Day) error {
+	due, err := collect(ctx, db, func(s scanner) (DueActivity, error) {
 		var d DueActivity
 		a := &d.Activity
 		err := s.Scan(&d.FamilyID, &d.FamilyName, &a.ID, &a.GoalID, &a.Title, asText(&a.Responsible), asID(&a.ResponsibleMemberID),
@@ -138,39 +176,56 @@ func (db *DB) CoordinatorDay(ctx context.Context, f DayFilter) (Day, error) {
 		return d, err
 	}, `SELECT f.id, f.name, a.id, a.goal_id, a.title, a.responsible_kind, a.responsible_member_id, a.responsible_name, a.due_on, a.status, a.version
 		FROM plan_activities a JOIN families f ON f.id = a.family_id
-		WHERE `+mine+fin+` AND f.status IN ('recruited', 'active') AND a.status = 'open' AND a.due_on IS NOT NULL AND a.due_on <= ?
-		ORDER BY a.due_on, f.name, a.id LIMIT `+fmt.Sprint(MaxDue), append(pargs, f.Soon.Format(dateFormat))...)
+		WHERE `+where+` AND f.status IN ('recruited', 'active') AND a.status = 'open' AND a.due_on IS NOT NULL AND a.due_on <= ?
+		ORDER BY a.due_on, f.name, a.id LIMIT `+fmt.Sprint(MaxDue), append(append([]any{}, pargs...), f.Soon.Format(dateFormat))...)
 	if err != nil {
-		return out, fmt.Errorf("coordinator's due activities: %w", err)
+		return fmt.Errorf("coordinator's due activities: %w", err)
 	}
-	out.DueTotal = len(out.Due)
-	if out.DueTotal == MaxDue {
-		if err := db.queryRow(ctx, `SELECT COUNT(*) FROM plan_activities a JOIN families f ON f.id = a.family_id
-			WHERE `+mine+fin+` AND f.status IN ('recruited', 'active') AND a.status = 'open' AND a.due_on IS NOT NULL AND a.due_on <= ?`,
-			append(pargs, f.Soon.Format(dateFormat))...).Scan(&out.DueTotal); err != nil {
-			return out, err
-		}
+	out.Due, out.DueTotal = due, len(due)
+	if out.DueTotal < MaxDue {
+		return nil
 	}
-	out.Pulse, err = collect(ctx, db, func(s scanner) (FamilyPulse, error) {
+	return db.queryRow(ctx, `SELECT COUNT(*) FROM plan_activities a JOIN families f ON f.id = a.family_id
+		WHERE `+where+` AND f.status IN ('recruited', 'active') AND a.status = 'open' AND a.due_on IS NOT NULL AND a.due_on <= ?`,
+		append(append([]any{}, pargs...), f.Soon.Format(dateFormat))...).Scan(&out.DueTotal)
+}
+
+// dayPulse loads when each of the coordinator's active families was last
+// reached and mapped. The last contact is the later of two index range
+// maxima; a UNION in the subquery would build a temporary table for every
+// family.
+func (db *DB) dayPulse(ctx context.Context, where string, pargs []any, out *Day) error {
+	pulse, err := collect(ctx, db, func(s scanner) (FamilyPulse, error) {
 		var p FamilyPulse
-		err := s.Scan(&p.FamilyID, &p.FamilyName, asDate(&p.ActiveSince), asTime(&p.LastContact), asTime(&p.LastMapping))
+		var met time.Time
+		err := s.Scan(&p.FamilyID, &p.FamilyName, asDate(&p.ActiveSince), asTime(&p.LastContact), asTime(&met), asTime(&p.LastMapping))
+		if met.After(p.LastContact) {
+			p.LastContact = met
+		}
 		return p, err
 	}, `SELECT f.id, f.name, f.consent_date,
-			(SELECT MAX(x.at) FROM (SELECT c.at FROM contacts c WHERE c.family_id = f.id AND c.kind <> 'call_missed'
-				UNION ALL SELECT m.starts_at FROM meetings m WHERE m.family_id = f.id AND m.status = 'held') x),
+			(SELECT MAX(c.at) FROM contacts c WHERE c.family_id = f.id AND c.kind <> 'call_missed'),
+			(SELECT MAX(m.starts_at) FROM meetings m WHERE m.family_id = f.id AND m.status = 'held'),
 			(SELECT MAX(v.saved_at) FROM mapping_versions v WHERE v.family_id = f.id)
-		FROM families f WHERE `+mine+fin+` AND f.status = 'active' ORDER BY f.name, f.id`, pargs...)
+		FROM families f WHERE `+where+` AND f.status = 'active' ORDER BY f.name, f.id`, pargs...)
 	if err != nil {
-		return out, fmt.Errorf("coordinator's families: %w", err)
+		return fmt.Errorf("coordinator's families: %w", err)
 	}
-	out.Supervision, err = collect(ctx, db, func(s scanner) (SupervisionTopic, error) {
+	out.Pulse = pulse
+	return nil
+}
+
+// daySupervision loads the coordinator's topics for supervision.
+func (db *DB) daySupervision(ctx context.Context, f DayFilter, fin string, fargs []any, out *Day) error {
+	ts, err := collect(ctx, db, func(s scanner) (SupervisionTopic, error) {
 		var t SupervisionTopic
 		err := s.Scan(&t.MeetingID, &t.FamilyID, &t.FamilyName, asTime(&t.StartsAt), &t.Topic)
 		return t, err
 	}, `SELECT m.id, f.id, f.name, m.starts_at, m.refl_supervision_topic FROM meetings m JOIN families f ON f.id = m.family_id
 		WHERE m.refl_supervision = 1 AND m.reflected_by = ?`+fin+`
 		ORDER BY m.starts_at DESC, m.id DESC LIMIT 50`, append([]any{f.PersonID}, fargs...)...)
-	return out, err
+	out.Supervision = ts
+	return err
 }
 
 func later(a, b time.Time) string {

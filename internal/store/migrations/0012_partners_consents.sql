@@ -143,3 +143,9 @@ CREATE TABLE share_extracts (
     at         TEXT NOT NULL
 );
 CREATE INDEX share_extracts_family ON share_extracts (family_id, partner_id);
+
+-- The coordinator's day asks, for each of their families, when it was last
+-- reached: the latest held meeting and the latest contact that got
+-- through, each one index lookup.
+CREATE INDEX meetings_held ON meetings (family_id, starts_at) WHERE status = 'held';
+CREATE INDEX contacts_reached ON contacts (family_id, at) WHERE kind <> 'call_missed';
