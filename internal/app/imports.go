@@ -230,3 +230,51 @@ func (im *Imports) Partners(ctx context.Context, a *holf.Actor, office int64, ps
 	}
 	return im.db.ImportPartners(ctx, event(a, role, "partner.import", "office", office, purpose), ps)
 }
+
+// Network adds an office's consents and involvements (the demo's), each
+// checked as its form would check it: against its family and the office's
+// partners.
+func (im *Imports) Network(ctx context.Context, a *holf.Actor, office int64, fams map[int64]*holf.Family, cs []*holf.Consent, is []holf.Involvement, purpose string) error {
+	role, err := im.allow(a)
+	if err != nil {
+		return err
+	}
+	names, err := im.db.PartnerNames(ctx, office)
+	if err != nil {
+		return err
+	}
+	partners := make([]int64, 0, len(names))
+	for id := range names {
+		partners = append(partners, id)
+	}
+	today := im.today()
+	family := func(id int64) (*holf.Family, error) {
+		f := fams[id]
+		if f == nil || f.OfficeID != office {
+			return nil, fmt.Errorf("family %d: not a family of office %d", id, office)
+		}
+		return f, nil
+	}
+	for _, c := range cs {
+		f, err := family(c.FamilyID)
+		if err != nil {
+			return err
+		}
+		if c.RecordedBy == "" {
+			return fmt.Errorf("consent of family %d: who recorded it is required", f.ID)
+		}
+		if err := c.Validate(f, partners, today); err != nil {
+			return fmt.Errorf("consent of family %d: %w", f.ID, err)
+		}
+	}
+	for k := range is {
+		f, err := family(is[k].FamilyID)
+		if err != nil {
+			return err
+		}
+		if err := is[k].Validate(f, partners, today); err != nil {
+			return fmt.Errorf("involvement of family %d: %w", f.ID, err)
+		}
+	}
+	return im.db.ImportNetwork(ctx, event(a, role, "network.import", "office", office, purpose), cs, is)
+}

@@ -125,12 +125,20 @@ func (v *NetworkView) partnerIDs() []int64 {
 
 // AddInvolvement records that a service is involved with the family.
 func (n *Network) AddInvolvement(ctx context.Context, a *holf.Actor, i holf.Involvement, parsed holf.Validation) (holf.Involvement, error) {
-	v, role, err := n.load(ctx, a, policy.FamilyManage, i.FamilyID)
+	fam, role, err := n.families().load(ctx, a, policy.FamilyManage, i.FamilyID)
 	if err != nil {
 		return i, err
 	}
+	names, err := n.db.PartnerNames(ctx, fam.OfficeID)
+	if err != nil {
+		return i, err
+	}
+	partners := make([]int64, 0, len(names))
+	for id := range names {
+		partners = append(partners, id)
+	}
 	i.ID, i.EndedOn = 0, time.Time{}
-	if err := mergeValidation(parsed, i.Validate(&v.Family, v.partnerIDs(), v.Today)); err != nil {
+	if err := mergeValidation(parsed, i.Validate(&fam, partners, n.today())); err != nil {
 		return i, err
 	}
 	err = n.db.AddInvolvement(ctx, event(a, role, "involvement.add", "family", i.FamilyID, PurposeCasework), &i)

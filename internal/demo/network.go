@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -123,7 +124,7 @@ func (b *builder) network(ctx context.Context, rng *rand.Rand, offices []int64, 
 		if scale {
 			continue
 		}
-		n, err := b.familyNetworks(ctx, rng, specs[i], ps, b.active[office], i)
+		n, err := b.familyNetworks(ctx, rng, specs[i], office, ps, b.active[office], i)
 		if err != nil {
 			return fmt.Errorf("demo network of %s: %w", specs[i].Name, err)
 		}
@@ -133,46 +134,47 @@ func (b *builder) network(ctx context.Context, rng *rand.Rand, offices []int64, 
 	return nil
 }
 
-// familyNetworks gives an office's families in follow-up their consents,
-// involvements and collaboration, written through the use cases as their
-// coordinators would: every rule on consent applies.
-func (b *builder) familyNetworks(ctx context.Context, rng *rand.Rand, spec officeSpec, ps []holf.Partner, fams []holf.Family, officeIndex int) (int, error) {
+// familyNetworks gives an office's families in follow-up their consents
+// and the services involved with them (imported in one transaction, each
+// checked as its form would be), then, for a few, a collaboration meeting
+// with partner tasks, an escalation and a withdrawal written through the
+// use cases as their coordinators would: every rule on consent applies.
+func (b *builder) familyNetworks(ctx context.Context, rng *rand.Rand, spec officeSpec, office int64, ps []holf.Partner, fams []holf.Family, officeIndex int) (int, error) {
 	today := b.a.Today()
-	cw, school, health, housing, gp := partnerOf(ps, holf.PartnerChildWelfare), partnerOf(ps, holf.PartnerSchool), partnerOf(ps, holf.PartnerHealthStation),
-		partnerOf(ps, holf.PartnerHousing), partnerOf(ps, holf.PartnerGP)
-	made, collaborations, withdrawn, escalated := 0, 0, false, false
-	for k, f := range fams {
-		by, err := b.a.ActAs(ctx, b.usernames[f.PrimaryCoordinatorID])
-		if err != nil {
-			return made, err
-		}
+	cw, school, health, housing := partnerOf(ps, holf.PartnerChildWelfare), partnerOf(ps, holf.PartnerSchool), partnerOf(ps, holf.PartnerHealthStation),
+		partnerOf(ps, holf.PartnerHousing)
+	byID := map[int64]*holf.Family{}
+	var consents []*holf.Consent
+	var involved []holf.Involvement
+	// main is each family's consent about its first child, the one the
+	// collaboration uses: the renewed one when it expired.
+	main := map[int64]*holf.Consent{}
+	for k := range fams {
+		f := &fams[k]
+		byID[f.ID] = f
 		parents, children := f.Parents(), f.Children()
 		if len(parents) == 0 || len(children) == 0 {
 			continue
 		}
 		parent, child := parents[0], children[0]
+		recorder := b.names[f.PrimaryCoordinatorID]
 		// Who is involved: the school for school-age children, child
-		// welfare for some, a GP for a parent now and then.
+		// welfare for some.
 		for _, c := range children {
 			if age := today.Year() - c.BirthYear; age >= 6 && age <= 16 {
-				if _, err := b.a.Network.AddInvolvement(ctx, by, holf.Involvement{FamilyID: f.ID, MemberID: c.ID, PartnerID: school.ID,
-					ContactName: b.person(rng), Role: "kontaktlærer", Since: time.Date(today.Year()-1, 8, 15, 0, 0, 0, 0, time.UTC)}, nil); err != nil {
-					return made, err
-				}
+				involved = append(involved, holf.Involvement{FamilyID: f.ID, MemberID: c.ID, PartnerID: school.ID, ContactName: b.person(rng),
+					Role: "kontaktlærer", Since: time.Date(today.Year()-1, 8, 15, 0, 0, 0, 0, time.UTC)})
 			}
 		}
 		if rng.IntN(6) == 0 {
-			if _, err := b.a.Network.AddInvolvement(ctx, by, holf.Involvement{FamilyID: f.ID, PartnerID: cw.ID, ContactName: b.person(rng),
-				Role: "hjelpetiltak: familieveiledning", Since: f.ConsentDate.AddDate(0, -6, 0)}, nil); err != nil {
-				return made, err
-			}
+			involved = append(involved, holf.Involvement{FamilyID: f.ID, PartnerID: cw.ID, ContactName: b.person(rng),
+				Role: "hjelpetiltak: familieveiledning", Since: f.ConsentDate.AddDate(0, -6, 0)})
 		}
 		if rng.IntN(3) == 0 {
 			continue // no consent to share: most work is with the family itself
 		}
 		// The consent: for the first child's situation and the plan, with
-		// the school and child welfare or the health station; some also
-		// for the parent's housing.
+		// the school and child welfare or the health station.
 		given := f.ConsentDate.AddDate(0, 0, 7+rng.IntN(40))
 		if given.After(today) {
 			given = today
@@ -181,70 +183,71 @@ func (b *builder) familyNetworks(ctx context.Context, rng *rand.Rand, spec offic
 		if rng.IntN(3) == 0 {
 			recipients = []int64{school.ID, health.ID}
 		}
-		c := holf.Consent{FamilyID: f.ID, MemberID: child.ID, GrantorID: parent.ID, Recipients: recipients,
+		c := &holf.Consent{FamilyID: f.ID, MemberID: child.ID, GrantorID: parent.ID, Recipients: recipients,
 			Purpose: "Samarbeid om " + firstName(child.Name) + "s skolehverdag og familiens plan", Categories: []holf.ConsentCategory{holf.CategoryChildren, holf.CategoryPlan},
 			Actions: []holf.ConsentAction{holf.ActionDisclose, holf.ActionDiscuss}, GivenOn: given, ExpiresOn: given.AddDate(1, 0, 0),
-			Method: pick(rng, []holf.ConsentMethod{holf.MethodPaper, holf.MethodPaper, holf.MethodMeeting, holf.MethodDigital})}
+			Method: pick(rng, []holf.ConsentMethod{holf.MethodPaper, holf.MethodPaper, holf.MethodMeeting, holf.MethodDigital}), RecordedBy: recorder}
 		if rng.IntN(2) == 0 {
 			c.Actions = append(c.Actions, holf.ActionReceive)
 		}
-		saved, err := b.a.Consents.Add(ctx, by, c, 0, 0, nil)
-		if err != nil {
-			return made, fmt.Errorf("consent of family %d: %w", f.ID, err)
-		}
-		made++
+		consents, main[f.ID] = append(consents, c), c
 		// An expired one is mostly renewed (the rest show as expired).
-		if saved.ExpiresOn.Before(today) && rng.IntN(4) != 0 {
-			renewed := c
-			renewed.GivenOn, renewed.ExpiresOn = saved.ExpiresOn.AddDate(0, 0, -10), saved.ExpiresOn.AddDate(1, 0, -10)
-			if saved, err = b.a.Consents.Add(ctx, by, renewed, 0, 0, nil); err != nil {
-				return made, err
-			}
-			made++
+		if c.ExpiresOn.Before(today) && rng.IntN(4) != 0 {
+			r := *c
+			r.Recipients, r.Categories, r.Actions = slices.Clone(c.Recipients), slices.Clone(c.Categories), slices.Clone(c.Actions)
+			r.GivenOn, r.ExpiresOn = c.ExpiresOn.AddDate(0, 0, -10), c.ExpiresOn.AddDate(1, 0, -10)
+			consents, main[f.ID] = append(consents, &r), &r
 		}
-		if rng.IntN(4) == 0 && len(parents) > 0 {
-			h := holf.Consent{FamilyID: f.ID, MemberID: parent.ID, GrantorID: parent.ID, Recipients: []int64{housing.ID},
+		if rng.IntN(4) == 0 {
+			consents = append(consents, &holf.Consent{FamilyID: f.ID, MemberID: parent.ID, GrantorID: parent.ID, Recipients: []int64{housing.ID},
 				Purpose: "Søknad om større kommunal bolig", Categories: []holf.ConsentCategory{holf.CategoryHousing, holf.CategoryEconomy},
-				Actions: []holf.ConsentAction{holf.ActionDisclose, holf.ActionReceive}, GivenOn: given, ExpiresOn: given.AddDate(0, 6, 0), Method: holf.MethodPaper}
-			if _, err := b.a.Consents.Add(ctx, by, h, 0, 0, nil); err != nil {
-				return made, err
-			}
-			made++
+				Actions: []holf.ConsentAction{holf.ActionDisclose, holf.ActionReceive}, GivenOn: given, ExpiresOn: given.AddDate(0, 6, 0),
+				Method: holf.MethodPaper, RecordedBy: recorder})
 		}
-		active := saved.StatusOn(today) == holf.ConsentActive
-		if !active || collaborations >= 3 || k%3 != 0 {
+	}
+	if err := b.im.Network(ctx, b.actor, office, byID, consents, involved, purpose); err != nil {
+		return 0, err
+	}
+	collaborations, withdrawn, escalated := 0, false, false
+	for k, f := range fams {
+		c := main[f.ID]
+		if c == nil || c.StatusOn(today) != holf.ConsentActive || collaborations >= 3 || k%3 != 0 {
 			continue
 		}
+		by, err := b.a.ActAs(ctx, b.usernames[f.PrimaryCoordinatorID])
+		if err != nil {
+			return len(consents), err
+		}
+		parent, child := f.Parents()[0], f.Children()[0]
 		// A collaboration meeting with the partners the consent covers,
 		// and the tasks agreed there in the plan.
 		collaborations++
-		mid, err := b.collaboration(ctx, rng, by, f, parent, child, saved, today)
+		mid, err := b.collaboration(ctx, rng, by, f, parent, child, *c, today)
 		if err != nil {
-			return made, fmt.Errorf("collaboration meeting of family %d: %w", f.ID, err)
+			return len(consents), fmt.Errorf("collaboration meeting of family %d: %w", f.ID, err)
 		}
-		tasks, err := b.partnerTasks(ctx, by, f, child, saved, mid, today)
+		tasks, err := b.partnerTasks(ctx, by, f, child, *c, mid, today)
 		if err != nil {
-			return made, fmt.Errorf("partner tasks of family %d: %w", f.ID, err)
+			return len(consents), fmt.Errorf("partner tasks of family %d: %w", f.ID, err)
 		}
 		// In intervention offices, one stalled task is lifted to the leader.
 		if !escalated && spec.Arm == holf.ArmIntervention && len(tasks) > 0 {
 			escalated = true
 			if _, err := b.a.Network.Raise(ctx, by, holf.Escalation{FamilyID: f.ID, Kind: holf.EscalationStalled, ActivityID: tasks[0].ID,
 				Asked: "Oppgaven har stått stille siden samarbeidsmøtet. Jeg har purret to ganger uten svar. Kan du ta det opp med lederen der?"}); err != nil {
-				return made, err
+				return len(consents), err
 			}
 		}
-		// Every fifth office: the first consent used is withdrawn, and the
+		// Every fifth office: the consent used is withdrawn, and the
 		// partners told are listed for the coordinator.
 		if !withdrawn && officeIndex%5 == 0 {
 			withdrawn = true
-			if _, err := b.a.Consents.Withdraw(ctx, by, f.ID, saved.ID, saved.Version, today.AddDate(0, 0, -2), "Mor ringte og ville ikke lenger at skolen får opplysninger"); err != nil {
-				return made, err
+			if _, err := b.a.Consents.Withdraw(ctx, by, f.ID, c.ID, c.Version, today.AddDate(0, 0, -2), "Mor ringte og ville ikke lenger at skolen får opplysninger"); err != nil {
+				return len(consents), err
 			}
 		}
-		_ = gp
 	}
-	return made, nil
+	return len(consents), nil
 }
 
 func firstName(name string) string {

@@ -162,3 +162,24 @@ func (db *DB) ExpiringConsents(ctx context.Context, person int64, offices holf.O
 			AND n.withdrawn_on IS NULL AND n.invalidated_on IS NULL AND n.expires_on > c.expires_on)
 		ORDER BY c.expires_on, c.id LIMIT ?`, append(args, limit)...)
 }
+
+// ImportNetwork adds consents and involvements (the demo's) in one
+// transaction; the consents get their ids.
+func (db *DB) ImportNetwork(ctx context.Context, ev holf.AuditEvent, cs []*holf.Consent, is []holf.Involvement) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		for _, c := range cs {
+			if err := tx.insertConsent(ctx, c); err != nil {
+				return 0, err
+			}
+		}
+		if len(is) == 0 {
+			return 0, nil
+		}
+		rows := make([][]any, len(is))
+		now := formatTime(tx.now)
+		for k, i := range is {
+			rows[k] = []any{i.FamilyID, nullID(i.MemberID), i.PartnerID, i.ContactName, i.Role, formatDate(i.Since), formatDate(i.EndedOn), 1, now}
+		}
+		return 0, tx.insertRows(ctx, "involvements", "family_id, member_id, partner_id, contact_name, role, since, ended_on, version, created_at", rows)
+	})
+}
