@@ -25,7 +25,7 @@ func main() {
 // serve runs the web door on the use cases until ctx ends.
 func serve(ctx context.Context, a *app.App, opt cli.ServeOptions) error {
 	srv, err := web.New(web.Config{App: a, Hasher: opt.Hasher, Logger: opt.Logger, Catalog: opt.Catalog,
-		InsecureCookies: opt.InsecureCookies, TrustedProxies: opt.TrustedProxies, Demo: opt.Demo, Version: opt.Version})
+		InsecureCookies: opt.InsecureCookies, TrustedProxies: opt.TrustedProxies, Demo: opt.Demo, Version: opt.Version, PublicURL: opt.PublicURL})
 	if err != nil {
 		return err
 	}

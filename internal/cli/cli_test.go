@@ -56,6 +56,14 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+func TestServeRefusesABadPublicURL(t *testing.T) {
+	for _, u := range []string{"holf.example.no", "ftp://holf.example.no", "https://user@holf.example.no"} {
+		if r := run(t, "", nil, "serve", "--public-url", u); r.code != 2 || !strings.Contains(r.stderr, "--public-url") {
+			t.Errorf("--public-url %s: %+v", u, r)
+		}
+	}
+}
+
 func TestDemoRefusesRealData(t *testing.T) {
 	env := map[string]string{"HOLF_DB": testdb.DSN(t, store.SQLite)}
 	if r := run(t, "", env, "migrate"); r.code != 0 {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,6 +105,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	demoMode := fs.Bool("demo", false, "create the demo dataset if the database is new, and serve it")
 	seed := fs.Uint64("seed", 1, "demo seed (with --demo)")
+	publicURL := fs.String("public-url", "", "the address people reach HOLF at (https://holf.example.no), for the links it hands out; default: each request's own")
 	insecure := fs.Bool("insecure-cookies", false, "send cookies without Secure for plain-HTTP access from other hosts (development only; localhost needs no such flag)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logJSON := fs.Bool("log-json", false, "log as JSON instead of text")
@@ -111,6 +113,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs.Var(&proxies, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-For names the client (repeat, or comma-separate in HOLF_TRUSTED_PROXY)")
 	if err := parse(fs, env, args); err != nil {
 		return err
+	}
+	if *publicURL != "" {
+		u, err := url.Parse(*publicURL)
+		if err != nil || u.Host == "" || u.Scheme != "https" && u.Scheme != "http" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return usagef("--public-url %q: give the scheme and host, e.g. https://holf.example.no", *publicURL)
+		}
 	}
 	var trusted []netip.Prefix
 	for _, list := range proxies {
@@ -167,7 +175,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		printDemo(env.Stdout, res)
 	}
 	return env.Serve(ctx, a, ServeOptions{Addr: *addr, Logger: logger, Hasher: hasher(env), Catalog: cat(), InsecureCookies: *insecure,
-		TrustedProxies: trusted, Demo: *demoMode, Version: Version, Ready: func(addr string) {
+		TrustedProxies: trusted, Demo: *demoMode, Version: Version, PublicURL: *publicURL, Ready: func(addr string) {
 			fmt.Fprintf(env.Stdout, "HOLF is listening on http://%s (database: %s)\n", addr, a.DB().Dialect())
 		}})
 }
@@ -182,6 +190,7 @@ type ServeOptions struct {
 	TrustedProxies  []netip.Prefix
 	Demo            bool
 	Version         string
+	PublicURL       string
 	Ready           func(addr string)
 }
 

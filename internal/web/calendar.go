@@ -35,12 +35,8 @@ func (s *Server) calendarRenew(w http.ResponseWriter, r *http.Request, rq *req) 
 	if err != nil {
 		return err
 	}
-	scheme := "https"
-	if r.TLS == nil && s.cfg.InsecureCookies {
-		scheme = "http"
-	}
 	p := calendarPage{Page: s.page(r, rq, "calendar.title"), HasFeed: true, Since: s.app.Now(),
-		URL: scheme + "://" + r.Host + "/calendar/" + secret + ".ics"}
+		URL: s.publicURL(r) + "/calendar/" + secret + ".ics"}
 	p.Notice = p.T("calendar.renewed")
 	return s.render(w, http.StatusOK, "calendar", &p)
 }

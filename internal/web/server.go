@@ -66,6 +66,10 @@ type Config struct {
 	MaxBody int64
 	// Demo marks a demo server (shown on the login page).
 	Demo bool
+	// PublicURL is the address people reach the server at
+	// ("https://holf.nav.no"), for links handed out of it: questionnaire
+	// links and calendar feeds. Empty: the request's own host and scheme.
+	PublicURL string
 	// Version is shown in the footer and /healthz.
 	Version string
 }

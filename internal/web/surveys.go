@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
@@ -207,11 +208,16 @@ func (s *Server) surveyLink(w http.ResponseWriter, r *http.Request, rq *req) err
 	return s.showSurveyOffice(w, r, rq, sv, s.publicURL(r)+"/s/"+token, r.PostFormValue("code"))
 }
 
-// publicURL is the address respondents reach the server at, from the
-// request: links are handed out by staff on the same server.
+// publicURL is the address people reach the server at: the configured
+// one, else the request's own (links are handed out by staff on the same
+// server). A plain-HTTP request gets an http link: a demo on localhost
+// serves no TLS.
 func (s *Server) publicURL(r *http.Request) string {
+	if u := strings.TrimRight(s.cfg.PublicURL, "/"); u != "" {
+		return u
+	}
 	scheme := "https"
-	if r.TLS == nil && s.cfg.InsecureCookies {
+	if r.TLS == nil {
 		scheme = "http"
 	}
 	return scheme + "://" + r.Host
