@@ -8,6 +8,20 @@ import (
 	"github.com/holf-project/holf/internal/app"
 )
 
+// auditRecordTypes are the kinds of record the audit log names.
+var auditRecordTypes = []string{"family", "person", "office", "partner", "study", "respondent", "survey_response", "token"}
+
+// RecordTypes are the filter's choices.
+func (p *auditPage) RecordTypes() []string { return auditRecordTypes }
+
+// RecordName names a kind of record, or shows its code.
+func (p *auditPage) RecordName(t string) string {
+	if k := "record." + t; p.cat.HasKey(p.Lang, k) {
+		return p.T(k)
+	}
+	return t
+}
+
 type auditPage struct {
 	Page
 	Entries    []holf.AuditEvent

@@ -283,3 +283,19 @@ func TestErrorSummaryNamesEachField(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessLogSpeaksTheLeadersLanguage: who has seen the record is shown
+// in words, not as codes and English purposes.
+func TestAccessLogSpeaksTheLeadersLanguage(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	f.client().login("fk.a").get(fmt.Sprintf("/families/%d", f.famA.ID))
+	r := f.client().login("leder.a").get(fmt.Sprintf("/families/%d", f.famA.ID))
+	for _, want := range []string{"så familiens sider", "oppfølging av familien (saksbehandling)"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the access log lacks %q", want)
+		}
+	}
+	if strings.Contains(r.body, "<code>family.view</code>") || strings.Contains(r.body, "follow-up of the family (case work)") {
+		t.Error("the access log shows codes or English on a Norwegian page")
+	}
+}

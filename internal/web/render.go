@@ -16,6 +16,7 @@ import (
 	_ "time/tzdata" // Europe/Oslo on machines without a zoneinfo database
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/i18n"
 	"github.com/holf-project/holf/internal/policy"
 )
@@ -148,6 +149,38 @@ type navItem struct {
 type langOption struct {
 	Code, Label string
 	Current     bool
+}
+
+// purposeKeys name the audit purposes in the catalogs.
+var purposeKeys = map[string]string{app.PurposeCasework: "purpose.casework", app.PurposeAdmin: "purpose.admin", app.PurposeFollow: "purpose.follow",
+	app.PurposeSignIn: "purpose.signin", app.PurposeAccount: "purpose.account", app.PurposeSurvey: "purpose.survey", app.PurposeRespond: "purpose.respond",
+	app.PurposeResearch: "purpose.research", app.PurposeCommandLine: "purpose.command_line"}
+
+// PurposeName is an audit entry's purpose in the page's language (a
+// purpose of its own, e.g. an import's, as it was written).
+func (p *Page) PurposeName(purpose string) string {
+	if k, ok := purposeKeys[purpose]; ok {
+		return p.T(k)
+	}
+	return purpose
+}
+
+// ActionName is an audit action in words, or its code when the catalog
+// has no words for it.
+func (p *Page) ActionName(action string) string {
+	if k := "audit.action." + action; p.cat.HasKey(p.Lang, k) {
+		return p.T(k)
+	}
+	return action
+}
+
+// ActorLabel is who made a record: a person's user name, or the system
+// for the command line and the demo ("cli:demo").
+func (p *Page) ActorLabel(actor string) string {
+	if op, ok := strings.CutPrefix(actor, "cli:"); ok {
+		return p.T("actor.system", op)
+	}
+	return actor
 }
 
 // T translates key into the page's language.
