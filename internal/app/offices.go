@@ -112,3 +112,38 @@ func (o *Offices) Find(ctx context.Context, a *holf.Actor, ref string) (holf.Off
 	}
 	return holf.Office{}, holf.NotFound("office", ref)
 }
+
+// CoordinatorLoad is one coordinator's families at an office, by status.
+type CoordinatorLoad struct {
+	ID     int64
+	Name   string
+	Counts map[holf.FamilyStatus]int
+	Total  int
+}
+
+// Loads counts the families of office id per coordinator (their first
+// coordinator), every coordinator of the office listed, those with none
+// too; for those who may list the office's families. Counts only: no
+// family is named.
+func (o *Offices) Loads(ctx context.Context, a *holf.Actor, id int64) ([]CoordinatorLoad, error) {
+	if !policy.Decide(a, policy.FamilyList, policy.OfficeResource("office", id)).Allowed {
+		return nil, nil
+	}
+	counts, err := o.db.CoordinatorCounts(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	people, _, err := (&Meetings{o.core}).coordinators(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CoordinatorLoad, 0, len(people))
+	for _, p := range people {
+		l := CoordinatorLoad{ID: p.ID, Name: p.Name, Counts: counts[p.ID]}
+		for _, n := range l.Counts {
+			l.Total += n
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}

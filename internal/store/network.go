@@ -183,3 +183,27 @@ func (db *DB) ImportNetwork(ctx context.Context, ev holf.AuditEvent, cs []*holf.
 		return 0, tx.insertRows(ctx, "involvements", "family_id, member_id, partner_id, contact_name, role, since, ended_on, version, created_at", rows)
 	})
 }
+
+// CoordinatorCounts counts an office's families by their first
+// coordinator and status: coordinator id → status → count.
+func (db *DB) CoordinatorCounts(ctx context.Context, office int64) (map[int64]map[holf.FamilyStatus]int, error) {
+	out := map[int64]map[holf.FamilyStatus]int{}
+	rows, err := db.query(ctx, `SELECT primary_coordinator_id, status, COUNT(*) FROM families WHERE office_id = ? GROUP BY primary_coordinator_id, status`, office)
+	if err != nil {
+		return nil, fmt.Errorf("families per coordinator: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var st holf.FamilyStatus
+		var n int
+		if err := rows.Scan(asID(&id), asText(&st), &n); err != nil {
+			return nil, err
+		}
+		if out[id] == nil {
+			out[id] = map[holf.FamilyStatus]int{}
+		}
+		out[id][st] = n
+	}
+	return out, mapErr(rows.Err())
+}

@@ -299,3 +299,17 @@ func TestAccessLogSpeaksTheLeadersLanguage(t *testing.T) {
 		t.Error("the access log shows codes or English on a Norwegian page")
 	}
 }
+
+// TestLeaderSeesFamiliesPerCoordinator: the office page counts each
+// coordinator's families, and says so when one has none.
+func TestLeaderSeesFamiliesPerCoordinator(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	r := f.client().login("leder.a").get(fmt.Sprintf("/offices/%d", f.offA.ID))
+	if !strings.Contains(r.body, "Familier per familiekoordinator") || !strings.Contains(r.body, "Anne Alna") ||
+		!strings.Contains(r.body, `Aslak Alna</th><td colspan="4" class="muted">Ingen familier`) {
+		t.Fatalf("the office page: %s", r.body)
+	}
+	if r := f.client().login("forsker").get(fmt.Sprintf("/offices/%d", f.offA.ID)); strings.Contains(r.body, "Familier per familiekoordinator") {
+		t.Fatal("a researcher sees the families per coordinator")
+	}
+}

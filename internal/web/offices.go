@@ -46,7 +46,12 @@ type officePage struct {
 	Staff     []app.StaffLine
 	CanManage bool
 	Partners  bool // the caller may see the office's actor list
+	// Loads are the families per coordinator, for those who may list them.
+	Loads []app.CoordinatorLoad
 }
+
+// LoadStatuses are the columns of the families-per-coordinator table.
+func (p *officePage) LoadStatuses() []holf.FamilyStatus { return holf.FamilyStatuses }
 
 // loadOffice decides act on the office named in the path, then loads it.
 func (s *Server) loadOffice(r *http.Request, rq *req, act policy.Action) (holf.Office, error) {
@@ -66,8 +71,12 @@ func (s *Server) officeShow(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
+	loads, err := s.app.Offices.Loads(r.Context(), rq.actor, o.ID)
+	if err != nil {
+		return err
+	}
 	p := officePage{Page: s.page(r, rq, "office.title"), Office: o, Staff: staff[o.ID], CanManage: s.app.Offices.CanManage(rq.actor, o.ID),
-		Partners: policy.Decide(rq.actor, policy.PartnerView, policy.OfficeResource("office", o.ID)).Allowed}
+		Partners: policy.Decide(rq.actor, policy.PartnerView, policy.OfficeResource("office", o.ID)).Allowed, Loads: loads}
 	p.Title = o.Name
 	return s.render(w, http.StatusOK, "office", &p)
 }
