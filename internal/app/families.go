@@ -23,6 +23,7 @@ type FamilyQuery struct {
 	Mine     bool // only families the caller coordinates
 	Statuses []holf.FamilyStatus
 	Search   string // in the family's or a member's name
+	Office   int64  // one of the caller's offices; 0 for all of them
 }
 
 func (q FamilyQuery) validate() error {
@@ -44,6 +45,9 @@ func (f *Families) filter(a *holf.Actor, q FamilyQuery) store.FamilyFilter {
 	fl := store.FamilyFilter{Offices: policy.Visible(a, policy.FamilyList), Statuses: q.Statuses, Search: q.Search}
 	if q.Mine {
 		fl.CoordinatorID = a.PersonID
+	}
+	if q.Office != 0 {
+		fl.Offices = fl.Offices.Intersect(holf.Offices(q.Office))
 	}
 	return fl
 }

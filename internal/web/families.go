@@ -35,6 +35,8 @@ type caseloadRow struct {
 	Plan         string
 	HTML         template.HTML // the whole <tr>, built by rowHTML
 	CaseLabel    string        // "sak" before the case number
+	Office       string        // the office's name, when the list spans several
+	OfficeLabel  string
 	// Labels are the column headings after the name, for the cards a
 	// narrow screen shows instead of the table.
 	Labels []string
@@ -71,6 +73,9 @@ func (row *caseloadRow) rowHTML(notYet string) template.HTML {
 		}
 		return `<td` + class + ` data-label="` + esc(l[i]) + `">`
 	}
+	if row.Office != "" {
+		b.WriteString(`<td data-label="` + esc(row.OfficeLabel) + `">` + esc(row.Office) + `</td>`)
+	}
 	b.WriteString(td(0, "") + `<span class="status status-` + esc(string(row.Family.Status)) + `">` + esc(row.Status) + `</span></td>`)
 	b.WriteString(td(1, "") + esc(row.Members) + `</td>` + td(2, "") + or(row.Interp, "–") + `</td>` + td(3, "") + esc(row.Coord) + `</td>`)
 	if row.Stats.Overdue > 0 {
@@ -96,6 +101,10 @@ type caseloadPage struct {
 	CanRecord bool
 	Counts    map[holf.FamilyStatus]int
 	NotYet    string
+	// Offices are the caller's offices when they are several: the filter's
+	// choices, and a column of the list.
+	Offices []holf.Office
+	Office  int64
 }
 
 // openStatuses are the families still in follow-up, the caseload's default.
@@ -109,6 +118,21 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 	// support with the office's.
 	p.Mine = p.CanMine && q.Get("scope") != "office"
 	fq := app.FamilyQuery{Mine: p.Mine, Search: p.Search}
+	// Those who follow several offices (training support) choose one, and
+	// see which office each family belongs to.
+	offices, err := s.app.Offices.Own(r.Context(), rq.actor)
+	if err != nil {
+		return err
+	}
+	officeName := map[int64]string{}
+	if len(offices) > 1 {
+		p.Offices = offices
+		for _, o := range offices {
+			officeName[o.ID] = o.Name
+		}
+		fq.Office, _ = strconv.ParseInt(q.Get("office"), 10, 64)
+		p.Office = fq.Office
+	}
 	p.Status = q.Get("status")
 	switch st := holf.FamilyStatus(p.Status); {
 	case p.Status == "all":
@@ -145,7 +169,8 @@ func (s *Server) caseload(w http.ResponseWriter, r *http.Request, rq *req) error
 		row.Interp = strings.Join(row.Interpreter, ", ")
 		row.Coord = strings.Join(row.Coordinators, ", ")
 		row.NextDue, row.Mapping, row.Plan = formatDate(c.NextDue), formatDateTime(c.MappingUpdated), formatDateTime(c.PlanUpdated)
-		row.CaseLabel, row.Labels = p.T("caseload.case"), labels
+		row.CaseLabel, row.Labels, row.Office = p.T("caseload.case"), labels, officeName[fam.OfficeID]
+		row.OfficeLabel = p.T("family.office")
 		row.HTML = row.rowHTML(p.NotYet)
 		p.Rows = append(p.Rows, row)
 		p.Counts[fam.Status]++

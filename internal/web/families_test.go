@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/store"
 )
 
@@ -311,5 +312,31 @@ func TestLeaderSeesFamiliesPerCoordinator(t *testing.T) {
 	}
 	if r := f.client().login("forsker").get(fmt.Sprintf("/offices/%d", f.offA.ID)); strings.Contains(r.body, "Familier per familiekoordinator") {
 		t.Fatal("a researcher sees the families per coordinator")
+	}
+}
+
+// TestCaseloadAcrossOffices: training support with two offices sees which
+// office each family belongs to and can choose one.
+func TestCaseloadAcrossOffices(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	hash, _ := cheapHasher.Hash(testPassword)
+	ts := holf.Person{Username: "ts.ab", Name: "Tor Støtte", Assignments: []holf.Assignment{{Role: holf.RoleTrainingSupport, OfficeID: f.offA.ID},
+		{Role: holf.RoleTrainingSupport, OfficeID: f.offB.ID}}}
+	if err := f.app.Imports().Person(context.Background(), app.System("test"), &ts, hash, "test"); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client().login("ts.ab")
+	all := c.get("/families?status=all")
+	if !strings.Contains(all.body, `<td data-label="Kontor">NAV Alna</td>`) || !strings.Contains(all.body, `<td data-label="Kontor">NAV Bjerke</td>`) ||
+		!strings.Contains(all.body, `<select id="office" name="office">`) {
+		t.Fatalf("the caseload across offices: %s", all.body)
+	}
+	one := c.get(fmt.Sprintf("/families?status=all&office=%d", f.offB.ID))
+	if strings.Contains(one.body, f.famA.Name) || !strings.Contains(one.body, f.famB.Name) {
+		t.Fatal("the office filter")
+	}
+	// One office only: no filter, no column.
+	if r := f.client().login("fk.a").get("/families?scope=office&status=all"); strings.Contains(r.body, `id="office"`) {
+		t.Fatal("a coordinator of one office gets an office filter")
 	}
 }
