@@ -2,6 +2,7 @@ package demo
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,11 +47,11 @@ var areaText = map[holf.TargetArea]map[string][]string{
 }
 
 var childText = map[string][]string{
-	"school":     {"Går i 3. klasse og trives.", "Går i barnehage fem dager i uka.", "Går på ungdomsskolen, strever med matte.", "Har ikke barnehageplass ennå."},
+	"school":     {}, // by age: see schoolText
 	"leisure":    {"Spiller fotball på tirsdager.", "Ingen faste aktiviteter.", "Går på svømming med skolen.", "Vil gjerne begynne på dans."},
 	"friends":    {"Har to gode venner i klassen.", "Har få venner og er mye alene.", "Har mange venner i nabolaget."},
 	"wellbeing":  {"Virker glad og trygg.", "Blir lett lei seg og sover dårlig.", "Trives godt hjemme og på skolen."},
-	"own_wishes": {"Vil ha egen sykkel.", "Ønsker å være med på fotball som vennene.", "Vil bli lege når hun blir stor.", "Vil ha et eget rom."},
+	"own_wishes": {"Vil ha egen sykkel.", "Ønsker å være med på fotball som vennene.", "Vil bli lege.", "Vil ha et eget rom."},
 }
 
 var parentText = map[string][]string{
@@ -96,6 +97,102 @@ var goalBank = []goalSpec{
 		{"Time hos fastlegen", holf.ResponsibleMember, true, ""}, {"Samtale med psykisk helsetjeneste", holf.ResponsiblePartner, false, "Psykisk helsetjeneste"}}},
 }
 
+// household is who a family's texts may speak of: a mother, a father, two
+// parents, a child young enough for kindergarten. The demo's members carry
+// no gender; the origin name lists tell (makeFamily draws from them).
+type household struct {
+	mother, father holf.Member
+	parents        int
+	youngestAge    int
+	children       int
+}
+
+func householdOf(f holf.Family, year int) household {
+	h := household{youngestAge: 99}
+	women, men := map[string]bool{}, map[string]bool{}
+	for _, o := range origins {
+		for _, n := range o.Women {
+			women[n] = true
+		}
+		for _, n := range o.Men {
+			men[n] = true
+		}
+	}
+	for _, m := range f.Members {
+		first := firstName(m.Name)
+		switch {
+		case m.Role == holf.MemberParent:
+			h.parents++
+			if women[first] && h.mother.ID == 0 {
+				h.mother = m
+			} else if men[first] && h.father.ID == 0 {
+				h.father = m
+			}
+		case m.Role == holf.MemberChild:
+			h.children++
+			h.youngestAge = min(h.youngestAge, year-m.BirthYear)
+		}
+	}
+	return h
+}
+
+// fits reports whether text may be said of h: "Mor" needs a mother, "Far" a
+// father, "Foreldrene" and "de voksne" two parents, the youngest's
+// kindergarten place a child under six, "barna" and "Eldste barn" two
+// children.
+func (h household) fits(text string) bool {
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(text, w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("Mor ", "mor ", "Mor.") && h.mother.ID == 0:
+		return false
+	case has("Far ", "far ") && h.father.ID == 0:
+		return false
+	case has("Foreldrene", "foreldrene", "de voksne") && h.parents < 2:
+		return false
+	case has("yngste", "arnehageplass") && h.youngestAge >= 6:
+		return false
+	case has("Eldste barn", "barna", "Barna") && h.children < 2:
+		return false
+	}
+	return true
+}
+
+// pickFor draws a text of bank that fits h, or "" when none does.
+func pickFor(rng *rand.Rand, h household, bank []string) string {
+	var ok []string
+	for _, t := range bank {
+		if h.fits(t) {
+			ok = append(ok, t)
+		}
+	}
+	if len(ok) == 0 {
+		return ""
+	}
+	return pick(rng, ok)
+}
+
+// schoolText is what a child of age does in the day.
+func schoolText(rng *rand.Rand, age int) string {
+	switch {
+	case age < 1:
+		return "Er hjemme med foreldrene."
+	case age < 6:
+		return pick(rng, []string{"Går i barnehage fem dager i uka.", "Har ikke barnehageplass ennå.", "Går i barnehage, trives godt."})
+	case age < 13:
+		return pick(rng, []string{"Går i " + strconv.Itoa(age-5) + ". klasse og trives.", "Går i " + strconv.Itoa(age-5) + ". klasse, strever med lesing."})
+	case age < 16:
+		return pick(rng, []string{"Går på ungdomsskolen, strever med matte.", "Går på ungdomsskolen og har gode karakterer."})
+	}
+	return pick(rng, []string{"Går på videregående, studiespesialisering.", "Har avbrutt videregående og er hjemme."})
+}
+
 // caseContent draws mapping versions and a plan for an active family.
 func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID int64, actor string, areas []holf.TargetArea, scale bool) store.CaseContent {
 	c := store.CaseContent{FamilyID: f.ID}
@@ -103,6 +200,7 @@ func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID in
 	if scale {
 		versions = 1
 	}
+	h := householdOf(f, now.Year())
 	fields := map[string]string{}
 	at := since
 	for v := 0; v < versions; v++ {
@@ -117,7 +215,9 @@ func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID in
 		for _, a := range areas {
 			for _, fl := range holf.AreaFields {
 				if v == 0 || rng.IntN(4) == 0 {
-					next[holf.AreaKey(a, fl)] = pick(rng, areaText[a][fl])
+					if t := pickFor(rng, h, areaText[a][fl]); t != "" {
+						next[holf.AreaKey(a, fl)] = t
+					}
 				}
 			}
 		}
@@ -128,7 +228,13 @@ func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID in
 			}
 			for _, fl := range fls {
 				if v == 0 && rng.IntN(5) > 0 || v > 0 && rng.IntN(6) == 0 {
-					next[key(m.ID, fl)] = pick(rng, bank[fl])
+					t := pickFor(rng, h, bank[fl])
+					if m.Role == holf.MemberChild && fl == "school" {
+						t = schoolText(rng, now.Year()-m.BirthYear)
+					}
+					if t != "" {
+						next[key(m.ID, fl)] = t
+					}
 				}
 			}
 		}
@@ -154,18 +260,28 @@ func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID in
 			continue
 		}
 		used[k] = true
+		if !h.fits(spec.Title) {
+			continue // no father for the father's goal, no toddler for a kindergarten place
+		}
 		g := holf.Goal{Area: spec.Area, Title: spec.Title, Status: holf.GoalOpen}
 		if spec.ForParent && len(parents) > 0 {
 			g.MemberID = parents[0].ID
-			if strings.HasPrefix(spec.Title, "Far") && len(parents) > 1 {
-				g.MemberID = parents[1].ID
+			switch {
+			case strings.HasPrefix(spec.Title, "Far"):
+				g.MemberID = h.father.ID
+			case strings.HasPrefix(spec.Title, "Mor"):
+				g.MemberID = h.mother.ID
 			}
 		}
 		ig := store.ImportedGoal{Goal: g}
 		for _, as := range spec.Activities {
 			a := holf.Activity{Title: as.Title, Responsible: as.Kind, ResponsibleName: as.Name, Status: holf.ActivityOpen}
 			if as.Member {
-				a.ResponsibleMemberID = parents[rng.IntN(len(parents))].ID
+				// The goal's own parent does their part of it.
+				a.ResponsibleMemberID = g.MemberID
+				if a.ResponsibleMemberID == 0 {
+					a.ResponsibleMemberID = parents[rng.IntN(len(parents))].ID
+				}
 			}
 			a.DueOn = c.PlanAt.AddDate(0, 0, 14+rng.IntN(120)).Truncate(24 * time.Hour)
 			switch r := rng.IntN(10); {
