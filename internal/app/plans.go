@@ -155,6 +155,34 @@ func (p *Plans) View(ctx context.Context, a *holf.Actor, id int64, auditAction s
 	return b, err
 }
 
+// Contact is how the family reaches its coordinator, for the printed plan:
+// the coordinator's name and work e-mail, and the office.
+type Contact struct {
+	Name, Email, Office string
+}
+
+// CoordinatorContact is family id's primary coordinator's work contact, for
+// those who may see the family.
+func (p *Plans) CoordinatorContact(ctx context.Context, a *holf.Actor, id int64) (Contact, error) {
+	fam, _, err := p.families().load(ctx, a, policy.FamilyView, id)
+	if err != nil {
+		return Contact{}, err
+	}
+	o, err := p.db.GetOffice(ctx, fam.OfficeID)
+	if err != nil {
+		return Contact{}, err
+	}
+	c := Contact{Office: o.Name}
+	if fam.PrimaryCoordinatorID != 0 {
+		person, err := p.db.GetPerson(ctx, fam.PrimaryCoordinatorID)
+		if err != nil {
+			return c, err
+		}
+		c.Name, c.Email = person.Name, person.Email
+	}
+	return c, nil
+}
+
 // Edit shows family id's plan to someone who may change it, for the goal
 // and activity forms (audited as a view: the forms show the family).
 func (p *Plans) Edit(ctx context.Context, a *holf.Actor, id int64) (Board, error) {

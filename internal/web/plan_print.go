@@ -6,29 +6,35 @@ import (
 	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
 )
 
 type printTask struct {
 	Title string
+	Who   string
 	Due   string
 	Done  string
 }
 
-type printPerson struct {
-	Name  string
-	Goals []string
-	Tasks []printTask
+// printGoal is a goal with its sub-goals and their tasks, kept together
+// as the plan is built: who does what stays beside what it is for.
+type printGoal struct {
+	Title    string
+	For      string // the member it is for; "" for the whole family
+	Tasks    []printTask
+	Subgoals []printGoal
 }
 
 type planPrintPage struct {
 	Page
-	Family      holf.Family
-	People      []printPerson
-	Coordinator printPerson
-	Others      []printPerson
-	FamilyGoals []string
-	Printed     string
-	Langs       []langOption
+	Family  holf.Family
+	Goals   []printGoal
+	Contact app.Contact
+	Printed string
+	Langs   []langOption
+	// WordsLang is the language the plan's own words are written in, named
+	// when the frame is printed in another.
+	WordsLang string
 }
 
 // longDate writes a date the way a letter would: "15. desember 2026".
@@ -64,57 +70,56 @@ func (s *Server) planPrint(w http.ResponseWriter, r *http.Request, rq *req) erro
 	for _, code := range s.cat.Languages() {
 		p.Langs = append(p.Langs, langOption{Code: code, Label: s.cat.T(code, "lang.name"), Current: code == lang})
 	}
-	task := func(a holf.Activity) printTask {
-		t := printTask{Title: a.Title}
+	if p.Contact, err = s.app.Plans.CoordinatorContact(r.Context(), rq.actor, id); err != nil {
+		return err
+	}
+	// The goals and tasks are the family's and the coordinator's own
+	// words, written in Norwegian: only the frame is translated.
+	if lang != "nb" {
+		p.WordsLang = s.cat.T(lang, "print.words_nb")
+	}
+	names := map[int64]string{}
+	for _, m := range f.Members {
+		names[m.ID] = m.Name
+	}
+	who := func(a holf.Activity) string {
+		switch a.Responsible {
+		case holf.ResponsibleMember:
+			return names[a.ResponsibleMemberID]
+		case holf.ResponsibleCoordinator:
+			return p.T("print.by_coordinator", b.Coordinator)
+		}
+		return a.ResponsibleName
+	}
+	tasks := map[int64][]printTask{}
+	for _, a := range plan.Activities {
+		if a.Status == holf.ActivityDropped {
+			continue
+		}
+		t := printTask{Title: a.Title, Who: who(a)}
 		if !a.DueOn.IsZero() {
 			t.Due = p.longDate(a.DueOn)
 		}
 		if a.Status == holf.ActivityDone {
 			t.Done = p.longDate(a.DoneOn)
 		}
-		return t
+		tasks[a.GoalID] = append(tasks[a.GoalID], t)
 	}
-	byMember := map[int64]*printPerson{}
-	for _, m := range f.Members {
-		p.People = append(p.People, printPerson{Name: m.Name})
-	}
-	for i, m := range f.Members {
-		byMember[m.ID] = &p.People[i]
+	index := map[int64]int{}
+	for _, g := range plan.Goals {
+		if g.Status == holf.GoalDropped || g.ParentID != 0 {
+			continue
+		}
+		index[g.ID] = len(p.Goals)
+		p.Goals = append(p.Goals, printGoal{Title: g.Title, For: names[g.MemberID], Tasks: tasks[g.ID]})
 	}
 	for _, g := range plan.Goals {
-		if g.Status == holf.GoalDropped {
+		if g.Status == holf.GoalDropped || g.ParentID == 0 {
 			continue
 		}
-		if pp, ok := byMember[g.MemberID]; ok {
-			pp.Goals = append(pp.Goals, g.Title)
-		} else {
-			p.FamilyGoals = append(p.FamilyGoals, g.Title)
+		if i, ok := index[g.ParentID]; ok {
+			p.Goals[i].Subgoals = append(p.Goals[i].Subgoals, printGoal{Title: g.Title, For: names[g.MemberID], Tasks: tasks[g.ID]})
 		}
-	}
-	p.Coordinator.Name = b.Coordinator
-	others := map[string]*printPerson{}
-	var otherOrder []string
-	for _, a := range plan.Activities {
-		if a.Status == holf.ActivityDropped {
-			continue
-		}
-		switch a.Responsible {
-		case holf.ResponsibleMember:
-			if pp, ok := byMember[a.ResponsibleMemberID]; ok {
-				pp.Tasks = append(pp.Tasks, task(a))
-			}
-		case holf.ResponsibleCoordinator:
-			p.Coordinator.Tasks = append(p.Coordinator.Tasks, task(a))
-		default:
-			if others[a.ResponsibleName] == nil {
-				others[a.ResponsibleName] = &printPerson{Name: a.ResponsibleName}
-				otherOrder = append(otherOrder, a.ResponsibleName)
-			}
-			others[a.ResponsibleName].Tasks = append(others[a.ResponsibleName].Tasks, task(a))
-		}
-	}
-	for _, name := range otherOrder {
-		p.Others = append(p.Others, *others[name])
 	}
 	return s.render(w, http.StatusOK, "plan_print", &p)
 }

@@ -110,17 +110,26 @@ func TestFamilyPlan(t *testing.T) {
 		}
 		// The family's printable plan: plain, no internal notes, in the chosen language.
 		pr := fk.get(base + "/print")
-		for _, want := range []string{"Planen vår – Familien Alnes", "Dette skal jeg gjøre", "☐", "Melde seg på norskkurs", "innen", "Anne Alna"} {
+		for _, want := range []string{"Planen vår – Familien Alnes", "☐", "Melde seg på norskkurs", "innen", "Anne Alna (familiekoordinatoren)",
+			"Målet gjelder Hodan Familien Alnes.", "Ta kontakt med Anne Alna"} {
 			if !strings.Contains(pr.body, want) {
 				t.Errorf("printable plan lacks %q", want)
 			}
+		}
+		// Goal → sub-goal → its task stay together, with who does it.
+		g, sg, task, other := strings.Index(pr.body, ">Mor i jobb innen ett år<"), strings.Index(pr.body, ">Norskkurs nivå B1<"),
+			strings.Index(pr.body, "Melde seg på norskkurs</span> – <span class=\"who\">Hodan Familien Alnes"), strings.Index(pr.body, ">Ali begynner på fotball<")
+		if g < 0 || sg < g || task < sg || other > 0 && other < task {
+			t.Errorf("the printed plan does not keep goal, sub-goal and task together: %d %d %d %d", g, sg, task, other)
 		}
 		if strings.Contains(pr.body, "Mor ønsker") || strings.Contains(pr.body, "Merknader") {
 			t.Error("the printable plan shows internal notes")
 		}
 		en := fk.get(base + "/print?lang=en")
-		if !strings.Contains(en.body, `<html lang="en">`) || !strings.Contains(en.body, "What I will do") {
-			t.Error("the printable plan is not in English when asked")
+		if !strings.Contains(en.body, `<html lang="en">`) || !strings.Contains(en.body, "This goal is for") ||
+			!strings.Contains(en.body, "written in Norwegian, in the family&#39;s and the coordinator&#39;s own words") ||
+			!strings.Contains(en.body, `<h2 lang="nb">Mor i jobb innen ett år</h2>`) {
+			t.Errorf("the printable plan in English: the frame translated, the family's words labelled Norwegian: %s", en.body)
 		}
 		changes, _ := f.db.PlanChanges(ctx, f.famA.ID, 100)
 		if len(changes) < 8 {
