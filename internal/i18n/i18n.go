@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed locales/*.json
+//go:embed locales/*.json locales/print/*.json
 var localeFS embed.FS
 
 // Default is the language used when nothing else is chosen.
@@ -23,6 +23,11 @@ const Default = "nb"
 type Catalog struct {
 	msgs  map[string]map[string]string
 	langs []string
+	// frames are the partial catalogs of the family's printed plan
+	// (locales/print/*.json): its frame in the languages the families
+	// speak, beside the full catalogs. "_dir" is the script's direction.
+	frames     map[string]map[string]string
+	frameLangs []string
 }
 
 // Load reads the embedded catalogs.
@@ -33,6 +38,9 @@ func Load() (*Catalog, error) {
 		return nil, err
 	}
 	for _, e := range entries {
+		if e.IsDir() {
+			continue // locales/print: the printed plan's frames, below
+		}
 		b, err := fs.ReadFile(localeFS, path.Join("locales", e.Name()))
 		if err != nil {
 			return nil, err
@@ -49,7 +57,60 @@ func Load() (*Catalog, error) {
 		return nil, fmt.Errorf("locale %s missing", Default)
 	}
 	slices.Sort(c.langs)
+	c.frames = map[string]map[string]string{}
+	frames, err := fs.ReadDir(localeFS, "locales/print")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range frames {
+		b, err := fs.ReadFile(localeFS, path.Join("locales/print", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("print locale %s: %w", e.Name(), err)
+		}
+		lang := strings.TrimSuffix(e.Name(), ".json")
+		c.frames[lang] = m
+		c.frameLangs = append(c.frameLangs, lang)
+	}
+	slices.Sort(c.frameLangs)
 	return c, nil
+}
+
+// FrameLanguages lists the languages the printed plan's frame is offered
+// in: every full catalog and the print catalogs.
+func (c *Catalog) FrameLanguages() []string { return append(slices.Clone(c.langs), c.frameLangs...) }
+
+// FrameKeys lists the keys of print catalog lang ("" when it is none).
+func (c *Catalog) FrameKeys(lang string) []string {
+	var out []string
+	for k := range c.frames[lang] {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Frame is T for the printed plan: a print catalog's message when lang has
+// one, else the full catalog's.
+func (c *Catalog) Frame(lang, key string, args ...any) string {
+	if msg, ok := c.frames[lang][key]; ok {
+		if len(args) > 0 {
+			return fmt.Sprintf(msg, args...)
+		}
+		return msg
+	}
+	return c.T(lang, key, args...)
+}
+
+// Dir is the direction of lang's script: "rtl" or "ltr".
+func (c *Catalog) Dir(lang string) string {
+	if d := c.frames[lang]["_dir"]; d == "rtl" {
+		return d
+	}
+	return "ltr"
 }
 
 // MustLoad is Load for program start, where a broken catalog is a build error.

@@ -374,6 +374,15 @@ func TestBrowserCoordinatorWorkflow(t *testing.T) {
 				t.Fatalf("the printout lacks the plan: %q", body)
 			}
 			checkAxe(t, ctx, axe, "printout of the new family")
+			// In Arabic: right to left, the structure kept, the family's words labelled Norwegian.
+			step("print in Arabic", chromedp.Navigate(base+famURL+"/plan/print?lang=ar"), chromedp.WaitVisible(css(`.family-plan[dir="rtl"]`)))
+			dir, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.family-plan .tasks')).direction`))
+			ar, _ := text(ctx, ".family-plan")
+			if dir != "rtl" || !strings.Contains(ar, "خطتنا") || !strings.Contains(ar, "Sahra i arbeid i barnehage") || !strings.Contains(ar, "باللغة النرويجية") ||
+				strings.Index(ar, "Sahra i arbeid i barnehage") > strings.Index(ar, "Søke praksisplass") {
+				t.Fatalf("the Arabic printout (direction %q): %q", dir, ar)
+			}
+			checkAxe(t, ctx, axe, "printout in Arabic")
 			// Discharge.
 			step("discharge", chromedp.Navigate(base+famURL), chromedp.WaitVisible(css(`#status-change summary`)), chromedp.Click(css(`#status-change summary`)),
 				chromedp.Click(css(`#to-discharged`)), chromedp.SetValue(css(`#reason`), "completed"),

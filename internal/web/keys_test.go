@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,5 +131,50 @@ func TestPlurals(t *testing.T) {
 	}
 	if got := c.N("nb", "login.throttled", 1); !strings.Contains(got, "1 minutt ") {
 		t.Errorf("one minute: %q", got)
+	}
+}
+
+// TestPrintCatalogsCoverTheFrame: every print catalog (the plan's frame in
+// the families' languages) has every key the printed plan asks its frame
+// for, and no key the full catalogs lack.
+func TestPrintCatalogsCoverTheFrame(t *testing.T) {
+	cat := i18n.MustLoad()
+	var used []string
+	for _, file := range []string{"templates/plan/plan_print.html", "plan_print.go"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`F\(?\s*"([a-z_]+(?:\.[a-z0-9_]+)+)"`).FindAllStringSubmatch(string(b), -1) {
+			used = append(used, m[1])
+		}
+	}
+	used = append(used, "lang.name", "print.date")
+	for m := 1; m <= 12; m++ {
+		used = append(used, "month."+strconv.Itoa(m))
+	}
+	if len(used) < 15 {
+		t.Fatalf("found only %v", used)
+	}
+	frames := 0
+	for _, lang := range cat.FrameLanguages() {
+		keys := cat.FrameKeys(lang)
+		if len(keys) == 0 {
+			continue // a full catalog
+		}
+		frames++
+		for _, k := range used {
+			if !slices.Contains(keys, k) {
+				t.Errorf("print catalog %s lacks %q", lang, k)
+			}
+		}
+		for _, k := range keys {
+			if !strings.HasPrefix(k, "_") && !cat.HasKey("nb", k) {
+				t.Errorf("print catalog %s has %q, which the full catalogs lack", lang, k)
+			}
+		}
+	}
+	if frames < 4 || cat.Dir("ar") != "rtl" || cat.Dir("prs") != "rtl" || cat.Dir("so") != "ltr" {
+		t.Fatalf("%d print catalogs; directions ar %s, prs %s, so %s", frames, cat.Dir("ar"), cat.Dir("prs"), cat.Dir("so"))
 	}
 }

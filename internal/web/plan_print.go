@@ -2,11 +2,13 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/i18n"
 )
 
 type printTask struct {
@@ -31,18 +33,25 @@ type planPrintPage struct {
 	Goals   []printGoal
 	Contact app.Contact
 	Printed string
-	Langs   []langOption
+	// FrameLangs are the languages the frame can be printed in.
+	FrameLangs []langOption
 	// WordsLang is the language the plan's own words are written in, named
 	// when the frame is printed in another.
 	WordsLang string
+	// FrameLang and Dir are the language and direction of the plan's frame.
+	FrameLang, Dir string
+	cat            *i18n.Catalog
 }
 
-// longDate writes a date the way a letter would: "15. desember 2026".
-func (p *Page) longDate(t time.Time) string {
+// F translates a key of the plan's frame into its language.
+func (p *planPrintPage) F(key string, args ...any) string { return p.cat.Frame(p.FrameLang, key, args...) }
+
+// frameDate writes a date in the frame's language, as a letter would.
+func (p *planPrintPage) frameDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return p.T("print.date", t.Day(), p.T("month."+strconv.Itoa(int(t.Month()))), t.Year())
+	return p.F("print.date", t.Day(), p.F("month."+strconv.Itoa(int(t.Month()))), t.Year())
 }
 
 // planPrint is the plan the family can read: plain words, large type, each
@@ -58,25 +67,33 @@ func (s *Server) planPrint(w http.ResponseWriter, r *http.Request, rq *req) erro
 		return err
 	}
 	f, plan := b.Family, b.Plan
+	// A language with a full catalog prints the whole page in it; one
+	// with only the plan's frame (Somali, Arabic, Tigrinya, Dari) keeps
+	// the staff member's language around the plan itself.
 	lang := rq.lang
-	if l := r.URL.Query().Get("lang"); s.cat.Has(l) {
+	l := r.URL.Query().Get("lang")
+	if s.cat.Has(l) {
 		lang = l
+	}
+	frame := lang
+	if slices.Contains(s.cat.FrameLanguages(), l) {
+		frame = l
 	}
 	prq := *rq
 	prq.lang = lang
-	p := planPrintPage{Page: s.page(r, &prq, "print.title"), Family: f}
-	p.Title = p.T("print.heading", f.Name)
-	p.Printed = p.longDate(b.Today)
-	for _, code := range s.cat.Languages() {
-		p.Langs = append(p.Langs, langOption{Code: code, Label: s.cat.T(code, "lang.name"), Current: code == lang})
+	p := planPrintPage{Page: s.page(r, &prq, "print.title"), Family: f, FrameLang: frame, Dir: s.cat.Dir(frame), cat: s.cat}
+	p.Title = p.F("print.heading", f.Name)
+	p.Printed = p.frameDate(b.Today)
+	for _, code := range s.cat.FrameLanguages() {
+		p.FrameLangs = append(p.FrameLangs, langOption{Code: code, Label: s.cat.Frame(code, "lang.name"), Current: code == frame})
 	}
 	if p.Contact, err = s.app.Plans.CoordinatorContact(r.Context(), rq.actor, id); err != nil {
 		return err
 	}
 	// The goals and tasks are the family's and the coordinator's own
 	// words, written in Norwegian: only the frame is translated.
-	if lang != "nb" {
-		p.WordsLang = s.cat.T(lang, "print.words_nb")
+	if frame != "nb" {
+		p.WordsLang = p.F("print.words_nb")
 	}
 	names := map[int64]string{}
 	for _, m := range f.Members {
@@ -87,7 +104,7 @@ func (s *Server) planPrint(w http.ResponseWriter, r *http.Request, rq *req) erro
 		case holf.ResponsibleMember:
 			return names[a.ResponsibleMemberID]
 		case holf.ResponsibleCoordinator:
-			return p.T("print.by_coordinator", b.Coordinator)
+			return p.F("print.by_coordinator", b.Coordinator)
 		}
 		return a.ResponsibleName
 	}
@@ -98,10 +115,10 @@ func (s *Server) planPrint(w http.ResponseWriter, r *http.Request, rq *req) erro
 		}
 		t := printTask{Title: a.Title, Who: who(a)}
 		if !a.DueOn.IsZero() {
-			t.Due = p.longDate(a.DueOn)
+			t.Due = p.frameDate(a.DueOn)
 		}
 		if a.Status == holf.ActivityDone {
-			t.Done = p.longDate(a.DoneOn)
+			t.Done = p.frameDate(a.DoneOn)
 		}
 		tasks[a.GoalID] = append(tasks[a.GoalID], t)
 	}
