@@ -44,7 +44,9 @@ type planPrintPage struct {
 }
 
 // F translates a key of the plan's frame into its language.
-func (p *planPrintPage) F(key string, args ...any) string { return p.cat.Frame(p.FrameLang, key, args...) }
+func (p *planPrintPage) F(key string, args ...any) string {
+	return p.cat.Frame(p.FrameLang, key, args...)
+}
 
 // frameDate writes a date in the frame's language, as a letter would.
 func (p *planPrintPage) frameDate(t time.Time) string {
