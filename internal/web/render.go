@@ -259,6 +259,8 @@ type errorPage struct {
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, rq *req, status int, msg string) {
 	p := errorPage{Page: s.page(r, rq, "error.title"), Status: status, Message: msg}
+	// A respondent's link has no account behind it: no way to sign in.
+	p.Plain = strings.HasPrefix(r.URL.Path, "/s/")
 	if err := s.render(w, status, "error", &p); err != nil {
 		http.Error(w, msg, status)
 	}

@@ -48,7 +48,7 @@ type respondPage struct {
 	Questions  []question
 	formState
 	Review    bool
-	Missing   []int // numbers of unanswered questions, on the review page
+	Missing   []missingQuestion // the unanswered questions, on the review page
 	State     string
 	StateDate string
 }
@@ -191,6 +191,13 @@ func firstOpenPage(pages []survey.Page, a survey.Answers) int {
 	return 0
 }
 
+// missingQuestion is an unanswered question on the review page, with the
+// page to answer it on.
+type missingQuestion struct {
+	Number, Page int
+	Text, Field  string
+}
+
 // respondForm builds page n of the questionnaire, or the review page when
 // n is 0.
 func (s *Server) respondForm(r *http.Request, rq *req, q survey.InstalledQuestionnaire, pages []survey.Page, n int, a survey.Answers) respondPage {
@@ -204,7 +211,8 @@ func (s *Server) respondForm(r *http.Request, rq *req, q survey.InstalledQuestio
 		}
 		for _, qu := range pg.Questions {
 			if _, ok := a[qu.Instrument.ID][qu.Item.ID]; !ok {
-				p.Missing = append(p.Missing, number)
+				p.Missing = append(p.Missing, missingQuestion{Number: number, Page: pg.Number, Text: qu.Text(rq.lang),
+					Field: qu.Instrument.ID + "." + qu.Item.ID})
 			}
 			number++
 		}

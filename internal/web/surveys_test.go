@@ -114,8 +114,8 @@ func TestParentAnswersThroughPersonalLink(t *testing.T) {
 			}
 		}
 		review := anon.get(link + "?p=review")
-		if !strings.Contains(review.body, "spørsmål er ikke besvart") {
-			t.Fatalf("review: %s", review.body)
+		if !strings.Contains(review.body, "spørsmål er ikke besvart") || !strings.Contains(review.body, `<ul class="missing"><li><a href="`+link+`?p=`) {
+			t.Fatalf("review: the unanswered questions are named and linked: %s", review.body)
 		}
 		if r := anon.post(link, url.Values{"page": {"0"}, "go": {"submit"}}); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("submit: %d %s", r.StatusCode, r.body)
@@ -199,7 +199,8 @@ func TestRespondentLinksResistGuessing(t *testing.T) {
 	surveyFixture(t, f)
 	anon := f.client()
 	for i := range 3 {
-		if r := anon.get("/s/not-a-real-token-" + itoa(i)); r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, "Denne lenken virker ikke") {
+		if r := anon.get("/s/not-a-real-token-" + itoa(i)); r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, "Denne lenken virker ikke") ||
+			strings.Contains(r.body, `href="/login"`) {
 			t.Fatalf("guess %d: %d %s", i, r.StatusCode, r.body)
 		}
 	}
