@@ -136,14 +136,7 @@ func val(p *int64) int64 {
 // and returns what it could not read.
 func fromAPIMeeting(in apiMeeting, m *holf.Meeting) holf.Validation {
 	var bad holf.Validation
-	m.NeedOn = time.Time{}
-	if in.NeedOn != "" {
-		d, err := time.Parse("2006-01-02", in.NeedOn)
-		if err != nil {
-			bad.Add("need_on", "err.date")
-		}
-		m.NeedOn = d
-	}
+	m.NeedOn = apiDay(&bad, "need_on", in.NeedOn)
 	m.Kind, m.Status, m.StatusNote, m.StartsAt, m.Minutes = in.Kind, in.Status, in.StatusNote, in.StartsAt, in.Minutes
 	m.Channel, m.Place, m.InterpreterLanguage, m.LeadID = in.Channel, in.Place, in.InterpreterLanguage, val(in.LeadID)
 	m.Participants = nil

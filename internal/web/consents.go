@@ -270,7 +270,7 @@ type apiPartnerPerson struct {
 }
 
 func (s *Server) apiPartners(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := officeIDOf(r)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}
@@ -301,11 +301,8 @@ func toAPIConsent(c holf.Consent, today time.Time) apiConsent {
 
 // apiDay reads a YYYY-MM-DD field of a JSON body, naming it when it is none.
 func apiDay(bad *holf.Validation, field, s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	d, err := time.Parse("2006-01-02", s)
-	if err != nil {
+	d, ok := parseDay(s)
+	if !ok {
 		bad.Add(field, "err.date")
 	}
 	return d
@@ -401,7 +398,7 @@ func (s *Server) apiConsentWithdraw(w http.ResponseWriter, r *http.Request, rq *
 
 // apiPartnerAdd is POST /api/v1/offices/{id}/partners.
 func (s *Server) apiPartnerAdd(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := officeIDOf(r)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}

@@ -265,13 +265,9 @@ func meetingDetails(v url.Values, m *holf.Meeting, coordinators []holf.Person, p
 	default:
 		m.StartsAt = time.Date(d.Year(), d.Month(), d.Day(), clock.Hour(), clock.Minute(), 0, 0, oslo)
 	}
-	m.NeedOn = time.Time{}
-	if raw := v.Get("need_on"); raw != "" {
-		if nd, ok := parseDay(raw); ok {
-			m.NeedOn = nd
-		} else {
-			bad.Add("need_on", "err.date")
-		}
+	var nok bool
+	if m.NeedOn, nok = parseDay(v.Get("need_on")); !nok {
+		bad.Add("need_on", "err.date")
 	}
 	if n, err := strconv.Atoi(v.Get("minutes")); err == nil {
 		m.Minutes = n

@@ -137,13 +137,7 @@ func (s *Server) involvementAdd(w http.ResponseWriter, r *http.Request, rq *req)
 		Role: r.PostFormValue("role"), Since: r.PostFormValue("since")}
 	i := holf.Involvement{FamilyID: id, MemberID: in.Member, PartnerID: in.Partner, ContactName: in.Contact, Role: in.Role}
 	var bad holf.Validation
-	if in.Since != "" {
-		d, ok := parseDay(in.Since)
-		if !ok {
-			bad.Add("since", "err.date")
-		}
-		i.Since = d
-	}
+	i.Since = apiDay(&bad, "since", in.Since)
 	if _, err = s.app.Network.AddInvolvement(r.Context(), rq.actor, i, bad); err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/families/%d/network?notice=saved#involved", id), http.StatusSeeOther) // #nosec G710 -- a local path of a parsed id
 		return nil
@@ -248,13 +242,7 @@ type apiEscalation struct {
 
 func toAPIEscalation(e holf.Escalation) apiEscalation {
 	out := apiEscalation{ID: e.ID, FamilyID: e.FamilyID, Kind: e.Kind, Asked: e.Asked, Answer: e.Answer, Outcome: e.Outcome, Status: e.Status,
-		RaisedAt: e.RaisedAt.UTC().Format("2006-01-02T15:04:05Z"), Version: e.Version}
-	if e.ActivityID != 0 {
-		out.ActivityID = &e.ActivityID
-	}
-	if e.PartnerID != 0 {
-		out.PartnerID = &e.PartnerID
-	}
+		RaisedAt: e.RaisedAt.UTC().Format("2006-01-02T15:04:05Z"), Version: e.Version, ActivityID: optID(e.ActivityID), PartnerID: optID(e.PartnerID)}
 	if !e.ResolvedAt.IsZero() {
 		t := e.ResolvedAt.UTC().Format("2006-01-02T15:04:05Z")
 		out.ResolvedAt = &t
@@ -279,13 +267,6 @@ type apiNetwork struct {
 	CollaborationMeetings []int64 `json:"collaboration_meetings"`
 }
 
-func dayPtr(t interface{ IsZero() bool }, s string) *string {
-	if t.IsZero() {
-		return nil
-	}
-	return &s
-}
-
 // apiNetworkShow is GET /api/v1/families/{id}/network.
 func (s *Server) apiNetworkShow(w http.ResponseWriter, r *http.Request, rq *req) error {
 	id, err := familyID(r)
@@ -299,11 +280,8 @@ func (s *Server) apiNetworkShow(w http.ResponseWriter, r *http.Request, rq *req)
 	out := apiNetwork{Involvements: []apiInvolvement{}, Escalations: []apiEscalation{}, CollaborationMeetings: []int64{}}
 	for _, i := range v.Involvements {
 		ai := apiInvolvement{ID: i.ID, PartnerID: i.PartnerID, ContactName: i.ContactName, Role: i.Role,
-			Since: dayPtr(i.Since, i.Since.Format("2006-01-02")), EndedOn: dayPtr(i.EndedOn, i.EndedOn.Format("2006-01-02"))}
-		if i.MemberID != 0 {
-			m := i.MemberID
-			ai.MemberID = &m
-		}
+			Since: optDate(i.Since), EndedOn: optDate(i.EndedOn)}
+		ai.MemberID = optID(i.MemberID)
 		out.Involvements = append(out.Involvements, ai)
 	}
 	for _, e := range v.Escalations {

@@ -30,10 +30,8 @@ type partnersPage struct {
 	CSV      string // the pasted rows, kept after a refused import
 }
 
-func officeIDOf(r *http.Request) (int64, error) { return pathID(r, "id", "office") }
-
 func (s *Server) partnerList(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := officeIDOf(r)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}
@@ -77,7 +75,7 @@ func (s *Server) partnerFormData(r *http.Request, rq *req, o holf.Office, pa hol
 }
 
 func (s *Server) partnerNew(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := officeIDOf(r)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}
@@ -115,7 +113,7 @@ func partnerFromForm(r *http.Request, office int64) (holf.Partner, string, holf.
 }
 
 func (s *Server) partnerSave(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := officeIDOf(r)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}
@@ -156,7 +154,7 @@ func (s *Server) partnerSave(w http.ResponseWriter, r *http.Request, rq *req) er
 }
 
 func (s *Server) partnerEdit(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := officeIDOf(r)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}
@@ -178,7 +176,7 @@ func (s *Server) partnerEdit(w http.ResponseWriter, r *http.Request, rq *req) er
 
 // partnerExport writes the office's actor list as HSDS-shaped CSV.
 func (s *Server) partnerExport(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := officeIDOf(r)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}
@@ -283,7 +281,7 @@ func readHSDS(in io.Reader) ([]holf.Partner, holf.Validation) {
 // partnerImport adds the rows of an uploaded CSV: every row is checked,
 // and one bad row imports nothing.
 func (s *Server) partnerImport(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := officeIDOf(r)
+	id, err := officeID(r)
 	if err != nil {
 		return err
 	}
