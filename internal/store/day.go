@@ -69,9 +69,8 @@ const MaxDue = 100
 
 // familyNames maps the families of meetings ms to their names, in one query.
 func familyNames(ctx context.Context, q querier, ms []holf.Meeting) (map[int64]string, error) {
-	names := map[int64]string{}
 	if len(ms) == 0 {
-		return names, nil
+		return map[int64]string{}, nil
 	}
 	seen := map[int64]bool{}
 	var ids []int64
@@ -81,20 +80,30 @@ func familyNames(ctx context.Context, q querier, ms []holf.Meeting) (map[int64]s
 			ids = append(ids, m.FamilyID)
 		}
 	}
-	rows, err := q.query(ctx, `SELECT id, name FROM families WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	names, err := idNames(ctx, q, `SELECT id, name FROM families WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
 	if err != nil {
 		return nil, fmt.Errorf("family names: %w", err)
 	}
+	return names, nil
+}
+
+// idNames runs q, whose rows are (id, name), into a map.
+func idNames(ctx context.Context, db querier, q string, args ...any) (map[int64]string, error) {
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
 	defer rows.Close()
+	out := map[int64]string{}
 	for rows.Next() {
 		var id int64
 		var name string
 		if err := rows.Scan(&id, &name); err != nil {
 			return nil, err
 		}
-		names[id] = name
+		out[id] = name
 	}
-	return names, mapErr(rows.Err())
+	return out, mapErr(rows.Err())
 }
 
 // unprepared is holf.Preparation.Empty in SQL: beyond this week the start

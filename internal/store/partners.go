@@ -130,21 +130,7 @@ func (db *DB) ImportPartners(ctx context.Context, ev holf.AuditEvent, ps []holf.
 
 // PartnerNames maps the office's partners to their names.
 func (db *DB) PartnerNames(ctx context.Context, office int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	rows, err := db.query(ctx, `SELECT id, name FROM partners WHERE office_id = ?`, office)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		out[id] = name
-	}
-	return out, mapErr(rows.Err())
+	return idNames(ctx, db, `SELECT id, name FROM partners WHERE office_id = ?`, office)
 }
 
 // --- consents ---

@@ -259,21 +259,12 @@ func (db *DB) StaffNames(ctx context.Context, offices holf.OfficeSet) (map[int64
 	if none {
 		return out, nil
 	}
-	rows, err := db.query(ctx, `SELECT DISTINCT p.id, p.name FROM people p JOIN role_assignments ra ON ra.person_id = p.id
+	names, err := idNames(ctx, db, `SELECT DISTINCT p.id, p.name FROM people p JOIN role_assignments ra ON ra.person_id = p.id
 		WHERE 1 = 1`+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("staff names: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		out[id] = name
-	}
-	return out, mapErr(rows.Err())
+	return names, nil
 }
 
 // endAccess ends every session of a person and revokes their API tokens:
