@@ -239,13 +239,9 @@ func (im *Imports) Network(ctx context.Context, a *holf.Actor, office int64, fam
 	if err != nil {
 		return err
 	}
-	names, err := im.db.PartnerNames(ctx, office)
+	partners, err := im.officePartnerIDs(ctx, office)
 	if err != nil {
 		return err
-	}
-	partners := make([]int64, 0, len(names))
-	for id := range names {
-		partners = append(partners, id)
 	}
 	today := im.today()
 	family := func(id int64) (*holf.Family, error) {

@@ -179,7 +179,7 @@ func (m *Meetings) load(ctx context.Context, a *holf.Actor, act policy.Action, i
 	if c.Coordinators, _, err = m.coordinators(ctx, fam.OfficeID); err != nil {
 		return c, role, err
 	}
-	if c.Partners, err = m.db.Partners(ctx, fam.OfficeID); err != nil {
+	if c.Partners, err = m.db.PartnerEntries(ctx, fam.OfficeID); err != nil {
 		return c, role, err
 	}
 	if c.Staff, err = m.db.StaffNames(ctx, holf.Offices(fam.OfficeID)); err != nil {
@@ -274,18 +274,14 @@ func (m *Meetings) Create(ctx context.Context, a *holf.Actor, mt holf.Meeting, p
 // partners names the meeting's partner participants after the office's
 // actor list, and requires the consent to discuss what the meeting is about
 // with each of them, on the meeting's day (or an override's reason).
-func (m *Meetings) partners(ctx context.Context, a *holf.Actor, role holf.Role, fam holf.Family, mt *holf.Meeting, cur holf.Meeting, field, override string) (context.Context, error) {
+func (m *Meetings) partners(ctx context.Context, a *holf.Actor, role holf.Role, c MeetingCase, mt *holf.Meeting, cur holf.Meeting, field, override string) (context.Context, error) {
 	ids := mt.Partners()
 	if len(ids) == 0 {
 		return ctx, nil
 	}
-	names, err := m.db.PartnerNames(ctx, fam.OfficeID)
-	if err != nil {
-		return ctx, err
-	}
 	var needs []holf.Need
 	for _, id := range ids {
-		if _, ok := names[id]; !ok {
+		if c.PartnerName(id) == "" {
 			var v holf.Validation
 			v.Add("participants", "err.partner_unknown")
 			return ctx, v.Err()
@@ -299,7 +295,7 @@ func (m *Meetings) partners(ctx context.Context, a *holf.Actor, role holf.Role, 
 	if slices.Equal(ids, cur.Partners()) && slices.Equal(mt.Categories(), cur.Categories()) && mt.StartsAt.Equal(cur.StartsAt) {
 		return ctx, nil
 	}
-	return m.requireConsent(ctx, a, role, fam, needs, field, override)
+	return m.requireConsent(ctx, a, role, c.Family, needs, field, override)
 }
 
 // CreateOverriding is Create with an emergency override of the consent its
@@ -331,7 +327,7 @@ func (m *Meetings) CreateOverriding(ctx context.Context, a *holf.Actor, mt holf.
 	if err := mergeValidation(parsed, mt.Validate(&c.Family, c.Office.TargetAreas, c.Plan, ids(c.Coordinators), m.now())); err != nil {
 		return mt, err
 	}
-	ctx, err = m.partners(ctx, a, role, c.Family, &mt, holf.Meeting{}, "participants", override)
+	ctx, err = m.partners(ctx, a, role, c, &mt, holf.Meeting{}, "participants", override)
 	if err != nil {
 		return mt, err
 	}
@@ -384,7 +380,7 @@ func (m *Meetings) SaveOverriding(ctx context.Context, a *holf.Actor, id, mid, v
 	if part == PartAgenda {
 		field = "agenda"
 	}
-	ctx, err = m.partners(ctx, a, role, c.Family, &next, cur, field, override)
+	ctx, err = m.partners(ctx, a, role, c, &next, cur, field, override)
 	if err != nil {
 		return next, err
 	}

@@ -73,7 +73,7 @@ func (n *Network) load(ctx context.Context, a *holf.Actor, act policy.Action, id
 	res := policy.FamilyResource("family", fam.OfficeID, fam.ID)
 	v := NetworkView{Family: fam, Today: n.today(), Names: map[int64]string{},
 		CanEdit: policy.Decide(a, policy.EscalationRaise, res).Allowed, CanHandle: policy.Decide(a, policy.EscalationHandle, res).Allowed}
-	if v.Partners, err = n.db.Partners(ctx, fam.OfficeID); err != nil {
+	if v.Partners, err = n.db.PartnerEntries(ctx, fam.OfficeID); err != nil {
 		return v, role, err
 	}
 	for _, p := range v.Partners {
@@ -115,27 +115,15 @@ func (n *Network) View(ctx context.Context, a *holf.Actor, id int64) (NetworkVie
 	return v, n.recordView(ctx, a, role, "network.view", "family", id, PurposeCasework)
 }
 
-func (v *NetworkView) partnerIDs() []int64 {
-	ids := make([]int64, 0, len(v.Partners))
-	for _, p := range v.Partners {
-		ids = append(ids, p.ID)
-	}
-	return ids
-}
-
 // AddInvolvement records that a service is involved with the family.
 func (n *Network) AddInvolvement(ctx context.Context, a *holf.Actor, i holf.Involvement, parsed holf.Validation) (holf.Involvement, error) {
 	fam, role, err := n.families().load(ctx, a, policy.FamilyManage, i.FamilyID)
 	if err != nil {
 		return i, err
 	}
-	names, err := n.db.PartnerNames(ctx, fam.OfficeID)
+	partners, err := n.officePartnerIDs(ctx, fam.OfficeID)
 	if err != nil {
 		return i, err
-	}
-	partners := make([]int64, 0, len(names))
-	for id := range names {
-		partners = append(partners, id)
 	}
 	i.ID, i.EndedOn = 0, time.Time{}
 	if err := mergeValidation(parsed, i.Validate(&fam, partners, n.today())); err != nil {
@@ -174,7 +162,7 @@ func (n *Network) Raise(ctx context.Context, a *holf.Actor, e holf.Escalation) (
 	if x, ok := v.Activity(e.ActivityID); ok && e.PartnerID == 0 {
 		e.PartnerID = x.PartnerID
 	}
-	if err := e.Validate(v.Plan, v.partnerIDs()); err != nil {
+	if err := e.Validate(v.Plan, partnerIDs(v.Partners, false)); err != nil {
 		return e, err
 	}
 	err = n.db.AddEscalation(ctx, event(a, role, "escalation.raise", "family", e.FamilyID, PurposeCasework), &e)
@@ -204,7 +192,7 @@ func (n *Network) Handle(ctx context.Context, a *holf.Actor, fam, id, version in
 	if resolve {
 		e.Status, e.ResolvedBy = holf.EscalationResolved, a.PersonID
 	}
-	if err := e.Validate(v.Plan, v.partnerIDs()); err != nil {
+	if err := e.Validate(v.Plan, partnerIDs(v.Partners, false)); err != nil {
 		return e, err
 	}
 	err = n.db.UpdateEscalation(ctx, event(a, role, "escalation.handle", "family", fam, PurposeCasework), &e)

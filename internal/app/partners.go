@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -165,7 +166,7 @@ func (c *Consents) book(ctx context.Context, a *holf.Actor, act policy.Action, i
 	if b.Consents, err = c.db.Consents(ctx, id); err != nil {
 		return b, role, err
 	}
-	if b.Partners, err = c.db.Partners(ctx, fam.OfficeID); err != nil {
+	if b.Partners, err = c.db.PartnerEntries(ctx, fam.OfficeID); err != nil {
 		return b, role, err
 	}
 	for _, p := range b.Partners {
@@ -184,14 +185,23 @@ func (c *Consents) View(ctx context.Context, a *holf.Actor, id int64) (ConsentBo
 	return b, c.recordView(ctx, a, role, "consent.view", "family", id, PurposeCasework)
 }
 
-func (c *Consents) partnerIDs(b ConsentBook) []int64 {
-	ids := make([]int64, 0, len(b.Partners))
-	for _, p := range b.Partners {
-		if p.Active {
+// partnerIDs lists the ids of ps, only the active ones with activeOnly:
+// what a record may name.
+func partnerIDs(ps []holf.Partner, activeOnly bool) []int64 {
+	ids := make([]int64, 0, len(ps))
+	for _, p := range ps {
+		if p.Active || !activeOnly {
 			ids = append(ids, p.ID)
 		}
 	}
 	return ids
+}
+
+// officePartnerIDs lists the ids of every partner of office, from one
+// (id, name) query.
+func (c *core) officePartnerIDs(ctx context.Context, office int64) ([]int64, error) {
+	names, err := c.db.PartnerNames(ctx, office)
+	return slices.Collect(maps.Keys(names)), err
 }
 
 // Add records consent cs. With replaces set it is a correction of that
@@ -218,7 +228,7 @@ func (c *Consents) Add(ctx context.Context, a *holf.Actor, cs holf.Consent, repl
 	}
 	cs.ID, cs.RecordedBy = 0, a.Name
 	cs.WithdrawnOn, cs.InvalidatedOn, cs.ReplacedBy = time.Time{}, time.Time{}, 0
-	if err := mergeValidation(parsed, cs.Validate(&b.Family, c.partnerIDs(b), b.Today)); err != nil {
+	if err := mergeValidation(parsed, cs.Validate(&b.Family, partnerIDs(b.Partners, true), b.Today)); err != nil {
 		return cs, err
 	}
 	action := "consent.add"

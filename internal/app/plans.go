@@ -127,7 +127,7 @@ func (p *Plans) board(ctx context.Context, a *holf.Actor, fam holf.Family) (Boar
 	if b.Office, err = p.db.GetOffice(ctx, fam.OfficeID); err != nil {
 		return b, err
 	}
-	if b.Partners, err = p.db.Partners(ctx, fam.OfficeID); err != nil {
+	if b.Partners, err = p.db.PartnerEntries(ctx, fam.OfficeID); err != nil {
 		return b, err
 	}
 	names, err := p.db.StaffNames(ctx, holf.Offices(fam.OfficeID))

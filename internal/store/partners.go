@@ -22,11 +22,17 @@ func scanPartner(s scanner) (holf.Partner, error) {
 // Partners returns an office's actor list, by name, with the contacts: two
 // queries.
 func (db *DB) Partners(ctx context.Context, office int64) ([]holf.Partner, error) {
-	ps, err := collect(ctx, db, scanPartner, `SELECT `+partnerCols+` FROM partners WHERE office_id = ? ORDER BY name, id`, office)
+	ps, err := db.PartnerEntries(ctx, office)
 	if err != nil || len(ps) == 0 {
 		return ps, err
 	}
 	return ps, partnerContacts(ctx, db, ps)
+}
+
+// PartnerEntries is the actor list without its contact people, for the
+// pages that only name and choose partners (a plan, a meeting, consents).
+func (db *DB) PartnerEntries(ctx context.Context, office int64) ([]holf.Partner, error) {
+	return collect(ctx, db, scanPartner, `SELECT `+partnerCols+` FROM partners WHERE office_id = ? ORDER BY name, id`, office)
 }
 
 func partnerContacts(ctx context.Context, q querier, ps []holf.Partner) error {
