@@ -39,9 +39,9 @@ type Error struct {
 	Err        error // the cause, never shown to users
 }
 
-// Term is a message argument that is itself a catalog key: the door
-// translates it before it formats the message (a category's name, a
-// missing part of a consent).
+// Term is a message argument that is itself a catalog key (a category's
+// name, a missing part of a consent): the catalog translates it into the
+// message's language before it formats the message.
 type Term string
 
 // CatalogKey is the key the door translates.

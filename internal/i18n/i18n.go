@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -32,51 +33,46 @@ type Catalog struct {
 
 // Load reads the embedded catalogs.
 func Load() (*Catalog, error) {
-	c := &Catalog{msgs: map[string]map[string]string{}}
-	entries, err := fs.ReadDir(localeFS, "locales")
-	if err != nil {
+	var c Catalog
+	var err error
+	if c.msgs, c.langs, err = readCatalogs("locales"); err != nil {
 		return nil, err
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue // locales/print: the printed plan's frames, below
-		}
-		b, err := fs.ReadFile(localeFS, path.Join("locales", e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("locale %s: %w", e.Name(), err)
-		}
-		lang := strings.TrimSuffix(e.Name(), ".json")
-		c.msgs[lang] = m
-		c.langs = append(c.langs, lang)
 	}
 	if _, ok := c.msgs[Default]; !ok {
 		return nil, fmt.Errorf("locale %s missing", Default)
 	}
-	slices.Sort(c.langs)
-	c.frames = map[string]map[string]string{}
-	frames, err := fs.ReadDir(localeFS, "locales/print")
-	if err != nil {
+	if c.frames, c.frameLangs, err = readCatalogs("locales/print"); err != nil {
 		return nil, err
 	}
-	for _, e := range frames {
-		b, err := fs.ReadFile(localeFS, path.Join("locales/print", e.Name()))
+	return &c, nil
+}
+
+// readCatalogs reads the catalogs (*.json) of dir, by language code, and
+// the codes in order; folders below it are not catalogs of its kind.
+func readCatalogs(dir string) (map[string]map[string]string, []string, error) {
+	entries, err := fs.ReadDir(localeFS, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := map[string]map[string]string{}
+	var langs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		b, err := fs.ReadFile(localeFS, path.Join(dir, e.Name()))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m := map[string]string{}
 		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("print locale %s: %w", e.Name(), err)
+			return nil, nil, fmt.Errorf("locale %s/%s: %w", dir, e.Name(), err)
 		}
 		lang := strings.TrimSuffix(e.Name(), ".json")
-		c.frames[lang] = m
-		c.frameLangs = append(c.frameLangs, lang)
+		out[lang], langs = m, append(langs, lang)
 	}
-	slices.Sort(c.frameLangs)
-	return c, nil
+	slices.Sort(langs)
+	return out, langs, nil
 }
 
 // FrameLanguages lists the languages the printed plan's frame is offered
@@ -84,23 +80,13 @@ func Load() (*Catalog, error) {
 func (c *Catalog) FrameLanguages() []string { return append(slices.Clone(c.langs), c.frameLangs...) }
 
 // FrameKeys lists the keys of print catalog lang ("" when it is none).
-func (c *Catalog) FrameKeys(lang string) []string {
-	var out []string
-	for k := range c.frames[lang] {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
+func (c *Catalog) FrameKeys(lang string) []string { return slices.Sorted(maps.Keys(c.frames[lang])) }
 
 // Frame is T for the printed plan: a print catalog's message when lang has
 // one, else the full catalog's.
 func (c *Catalog) Frame(lang, key string, args ...any) string {
 	if msg, ok := c.frames[lang][key]; ok {
-		if len(args) > 0 {
-			return fmt.Sprintf(msg, args...)
-		}
-		return msg
+		return c.format(lang, msg, args)
 	}
 	return c.T(lang, key, args...)
 }
@@ -129,14 +115,7 @@ func (c *Catalog) Languages() []string { return c.langs }
 func (c *Catalog) Has(lang string) bool { _, ok := c.msgs[lang]; return ok }
 
 // Keys returns the keys of lang's catalog.
-func (c *Catalog) Keys(lang string) []string {
-	var ks []string
-	for k := range c.msgs[lang] {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}
+func (c *Catalog) Keys(lang string) []string { return slices.Sorted(maps.Keys(c.msgs[lang])) }
 
 // T returns the message for key in lang, formatted with args (fmt verbs).
 // A key missing in lang falls back to the default language, and a key missing
@@ -150,17 +129,23 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	if !ok {
 		return key
 	}
-	if len(args) > 0 {
-		out := make([]any, len(args))
-		for i, a := range args {
-			if k, ok := a.(Keyed); ok {
-				a = c.T(lang, k.CatalogKey())
-			}
-			out[i] = a
-		}
-		return fmt.Sprintf(msg, out...)
+	return c.format(lang, msg, args)
+}
+
+// format fills msg with args, each argument that is itself a catalog key
+// (Keyed) translated into lang first.
+func (c *Catalog) format(lang, msg string, args []any) string {
+	if len(args) == 0 {
+		return msg
 	}
-	return msg
+	out := make([]any, len(args))
+	for i, a := range args {
+		if k, ok := a.(Keyed); ok {
+			a = c.T(lang, k.CatalogKey())
+		}
+		out[i] = a
+	}
+	return fmt.Sprintf(msg, out...)
 }
 
 // Keyed is a message argument that is itself a catalog key (a category's
