@@ -39,6 +39,15 @@ func (p *Partners) List(ctx context.Context, a *holf.Actor, office int64) (Direc
 	return d, p.recordView(ctx, a, role, "partner.list", "office", office, PurposeCasework)
 }
 
+// Office is the office whose actor list a partner form belongs to, for
+// those who may change it; it names no partner, so it is not a view.
+func (p *Partners) Office(ctx context.Context, a *holf.Actor, office int64) (holf.Office, error) {
+	if err := p.Writable(a, office); err != nil {
+		return holf.Office{}, err
+	}
+	return p.db.GetOffice(ctx, office)
+}
+
 // Get loads partner id of office for its form (audited).
 func (p *Partners) Get(ctx context.Context, a *holf.Actor, office, id int64) (holf.Partner, error) {
 	role, err := decide(a, policy.PartnerManage, policy.OfficeResource("office", office), "office", office)
