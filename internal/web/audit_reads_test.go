@@ -55,9 +55,8 @@ func TestEveryPersonalDataReadIsAudited(t *testing.T) {
 		famVersion := func() string { got, _ := f.db.GetFamily(ctx, f.famA.ID); return fmt.Sprint(got.Version) }
 		partners := fmt.Sprintf("/offices/%d/partners", f.offA.ID)
 		school := addPartner(t, fk, f.offA.ID, "Furuset skole", "school", "974760673")
-		fk.post(fam+"/consents", url.Values{"member": {fmt.Sprint(f.famA.Members[1].ID)}, "grantor": {fmt.Sprint(f.famA.Members[0].ID)},
-			"recipients": {fmt.Sprint(school)}, "purpose": {"Skolen"}, "categories": {"children", "plan", "work"}, "actions": {"disclose"},
-			"given_on": {"2026-11-20"}, "expires_on": {"2027-11-20"}, "method": {"paper"}})
+		recordConsent(t, fk, f.famA.ID, consentForm(f.famA.Members[1].ID, f.famA.Members[0].ID, []int64{school}, []string{"children", "plan", "work"},
+			[]string{"disclose"}, "2027-11-20"))
 		consents, _ := f.db.Consents(ctx, f.famA.ID)
 		consent := fmt.Sprintf("%s/consents/%d", fam, consents[0].ID)
 		fk.post(fam+"/escalations", url.Values{"kind": {"disagreement"}, "asked": {"Skolen og barnevernet er uenige om hvem som følger opp."}})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -96,4 +97,23 @@ func mustActor(t *testing.T, f *fixture, username string) *holf.Actor {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// wantAudited fails t for each of actions without an entry in the audit
+// log that filter selects.
+func wantAudited(t *testing.T, f *fixture, filter store.AuditFilter, actions ...string) {
+	t.Helper()
+	entries, err := f.db.ListAudit(context.Background(), filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.Action] = true
+	}
+	for _, a := range actions {
+		if !seen[a] {
+			t.Errorf("no audit entry %s", a)
+		}
+	}
 }

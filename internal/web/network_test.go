@@ -35,6 +35,26 @@ func addPartner(t *testing.T, c *client, office int64, name, kind, org string) i
 	return 0
 }
 
+// consentForm is the consent form filled for member, given by grantor on
+// 20 November, to share categories with recipients for actions until
+// expires; callers change what their case needs.
+func consentForm(member, grantor int64, recipients []int64, categories, actions []string, expires string) url.Values {
+	v := url.Values{"member": {fmt.Sprint(member)}, "grantor": {fmt.Sprint(grantor)}, "purpose": {"Skolehverdagen"}, "categories": categories,
+		"actions": actions, "given_on": {"2026-11-20"}, "expires_on": {expires}, "method": {"paper"}}
+	for _, r := range recipients {
+		v.Add("recipients", fmt.Sprint(r))
+	}
+	return v
+}
+
+// recordConsent records the consent form v for family fam through the page.
+func recordConsent(t *testing.T, c *client, fam int64, v url.Values) {
+	t.Helper()
+	if r := c.post(fmt.Sprintf("/families/%d/consents", fam), v); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("consent: %d %s", r.StatusCode, r.body)
+	}
+}
+
 // TestActorList: a coordinator keeps the office's actor list: bad input
 // named by field with the input kept, a stale save is a conflict, another
 // office sees nothing, the CSV import is all or nothing with line numbers,
@@ -114,16 +134,7 @@ func TestActorList(t *testing.T) {
 			t.Fatalf("API partners %+v", api)
 		}
 		// Reading the list is audited (it names contact people).
-		entries, _ := f.db.ListAudit(context.Background(), store.AuditFilter{Actor: "fk.a", Limit: 200})
-		seen := map[string]bool{}
-		for _, e := range entries {
-			seen[e.Action] = true
-		}
-		for _, a := range []string{"partner.list", "partner.create", "partner.update", "partner.import"} {
-			if !seen[a] {
-				t.Errorf("no audit entry %s", a)
-			}
-		}
+		wantAudited(t, f, store.AuditFilter{Actor: "fk.a", Limit: 200}, "partner.list", "partner.create", "partner.update", "partner.import")
 	})
 }
 
@@ -144,9 +155,8 @@ func TestConsentGuardsSharing(t *testing.T) {
 		cw := addPartner(t, fk, f.offA.ID, "Alna barnevernstjeneste", "child_welfare", "")
 		gp := addPartner(t, fk, f.offA.ID, "Legesenteret Furuset", "gp", "")
 		base := fmt.Sprintf("/families/%d/consents", fam.ID)
-		consent := url.Values{"member": {fmt.Sprint(child.ID)}, "grantor": {fmt.Sprint(parent.ID)}, "recipients": {fmt.Sprint(school), fmt.Sprint(cw)},
-			"purpose": {"Samarbeid om Ayaans skolehverdag"}, "categories": {"children", "plan"}, "actions": {"disclose", "discuss"},
-			"given_on": {"2026-11-20"}, "expires_on": {"2027-11-20"}, "method": {"paper"}}
+		consent := consentForm(child.ID, parent.ID, []int64{school, cw}, []string{"children", "plan"}, []string{"disclose", "discuss"}, "2027-11-20")
+		consent.Set("purpose", "Samarbeid om Ayaans skolehverdag")
 		bad := url.Values{}
 		for k, v := range consent {
 			bad[k] = v
@@ -284,16 +294,7 @@ func TestConsentGuardsSharing(t *testing.T) {
 		if he, ok := holf.AsError(err); !ok || len(he.Fields) == 0 || he.Fields[0].Key != "err.member_has_consent" {
 			t.Fatalf("removing the child a consent names: %v", err)
 		}
-		entries, _ := f.db.ListAudit(ctx, store.AuditFilter{Actor: "fk.a", RecordType: "family", RecordID: fam.ID, Limit: 200})
-		seen := map[string]bool{}
-		for _, e := range entries {
-			seen[e.Action] = true
-		}
-		for _, a := range []string{"consent.view", "consent.add", "consent.correct", "consent.withdraw", "consent.override"} {
-			if !seen[a] {
-				t.Errorf("no audit entry %s", a)
-			}
-		}
+		wantAudited(t, f, store.AuditFilter{Actor: "fk.a", RecordType: "family", RecordID: fam.ID, Limit: 200}, "consent.view", "consent.add", "consent.correct", "consent.withdraw", "consent.override")
 	})
 }
 
@@ -307,11 +308,9 @@ func TestCollaborationMeetingNeedsConsent(t *testing.T) {
 		parent, child := fam.Members[0], fam.Members[1]
 		school := addPartner(t, fk, f.offA.ID, "Furuset skole", "school", "974760673")
 		gp := addPartner(t, fk, f.offA.ID, "Legesenteret Furuset", "gp", "")
-		if r := fk.post(fmt.Sprintf("/families/%d/consents", fam.ID), url.Values{"member": {fmt.Sprint(child.ID)}, "grantor": {fmt.Sprint(parent.ID)},
-			"recipients": {fmt.Sprint(school)}, "purpose": {"Skolehverdagen"}, "categories": {"children", "plan"}, "actions": {"discuss"},
-			"given_on": {"2026-11-20"}, "expires_on": {"2027-05-20"}, "method": {"meeting"}}); r.StatusCode != http.StatusSeeOther {
-			t.Fatalf("consent: %d %s", r.StatusCode, r.body)
-		}
+		given := consentForm(child.ID, parent.ID, []int64{school}, []string{"children", "plan"}, []string{"discuss"}, "2027-05-20")
+		given.Set("method", "meeting")
+		recordConsent(t, fk, fam.ID, given)
 		meeting := func(partners ...int64) url.Values {
 			v := url.Values{"kind": {"collaboration"}, "date": {"2026-11-30"}, "time": {"09:00"}, "minutes": {"60"}, "channel": {"office"}, "status": {"planned"},
 				"lead": {fmt.Sprint(f.id("fk.a"))}, "pc" + fmt.Sprint(f.id("fk.a")): {"1"}, fmt.Sprintf("pm%d", parent.ID): {"1"}}
@@ -404,11 +403,7 @@ func TestNetworkEscalationAndExtract(t *testing.T) {
 			t.Fatal("the network page does not show who is involved")
 		}
 		// A consent for the school about the child, and for the plan.
-		if r := fk.post(fmt.Sprintf("/families/%d/consents", fam.ID), url.Values{"member": {fmt.Sprint(child.ID)}, "grantor": {fmt.Sprint(parent.ID)},
-			"recipients": {fmt.Sprint(school)}, "purpose": {"Skolehverdagen"}, "categories": {"children", "plan"}, "actions": {"disclose", "discuss"},
-			"given_on": {"2026-11-20"}, "expires_on": {"2026-12-10"}, "method": {"paper"}}); r.StatusCode != http.StatusSeeOther {
-			t.Fatalf("consent: %d %s", r.StatusCode, r.body)
-		}
+		recordConsent(t, fk, fam.ID, consentForm(child.ID, parent.ID, []int64{school}, []string{"children", "plan"}, []string{"disclose", "discuss"}, "2026-12-10"))
 		plan := fmt.Sprintf("/families/%d/plan", fam.ID)
 		fk.post(plan+"/goals", url.Values{"title": {"Ayaan trives på skolen"}, "area": {"children"}, "member": {fmt.Sprint(child.ID)}})
 		fk.post(plan+"/goals", url.Values{"title": {"Mor i arbeid"}, "area": {"work"}, "member": {fmt.Sprint(parent.ID)}})
@@ -507,16 +502,7 @@ func TestNetworkEscalationAndExtract(t *testing.T) {
 		if r := f.api("fk.b").get("/api/v1" + base); r.StatusCode != http.StatusNotFound {
 			t.Fatalf("API network from office B: %d", r.StatusCode)
 		}
-		entries, _ := f.db.ListAudit(ctx, store.AuditFilter{RecordType: "family", RecordID: fam.ID, Limit: 300})
-		seen := map[string]bool{}
-		for _, e := range entries {
-			seen[e.Action] = true
-		}
-		for _, a := range []string{"network.view", "involvement.add", "escalation.raise", "escalation.handle", "share.extract"} {
-			if !seen[a] {
-				t.Errorf("no audit entry %s", a)
-			}
-		}
+		wantAudited(t, f, store.AuditFilter{RecordType: "family", RecordID: fam.ID, Limit: 300}, "network.view", "involvement.add", "escalation.raise", "escalation.handle", "share.extract")
 		// The leader's list names the families it showed.
 		lists, _ := f.db.ListAudit(ctx, store.AuditFilter{Actor: "leder.a", Limit: 100})
 		listed := false
