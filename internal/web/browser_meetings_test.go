@@ -1,11 +1,9 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -28,15 +26,7 @@ func TestBrowserMeetingDay(t *testing.T) {
 			fam := fmt.Sprintf("/families/%d", f.famA.ID)
 			parent, child := f.famA.Members[0], f.famA.Members[1]
 			browserLogin(t, ctx, base, "fk.a")
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				defer cancel()
-				if err := chromedp.Do(sctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			step := stepper(t, ctx)
 			// Plan: this morning at eight, over by now (10:00 in Norway).
 			step("new meeting", chromedp.Navigate(base+fam+"/meetings/new"), chromedp.WaitVisible(css(`#date`)))
 			checkAxe(t, ctx, axe, "new meeting")

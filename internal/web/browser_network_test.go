@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -31,15 +30,7 @@ func TestBrowserNetworkAndConsent(t *testing.T) {
 			parent, child := f.famA.Members[0], f.famA.Members[1]
 			partners := fmt.Sprintf("/offices/%d/partners", f.offA.ID)
 			browserLogin(t, ctx, base, "fk.a")
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				defer cancel()
-				if err := chromedp.Do(sctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			step := stepper(t, ctx)
 			mainText := func() string { s, _ := text(ctx, "main"); return s }
 			// The actor list: the school by hand, with a bad number first.
 			step("new partner", chromedp.Navigate(base+partners+"/new"), chromedp.WaitVisible(css(`#name`)),
@@ -170,12 +161,8 @@ func TestBrowserCaseloadOnAPhone(t *testing.T) {
 	ctx, axe := browser(t)
 	f := newFixture(t, testdb.Dialects[0])
 	browserLogin(t, ctx, f.ts.URL, "fk.a")
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(sctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)),
-		chromedp.Navigate(f.ts.URL+"/families?status=all"), chromedp.WaitVisible(chromedp.CSS(`table.caseload`))); err != nil {
-		t.Fatal(err)
-	}
+	stepper(t, ctx)("caseload on a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)),
+		chromedp.Navigate(f.ts.URL+"/families?status=all"), chromedp.WaitVisible(css(`table.caseload`)))
 	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`)); w > 390 {
 		t.Fatalf("the caseload is %v px wide on a 390 px screen", w)
 	}

@@ -100,6 +100,22 @@ func text(ctx context.Context, sel string) (string, error) {
 	return chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 }
 
+// stepper runs a named step of chromedp actions in ctx, each within 20
+// seconds, failing t with the step's name.
+func stepper(t *testing.T, ctx context.Context) func(name string, actions ...chromedp.Action[chromedp.Void]) {
+	return func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+// css selects by CSS selector.
+func css(s string) chromedp.CSS { return chromedp.CSS(s) }
+
 func browserLogin(t *testing.T, ctx context.Context, base, username string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -320,15 +336,7 @@ func TestBrowserCoordinatorWorkflow(t *testing.T) {
 			f := newFixture(t, d)
 			base := f.ts.URL
 			browserLogin(t, ctx, base, "fk.a")
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				defer cancel()
-				if err := chromedp.Do(sctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			step := stepper(t, ctx)
 			step("recruit", chromedp.Navigate(base+"/families/new"), chromedp.WaitVisible(css(`#name`)),
 				chromedp.SendKeys(css(`#name`), "Familien Warsame"),
 				chromedp.SendKeys(css(`#member_0_name`), "Sahra Warsame"), chromedp.SendKeys(css(`#member_0_birth_year`), "1988"),
@@ -403,15 +411,7 @@ func TestBrowserParentAnswersOnAPhone(t *testing.T) {
 			surveyFixture(t, f)
 			link := issueLink(t, f, f.client().login("fk.a"))
 			base := f.ts.URL
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				defer cancel()
-				if err := chromedp.Do(sctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			step := stepper(t, ctx)
 			step("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
 			step("open link", chromedp.Navigate(base+link), chromedp.WaitVisible(css(`progress`)))
 			checkAxe(t, ctx, axe, "first page on a phone")
