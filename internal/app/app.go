@@ -57,20 +57,24 @@ type Config struct {
 
 // App is every use case, one field a feature.
 type App struct {
-	Families *Families
-	Plans    *Plans
-	Mappings *Mappings
-	People   *People
-	Offices  *Offices
-	Audit    *Audit
-	Surveys  *Surveys
-	Meetings *Meetings
-	Contacts *Contacts
-	Day      *Day
-	Calendar *Calendar
-	Partners *Partners
-	Consents *Consents
-	Network  *Network
+	Families  *Families
+	Plans     *Plans
+	Mappings  *Mappings
+	People    *People
+	Offices   *Offices
+	Audit     *Audit
+	Surveys   *Surveys
+	Meetings  *Meetings
+	Contacts  *Contacts
+	Day       *Day
+	Calendar  *Calendar
+	Partners  *Partners
+	Consents  *Consents
+	Network   *Network
+	Learning  *Learning
+	Reviews   *Reviews
+	Logs      *Logs
+	FollowUps *FollowUps
 
 	core *core
 }
@@ -88,7 +92,8 @@ func New(cfg Config) (*App, error) {
 	return &App{
 		Families: &Families{c}, Plans: &Plans{c}, Mappings: &Mappings{c}, People: &People{c},
 		Offices: &Offices{c}, Audit: &Audit{c}, Surveys: &Surveys{core: c}, Meetings: &Meetings{c}, Contacts: &Contacts{c},
-		Day: &Day{c}, Calendar: &Calendar{c}, Partners: &Partners{c}, Consents: &Consents{c}, Network: &Network{c}, core: c,
+		Day: &Day{c}, Calendar: &Calendar{c}, Partners: &Partners{c}, Consents: &Consents{c}, Network: &Network{c},
+		Learning: &Learning{c}, Reviews: &Reviews{c}, Logs: &Logs{c}, FollowUps: &FollowUps{c}, core: c,
 	}, nil
 }
 
@@ -199,10 +204,12 @@ func (a *App) ActAs(ctx context.Context, username string) (*holf.Actor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Disabled {
-		return nil, &holf.Error{Code: holf.EUnauthorized, Message: "the account is disabled", Key: "err.account_disabled"}
+	act, err := a.core.db.Actor(ctx, p.ID)
+	if err != nil {
+		return nil, err
 	}
-	return &holf.Actor{PersonID: p.ID, Username: p.Username, Name: p.Name, Assignments: p.Assignments, Via: "cli"}, nil
+	act.Via = "cli"
+	return act, nil
 }
 
 // ErrFormVersion is the error of a write that does not say which version

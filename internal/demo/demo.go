@@ -256,6 +256,12 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 	if err := b.network(ctx, rng, ids, specs, opt.Scale != "", progress); err != nil {
 		return res, err
 	}
+	if opt.Scale == "" {
+		if err := b.learning(ctx, rng, ids, specs, a.Now()); err != nil {
+			return res, fmt.Errorf("demo learning structure: %w", err)
+		}
+		progress("supervision groups, reviews, action logs and follow-ups: done")
+	}
 	arms := map[int64]holf.Arm{}
 	for i, spec := range specs {
 		arms[ids[i]] = spec.Arm

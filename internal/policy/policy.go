@@ -47,6 +47,26 @@ const (
 	EscalationRaise  Action = "escalation.raise"  // lift a disagreement or a stalled task to the leader
 	EscalationHandle Action = "escalation.handle" // answer and resolve it, at leader level
 	ShareExtract     Action = "share.extract"     // the printable extract for a partner, within the consent
+	// The learning structure.
+	GroupView     Action = "group.view"     // a supervision group: members, sessions, attendance, cases by alias
+	GroupManage   Action = "group.manage"   // set up groups: leader and members
+	SessionManage Action = "session.manage" // plan a group's sessions, record attendance
+	SessionRun    Action = "session.run"    // take the cases through the rounds, on the group's screen
+	CaseRead      Action = "case.read"      // a supervision form's text, under its alias
+	CasePrepare   Action = "case.prepare"   // prepare a supervision form about a family of one's office
+	CaseSubmit    Action = "case.submit"    // send a form to a group one belongs to
+	ReviewRequest Action = "review.request" // submit a mapping, plan or FGE form for review
+	ReviewGive    Action = "review.give"    // comment on a form and say whether it meets the model
+	ReviewView    Action = "review.view"    // reviews of an office's forms
+	LogSupport    Action = "log.support"    // training support's action log of contact with coordinators
+	LogManagement Action = "log.management" // project management's log of contact with office leaders
+	LogView       Action = "log.view"       // read and export the action logs
+	FollowUpWrite Action = "followup.write" // the leader's monthly follow-up of a coordinator
+	FollowUpView  Action = "followup.view"  // an office's follow-ups and the per-coordinator overview
+	FollowUpOwn   Action = "followup.own"   // what was recorded about oneself
+	SeminarView   Action = "seminar.view"   // national seminars and their agenda
+	SeminarManage Action = "seminar.manage" // plan seminars, record attendance
+	TopicStats    Action = "topic.stats"    // counts of supervision topics by area and member, no family
 )
 
 // Scope says how far a role's grant reaches. Scopes are ordered from the
@@ -171,6 +191,37 @@ var rules = map[Action]map[holf.Role]Scope{
 	EscalationRaise:  {holf.RoleCoordinator: OwnOffice},
 	EscalationHandle: {holf.RoleOfficeLeader: OwnOffice},
 	ShareExtract:     {holf.RoleCoordinator: OwnOffice},
+	// Supervision groups span offices (seed 003, §7): their leader and
+	// members reach what the group shares, and a case only under its
+	// alias; the family behind it is reached through FamilyView at its own
+	// office. Project management sets groups up and follows attendance,
+	// never the cases' text.
+	GroupView:     {holf.RoleGroupLeader: OwnGroup, holf.RoleGroupMember: OwnGroup, holf.RoleProjectManagement: All},
+	GroupManage:   {holf.RoleProjectManagement: All, holf.RoleAdministrator: All, holf.RoleSystem: All},
+	SessionManage: {holf.RoleGroupLeader: OwnGroup, holf.RoleProjectManagement: All},
+	SessionRun:    {holf.RoleGroupLeader: OwnGroup},
+	CaseRead:      {holf.RoleGroupLeader: OwnGroup, holf.RoleGroupMember: OwnGroup},
+	CasePrepare:   {holf.RoleCoordinator: OwnOffice},
+	CaseSubmit:    {holf.RoleGroupMember: OwnGroup},
+	// Training support reviews the forms of the offices it supports
+	// (§5.3); the office sees the verdicts where the forms are.
+	ReviewRequest: {holf.RoleCoordinator: OwnOffice},
+	ReviewGive:    {holf.RoleTrainingSupport: OwnOffice},
+	ReviewView:    {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice},
+	// The action logs feed implementation quality (§5.4): each keeps its
+	// own, project management reads both.
+	LogSupport:    {holf.RoleTrainingSupport: OwnOffice},
+	LogManagement: {holf.RoleProjectManagement: All},
+	LogView:       {holf.RoleTrainingSupport: OwnOffice, holf.RoleProjectManagement: All},
+	// The leader follows up the office's coordinators monthly (§8.5); a
+	// coordinator reads what was recorded about them.
+	FollowUpWrite: {holf.RoleOfficeLeader: OwnOffice},
+	FollowUpView:  {holf.RoleOfficeLeader: OwnOffice},
+	FollowUpOwn:   {holf.RoleCoordinator: OwnOffice},
+	SeminarView: {holf.RoleCoordinator: All, holf.RoleOfficeLeader: All, holf.RoleTrainingSupport: All,
+		holf.RoleProjectManagement: All},
+	SeminarManage: {holf.RoleProjectManagement: All},
+	TopicStats:    {holf.RoleTrainingSupport: OwnOffice, holf.RoleProjectManagement: All},
 }
 
 // Decision is the answer to one question: allowed or not, and under which
@@ -265,6 +316,21 @@ func visible(table map[Action]map[holf.Role]Scope, a *holf.Actor, act Action) ho
 		}
 	}
 	return holf.Offices(ids...)
+}
+
+// Groups lists the groups whose resources a may reach for act through a
+// group grant (leading or belonging to them), in assignment order.
+func Groups(a *holf.Actor, act Action) []int64 {
+	if a == nil {
+		return nil
+	}
+	var ids []int64
+	for _, as := range a.Assignments {
+		if rules[act][as.Role] == OwnGroup && as.GroupID != 0 && !slices.Contains(ids, as.GroupID) {
+			ids = append(ids, as.GroupID)
+		}
+	}
+	return ids
 }
 
 // Actions lists every action in the table, for tests and documentation.

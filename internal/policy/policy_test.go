@@ -126,7 +126,7 @@ func TestMostSpecificRoleIsNamedInAudit(t *testing.T) {
 func TestEveryActionIsGrantedToSomeone(t *testing.T) {
 	for _, act := range Actions() {
 		granted := false
-		for _, r := range append(slices.Clone(holf.Roles), holf.RoleSystem) {
+		for _, r := range append(append(slices.Clone(holf.Roles), holf.GroupRoles...), holf.RoleSystem) {
 			if Grants(r, act) != None {
 				granted = true
 			}
@@ -159,5 +159,47 @@ func TestSystemRoleIsAdministrationOnly(t *testing.T) {
 	p := holf.Person{Username: "x.y", Name: "X", Assignments: []holf.Assignment{{Role: holf.RoleSystem}}}
 	if holf.ErrorCode(p.Validate()) != holf.EInvalid {
 		t.Error("a person was given the system role")
+	}
+}
+
+// TestLearningStructureScopes: a supervision group reaches across offices
+// only for what the group shares; training support reaches the offices it
+// supports; project management reads logs and groups, never a family.
+func TestLearningStructureScopes(t *testing.T) {
+	member := actor(holf.Assignment{Role: holf.RoleCoordinator, OfficeID: 1}, holf.Assignment{Role: holf.RoleGroupMember, GroupID: 5})
+	leader := actor(holf.Assignment{Role: holf.RoleTrainingSupport, OfficeID: 2}, holf.Assignment{Role: holf.RoleGroupLeader, GroupID: 5})
+	pm := actor(holf.Assignment{Role: holf.RoleProjectManagement})
+	group5 := GroupResource("supervision case", 5, 1, 2, 3)
+	cases := []struct {
+		name string
+		a    *holf.Actor
+		act  Action
+		res  Resource
+		want bool
+	}{
+		{"member reads the group's cases", member, CaseRead, group5, true},
+		{"member of another group does not", member, CaseRead, GroupResource("supervision case", 6, 1), false},
+		{"member does not run the session", member, SessionRun, group5, false},
+		{"leader runs it", leader, SessionRun, group5, true},
+		{"member sends a form to the group", member, CaseSubmit, group5, true},
+		{"a family of another office stays closed to a member", member, FamilyView, FamilyResource("family", 3, 9), false},
+		{"the leader's group does not open families", leader, FamilyView, FamilyResource("family", 3, 9), false},
+		{"training support reviews its own office", leader, ReviewGive, FamilyResource("family", 2, 9), true},
+		{"and not another", leader, ReviewGive, FamilyResource("family", 3, 9), false},
+		{"project management reads the logs", pm, LogView, OfficeResource("office", 3), true},
+		{"project management sees no case text", pm, CaseRead, group5, false},
+		{"project management sees no family", pm, FamilyView, FamilyResource("family", 3, 9), false},
+		{"a coordinator keeps no training-support log", member, LogSupport, OfficeResource("office", 1), false},
+	}
+	for _, c := range cases {
+		if got := Decide(c.a, c.act, c.res).Allowed; got != c.want {
+			t.Errorf("%s: allowed = %v, want %v", c.name, got, c.want)
+		}
+	}
+	if g := Groups(member, CaseRead); !slices.Equal(g, []int64{5}) {
+		t.Errorf("groups %v", g)
+	}
+	if v := Visible(member, CaseRead); !v.Empty() {
+		t.Errorf("a group grant must not widen office lists: %+v", v)
 	}
 }

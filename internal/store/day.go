@@ -231,7 +231,7 @@ func (db *DB) daySupervision(ctx context.Context, f DayFilter, fin string, fargs
 		err := s.Scan(&t.MeetingID, &t.FamilyID, &t.FamilyName, asTime(&t.StartsAt), &t.Topic)
 		return t, err
 	}, `SELECT m.id, f.id, f.name, m.starts_at, m.refl_supervision_topic FROM meetings m JOIN families f ON f.id = m.family_id
-		WHERE m.refl_supervision = 1 AND m.reflected_by = ?`+fin+`
+		WHERE m.refl_supervision = 1 AND m.reflected_by = ? AND NOT EXISTS (SELECT 1 FROM supervision_cases sc WHERE sc.meeting_id = m.id)`+fin+`
 		ORDER BY m.starts_at DESC, m.id DESC LIMIT 50`, append([]any{f.PersonID}, fargs...)...)
 	out.Supervision = ts
 	return err

@@ -81,15 +81,23 @@ func (db *DB) SessionActor(ctx context.Context, idHash string, pol SessionPolicy
 
 // actor loads an enabled person as an actor; a disabled or missing person is EUnauthorized.
 func (db *DB) actor(ctx context.Context, personID int64) (*holf.Actor, error) {
-	p, err := db.GetPerson(ctx, personID)
+	p, err := getPerson(ctx, db, personID)
 	if holf.ErrorCode(err) == holf.ENotFound || err == nil && p.Disabled {
 		return nil, &holf.Error{Code: holf.EUnauthorized, Message: "the account is disabled", Key: "err.account_disabled"}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &holf.Actor{PersonID: p.ID, Username: p.Username, Name: p.Name, Assignments: p.Assignments}, nil
+	as, err := db.actorAssignments(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	return &holf.Actor{PersonID: p.ID, Username: p.Username, Name: p.Name, Assignments: as}, nil
 }
+
+// Actor loads person id as an actor: their roles at offices and those
+// their supervision groups give them. A disabled account is EUnauthorized.
+func (db *DB) Actor(ctx context.Context, id int64) (*holf.Actor, error) { return db.actor(ctx, id) }
 
 // EndSession deletes one session (logout), audited.
 func (db *DB) EndSession(ctx context.Context, ev holf.AuditEvent, idHash string) error {

@@ -203,6 +203,8 @@ func familyID(r *http.Request) (int64, error) { return pathID(r, "id", "family")
 
 type familyPage struct {
 	Page
+	Cases      []holf.SupervisionCase // supervision of this family, with what came back
+	CanPrepare bool
 	app.FamilyRecord
 	formState
 	Reasons     []holf.DischargeReason
@@ -226,6 +228,10 @@ func (s *Server) familyShow(w http.ResponseWriter, r *http.Request, rq *req) err
 		return err
 	}
 	p := s.familyPage(r, rq, rec)
+	if p.Cases, err = s.app.Learning.FamilyCases(r.Context(), rq.actor, id); err != nil {
+		return err
+	}
+	p.CanPrepare = policy.Decide(rq.actor, policy.CasePrepare, policy.FamilyResource("family", rec.Family.OfficeID, id)).Allowed
 	return s.render(w, http.StatusOK, "family", &p)
 }
 

@@ -27,6 +27,7 @@ type mappingSection struct {
 
 type mappingPage struct {
 	Page
+	Review   reviewBox
 	Family   holf.Family
 	Mapping  holf.Mapping
 	Sections []mappingSection
@@ -94,6 +95,9 @@ func (s *Server) mappingShow(w http.ResponseWriter, r *http.Request, rq *req) er
 		return err
 	}
 	p := s.mappingData(r, rq, rec)
+	if p.Review, err = s.formReviews(r, rq, &p.Family, holf.ReviewMapping, p.Family.ID); err != nil {
+		return err
+	}
 	return s.render(w, http.StatusOK, "mapping", &p)
 }
 

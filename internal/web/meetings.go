@@ -39,6 +39,7 @@ type linkOption struct{ Value, Label string }
 type meetingPage struct {
 	Page
 	formState
+	Review reviewBox
 	*app.MeetingCase
 	New          bool
 	Part         string
@@ -442,6 +443,9 @@ func (s *Server) meetingShow(w http.ResponseWriter, r *http.Request, rq *req) er
 		return err
 	}
 	p := s.meetingPageData(r, rq, &c, "view")
+	if p.Review, err = s.formReviews(r, rq, &c.Family, holf.ReviewFGE, mid); err != nil {
+		return err
+	}
 	return s.render(w, http.StatusOK, "meeting", p)
 }
 

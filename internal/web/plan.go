@@ -40,6 +40,7 @@ type memberTasks struct {
 
 type planPage struct {
 	Page
+	Review   reviewBox
 	Family   holf.Family
 	Plan     holf.Plan
 	View     string
@@ -166,6 +167,9 @@ func (s *Server) planShow(w http.ResponseWriter, r *http.Request, rq *req) error
 		p.View = "tree"
 	}
 	p.Changed = formIDQuery(r, "changed")
+	if p.Review, err = s.formReviews(r, rq, &p.Family, holf.ReviewPlan, p.Family.ID); err != nil {
+		return err
+	}
 	return s.render(w, http.StatusOK, "plan", &p)
 }
 

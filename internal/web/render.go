@@ -154,7 +154,7 @@ type langOption struct {
 // purposeKeys name the audit purposes in the catalogs.
 var purposeKeys = map[string]string{app.PurposeCasework: "purpose.casework", app.PurposeAdmin: "purpose.admin", app.PurposeFollow: "purpose.follow",
 	app.PurposeSignIn: "purpose.signin", app.PurposeAccount: "purpose.account", app.PurposeSurvey: "purpose.survey", app.PurposeRespond: "purpose.respond",
-	app.PurposeResearch: "purpose.research", app.PurposeCommandLine: "purpose.command_line"}
+	app.PurposeResearch: "purpose.research", app.PurposeCommandLine: "purpose.command_line", app.PurposeLearning: "purpose.learning"}
 
 // PurposeName is an audit entry's purpose in the page's language (a
 // purpose of its own, e.g. an import's, as it was written).
@@ -198,7 +198,7 @@ func (p *Page) ArmName(a holf.Arm) string { return p.T("arm." + string(a)) }
 
 // notices are the messages a redirect may ask a page to show (?notice=…):
 // only known keys are shown, so a link cannot put text on a page.
-var notices = map[string]bool{"saved": true, "created": true, "disabled": true, "enabled": true, "password_set": true, "logged_out": true, "session_ended": true, "saved_later": true, "link_issued": true, "enrolled": true, "deleted": true, "contact_logged": true, "escalated": true}
+var notices = map[string]bool{"saved": true, "created": true, "disabled": true, "enabled": true, "password_set": true, "logged_out": true, "session_ended": true, "saved_later": true, "link_issued": true, "enrolled": true, "deleted": true, "contact_logged": true, "escalated": true, "case_sent": true, "review_requested": true, "review_pending": true}
 
 func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 	p := Page{Lang: rq.lang, cat: s.cat, Actor: rq.actor, Path: r.URL.Path, Demo: s.cfg.Demo, Version: s.cfg.Version}
@@ -229,6 +229,10 @@ func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 		add(policy.OfficeList, "/offices", "nav.offices")
 		add(policy.PersonList, "/people", "nav.people")
 		add(policy.SurveyTrack, "/surveys", "nav.surveys")
+		add(policy.GroupView, "/supervision", "nav.supervision")
+		add(policy.ReviewGive, "/reviews", "nav.reviews")
+		add(policy.LogView, "/logs", "nav.logs")
+		add(policy.FollowUpView, "/follow-ups", "nav.followups")
 		add(policy.AuditView, "/audit", "nav.audit")
 	}
 	return p

@@ -52,6 +52,7 @@ const (
 	purposeSurvey   = app.PurposeSurvey
 	purposeRespond  = app.PurposeRespond
 	purposeResearch = app.PurposeResearch
+	purposeLearning = app.PurposeLearning
 )
 
 // routeTable is the whole HTTP surface of HOLF, one line a route.
@@ -128,6 +129,36 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/calendar/renew", policy: need(policy.CalendarOwn), purpose: purposeAccount, handle: s.calendarRenew},
 		{method: "POST", pattern: "/calendar/revoke", policy: need(policy.CalendarOwn), purpose: purposeAccount, handle: s.calendarRevoke},
 		{method: "GET", pattern: "/calendar/{secret}", policy: public(), purpose: purposeCasework, handle: s.calendarFeed},
+
+		{method: "GET", pattern: "/supervision", policy: need(policy.GroupView), purpose: purposeLearning, handle: s.supervisionList},
+		{method: "GET", pattern: "/supervision/topics", policy: need(policy.TopicStats), handle: s.topicStats},
+		{method: "GET", pattern: "/supervision/groups/new", policy: need(policy.GroupManage), handle: s.groupNew},
+		{method: "POST", pattern: "/supervision/groups", policy: need(policy.GroupManage), purpose: purposeLearning, handle: s.groupSave},
+		{method: "GET", pattern: "/supervision/groups/{id}", policy: need(policy.GroupView), purpose: purposeLearning, handle: s.groupShow},
+		{method: "GET", pattern: "/supervision/groups/{id}/edit", policy: need(policy.GroupManage), purpose: purposeLearning, handle: s.groupEdit},
+		{method: "POST", pattern: "/supervision/groups/{id}", policy: need(policy.GroupManage), purpose: purposeLearning, handle: s.groupSave},
+		{method: "POST", pattern: "/supervision/groups/{id}/sessions", policy: need(policy.SessionManage), purpose: purposeLearning, handle: s.sessionSave},
+		{method: "POST", pattern: "/supervision/groups/{id}/sessions/{sid}", policy: need(policy.SessionManage), purpose: purposeLearning, handle: s.sessionSave},
+		{method: "GET", pattern: "/supervision/groups/{id}/sessions/{sid}/run", policy: need(policy.SessionRun), purpose: purposeLearning, handle: s.sessionRun},
+		{method: "POST", pattern: "/supervision/groups/{id}/sessions/{sid}/run", policy: need(policy.SessionRun), purpose: purposeLearning, handle: s.sessionRound},
+		{method: "GET", pattern: "/families/{id}/supervision/new", policy: need(policy.CasePrepare), purpose: purposeLearning, handle: s.caseNew},
+		{method: "POST", pattern: "/families/{id}/supervision", policy: need(policy.CasePrepare), purpose: purposeLearning, handle: s.caseSave},
+		{method: "GET", pattern: "/families/{id}/supervision/{cid}", policy: need(policy.CasePrepare), purpose: purposeLearning, handle: s.caseEdit},
+		{method: "POST", pattern: "/families/{id}/supervision/{cid}", policy: need(policy.CasePrepare), purpose: purposeLearning, handle: s.caseSave},
+		{method: "POST", pattern: "/families/{id}/reviews", policy: need(policy.ReviewRequest), purpose: purposeLearning, handle: s.reviewRequest},
+		{method: "GET", pattern: "/families/{id}/reviews/{rid}", policy: need(policy.ReviewView), purpose: purposeLearning, handle: s.reviewShow},
+		{method: "POST", pattern: "/families/{id}/reviews/{rid}", policy: need(policy.ReviewGive), purpose: purposeLearning, handle: s.reviewDecide},
+		{method: "GET", pattern: "/reviews", policy: need(policy.ReviewGive), purpose: purposeLearning, handle: s.reviewQueue},
+		{method: "GET", pattern: "/logs", policy: need(policy.LogView), purpose: purposeLearning, handle: s.logList},
+		{method: "POST", pattern: "/logs", policy: need(policy.LogView), purpose: purposeLearning, handle: s.logAdd},
+		{method: "GET", pattern: "/logs/export.csv", policy: need(policy.LogView), purpose: purposeLearning, handle: s.logExport},
+		{method: "GET", pattern: "/follow-ups", policy: need(policy.FollowUpView), handle: s.followUps},
+		{method: "GET", pattern: "/follow-ups/mine", policy: need(policy.FollowUpOwn), purpose: purposeAccount, handle: s.followUpMine},
+		{method: "GET", pattern: "/offices/{id}/follow-ups", policy: need(policy.FollowUpView), purpose: purposeFollow, handle: s.followUpShow},
+		{method: "POST", pattern: "/offices/{id}/follow-ups", policy: need(policy.FollowUpWrite), purpose: purposeFollow, handle: s.followUpSave},
+		{method: "GET", pattern: "/api/v1/supervision-groups", api: true, policy: need(policy.GroupView), purpose: purposeLearning, handle: s.apiGroups},
+		{method: "GET", pattern: "/api/v1/reviews", api: true, policy: need(policy.ReviewView), purpose: purposeLearning, handle: s.apiReviews},
+		{method: "GET", pattern: "/api/v1/action-logs", api: true, policy: need(policy.LogView), purpose: purposeLearning, handle: s.apiLogs},
 
 		{method: "GET", pattern: "/offices", policy: need(policy.OfficeList), handle: s.officeList},
 		{method: "GET", pattern: "/offices/new", policy: need(policy.OfficeManage), handle: s.officeNew},
