@@ -332,6 +332,9 @@ type Identifier struct {
 	Text  string
 }
 
+// notLetter splits words, compounds too: "haddad-familien" holds the name.
+func notLetter(r rune) bool { return !unicode.IsLetter(r) }
+
 var idLike = regexp.MustCompile(`\b\d{6}[ .-]?\d{5}\b`)
 
 // Identifiers finds the family's names and numbers like a national
@@ -340,7 +343,7 @@ var idLike = regexp.MustCompile(`\b\d{6}[ .-]?\d{5}\b`)
 func (c *SupervisionCase) Identifiers(f *Family) []Identifier {
 	names := map[string]bool{}
 	add := func(s string) {
-		for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
+		for _, w := range strings.FieldsFunc(s, notLetter) {
 			if l := strings.ToLower(w); len([]rune(l)) >= 3 && l != "familien" {
 				names[l] = true
 			}
@@ -354,7 +357,7 @@ func (c *SupervisionCase) Identifiers(f *Family) []Identifier {
 	for _, t := range []struct{ field, text string }{{"description", c.Description}, {"topic", c.Topic}, {"problem", c.Problem},
 		{"process", c.Process}} {
 		seen := map[string]bool{}
-		for _, w := range strings.FieldsFunc(t.text, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
+		for _, w := range strings.FieldsFunc(t.text, notLetter) {
 			if l := strings.ToLower(w); names[l] && !seen[l] {
 				seen[l] = true
 				out = append(out, Identifier{Field: t.field, Text: w})
@@ -607,3 +610,45 @@ const FollowUpTarget = 21
 
 // Summary is the supervisee's summary from the session, "" before it.
 func (c SupervisionCase) Summary() string { return c.Notes[RoundSummary] }
+
+// Seminar is a national gathering (fellessamling) of the project's
+// coordinators, leaders and training support, with its agenda and who came.
+type Seminar struct {
+	ID         int64
+	Title      string
+	On         time.Time
+	Place      string
+	Agenda     []string // topics, one a line
+	Attendance []SessionAttendance
+	Version    int64
+}
+
+// Attended reports whether person came.
+func (s *Seminar) Attended(person int64) bool {
+	return slices.ContainsFunc(s.Attendance, func(a SessionAttendance) bool { return a.PersonID == person && a.Attended })
+}
+
+// Validate checks the seminar.
+func (s *Seminar) Validate() error {
+	var v Validation
+	s.Title, s.Place = strings.TrimSpace(s.Title), strings.TrimSpace(s.Place)
+	checkText(&v, "title", s.Title, 1, 200)
+	checkText(&v, "place", s.Place, 0, 200)
+	if s.On.IsZero() {
+		v.Add("on", "err.required")
+	}
+	var agenda []string
+	for _, t := range s.Agenda {
+		if t = strings.TrimSpace(t); t != "" {
+			agenda = append(agenda, t)
+		}
+	}
+	s.Agenda = agenda
+	if len(agenda) > 40 {
+		v.Add("agenda", "err.seminar_agenda")
+	}
+	for _, t := range agenda {
+		checkText(&v, "agenda", t, 1, 300)
+	}
+	return v.Err()
+}

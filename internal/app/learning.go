@@ -667,3 +667,49 @@ func (l *Learning) OfficeNames(ctx context.Context) map[int64]string {
 	}
 	return out
 }
+
+// SeminarPage is the national seminars with who may be recorded as
+// attending (the project's coordinators).
+type SeminarPage struct {
+	Seminars     []holf.Seminar
+	Coordinators []holf.Person // for project management's attendance form
+	CanManage    bool
+}
+
+// Seminars lists the seminars. Project management also gets the
+// coordinators, to record who came (audited: attendance is about staff).
+func (l *Learning) Seminars(ctx context.Context, a *holf.Actor) (SeminarPage, error) {
+	role, err := decideGlobal(a, policy.SeminarView)
+	if err != nil {
+		return SeminarPage{}, err
+	}
+	p := SeminarPage{CanManage: policy.Decide(a, policy.SeminarManage, policy.Global).Allowed}
+	if p.Seminars, err = l.db.Seminars(ctx); err != nil {
+		return p, err
+	}
+	if !p.CanManage {
+		return p, nil
+	}
+	if p.Coordinators, err = l.db.ListPeople(ctx, store.PeopleFilter{Role: holf.RoleCoordinator, Offices: holf.AllOffices()}); err != nil {
+		return p, err
+	}
+	return p, l.recordView(ctx, a, role, "seminar.list", "seminar", 0, PurposeLearning)
+}
+
+// SaveSeminar plans a seminar or records its agenda and attendance.
+func (l *Learning) SaveSeminar(ctx context.Context, a *holf.Actor, s holf.Seminar, parsed holf.Validation) (holf.Seminar, error) {
+	role, err := decideGlobal(a, policy.SeminarManage)
+	if err != nil {
+		return s, err
+	}
+	if s.ID != 0 {
+		if err := fromVersion(s.Version); err != nil {
+			return s, err
+		}
+	}
+	if err := mergeValidation(parsed, s.Validate()); err != nil {
+		return s, err
+	}
+	err = l.db.SaveSeminar(ctx, event(a, role, "seminar.save", "seminar", s.ID, PurposeLearning), &s)
+	return s, err
+}

@@ -150,7 +150,43 @@ func (b *builder) learning(ctx context.Context, rng *rand.Rand, ids []int64, spe
 			return err
 		}
 	}
-	return b.leaderWork(ctx, rng, ids, specs, byName, pm, today)
+	if err := b.leaderWork(ctx, rng, ids, specs, byName, pm, today); err != nil {
+		return err
+	}
+	return b.seminars(ctx, rng, specs, byName, pm, today)
+}
+
+// seminars are two national gatherings behind and one ahead, with the
+// intervention offices' coordinators' attendance.
+func (b *builder) seminars(ctx context.Context, rng *rand.Rand, specs []officeSpec, byName map[string]int64, pm *holf.Actor, today time.Time) error {
+	plans := []struct {
+		months int
+		title  string
+		agenda []string
+	}{
+		{-10, "Oppstartssamling", []string{"HOLF-modellen og veiledningsprinsippene", "Kartleggingsskjemaet i praksis", "Meny-agenda: øvelse i par"}},
+		{-4, "Fellessamling høst", []string{"Erfaringer med familieplanen", "Rolleavklaring mot veilederne", "Barnas stemme i oppfølgingen"}},
+		{2, "Fellessamling vår", []string{"Samarbeidsmøter og aksjonsnettverk", "Implementeringskvalitet: hva tallene viser"}},
+	}
+	for _, pl := range plans {
+		s := holf.Seminar{Title: pl.title, On: today.AddDate(0, pl.months, 0), Place: "Oslo", Agenda: pl.agenda}
+		s, err := b.a.Learning.SaveSeminar(ctx, pm, s, nil)
+		if err != nil {
+			return fmt.Errorf("demo seminar: %w", err)
+		}
+		if pl.months > 0 {
+			continue
+		}
+		for i := 0; i < 15; i++ {
+			for _, u := range []string{"fk1.", "fk2."} {
+				s.Attendance = append(s.Attendance, holf.SessionAttendance{PersonID: byName[u+Slug(specs[i].Name)], Attended: rng.IntN(8) != 0})
+			}
+		}
+		if _, err := b.a.Learning.SaveSeminar(ctx, pm, s, nil); err != nil {
+			return fmt.Errorf("demo seminar attendance: %w", err)
+		}
+	}
+	return nil
 }
 
 // supportWork is training support k's reviews of its offices' forms and

@@ -642,3 +642,76 @@ func (db *DB) FamilyNames(ctx context.Context, ids []int64) (map[int64]string, e
 	}
 	return idNames(ctx, db, `SELECT id, name FROM families WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
 }
+
+// Seminars lists the seminars, the latest first, with their attendance.
+func (db *DB) Seminars(ctx context.Context) ([]holf.Seminar, error) {
+	ss, err := collect(ctx, db, func(s scanner) (holf.Seminar, error) {
+		var x holf.Seminar
+		var agenda string
+		err := s.Scan(&x.ID, &x.Title, asDate(&x.On), &x.Place, &agenda, &x.Version)
+		if agenda != "" {
+			x.Agenda = strings.Split(agenda, "\n")
+		}
+		return x, err
+	}, `SELECT id, title, held_on, place, agenda, version FROM seminars ORDER BY held_on DESC, id DESC`)
+	if err != nil || len(ss) == 0 {
+		return ss, err
+	}
+	at := map[int64]int{}
+	for i, s := range ss {
+		at[s.ID] = i
+	}
+	rows, err := db.query(ctx, `SELECT seminar_id, person_id, attended FROM seminar_attendance ORDER BY seminar_id, person_id`)
+	if err != nil {
+		return nil, fmt.Errorf("seminar attendance: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var a holf.SessionAttendance
+		var n int
+		if err := rows.Scan(&id, &a.PersonID, &n); err != nil {
+			return nil, err
+		}
+		a.Attended = n != 0
+		if i, ok := at[id]; ok {
+			ss[i].Attendance = append(ss[i].Attendance, a)
+		}
+	}
+	return ss, mapErr(rows.Err())
+}
+
+// SaveSeminar creates seminar s (ID 0) or updates it from its version,
+// with its attendance.
+func (db *DB) SaveSeminar(ctx context.Context, ev holf.AuditEvent, s *holf.Seminar) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		agenda := strings.Join(s.Agenda, "\n")
+		if s.ID == 0 {
+			id, err := tx.insertID(ctx, `INSERT INTO seminars (title, held_on, place, agenda, version, created_at) VALUES (?, ?, ?, ?, 1, ?)`,
+				s.Title, formatDate(s.On), s.Place, agenda, formatTime(tx.now))
+			if err != nil {
+				return 0, fmt.Errorf("create seminar: %w", err)
+			}
+			s.ID, s.Version = id, 1
+		} else {
+			if err := tx.updateVersioned(ctx, "seminar", s.ID, nil, `UPDATE seminars SET title = ?, held_on = ?, place = ?, agenda = ?,
+				version = version + 1 WHERE id = ? AND version = ?`, s.Title, formatDate(s.On), s.Place, agenda, s.ID, s.Version); err != nil {
+				return 0, err
+			}
+			s.Version++
+			if _, err := tx.exec(ctx, `DELETE FROM seminar_attendance WHERE seminar_id = ?`, s.ID); err != nil {
+				return 0, err
+			}
+		}
+		rows := make([][]any, len(s.Attendance))
+		for i, a := range s.Attendance {
+			rows[i] = []any{s.ID, a.PersonID, boolInt(a.Attended)}
+		}
+		if len(rows) > 0 {
+			if err := tx.insertRows(ctx, "seminar_attendance", "seminar_id, person_id, attended", rows); err != nil {
+				return 0, err
+			}
+		}
+		return s.ID, nil
+	})
+}

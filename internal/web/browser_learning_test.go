@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/testdb"
 )
 
@@ -76,6 +77,11 @@ func TestBrowserLearningStructure(t *testing.T) {
 			browserLogin(t, ctx, base, "ts.a")
 			step("group", chromedp.Navigate(fmt.Sprintf("%s/supervision/groups/%d", base, group)), chromedp.WaitVisible(css(`#sessions`)))
 			checkAxe(t, ctx, axe, "group page for its leader")
+			cs, err := f.db.Cases(t.Context(), casesOfGroup(group))
+			if err != nil || len(cs) != 2 {
+				t.Fatalf("cases %v %v", cs, err)
+			}
+			second := max(cs[0].ID, cs[1].ID) // Run orders the cases by id
 			step("run", chromedp.Click(css(`a[href$="/run"]`)), chromedp.WaitVisible(css(`#note`)))
 			checkAxe(t, ctx, axe, "shared screen")
 			for c := 0; c < 2; c++ {
@@ -88,19 +94,24 @@ func TestBrowserLearningStructure(t *testing.T) {
 						acts = append(acts, chromedp.SendKeys(css(`#next_steps`), "Kalle inn til samarbeidsmøte"))
 					}
 					acts = append(acts, chromedp.Click(css(`button.primary`)))
+					// Wait for the next page's own element: the notice of the
+					// page being left would match at once.
 					if r < 4 {
-						acts = append(acts, chromedp.WaitVisible(css(`.notice`)))
+						acts = append(acts, chromedp.WaitReady(css(fmt.Sprintf(`input[name="round"][value="%s"]`, holf.Rounds[r+1]))))
 					} else {
 						acts = append(acts, chromedp.WaitVisible(css(`#sessions`)))
 					}
 					step(fmt.Sprintf("case %d round %d", c+1, r+1), acts...)
+					if body := mainText(); r == 4 && !strings.Contains(body, "Samlinger") {
+						t.Fatalf("after the summary of case %d: %s", c+1, body)
+					}
 				}
 				if c == 0 {
 					step("second case", chromedp.Click(css(`a[href$="/run"]`)), chromedp.WaitVisible(css(`#note`)),
-						chromedp.Click(css(`nav ol.steps li:nth-child(2) a`)), chromedp.WaitVisible(css(`#note`)))
+						chromedp.Click(css(`nav ol.steps li:nth-child(2) a`)), chromedp.WaitReady(css(fmt.Sprintf(`input[name="case"][value="%d"]`, second))))
 				}
 			}
-			cs, err := f.db.Cases(t.Context(), casesOfGroup(group))
+			cs, err = f.db.Cases(t.Context(), casesOfGroup(group))
 			if err != nil || len(cs) != 2 || cs[0].Status != "done" || cs[1].Status != "done" {
 				t.Fatalf("cases after the session: %+v %v", cs, err)
 			}
@@ -155,9 +166,12 @@ func TestBrowserLearningStructure(t *testing.T) {
 			checkAxe(t, ctx, axe, "topics")
 			step("groups", chromedp.Navigate(base+"/supervision"), chromedp.WaitVisible(css(`h2`)))
 			checkAxe(t, ctx, axe, "supervision groups")
+			step("seminar", chromedp.Navigate(base+"/seminars"), chromedp.WaitVisible(css(`#title`)), chromedp.SendKeys(css(`#title`), "Fellessamling vår"),
+				chromedp.SetValue(css(`#on`), "2027-02-01"), chromedp.SendKeys(css(`#agenda`), "Meny-agenda"), chromedp.Click(css(`form[action="/seminars"] button.primary`)), chromedp.WaitVisible(css(`.notice`)))
+			checkAxe(t, ctx, axe, "seminars")
 			step("new group", chromedp.Navigate(base+"/supervision/groups/new"), chromedp.WaitVisible(css(`#name`)))
 			checkAxe(t, ctx, axe, "group form")
-			step("english", chromedp.Click(css(`button[value="en"]`)), chromedp.WaitVisible(css(`#name`)))
+			step("english", chromedp.Click(css(`button[value="en"]`)), chromedp.WaitReady(css(`html[lang="en"] #name`)))
 			if body := mainText(); !strings.Contains(body, "New supervision group") {
 				t.Fatalf("English: %s", body)
 			}

@@ -635,3 +635,71 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request, rq *req) erro
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"groups": out})
 }
+
+// --- national seminars ---
+
+type seminarsPage struct {
+	Page
+	formState
+	app.SeminarPage
+	Input   seminarInput
+	Editing int64
+}
+
+type seminarInput struct {
+	Title, On, Place, Agenda string
+}
+
+// Me is the caller's id, for "you came".
+func (p *seminarsPage) Me() int64 { return p.Actor.PersonID }
+
+// AgendaText is a seminar's agenda as typed, one topic a line.
+func (p *seminarsPage) AgendaText(s holf.Seminar) string { return strings.Join(s.Agenda, "\n") }
+
+func (s *Server) seminarsData(r *http.Request, rq *req) (*seminarsPage, error) {
+	v, err := s.app.Learning.Seminars(r.Context(), rq.actor)
+	if err != nil {
+		return nil, err
+	}
+	return &seminarsPage{Page: s.page(r, rq, "seminar.title"), SeminarPage: v}, nil
+}
+
+func (s *Server) seminarList(w http.ResponseWriter, r *http.Request, rq *req) error {
+	p, err := s.seminarsData(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "seminars", p)
+}
+
+func (s *Server) seminarSave(w http.ResponseWriter, r *http.Request, rq *req) error {
+	in := seminarInput{Title: r.PostFormValue("title"), On: r.PostFormValue("on"), Place: r.PostFormValue("place"), Agenda: r.PostFormValue("agenda")}
+	var bad holf.Validation
+	sm := holf.Seminar{Title: in.Title, Place: in.Place, Agenda: strings.Split(in.Agenda, "\n"), Version: formVersion(r, "version")}
+	sm.On = apiDay(&bad, "on", in.On)
+	if r.PathValue("id") != "" {
+		id, err := pathID(r, "id", "seminar")
+		if err != nil {
+			return err
+		}
+		sm.ID = id
+		for _, v := range r.PostForm["expected"] {
+			pid, _ := strconv.ParseInt(v, 10, 64)
+			sm.Attendance = append(sm.Attendance, holf.SessionAttendance{PersonID: pid, Attended: slices.Contains(r.PostForm["attended"], v)})
+		}
+	}
+	saved, err := s.app.Learning.SaveSeminar(r.Context(), rq.actor, sm, bad)
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/seminars?notice=saved#seminar-%d", saved.ID), http.StatusSeeOther) // #nosec G710 -- a local path of an id
+		return nil
+	}
+	if !formProblem(err) {
+		return err
+	}
+	p, perr := s.seminarsData(r, rq)
+	if perr != nil {
+		return perr
+	}
+	p.Input, p.Editing = in, sm.ID
+	return s.formError(w, rq, "seminars", p, err, noConflictBox)
+}

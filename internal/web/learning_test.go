@@ -147,6 +147,12 @@ func TestSupervisionKeepsTheFamilyAtItsOffice(t *testing.T) {
 		if !strings.Contains(fam.body, "Notat fra summary") || !strings.Contains(fam.body, "Kalle inn til samarbeidsmøte") {
 			t.Fatalf("family page without the summary: %s", fam.body[max(0, strings.Index(fam.body, "supervision-title")-200):])
 		}
+		// …and into the family's next FGE preparation, as the supervisee chose.
+		next := planMeeting(t, fa, f.famA.ID, "2026-11-30", "10:00", f.famA.Members[0].ID)
+		if prep := fa.get(fmt.Sprintf("/families/%d/meetings/%d/prep", f.famA.ID, next)); !strings.Contains(prep.body, "Avtalt i veiledning") ||
+			!strings.Contains(prep.body, "Kalle inn til samarbeidsmøte") {
+			t.Fatalf("the next preparation lacks the next steps")
+		}
 		// A stale version is refused, not overwritten.
 		if r := ts.post(run, url.Values{"case": {caseA}, "round": {"success"}, "note": {"x"}, "version": {"1"}}); r.StatusCode != http.StatusConflict {
 			t.Fatalf("stale round: %d", r.StatusCode)
@@ -287,6 +293,21 @@ func TestActionLogsAndMonthlyFollowUp(t *testing.T) {
 		}
 		if r := f.client().login("fk2.a").get("/follow-ups/mine"); strings.Contains(r.body, "Ta opp rolleavklaring") {
 			t.Fatal("a colleague reads another's follow-up")
+		}
+		// National seminars: project management plans them, everyone reads them.
+		if r := pm.post("/seminars", url.Values{"title": {""}, "on": {"2027-02-01"}, "agenda": {"Meny-agenda\nRolleavklaring"}, "version": {"0"}}); r.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, "Rolleavklaring") {
+			t.Fatalf("seminar without a title: %d", r.StatusCode)
+		}
+		if r := pm.post("/seminars", url.Values{"title": {"Fellessamling vår"}, "on": {"2027-02-01"}, "agenda": {"Meny-agenda\nRolleavklaring"}, "version": {"0"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("seminar: %d %s", r.StatusCode, r.body)
+		}
+		fk := f.client().login("fk.a")
+		if r := fk.get("/seminars"); r.StatusCode != 200 || !strings.Contains(r.body, "Fellessamling vår") || !strings.Contains(r.body, "<li>Rolleavklaring</li>") {
+			t.Fatalf("seminars for a coordinator: %d", r.StatusCode)
+		}
+		if r := fk.post("/seminars", url.Values{"title": {"X"}, "on": {"2027-02-01"}}); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("a coordinator plans a seminar: %d", r.StatusCode)
 		}
 		wantAudited(t, f, store.AuditFilter{Actor: "leder.a", Limit: 200}, "followup.overview", "followup.save")
 		wantAudited(t, f, store.AuditFilter{Actor: "pm", Limit: 200}, "log.add", "log.list")

@@ -39,7 +39,8 @@ type linkOption struct{ Value, Label string }
 type meetingPage struct {
 	Page
 	formState
-	Review reviewBox
+	Review     reviewBox
+	Supervised *holf.SupervisionCase // next steps from supervision for this preparation
 	*app.MeetingCase
 	New          bool
 	Part         string
@@ -493,6 +494,17 @@ func (s *Server) meetingEdit(w http.ResponseWriter, r *http.Request, rq *req) er
 	}
 	p := s.meetingPageData(r, rq, &c, part)
 	p.Previous = prev
+	if part == app.PartPrep {
+		// The next steps a supervision session agreed, when the supervisee
+		// chose to carry them into the next preparation.
+		cs, err := s.app.Learning.FamilyCases(r.Context(), rq.actor, id)
+		if err != nil {
+			return err
+		}
+		if sc, ok := app.ForFGE(cs); ok && sc.UpdatedAt.Before(c.Meeting.StartsAt) {
+			p.Supervised = &sc
+		}
+	}
 	return s.render(w, http.StatusOK, "meeting_"+part, p)
 }
 
