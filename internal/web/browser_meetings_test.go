@@ -93,7 +93,9 @@ func TestBrowserMeetingDay(t *testing.T) {
 				t.Fatalf("the contact form is %v px wide on a 390 px screen", w)
 			}
 			step("missed call", chromedp.SetValue(css(`#kind`), "call_missed"), chromedp.Click(css(`button.primary`)), chromedp.WaitVisible(css(`.notice`)))
-			step("sms", chromedp.SetValue(css(`#kind`), "sms"), chromedp.SendKeys(css(`#note`), "Minnet om møtet"),
+			// A fresh form: the notice of the last save would satisfy the wait
+			// below before the browser has left the page.
+			step("sms", chromedp.Navigate(base+fam+"/contacts/new"), chromedp.WaitVisible(css(`#kind`)), chromedp.SetValue(css(`#kind`), "sms"), chromedp.SendKeys(css(`#note`), "Minnet om møtet"),
 				chromedp.Click(css(`button.primary`)), chromedp.WaitVisible(css(`.notice`)))
 			checkAxe(t, ctx, axe, "contact logged on a phone")
 			step("family page on a phone", chromedp.Navigate(base+fam), chromedp.WaitVisible(css(`ol.timeline`)))
