@@ -367,11 +367,8 @@ func FollowUpDue(last holf.FollowUp, today time.Time) bool {
 		return true
 	}
 	thisMonth := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
-	return last.Month.Before(thisMonth.AddDate(0, -1, 0)) || last.Month.Before(thisMonth) && today.Sub(dateIn(last.CreatedAt)) > FollowUpDays*24*time.Hour
+	return last.Month.Before(thisMonth.AddDate(0, -1, 0)) || last.Month.Before(thisMonth) && today.Sub(dateIn(last.CreatedAt)) > holf.FollowUpDays*24*time.Hour
 }
-
-// FollowUpDays is how long after the last follow-up the reminder shows.
-const FollowUpDays = holf.FollowUpDays
 
 func errFollowUpMonth() error {
 	var v holf.Validation

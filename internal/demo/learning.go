@@ -59,7 +59,7 @@ func (b *builder) learning(ctx context.Context, rng *rand.Rand, ids []int64, spe
 	if err != nil {
 		return err
 	}
-	today := dateOf(now)
+	today := b.a.Today()
 	for k := 0; k < 5; k++ {
 		g := holf.SupervisionGroup{Name: fmt.Sprintf("Veiledningsgruppe %d", k+1), LeaderID: byName[fmt.Sprintf("opplaering%d", k+1)]}
 		var offices []int64
@@ -289,9 +289,4 @@ func (b *builder) leaderWork(ctx context.Context, rng *rand.Rand, ids []int64, s
 		}
 	}
 	return nil
-}
-
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.In(app.Norway).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

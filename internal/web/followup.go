@@ -4,7 +4,9 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/holf-project/holf"
@@ -49,18 +51,13 @@ func (s *Server) reviewRequest(w http.ResponseWriter, r *http.Request, rq *req) 
 
 // addNotice puts a one-time notice on a local address, before its anchor.
 func addNotice(path, notice string) string {
-	base, anchor := path, ""
-	for i := range path {
-		if path[i] == '#' {
-			base, anchor = path[:i], path[i:]
-			break
-		}
-	}
+	base, anchor, hasAnchor := strings.Cut(path, "#")
 	sep := "?"
-	for i := range base {
-		if base[i] == '?' {
-			sep = "&"
-		}
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	if hasAnchor {
+		anchor = "#" + anchor
 	}
 	return base + sep + "notice=" + notice + anchor
 }
@@ -164,18 +161,18 @@ func (s *Server) reviewDecide(w http.ResponseWriter, r *http.Request, rq *req) e
 	if err != nil {
 		return err
 	}
-	v, err := s.app.Reviews.Get(r.Context(), rq.actor, fam, id)
-	if err != nil {
-		return err
-	}
+	// The use case checks each section against the form's kind: the form
+	// itself is loaded again only to show a problem.
+	status, reason := r.PostFormValue("status"), r.PostFormValue("reason")
 	var comments []holf.ReviewComment
 	typed := map[string]string{}
-	for _, sec := range v.Review.Kind.Sections() {
-		body := r.PostFormValue("comment_" + sec)
-		typed[sec] = body
-		comments = append(comments, holf.ReviewComment{Section: sec, Body: body})
+	for key, vals := range r.PostForm {
+		if sec, ok := strings.CutPrefix(key, "comment_"); ok && len(vals) > 0 {
+			typed[sec] = vals[0]
+			comments = append(comments, holf.ReviewComment{Section: sec, Body: vals[0]})
+		}
 	}
-	status, reason := r.PostFormValue("status"), r.PostFormValue("reason")
+	slices.SortFunc(comments, func(a, b holf.ReviewComment) int { return strings.Compare(a.Section, b.Section) })
 	_, err = s.app.Reviews.Decide(r.Context(), rq.actor, fam, id, formVersion(r, "version"), holf.ReviewStatus(status), reason, comments)
 	if err == nil {
 		http.Redirect(w, r, "/reviews?notice=saved", http.StatusSeeOther)
@@ -183,6 +180,10 @@ func (s *Server) reviewDecide(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	if !formProblem(err) {
 		return err
+	}
+	v, verr := s.app.Reviews.Get(r.Context(), rq.actor, fam, id)
+	if verr != nil {
+		return verr
 	}
 	p := s.reviewData(r, rq, v)
 	p.Status, p.Reason, p.Comments = status, reason, typed

@@ -63,3 +63,20 @@ func parseDay(s string) (time.Time, bool) {
 }
 
 var errFormVersion = app.ErrFormVersion()
+
+// parseStart reads a date and a time of day typed in a form, in Norway.
+func parseStart(bad *holf.Validation, date, clock string) time.Time {
+	d, ok := parseDay(date)
+	c, cerr := time.Parse("15:04", clock)
+	switch {
+	case date == "":
+		return time.Time{}
+	case !ok:
+		bad.Add("date", "err.date")
+		return time.Time{}
+	case cerr != nil:
+		bad.Add("time", "err.time")
+		return time.Time{}
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), c.Hour(), c.Minute(), 0, 0, oslo)
+}

@@ -200,23 +200,6 @@ func (s *Server) groupShow(w http.ResponseWriter, r *http.Request, rq *req) erro
 	return s.render(w, http.StatusOK, "group", s.groupData(r, rq, v))
 }
 
-// parseStart reads a date and a time of day typed in a form, in Norway.
-func parseStart(bad *holf.Validation, date, clock string) time.Time {
-	d, ok := parseDay(date)
-	c, cerr := time.Parse("15:04", clock)
-	switch {
-	case date == "":
-		return time.Time{}
-	case !ok:
-		bad.Add("date", "err.date")
-		return time.Time{}
-	case cerr != nil:
-		bad.Add("time", "err.time")
-		return time.Time{}
-	}
-	return time.Date(d.Year(), d.Month(), d.Day(), c.Hour(), c.Minute(), 0, 0, oslo)
-}
-
 func (s *Server) sessionSave(w http.ResponseWriter, r *http.Request, rq *req) error {
 	gid, err := pathID(r, "id", "supervision group")
 	if err != nil {

@@ -255,18 +255,7 @@ func meetingDetails(v url.Values, m *holf.Meeting, coordinators []holf.Person, p
 		}
 	}
 	m.LeadID, _ = strconv.ParseInt(v.Get("lead"), 10, 64)
-	m.StartsAt = time.Time{}
-	d, dok := parseDay(v.Get("date"))
-	clock, cerr := time.Parse("15:04", v.Get("time"))
-	switch {
-	case v.Get("date") == "":
-	case !dok:
-		bad.Add("date", "err.date")
-	case cerr != nil:
-		bad.Add("time", "err.time")
-	default:
-		m.StartsAt = time.Date(d.Year(), d.Month(), d.Day(), clock.Hour(), clock.Minute(), 0, 0, oslo)
-	}
+	m.StartsAt = parseStart(&bad, v.Get("date"), v.Get("time"))
 	var nok bool
 	if m.NeedOn, nok = parseDay(v.Get("need_on")); !nok {
 		bad.Add("need_on", "err.date")
