@@ -22,7 +22,9 @@ func ParseMonth(s string) (Month, error) {
 }
 
 // Start is the month's first day.
-func (m Month) Start() time.Time { return time.Date(int(m)/12, time.Month(int(m)%12+1), 1, 0, 0, 0, 0, time.UTC) }
+func (m Month) Start() time.Time {
+	return time.Date(int(m)/12, time.Month(int(m)%12+1), 1, 0, 0, 0, 0, time.UTC)
+}
 
 // End is the month's last day.
 func (m Month) End() time.Time { return m.Start().AddDate(0, 1, -1) }
