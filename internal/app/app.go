@@ -17,6 +17,7 @@ import (
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/auth"
+	"github.com/holf-project/holf/internal/fidelity"
 	"github.com/holf-project/holf/internal/policy"
 	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
@@ -75,6 +76,7 @@ type App struct {
 	Reviews   *Reviews
 	Logs      *Logs
 	FollowUps *FollowUps
+	Fidelity  *Fidelity
 
 	core *core
 }
@@ -93,7 +95,8 @@ func New(cfg Config) (*App, error) {
 		Families: &Families{c}, Plans: &Plans{c}, Mappings: &Mappings{c}, People: &People{c},
 		Offices: &Offices{c}, Audit: &Audit{c}, Surveys: &Surveys{core: c}, Meetings: &Meetings{c}, Contacts: &Contacts{c},
 		Day: &Day{c}, Calendar: &Calendar{c}, Partners: &Partners{c}, Consents: &Consents{c}, Network: &Network{c},
-		Learning: &Learning{c}, Reviews: &Reviews{c}, Logs: &Logs{c}, FollowUps: &FollowUps{c}, core: c,
+		Learning: &Learning{c}, Reviews: &Reviews{c}, Logs: &Logs{c}, FollowUps: &FollowUps{c},
+		Fidelity: &Fidelity{core: c, cat: fidelity.MustLoad()}, core: c,
 	}, nil
 }
 

@@ -67,6 +67,7 @@ func commands() []command {
 		{"instruments", "the questionnaire instrument library: list, score", runInstruments},
 		{"survey", "questionnaire studies: install, rescore", runSurvey},
 		{"export", "pseudonymised exports for researchers: survey", runExport},
+		{"fidelity", "implementation quality per office and month: --json, --export, refresh", runFidelity},
 		{"stats", "statistics for the trial: lmm, glmm, robust, permute, power, smd, alpha", runStats},
 		{"version", "print the version", runVersion},
 	}

@@ -423,3 +423,29 @@ func Sum(cells []Cell, keep func(Cell) bool) (num, den float64) {
 	}
 	return num, den
 }
+
+// Figure is a numerator and a denominator summed over cells.
+type Figure struct{ Num, Den float64 }
+
+// Value is Num/Den; ok is false when there is nothing to count.
+func (f Figure) Value() (float64, bool) {
+	if f.Den == 0 {
+		return 0, false
+	}
+	return f.Num / f.Den, true
+}
+
+// Totals sums cells by the key each maps to (cells mapped to ok = false
+// are left out), in one pass.
+func Totals[K comparable](cells []Cell, key func(Cell) (K, bool)) map[K]Figure {
+	out := map[K]Figure{}
+	for _, c := range cells {
+		if k, ok := key(c); ok {
+			f := out[k]
+			f.Num += c.Num
+			f.Den += c.Den
+			out[k] = f
+		}
+	}
+	return out
+}

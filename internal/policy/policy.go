@@ -67,6 +67,11 @@ const (
 	SeminarView   Action = "seminar.view"   // national seminars and their agenda
 	SeminarManage Action = "seminar.manage" // plan seminars, record attendance
 	TopicStats    Action = "topic.stats"    // counts of supervision topics by area and member, no family
+	// Implementation quality.
+	FidelityView    Action = "fidelity.view"    // offices' fidelity figures and drift, per coordinator, no family
+	FidelityOwn     Action = "fidelity.own"     // one's own fidelity figures
+	FidelityExport  Action = "fidelity.export"  // the figures as process measures, pseudonymised
+	FidelityRefresh Action = "fidelity.refresh" // recompute the maintained figures
 )
 
 // Scope says how far a role's grant reaches. Scopes are ordered from the
@@ -222,6 +227,15 @@ var rules = map[Action]map[holf.Role]Scope{
 		holf.RoleProjectManagement: All},
 	SeminarManage: {holf.RoleProjectManagement: All},
 	TopicStats:    {holf.RoleTrainingSupport: OwnOffice, holf.RoleProjectManagement: All},
+	// Fidelity figures are counts of work, per office and coordinator:
+	// project management and researchers follow every office, training
+	// support and leaders their own; a coordinator sees their own figures.
+	// The families behind a figure are reached through FamilyList only.
+	FidelityView: {holf.RoleOfficeLeader: OwnOffice, holf.RoleTrainingSupport: OwnOffice, holf.RoleProjectManagement: All,
+		holf.RoleResearcher: All},
+	FidelityOwn:     {holf.RoleCoordinator: OwnOffice},
+	FidelityExport:  {holf.RoleResearcher: All, holf.RoleSystem: All},
+	FidelityRefresh: {holf.RoleSystem: All},
 }
 
 // Decision is the answer to one question: allowed or not, and under which

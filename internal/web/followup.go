@@ -310,7 +310,12 @@ func (s *Server) logAdd(w http.ResponseWriter, r *http.Request, rq *req) error {
 		p.Input = in
 		return s.formError(w, rq, "logs", p, err, noConflictBox)
 	}
-	http.Redirect(w, r, "/logs?notice=saved", http.StatusSeeOther)
+	// An intervention noted from an office's fidelity page goes back there.
+	back := "/logs"
+	if b := r.PostFormValue("back"); strings.HasPrefix(b, "/fidelity/offices/") && !strings.ContainsAny(b, "?#\\") && !strings.Contains(b, "//") {
+		back = b
+	}
+	http.Redirect(w, r, addNotice(back, "saved"), http.StatusSeeOther) // #nosec G710 -- a local path checked above
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/fidelity"
 	"github.com/holf-project/holf/internal/i18n"
 	"github.com/holf-project/holf/internal/policy"
 )
@@ -62,6 +63,8 @@ var funcs = template.FuncMap{
 	"fieldid":  FieldID,
 	"dec":      func(i int) int { return i - 1 },
 	"pct":      func(x float64) float64 { return 100 * x },
+	// fig is a value as a figure of its own (a target, to format like one).
+	"fig": func(v float64) fidelity.Figure { return fidelity.Figure{Num: v, Den: 1} },
 	// take and drop split a long list: the first n lines, and the rest
 	// behind a <details> (no script needed).
 	"take": func(n int, list any) any { return sliceOf(list, 0, n) },
@@ -233,6 +236,8 @@ func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 		add(policy.ReviewGive, "/reviews", "nav.reviews")
 		add(policy.LogView, "/logs", "nav.logs")
 		add(policy.FollowUpView, "/follow-ups", "nav.followups")
+		add(policy.FidelityView, "/fidelity", "nav.fidelity")
+		add(policy.FidelityOwn, "/fidelity/mine", "nav.fidelity_mine")
 		add(policy.AuditView, "/audit", "nav.audit")
 	}
 	return p

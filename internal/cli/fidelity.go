@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/fidelity"
+)
+
+func runFidelity(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "refresh" {
+		return fidelityRefresh(ctx, env, args[1:])
+	}
+	fs := newFlags(env, "fidelity --db DB [--from YYYY-MM] [--to YYYY-MM] (--json | --export DIR)\n       holf fidelity refresh --db DB",
+		"Implementation quality counted from the work itself: every indicator's numerator, denominator and value per\noffice and month (coordinators summed). --json prints them; --export writes fidelity.csv and codebook.csv for\nresearchers (office numbers as in the survey exports, no names). The period defaults to the last 24 months.\n'refresh' recomputes the figures the national overview reads.")
+	dsn := dbFlag(fs)
+	from := fs.String("from", "", "first month (YYYY-MM, or a date in it)")
+	to := fs.String("to", "", "last month (YYYY-MM, or a date in it)")
+	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	dir := fs.String("export", "", "write fidelity.csv and codebook.csv to this directory")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if *asJSON == (*dir != "") {
+		return usagef("give one of --json or --export DIR")
+	}
+	a, done, err := open(ctx, env, *dsn, false)
+	if err != nil {
+		return err
+	}
+	defer done()
+	month := func(s string) string {
+		if len(s) == len("2006-01-02") {
+			return s[:7]
+		}
+		return s
+	}
+	p, err := a.Fidelity.ParsePeriod(month(*from), month(*to))
+	if err != nil {
+		return err
+	}
+	r, err := a.Fidelity.Export(ctx, operator(env), p)
+	if err != nil {
+		return err
+	}
+	rows := officeMonths(r)
+	if *asJSON {
+		return printJSON(env, map[string]any{"from": p.From.String(), "to": p.To.String(), "as_of": r.AsOf.Format("2006-01-02"), "figures": rows})
+	}
+	if err := os.MkdirAll(*dir, 0o750); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"office", "arm", "month", "indicator", "version", "model_only", "numerator", "denominator", "value"})
+	for _, x := range rows {
+		v := "NA"
+		if x.Value != nil {
+			v = strconv.FormatFloat(*x.Value, 'f', -1, 64)
+		}
+		_ = w.Write([]string{strconv.FormatInt(x.Office, 10), x.Arm, x.Month, x.Indicator, strconv.Itoa(x.Version), strconv.FormatBool(x.ModelOnly),
+			strconv.FormatFloat(x.Num, 'f', -1, 64), strconv.FormatFloat(x.Den, 'f', -1, 64), v})
+	}
+	w.Flush()
+	var cb bytes.Buffer
+	cw := csv.NewWriter(&cb)
+	_ = cw.Write([]string{"indicator", "version", "category", "unit", "better", "target", "warn", "model_only", "level", "title_en", "definition_en", "title_nb", "definition_nb"})
+	for _, d := range r.Defs {
+		_ = cw.Write([]string{d.ID, strconv.Itoa(d.Version), d.Category, string(d.Unit), d.Better, strconv.FormatFloat(d.Target, 'f', -1, 64),
+			strconv.FormatFloat(d.Warn, 'f', -1, 64), strconv.FormatBool(d.ModelOnly), d.Level, d.Name("en"), d.Text("en"), d.Name("nb"), d.Text("nb")})
+	}
+	cw.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{"fidelity.csv": b.Bytes(), "codebook.csv": cb.Bytes()} {
+		if err := os.WriteFile(filepath.Join(*dir, name), data, 0o600); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.Stdout, "Exported %d figures (%d offices, %s to %s) to %s: fidelity.csv, codebook.csv\n", len(rows), len(r.Offices), p.From, p.To, *dir)
+	return nil
+}
+
+// officeRow is one indicator's figure for one office and month.
+type officeRow struct {
+	Office    int64    `json:"office"`
+	Name      string   `json:"office_name"`
+	Arm       string   `json:"arm"`
+	Month     string   `json:"month"`
+	Indicator string   `json:"indicator"`
+	Version   int      `json:"version"`
+	ModelOnly bool     `json:"model_only"`
+	Num       float64  `json:"numerator"`
+	Den       float64  `json:"denominator"`
+	Value     *float64 `json:"value"` // null: no data
+}
+
+// officeMonths sums the report by office, month and indicator, listing
+// every combination, so that "no data" shows as null and never goes missing.
+func officeMonths(r app.FidelityReport) []officeRow {
+	type key struct {
+		office int64
+		month  fidelity.Month
+		ind    string
+	}
+	sums := fidelity.Totals(r.Cells, func(c fidelity.Cell) (key, bool) { return key{c.Office, c.Month, c.Indicator}, true })
+	var out []officeRow
+	for _, o := range r.Offices {
+		for _, m := range r.Period.Months() {
+			if m.Start().After(r.AsOf) {
+				continue
+			}
+			for _, d := range r.Defs {
+				f := sums[key{o.ID, m, d.ID}]
+				row := officeRow{Office: o.ID, Name: o.Name, Arm: o.Arm, Month: m.String(), Indicator: d.ID, Version: d.Version, ModelOnly: d.ModelOnly, Num: f.Num, Den: f.Den}
+				if v, ok := f.Value(); ok {
+					row.Value = &v
+				}
+				out = append(out, row)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b officeRow) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func fidelityRefresh(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "fidelity refresh --db DB", "Recompute the maintained fidelity figures of every office (the national overview reads them).")
+	dsn := dbFlag(fs)
+	a, done, err := parseOpen(ctx, env, fs, args, dsn, false)
+	if err != nil {
+		return err
+	}
+	defer done()
+	n, err := a.Fidelity.Refresh(ctx, operator(env))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Recomputed the fidelity figures of %d offices\n", n)
+	return nil
+}
