@@ -267,6 +267,10 @@ func (b *builder) collaboration(ctx context.Context, rng *rand.Rand, by *holf.Ac
 		held = c.GivenOn
 	}
 	at := time.Date(held.Year(), held.Month(), held.Day(), 13, 0, 0, 0, app.Norway)
+	// A consent given today: the meeting was this morning, never later today.
+	if now := b.a.Now(); at.After(now) {
+		at = now.Add(-time.Hour).Truncate(time.Minute)
+	}
 	m := holf.Meeting{FamilyID: f.ID, Kind: holf.MeetingCollaboration, Status: holf.MeetingHeld, Channel: holf.ChannelOffice, StartsAt: at, Minutes: 60,
 		Place: "Møterom 2", LeadID: by.PersonID, NeedOn: held.AddDate(0, 0, -5-rng.IntN(14)),
 		Participants: []holf.Participant{{Kind: holf.ParticipantCoordinator, PersonID: by.PersonID, Attendance: holf.AttendanceAttended},
