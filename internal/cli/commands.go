@@ -174,6 +174,24 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		}
 		printDemo(env.Stdout, res)
 	}
+	// The fidelity figures the national overview reads are recounted at
+	// start (after the demo is built) and every hour (each office is also counted afresh on its own page).
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := a.Fidelity.Refresh(ctx, app.System("fidelity-refresh")); err != nil && ctx.Err() == nil {
+				logger.Error("fidelity figures not recounted", "error", err.Error())
+			} else if err == nil {
+				logger.Debug("fidelity figures recounted", "offices", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	return env.Serve(ctx, a, ServeOptions{Addr: *addr, Logger: logger, Hasher: hasher(env), Catalog: cat(), InsecureCookies: *insecure,
 		TrustedProxies: trusted, Demo: *demoMode, Version: Version, PublicURL: *publicURL, Ready: func(addr string) {
 			fmt.Fprintf(env.Stdout, "HOLF is listening on http://%s (database: %s)\n", addr, a.DB().Dialect())

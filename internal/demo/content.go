@@ -273,6 +273,9 @@ func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID in
 				g.MemberID = h.mother.ID
 			}
 		}
+		if kids := f.Children(); spec.Area == holf.AreaChildren && !spec.ForParent && len(kids) > 0 {
+			g.MemberID = kids[rng.IntN(len(kids))].ID // a goal for one child
+		}
 		ig := store.ImportedGoal{Goal: g}
 		for _, as := range spec.Activities {
 			a := holf.Activity{Title: as.Title, Responsible: as.Kind, ResponsibleName: as.Name, Status: holf.ActivityOpen}
@@ -302,6 +305,21 @@ func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID in
 			ig.Subgoals = append(ig.Subgoals, store.ImportedGoal{Goal: holf.Goal{Area: spec.Area, Title: spec.Subgoal, Status: holf.GoalOpen, MemberID: g.MemberID}})
 		}
 		c.Goals = append(c.Goals, ig)
+	}
+	// The mapping names challenges where the plan sets goals, and in one
+	// family in four also where it sets none yet (an incomplete plan).
+	if rng.IntN(4) > 0 {
+		has := map[holf.TargetArea]bool{}
+		for _, g := range c.Goals {
+			has[g.Goal.Area] = true
+		}
+		for _, m := range c.Mappings {
+			for _, a := range areas {
+				if !has[a] {
+					delete(m.Fields, holf.AreaKey(a, "challenges"))
+				}
+			}
+		}
 	}
 	return c
 }

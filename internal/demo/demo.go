@@ -108,7 +108,15 @@ type builder struct {
 	names map[int64]string
 	// active are each office's families in follow-up, for their network.
 	active map[int64][]holf.Family
+	// drifting is the office whose after-reflections slip in the last
+	// months, for the fidelity overview to flag (trial scale only).
+	drifting int64
 }
+
+// driftingOffice is the index in offices of the office that drifts: NAV
+// Grorud, an intervention office, whose coordinators stop writing their
+// after-reflections on time half a year ago.
+const driftingOffice = 2
 
 // Build fills the database behind a with the demo dataset. It refuses a
 // database that holds anything but demo data, and leaves an existing demo
@@ -248,6 +256,9 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 			}
 		}
 	}
+	if opt.Scale == "" {
+		b.drifting = ids[driftingOffice]
+	}
 	res.Families, err = b.families(ctx, rng, ids, coordinators, perOffice, opt.Scale != "", progress)
 	if err != nil {
 		return res, err
@@ -279,6 +290,12 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 		return res, fmt.Errorf("demo questionnaires: %w", err)
 	}
 	progress("questionnaire responses: %d", res.Responses)
+	// The national overview reads maintained figures: count them once now,
+	// as the server's hourly refresh will from here on.
+	if _, err := a.Fidelity.Refresh(ctx, b.actor); err != nil {
+		return res, fmt.Errorf("demo fidelity figures: %w", err)
+	}
+	progress("fidelity figures: done")
 	return res, nil
 }
 

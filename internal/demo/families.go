@@ -230,7 +230,7 @@ func (b *builder) content(ctx context.Context, rng *rand.Rand, fams []store.Impo
 			end = f.DischargedOn
 		}
 		cs = append(cs, caseContent(rng, f, f.ConsentDate, end, f.PrimaryCoordinatorID, b.usernames[f.PrimaryCoordinatorID], office.TargetAreas, scale))
-		fm = append(fm, familyMeetings(rng, f, f.ConsentDate, end, now, f.PrimaryCoordinatorID, b.names[f.PrimaryCoordinatorID], office.TargetAreas, scale))
+		fm = append(fm, familyMeetings(rng, f, f.ConsentDate, end, now, f.PrimaryCoordinatorID, b.names[f.PrimaryCoordinatorID], office.TargetAreas, scale, f.OfficeID == b.drifting))
 	}
 	if err := b.im.CaseContent(ctx, b.actor, office, byID, cs, purpose); err != nil {
 		return err

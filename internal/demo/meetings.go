@@ -112,7 +112,9 @@ func workingTime(rng *rand.Rand, t time.Time) time.Time {
 
 // familyMeetings draws one family's meetings and contacts from since (the
 // consent date) to end, led by coordinator lead; now is the demo's clock.
-func familyMeetings(rng *rand.Rand, f holf.Family, since, end, now time.Time, lead int64, leadName string, areas []holf.TargetArea, scale bool) store.FamilyMeetings {
+// drift: the after-reflections of the last six months are mostly late or
+// missing, as at an office drifting from the model.
+func familyMeetings(rng *rand.Rand, f holf.Family, since, end, now time.Time, lead int64, leadName string, areas []holf.TargetArea, scale, drift bool) store.FamilyMeetings {
 	out := store.FamilyMeetings{FamilyID: f.ID}
 	cat := holf.CurrentFGE()
 	parents, children := f.Parents(), f.Children()
@@ -199,6 +201,10 @@ func familyMeetings(rng *rand.Rand, f holf.Family, since, end, now time.Time, le
 			if now.Sub(at) < 30*24*time.Hour {
 				outstanding = 35
 			}
+			drifted := drift && now.Sub(at) < 183*24*time.Hour
+			if drifted {
+				outstanding = 45
+			}
 			switch r := rng.IntN(100); {
 			case r < outstanding:
 				// outstanding
@@ -219,7 +225,11 @@ func familyMeetings(rng *rand.Rand, f holf.Family, since, end, now time.Time, le
 				m.Reflection.Shared = rng.IntN(5) == 0
 			}
 			if !m.Reflection.Empty() {
-				m.ReflectedAt = earlier(m.End().Add(time.Duration(1+rng.IntN(96))*time.Hour), now.Add(-time.Minute))
+				late := time.Duration(1+rng.IntN(96)) * time.Hour
+				if drifted && rng.IntN(4) > 0 {
+					late = time.Duration(6*24+rng.IntN(10*24)) * time.Hour // a week or two after
+				}
+				m.ReflectedAt = earlier(m.End().Add(late), now.Add(-time.Minute))
 				m.ReflectedBy = lead
 				lastReflection, lastIndex = m.Reflection.Text(), len(out.Meetings)+1
 				if im.SimilarIndex == 0 {

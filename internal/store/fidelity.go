@@ -150,7 +150,8 @@ func (db *DB) FidelityFacts(ctx context.Context, offices holf.OfficeSet, since, 
 				if err := s.Scan(&u.OfficeID, &u.CoordinatorID, &month); err != nil {
 					return u, err
 				}
-				u.Month, err = fidelity.ParseMonth(month)
+				// The month is kept as its first day.
+				u.Month, err = fidelity.ParseMonth(month[:min(len(month), 7)])
 				return u, err
 			}, `SELECT f.office_id, f.coordinator_id, f.month FROM follow_ups f WHERE f.month >= ?`+in, args(since.Format("2006-01"))...)
 			return err

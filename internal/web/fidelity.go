@@ -228,7 +228,7 @@ func (s *Server) fidelityPeriod(r *http.Request, rq *req, p *fidelityPage) (fide
 }
 
 // finish renders a fidelity page, or shows the period's errors above it.
-func (s *Server) finishFidelity(w http.ResponseWriter, rq *req, name string, p *fidelityPage, perr error) error {
+func (s *Server) finishFidelity(w http.ResponseWriter, rq *req, name string, p formPager, perr error) error {
 	if perr != nil {
 		return s.formError(w, rq, name, p, perr, nil)
 	}
@@ -377,7 +377,7 @@ func (s *Server) fidelityIndicator(w http.ResponseWriter, r *http.Request, rq *r
 			return err
 		}
 	}
-	return s.finishFidelity(w, rq, "fidelity_indicator", &p.fidelityPage, perr)
+	return s.finishFidelity(w, rq, "fidelity_indicator", p, perr)
 }
 
 // DrillLink is the address of the records behind month m's figure.
