@@ -104,8 +104,9 @@ func (f *Fidelity) names(ctx context.Context, r *FidelityReport, offices holf.Of
 	return err
 }
 
-// Overview is every office the caller follows: the maintained figures
-// where they are fresh and cover the period, counted afresh otherwise.
+// Overview is every office the caller follows, by office (coordinators
+// summed): the maintained figures where they are fresh and cover the
+// period, counted afresh otherwise.
 func (f *Fidelity) Overview(ctx context.Context, a *holf.Actor, p fidelity.Period) (FidelityReport, error) {
 	if !policy.Allows(a, policy.FidelityView) {
 		return FidelityReport{}, Forbidden()
@@ -131,7 +132,9 @@ func (f *Fidelity) Overview(ctx context.Context, a *holf.Actor, p fidelity.Perio
 		}
 	}
 	if !fresh {
-		return f.compute(ctx, set, p)
+		r, err := f.compute(ctx, set, p)
+		r.Cells = fidelity.ByOffice(r.Cells)
+		return r, err
 	}
 	r := FidelityReport{Period: p, AsOf: today, Defs: f.cat.Current(), ComputedAt: oldest}
 	for _, o := range offices {
@@ -249,7 +252,7 @@ func (f *Fidelity) Refresh(ctx context.Context, a *holf.Actor) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		cells = append(cells, r.Cells...)
+		cells = append(cells, fidelity.ByOffice(r.Cells)...)
 	}
 	return len(runs), f.db.SaveFidelity(ctx, event(a, role, "fidelity.refresh", "office", 0, PurposeLearning), runs, cells)
 }

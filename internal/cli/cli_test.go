@@ -94,6 +94,7 @@ func TestCommandLineOnBothDatabases(t *testing.T) {
 			if r.code != 0 || !strings.Contains(r.stdout, "29 offices") || !strings.Contains(r.stdout, "demo passord for test") {
 				t.Fatalf("demo: %+v", r)
 			}
+			checkFidelity(t, env, dir)
 			r = run(t, "", env, "user", "list", "--role", "training_support", "--json")
 			var users []UserJSON
 			if err := json.Unmarshal([]byte(r.stdout), &users); err != nil || r.code != 0 {
@@ -473,5 +474,62 @@ func checkSurveyExport(t *testing.T, env map[string]string, dsn string) {
 	}
 	if r := run(t, "", env, "export", "survey", "--wave", "T1", "--group", "parents", "--out", out); r.code == 0 || !strings.Contains(r.stderr, "rescore") {
 		t.Fatalf("export with scores newer than the library: %+v", r)
+	}
+}
+
+// checkFidelity runs holf fidelity on the demo: every office, month and
+// indicator with its numerator and denominator, null where there is no
+// data, and the export with its codebook.
+func checkFidelity(t *testing.T, env map[string]string, dir string) {
+	t.Helper()
+	r := run(t, "", env, "fidelity", "--json")
+	var out struct {
+		From, To string
+		Figures  []struct {
+			Office      int64
+			OfficeName  string   `json:"office_name"`
+			Indicator   string   `json:"indicator"`
+			Month       string   `json:"month"`
+			Numerator   float64  `json:"numerator"`
+			Denominator float64  `json:"denominator"`
+			Value       *float64 `json:"value"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+		t.Fatalf("fidelity --json: %v %+v", err, r.stderr)
+	}
+	nulls, grorud := 0, 0
+	for _, f := range out.Figures {
+		if f.Value == nil {
+			nulls++
+			if f.Denominator != 0 {
+				t.Errorf("null value with a denominator: %+v", f)
+			}
+		} else if *f.Value != f.Numerator/f.Denominator {
+			t.Errorf("value is not numerator/denominator: %+v", f)
+		}
+		if f.OfficeName == "NAV Grorud" && f.Indicator == "reflection_on_time" && f.Value != nil {
+			grorud++
+		}
+	}
+	if nulls == 0 || grorud < 6 || len(out.Figures) < 29*21*6 {
+		t.Errorf("fidelity figures: %d, %d without data, %d months of Grorud's reflections", len(out.Figures), nulls, grorud)
+	}
+	exp := filepath.Join(dir, "fidelity")
+	if r := run(t, "", env, "fidelity", "--export", exp, "--from", "2026-01-15", "--to", "2026-06"); r.code != 0 || !strings.Contains(r.stdout, "2026-01 to 2026-06") {
+		t.Fatalf("fidelity --export: %+v", r)
+	}
+	for name, head := range map[string]string{"fidelity.csv": "office,arm,month,indicator,version,model_only,numerator,denominator,value\n",
+		"codebook.csv": "indicator,version,category,unit,better,target,warn,model_only,level,title_en,definition_en,title_nb,definition_nb\n"} {
+		b, err := os.ReadFile(filepath.Join(exp, name))
+		if err != nil || !strings.HasPrefix(string(b), head) || strings.Contains(string(b), "Familien") {
+			t.Errorf("%s: %v %.200s", name, err, b)
+		}
+	}
+	if r := run(t, "", env, "fidelity", "--json", "--from", "2026-06", "--to", "2026-01"); r.code != 1 || !strings.Contains(r.stderr, "to: The period cannot end before it starts.") {
+		t.Errorf("period ending before it starts: %+v", r)
+	}
+	if r := run(t, "", env, "fidelity", "--json", "--export", exp); r.code != 2 {
+		t.Errorf("--json with --export: %+v", r)
 	}
 }

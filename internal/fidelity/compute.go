@@ -3,6 +3,7 @@ package fidelity
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -12,13 +13,28 @@ type Month int
 // MonthOf is the month of a civil date.
 func MonthOf(t time.Time) Month { return Month(t.Year()*12 + int(t.Month()) - 1) }
 
-// ParseMonth reads "2026-03".
+// ParseMonth reads "2026-03". It is read by hand: the national overview
+// parses one per stored figure.
 func ParseMonth(s string) (Month, error) {
-	t, err := time.Parse("2006-01", s)
-	if err != nil {
-		return 0, fmt.Errorf("month %q: want YYYY-MM", s)
+	bad := fmt.Errorf("month %q: want YYYY-MM", s)
+	if len(s) != 7 || s[4] != '-' {
+		return 0, bad
 	}
-	return MonthOf(t), nil
+	n := 0
+	for i, c := range []byte(s) {
+		if i == 4 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, bad
+		}
+		n = n*10 + int(c-'0')
+	}
+	y, m := n/100, n%100
+	if m < 1 || m > 12 {
+		return 0, bad
+	}
+	return Month(y*12 + m - 1), nil
 }
 
 // Start is the month's first day.
@@ -447,5 +463,38 @@ func Totals[K comparable](cells []Cell, key func(Cell) (K, bool)) map[K]Figure {
 			out[k] = f
 		}
 	}
+	return out
+}
+
+// ByOffice sums each office's coordinators: one cell per office,
+// indicator and month (coordinator 0), ordered so.
+func ByOffice(cells []Cell) []Cell {
+	type key struct {
+		office int64
+		ind    string
+		m      Month
+	}
+	at := map[key]int{}
+	var out []Cell
+	for _, c := range cells {
+		k := key{c.Office, c.Indicator, c.Month}
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, Cell{Indicator: c.Indicator, Version: c.Version, Office: c.Office, Month: c.Month})
+		}
+		out[i].Num += c.Num
+		out[i].Den += c.Den
+	}
+	slices.SortFunc(out, func(a, b Cell) int {
+		if a.Office != b.Office {
+			return cmpInt(a.Office, b.Office)
+		}
+		if a.Indicator != b.Indicator {
+			return strings.Compare(a.Indicator, b.Indicator)
+		}
+		return int(a.Month - b.Month)
+	})
 	return out
 }

@@ -204,7 +204,8 @@ type FidelityRun struct {
 }
 
 // SaveFidelity replaces the maintained figures of the runs' offices with
-// cells, in one transaction with its audit entry.
+// cells (by office: their coordinator is not kept), in one transaction
+// with its audit entry.
 func (db *DB) SaveFidelity(ctx context.Context, ev holf.AuditEvent, runs []FidelityRun, cells []fidelity.Cell) error {
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		var rows, runRows [][]any
@@ -218,7 +219,7 @@ func (db *DB) SaveFidelity(ctx context.Context, ev holf.AuditEvent, runs []Fidel
 			runRows = append(runRows, []any{r.OfficeID, formatTime(r.ComputedAt), r.AsOf.Format(dateFormat), r.From.String(), r.To.String()})
 		}
 		for _, c := range cells {
-			rows = append(rows, []any{c.Office, c.Coordinator, c.Month.String(), c.Indicator, c.Version, c.Num, c.Den})
+			rows = append(rows, []any{c.Office, c.Month.String(), c.Indicator, c.Version, c.Num, c.Den})
 		}
 		if len(runRows) > 0 {
 			if err := tx.insertRows(ctx, "fidelity_runs", "office_id, computed_at, as_of, month_from, month_to", runRows); err != nil {
@@ -226,7 +227,7 @@ func (db *DB) SaveFidelity(ctx context.Context, ev holf.AuditEvent, runs []Fidel
 			}
 		}
 		if len(rows) > 0 {
-			if err := tx.insertRows(ctx, "fidelity_cells", "office_id, coordinator_id, month, indicator, version, numerator, denominator", rows); err != nil {
+			if err := tx.insertRows(ctx, "fidelity_cells", "office_id, month, indicator, version, numerator, denominator", rows); err != nil {
 				return 0, err
 			}
 		}
@@ -254,7 +255,7 @@ func (db *DB) FidelityRuns(ctx context.Context, offices holf.OfficeSet) ([]Fidel
 }
 
 // FidelityCells reads the maintained figures of the offices for months
-// from..to, in one statement.
+// from..to, in one statement: one per office, indicator and month.
 func (db *DB) FidelityCells(ctx context.Context, offices holf.OfficeSet, p fidelity.Period) ([]fidelity.Cell, error) {
 	in, args, none := inOffices("office_id", offices)
 	if none {
@@ -262,12 +263,12 @@ func (db *DB) FidelityCells(ctx context.Context, offices holf.OfficeSet, p fidel
 	}
 	return collect(ctx, db, func(s scanner) (c fidelity.Cell, err error) {
 		var month string
-		if err := s.Scan(&c.Office, &c.Coordinator, &month, &c.Indicator, &c.Version, &c.Num, &c.Den); err != nil {
+		if err := s.Scan(&c.Office, &month, &c.Indicator, &c.Version, &c.Num, &c.Den); err != nil {
 			return c, err
 		}
 		c.Month, err = fidelity.ParseMonth(month)
 		return c, err
-	}, `SELECT office_id, coordinator_id, month, indicator, version, numerator, denominator FROM fidelity_cells
-		WHERE month >= ? AND month <= ?`+in+` ORDER BY office_id, indicator, coordinator_id, month`,
+	}, `SELECT office_id, month, indicator, version, numerator, denominator FROM fidelity_cells
+		WHERE month >= ? AND month <= ?`+in+` ORDER BY office_id, indicator, month`,
 		append([]any{p.From.String(), p.To.String()}, args...)...)
 }

@@ -32,9 +32,10 @@ type benchEnv struct {
 	srv    http.Handler
 	cookie *http.Cookie
 	family int64
+	office int64 // the account's first office
 }
 
-func newBenchEnv(b *testing.B) benchEnv {
+func newBenchEnv(b *testing.B, username string) benchEnv {
 	b.Helper()
 	dsn := os.Getenv("HOLF_BENCH_DB")
 	if dsn == "" {
@@ -42,16 +43,20 @@ func newBenchEnv(b *testing.B) benchEnv {
 	}
 	db := testdb.OpenDSN(b, dsn, store.Options{})
 	ctx := context.Background()
-	fk, err := db.GetPersonByUsername(ctx, "fk1.alna")
+	fk, err := db.GetPersonByUsername(ctx, username)
 	if err != nil {
-		b.Fatalf("the benchmark database has no demo coordinator fk1.alna: %v", err)
+		b.Fatalf("the benchmark database has no demo account %s: %v", username, err)
 	}
-	families, err := db.ListFamilies(ctx, store.FamilyFilter{Offices: holf.Offices(fk.Assignments[0].OfficeID), CoordinatorID: fk.ID, Statuses: []holf.FamilyStatus{holf.StatusActive}})
-	if err != nil || len(families) == 0 {
-		b.Fatalf("no active family for fk1.alna: %v", err)
+	var families []holf.Family
+	if fk.Assignments[0].Role == holf.RoleCoordinator {
+		families, err = db.ListFamilies(ctx, store.FamilyFilter{Offices: holf.Offices(fk.Assignments[0].OfficeID), CoordinatorID: fk.ID, Statuses: []holf.FamilyStatus{holf.StatusActive}})
+		if err != nil || len(families) == 0 {
+			b.Fatalf("no active family for %s: %v", username, err)
+		}
 	}
 	// The family with the largest plan is the page's worst case.
-	best, most := families[0].ID, -1
+	var best int64
+	most := -1
 	for _, f := range families {
 		p, err := db.Plan(ctx, f.ID)
 		if err != nil {
@@ -74,11 +79,13 @@ func newBenchEnv(b *testing.B) benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return benchEnv{srv: srv.Handler(), cookie: &http.Cookie{Name: "__Host-holf_session", Value: sid}, family: best}
+	return benchEnv{srv: srv.Handler(), cookie: &http.Cookie{Name: "__Host-holf_session", Value: sid}, family: best, office: fk.Assignments[0].OfficeID}
 }
 
-func benchPage(b *testing.B, path func(benchEnv) string) {
-	env := newBenchEnv(b)
+func benchPage(b *testing.B, path func(benchEnv) string) { benchPageAs(b, "fk1.alna", path) }
+
+func benchPageAs(b *testing.B, username string, path func(benchEnv) string) {
+	env := newBenchEnv(b, username)
 	p := path(env)
 	var times []time.Duration
 	b.ResetTimer()
@@ -124,6 +131,19 @@ func BenchmarkCoordinatorDay(b *testing.B) {
 // contacts: the timeline with every meeting and contact of the family.
 func BenchmarkFamilyTimeline(b *testing.B) {
 	benchPage(b, func(e benchEnv) string { return fmt.Sprintf("/families/%d?kind=meeting&kind=contact", e.family) })
+}
+
+// BenchmarkFidelityOverview is project management's national overview for
+// a 12-month period: every office's drift flags and the arms compared, from
+// the maintained figures (holf fidelity refresh --db DB first).
+func BenchmarkFidelityOverview(b *testing.B) {
+	benchPageAs(b, "prosjektleder", func(benchEnv) string { return "/fidelity?from=2026-01&to=2026-12" })
+}
+
+// BenchmarkFidelityOffice is one office's figures counted afresh from the
+// work of its 400 families.
+func BenchmarkFidelityOffice(b *testing.B) {
+	benchPageAs(b, "leder.alna", func(e benchEnv) string { return fmt.Sprintf("/fidelity/offices/%d?from=2026-01&to=2026-12", e.office) })
 }
 
 // BenchmarkParallelLogins signs 32 browsers in at once with the production

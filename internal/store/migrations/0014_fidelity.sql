@@ -1,19 +1,18 @@
 -- Fidelity figures maintained for the national overview: a refresh
--- recomputes each office's numerators and denominators per coordinator,
--- month and indicator version from the work itself and replaces the
--- office's rows in one transaction, so that a dashboard over 250 offices
--- reads aggregates instead of every meeting. coordinator_id 0 is an
--- office-level figure. fidelity_runs says when each office was computed
--- and through which day.
+-- recomputes each office's numerators and denominators per month and
+-- indicator version from the work itself (coordinators summed: an office's
+-- own page counts its coordinators afresh) and replaces the offices' rows
+-- in one transaction, so that a dashboard over 250 offices reads
+-- aggregates instead of every meeting. fidelity_runs says when each office
+-- was computed and through which day.
 CREATE TABLE fidelity_cells (
-    office_id      BIGINT NOT NULL REFERENCES offices (id) ON DELETE CASCADE,
-    coordinator_id BIGINT NOT NULL,
-    month          TEXT NOT NULL,
-    indicator      TEXT NOT NULL,
-    version        INTEGER NOT NULL,
-    numerator      DOUBLE PRECISION NOT NULL,
-    denominator    DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (office_id, indicator, month, coordinator_id)
+    office_id   BIGINT NOT NULL REFERENCES offices (id) ON DELETE CASCADE,
+    month       TEXT NOT NULL,
+    indicator   TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    numerator   DOUBLE PRECISION NOT NULL,
+    denominator DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (office_id, indicator, month)
 );
 CREATE INDEX fidelity_cells_month ON fidelity_cells (month, office_id);
 
