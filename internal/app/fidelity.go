@@ -40,6 +40,8 @@ type FidelityReport struct {
 	ComputedAt time.Time
 	// Own: the report holds only the caller's own figures.
 	Own bool
+	// Milestones are the office's steps of implementation (office pages).
+	Milestones []fidelity.Milestone
 }
 
 // Definitions lists the current indicator definitions.
@@ -156,6 +158,20 @@ func (f *Fidelity) Office(ctx context.Context, a *holf.Actor, office int64, p fi
 	if len(r.Offices) == 0 {
 		return r, holf.NotFound("office", office)
 	}
+	raw, err := f.db.OfficeMilestones(ctx, office)
+	if err != nil {
+		return r, err
+	}
+	days := map[string]time.Time{}
+	for k, v := range raw {
+		// Days are kept as dates, instants as UTC times: both become a day in Norway.
+		if t, err := time.Parse("2006-01-02", v[:min(len(v), 10)]); err == nil && len(v) <= 10 {
+			days[k] = t
+		} else if t, err := time.Parse("2006-01-02T15:04:05.000000Z", v); err == nil {
+			days[k] = dateIn(t)
+		}
+	}
+	r.Milestones = fidelity.Milestones(days)
 	return r, f.names(ctx, &r, holf.Offices(office))
 }
 

@@ -47,7 +47,8 @@ func TestFidelityFromStoredWork(t *testing.T) {
 			fam, err = a.Families.ChangeStatus(ctx, fk, holf.StatusChange{FamilyID: fam.ID, Version: fam.Version, To: holf.StatusRecruited, On: a.Today()}, nil)
 			must(t, err)
 			child := fam.Members[1].ID
-			// Exactly 30 days later, at 23:30 in Oslo (21:30 UTC): on time.
+			// Exactly 30 days later, at 22:30 in Oslo (21:30 UTC, after the
+			// change back to winter time on 25 October): on time.
 			clock.Advance(30*24*time.Hour + 12*time.Hour + 30*time.Minute)
 			_, _, err = a.Mappings.Save(ctx, fk, holf.Mapping{FamilyID: fam.ID, Fields: map[string]string{
 				holf.AreaKey(holf.AreaWork, "challenges"):    "Ingen jobb",
@@ -85,7 +86,7 @@ func TestFidelityFromStoredWork(t *testing.T) {
 				ind, month string
 				num, den   float64
 			}{
-				{"mapping_after_consent", "2026-10", 1, 1}, // due 31 October, saved at 23:30 that day
+				{"mapping_after_consent", "2026-10", 1, 1}, // due 31 October, saved at 22:30 that day
 				{"plan_after_mapping", "2026-11", 1, 1},    // the first goal on 10 November
 				{"activities_owned", "2026-11", 2, 2},
 				{"coordinator_owned", "2026-11", 1, 2},
@@ -99,6 +100,15 @@ func TestFidelityFromStoredWork(t *testing.T) {
 				if n, dd := get(c.ind, c.month); n != c.num || dd != c.den {
 					t.Errorf("%s %s: %v/%v, want %v/%v", c.ind, c.month, n, dd, c.num, c.den)
 				}
+			}
+			got := map[string]string{}
+			for _, m := range rep.Milestones {
+				if !m.On.IsZero() {
+					got[m.Kind] = m.On.Format("2006-01-02")
+				}
+			}
+			if len(got) != 3 || got["first_recruited"] != "2026-10-01" || got["first_mapping"] != "2026-10-31" || got["first_plan"] != "2026-11-10" {
+				t.Errorf("milestones: %v", got)
 			}
 			if rep.Names[fkp.ID] != "Frida" {
 				t.Errorf("coordinator names: %v", rep.Names)

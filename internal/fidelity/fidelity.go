@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed indicators/*.json
@@ -182,5 +183,41 @@ func (c *Catalog) Versions(id string) []Definition {
 		}
 	}
 	slices.SortFunc(out, func(a, b Definition) int { return a.Version - b.Version })
+	return out
+}
+
+// MilestoneKinds are an office's steps of implementation in the order the
+// model expects them, in the spirit of the Stages of Implementation
+// Completion: from the first family to the learning structure at work.
+var MilestoneKinds = []string{"first_recruited", "first_mapping", "first_plan", "first_fge", "first_support",
+	"first_supervision", "first_followup", "first_review_meets", "target_recruited"}
+
+// Milestone is one step: the day it was first taken, and the days since
+// the office's first family and since the step before it.
+type Milestone struct {
+	Kind               string
+	On                 time.Time // zero: not yet
+	SinceFirst, SinceP int
+	HasPrev            bool // a step was taken before this one
+}
+
+// Milestones orders the steps taken (kind → day) with their durations.
+func Milestones(days map[string]time.Time) []Milestone {
+	out := make([]Milestone, 0, len(MilestoneKinds))
+	first := days["first_recruited"]
+	var prev time.Time
+	for _, k := range MilestoneKinds {
+		m := Milestone{Kind: k, On: days[k]}
+		if !m.On.IsZero() {
+			if !first.IsZero() {
+				m.SinceFirst = int(m.On.Sub(first).Hours() / 24)
+			}
+			if !prev.IsZero() {
+				m.SinceP, m.HasPrev = int(m.On.Sub(prev).Hours()/24), true
+			}
+			prev = m.On
+		}
+		out = append(out, m)
+	}
 	return out
 }

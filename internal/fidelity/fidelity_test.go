@@ -227,3 +227,10 @@ func TestComputeKnownDates(t *testing.T) {
 		t.Errorf("drill-down: %+v", items)
 	}
 }
+
+func TestMilestones(t *testing.T) {
+	ms := Milestones(map[string]time.Time{"first_recruited": day("2026-01-10"), "first_mapping": day("2026-02-09"), "first_plan": day("2026-03-01")})
+	if len(ms) != len(MilestoneKinds) || ms[0].HasPrev || ms[1].SinceFirst != 30 || ms[2].SinceFirst != 50 || ms[2].SinceP != 20 || !ms[2].HasPrev || !ms[3].On.IsZero() {
+		t.Errorf("milestones: %+v", ms)
+	}
+}

@@ -272,3 +272,40 @@ func (db *DB) FidelityCells(ctx context.Context, offices holf.OfficeSet, p fidel
 		WHERE month >= ? AND month <= ?`+in+` ORDER BY office_id, indicator, month`,
 		append([]any{p.From.String(), p.To.String()}, args...)...)
 }
+
+// OfficeMilestones reads the first time each step of implementation was
+// taken at office, in one statement: kind → the instant or day (as stored
+// text; a day for consents, follow-ups and logs). A step not yet taken is
+// absent.
+func (db *DB) OfficeMilestones(ctx context.Context, office int64) (map[string]string, error) {
+	rows, err := collect(ctx, db, func(s scanner) (kv [2]string, err error) {
+		var v *string
+		if err := s.Scan(&kv[0], &v); err != nil || v == nil {
+			return kv, err
+		}
+		kv[1] = *v
+		return kv, nil
+	}, `SELECT 'first_recruited', MIN(consent_date) FROM families WHERE office_id = ?
+		UNION ALL SELECT 'target_recruited', (SELECT consent_date FROM families WHERE office_id = ? AND consent_date IS NOT NULL ORDER BY consent_date LIMIT 1 OFFSET 20)
+		UNION ALL SELECT 'first_mapping', MIN(v.saved_at) FROM mapping_versions v JOIN families f ON f.id = v.family_id WHERE f.office_id = ?
+		UNION ALL SELECT 'first_plan', MIN(g.created_at) FROM plan_goals g JOIN families f ON f.id = g.family_id WHERE f.office_id = ?
+		UNION ALL SELECT 'first_fge', MIN(m.starts_at) FROM meetings m JOIN families f ON f.id = m.family_id
+			WHERE f.office_id = ? AND m.status = 'held' AND (m.prep_purpose <> '' OR m.prep_main_topic <> '')
+		UNION ALL SELECT 'first_supervision', MIN(s.starts_at) FROM supervision_sessions s
+			JOIN supervision_attendance a ON a.session_id = s.id AND a.attended = 1
+			JOIN supervision_group_members g ON g.group_id = s.group_id AND g.person_id = a.person_id WHERE g.office_id = ? AND s.status = 'held'
+		UNION ALL SELECT 'first_review_meets', MIN(reviewed_at) FROM reviews WHERE office_id = ? AND status = 'meets'
+		UNION ALL SELECT 'first_followup', MIN(month) FROM follow_ups WHERE office_id = ?
+		UNION ALL SELECT 'first_support', MIN(on_date) FROM action_logs WHERE office_id = ? AND kind = 'support'`,
+		office, office, office, office, office, office, office, office, office)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, kv := range rows {
+		if kv[1] != "" {
+			out[kv[0]] = kv[1]
+		}
+	}
+	return out, nil
+}

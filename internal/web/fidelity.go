@@ -197,6 +197,7 @@ type fidelityPage struct {
 	Office     fidelity.Office
 	// Coordinators' figures on an office page, by indicator.
 	Coordinators []fidelityCoordinator
+	Milestones   []fidelity.Milestone
 	Own          bool
 	// The intervention note (project management): the office's leaders.
 	Leaders  []holf.Person
@@ -311,7 +312,7 @@ func (s *Server) fidelityOffice(w http.ResponseWriter, r *http.Request, rq *req)
 }
 
 func (s *Server) fillOffice(p *fidelityPage, rep app.FidelityReport) {
-	p.AsOf = rep.AsOf
+	p.AsOf, p.Milestones = rep.AsOf, rep.Milestones
 	if len(rep.Offices) > 0 {
 		p.Office = rep.Offices[0]
 	}
