@@ -81,7 +81,7 @@ func TestFidelityPagesByRole(t *testing.T) {
 		note := url.Values{"office": {fmt.Sprint(a)}, "subject": {fmt.Sprint(f.id("leder.a"))}, "on": {"2026-11-23"}, "channel": {"phone"},
 			"topic": {"Kontaktet lederen om avdrift: Familier uten kontakt."}}
 		for back, want := range map[string]string{
-			fmt.Sprintf("/fidelity/offices/%d", a): fmt.Sprintf("/fidelity/offices/%d?notice=saved", a),
+			fmt.Sprintf("/fidelity/offices/%d", a):    fmt.Sprintf("/fidelity/offices/%d?notice=saved", a),
 			"https://evil.example/fidelity/offices/1": "/logs?notice=saved",
 			"/fidelity/offices//evil.example":         "/logs?notice=saved",
 		} {
