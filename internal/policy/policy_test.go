@@ -203,3 +203,38 @@ func TestLearningStructureScopes(t *testing.T) {
 		t.Errorf("a group grant must not widen office lists: %+v", v)
 	}
 }
+
+func TestFidelityScopes(t *testing.T) {
+	coordinator := actor(holf.Assignment{Role: holf.RoleCoordinator, OfficeID: 1})
+	leader := actor(holf.Assignment{Role: holf.RoleOfficeLeader, OfficeID: 1})
+	support := actor(holf.Assignment{Role: holf.RoleTrainingSupport, OfficeID: 2})
+	pm := actor(holf.Assignment{Role: holf.RoleProjectManagement})
+	researcher := actor(holf.Assignment{Role: holf.RoleResearcher})
+	admin := actor(holf.Assignment{Role: holf.RoleAdministrator})
+	office := func(id int64) Resource { return OfficeResource("office", id) }
+	cases := []struct {
+		name string
+		a    *holf.Actor
+		act  Action
+		res  Resource
+		want bool
+	}{
+		{"a leader sees the own office's figures", leader, FidelityView, office(1), true},
+		{"and no other", leader, FidelityView, office(2), false},
+		{"training support its offices", support, FidelityView, office(2), true},
+		{"project management every office", pm, FidelityView, office(9), true},
+		{"researchers every office", researcher, FidelityView, office(9), true},
+		{"a coordinator only their own", coordinator, FidelityView, office(1), false},
+		{"which they may", coordinator, FidelityOwn, office(1), true},
+		{"project management never the families behind a figure", pm, FamilyList, office(9), false},
+		{"researchers export", researcher, FidelityExport, Global, true},
+		{"project management does not", pm, FidelityExport, Global, false},
+		{"administrators see no figures", admin, FidelityView, office(1), false},
+		{"only the system recounts", pm, FidelityRefresh, Global, false},
+	}
+	for _, c := range cases {
+		if got := Decide(c.a, c.act, c.res).Allowed; got != c.want {
+			t.Errorf("%s: allowed = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
