@@ -37,7 +37,8 @@ func TestPagesCostABoundedNumberOfQueries(t *testing.T) {
 			pages := []string{"/", "/families", fmt.Sprintf("/families/%d", f.famA.ID), fmt.Sprintf("/families/%d/plan", f.famA.ID),
 				fmt.Sprintf("/families/%d/mapping", f.famA.ID), fmt.Sprintf("/families/%d/meetings/%d", f.famA.ID, mid),
 				fmt.Sprintf("/families/%d/meetings/%d/agenda", f.famA.ID, mid), fmt.Sprintf("/api/v1/families/%d/timeline", f.famA.ID),
-				fmt.Sprintf("/families/%d/network", f.famA.ID), fmt.Sprintf("/families/%d/consents", f.famA.ID), fmt.Sprintf("/offices/%d/partners", f.offA.ID)}
+				fmt.Sprintf("/families/%d/network", f.famA.ID), fmt.Sprintf("/families/%d/consents", f.famA.ID), fmt.Sprintf("/offices/%d/partners", f.offA.ID),
+				"/fidelity/mine"}
 			small := map[string]int64{}
 			for _, p := range pages {
 				small[p] = cost(p)
