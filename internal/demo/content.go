@@ -306,6 +306,20 @@ func caseContent(rng *rand.Rand, f holf.Family, since, now time.Time, actorID in
 		}
 		c.Goals = append(c.Goals, ig)
 	}
+	// The mapping is reviewed every four to seven months while the family
+	// is followed, mostly on time (trial scale).
+	for next := at.AddDate(0, 4+rng.IntN(3), rng.IntN(28)); !scale && next.Before(now); next = next.AddDate(0, 4+rng.IntN(4), rng.IntN(28)) {
+		upd := map[string]string{}
+		for k, x := range fields {
+			upd[k] = x
+		}
+		a := areas[rng.IntN(len(areas))]
+		if t := pickFor(rng, h, areaText[a]["situation"]); t != "" {
+			upd[holf.AreaKey(a, "situation")] = t
+		}
+		c.Mappings = append(c.Mappings, holf.Mapping{Version: len(c.Mappings) + 1, SavedAt: next, ActorID: actorID, Actor: actor, Fields: upd})
+		fields = upd
+	}
 	// The mapping names challenges where the plan sets goals, and in one
 	// family in four also where it sets none yet (an incomplete plan).
 	if rng.IntN(4) > 0 {

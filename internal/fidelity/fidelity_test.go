@@ -43,9 +43,13 @@ func TestAnhojByHand(t *testing.T) {
 	}
 	up, _ := MustLoad().Get("reflection_on_time")
 	down, _ := MustLoad().Get("no_contact")
-	fell := Anhoj([]float64{9, 9, 9, 9, 9, 9, 1, 1, 1, 1, 1, 1})
+	fell := Anhoj([]float64{.9, .9, .9, .9, .9, .9, .1, .1, .1, .1, .1, .1})
 	if !up.Drift(fell) || down.Drift(fell) {
 		t.Errorf("a fall is drift for a higher-is-better indicator only")
+	}
+	// Reflections on time falling from 99 % to 90 % all meet the 85 % target: no drift.
+	if still := Anhoj([]float64{.99, .99, .99, .99, .99, .99, .9, .9, .9, .9, .9, .9}); !still.Signal || up.Drift(still) {
+		t.Errorf("a shift within the target is drift: %+v", still)
 	}
 }
 

@@ -99,9 +99,11 @@ func lgamma(n int) float64 {
 }
 
 // Drift tells whether a chart signals a shift away from the model: a run
-// rule fires and the series now sits on the unfavourable side.
+// rule fires, the series now sits on the unfavourable side, and its latest
+// value misses the target (a shift among values that all meet it is no
+// concern).
 func (d Definition) Drift(rc RunChart) bool {
-	if !rc.Signal {
+	if !rc.Signal || len(rc.Values) == 0 || d.Status(rc.Values[len(rc.Values)-1]) == "target" {
 		return false
 	}
 	if d.Better == "lower" {

@@ -34,7 +34,8 @@ type fidelitySeries struct {
 type fidelityPoint struct {
 	Month fidelity.Month
 	fidelity.Figure
-	Has bool
+	Has     bool
+	Partial bool // the month under way
 }
 
 // seriesOf sums cells kept by keep into one series per definition.
@@ -53,18 +54,22 @@ func seriesOf(r app.FidelityReport, keep func(fidelity.Cell) bool) []fidelitySer
 				break
 			}
 			f := sums[key{d.ID, m}]
-			pt := fidelityPoint{Month: m, Figure: f, Has: f.Den > 0}
+			pt := fidelityPoint{Month: m, Figure: f, Has: f.Den > 0, Partial: m.End().After(r.AsOf)}
 			s.Points = append(s.Points, pt)
 			s.Total.Num += f.Num
 			s.Total.Den += f.Den
-			if v, ok := f.Value(); ok {
+			// The month under way is in the table, not in the chart or the
+			// latest figure: a third of a month's meetings is no shift.
+			if v, ok := f.Value(); ok && !pt.Partial {
 				values = append(values, v)
 				s.Last = pt
 			}
 		}
-		// Recruitment is a stock, not a flow: its period figure is the last month's.
+		// Recruitment is a stock, not a flow: its period figure is the last
+		// month's, and a rising stock is no shift.
 		if d.Source == "recruitment" {
 			s.Total = s.Last.Figure
+			values = nil
 		}
 		s.Chart = fidelity.Anhoj(values)
 		s.Drift = d.Drift(s.Chart)
@@ -127,7 +132,7 @@ func drawRunChart(s fidelitySeries, lang string) runChartSVG {
 			out.Labels = append(out.Labels, svgLabel{X: x(i), Text: p.Month.String()})
 		}
 		v, ok := p.Value()
-		if !ok {
+		if !ok || p.Partial {
 			continue
 		}
 		off := s.Chart.Signal && (s.Chart.LastSide > 0 && v > s.Chart.Median || s.Chart.LastSide < 0 && v < s.Chart.Median)
@@ -176,7 +181,9 @@ type fidelityOffice struct {
 	Office    fidelity.Office
 	Recruited fidelity.Figure
 	Drifts    []fidelity.Definition
-	Concerns  int
+	// Severe counts the drifts whose latest value is past the threshold.
+	Severe   int
+	Concerns int
 }
 
 type fidelityArm struct {
@@ -258,6 +265,9 @@ func (s *Server) fidelityOverview(w http.ResponseWriter, r *http.Request, rq *re
 			}
 			if sr.Drift {
 				row.Drifts = append(row.Drifts, sr.Def)
+				if sr.Status == "concern" {
+					row.Severe++
+				}
 			}
 			if sr.Status == "concern" {
 				row.Concerns++
@@ -268,7 +278,13 @@ func (s *Server) fidelityOverview(w http.ResponseWriter, r *http.Request, rq *re
 		}
 		p.Offices = append(p.Offices, row)
 	}
-	slices.SortStableFunc(p.Offices, func(a, b fidelityOffice) int { return len(b.Drifts) - len(a.Drifts) })
+	// The offices drifting furthest first: drifts past the threshold, then any.
+	slices.SortStableFunc(p.Offices, func(a, b fidelityOffice) int {
+		if a.Severe != b.Severe {
+			return b.Severe - a.Severe
+		}
+		return len(b.Drifts) - len(a.Drifts)
+	})
 	arm := map[int64]string{}
 	for _, o := range rep.Offices {
 		arm[o.ID] = o.Arm
