@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/holf-project/holf"
@@ -273,17 +274,77 @@ func (f *Fidelity) Refresh(ctx context.Context, a *holf.Actor) (int, error) {
 	return len(runs), f.db.SaveFidelity(ctx, event(a, role, "fidelity.refresh", "office", 0, PurposeLearning), runs, cells)
 }
 
-// Export is every office's figures for researchers; the door writes them
-// by office and month, coordinators summed, so that no staff member is
-// identified.
-func (f *Fidelity) Export(ctx context.Context, a *holf.Actor, p fidelity.Period) (FidelityReport, error) {
+// FamilyDose is one evaluated family's dose in a month, under its study
+// code: the process measure for dose–response analyses.
+type FamilyDose struct {
+	Code     string
+	Office   int64
+	Arm      string
+	Month    fidelity.Month
+	Meetings float64 // meetings held
+	Contacts float64 // contacts that reached the family
+}
+
+// FidelityExport is what researchers get: every office's figures (the door
+// writes them by office and month, coordinators summed, so that no staff
+// member is identified) and the doses of the families in study.
+type FidelityExport struct {
+	FidelityReport
+	Doses []FamilyDose
+}
+
+// Export is the figures and doses for researchers (audited).
+func (f *Fidelity) Export(ctx context.Context, a *holf.Actor, p fidelity.Period, study string) (FidelityExport, error) {
 	role, err := decideGlobal(a, policy.FidelityExport)
 	if err != nil {
-		return FidelityReport{}, err
+		return FidelityExport{}, err
 	}
-	r, err := f.compute(ctx, holf.AllOffices(), p)
+	r := FidelityReport{Period: p, AsOf: f.today(), Defs: f.cat.Current()}
+	facts, err := f.db.FidelityFacts(ctx, holf.AllOffices(), p.From.Start().AddDate(0, -1, 0), r.AsOf, Norway)
 	if err != nil {
-		return r, err
+		return FidelityExport{}, err
 	}
-	return r, f.db.RecordView(ctx, event(a, role, "fidelity.export", "office", 0, PurposeResearch))
+	r.Offices = facts.Offices
+	r.Cells = fidelity.Compute(r.Defs, facts, p).Cells
+	out := FidelityExport{FidelityReport: r}
+	codes, err := f.db.StudyFamilyCodes(ctx, study)
+	if err != nil {
+		return out, err
+	}
+	arm := map[int64]string{}
+	for _, o := range facts.Offices {
+		arm[o.ID] = o.Arm
+	}
+	type key struct {
+		fam int64
+		m   fidelity.Month
+	}
+	at := map[key]int{}
+	for _, id := range []string{"meetings_per_family", "contacts_per_family"} {
+		d, err := f.Definition(id)
+		if err != nil {
+			return out, err
+		}
+		for _, c := range fidelity.Contributions(d, facts, p, func(c fidelity.Contribution) bool { return codes[c.Ref.Family] != "" }) {
+			k := key{c.Ref.Family, c.Month}
+			i, ok := at[k]
+			if !ok {
+				i = len(out.Doses)
+				at[k] = i
+				out.Doses = append(out.Doses, FamilyDose{Code: codes[c.Ref.Family], Office: c.Office, Arm: arm[c.Office], Month: c.Month})
+			}
+			if id == "meetings_per_family" {
+				out.Doses[i].Meetings += c.Num
+			} else {
+				out.Doses[i].Contacts += c.Num
+			}
+		}
+	}
+	slices.SortFunc(out.Doses, func(x, y FamilyDose) int {
+		if x.Code != y.Code {
+			return strings.Compare(x.Code, y.Code)
+		}
+		return int(x.Month - y.Month)
+	})
+	return out, f.db.RecordView(ctx, event(a, role, "fidelity.export", "office", 0, PurposeResearch))
 }

@@ -520,9 +520,10 @@ func checkFidelity(t *testing.T, env map[string]string, dir string) {
 		t.Fatalf("fidelity --export: %+v", r)
 	}
 	for name, head := range map[string]string{"fidelity.csv": "office,arm,month,indicator,version,model_only,numerator,denominator,value\n",
-		"codebook.csv": "indicator,version,category,unit,better,target,warn,model_only,level,title_en,definition_en,title_nb,definition_nb\n"} {
+		"codebook.csv": "indicator,version,category,unit,better,target,warn,model_only,level,title_en,definition_en,title_nb,definition_nb\n",
+		"families.csv": "family,office,arm,month,meetings_held,contacts\n"} {
 		b, err := os.ReadFile(filepath.Join(exp, name))
-		if err != nil || !strings.HasPrefix(string(b), head) || strings.Contains(string(b), "Familien") {
+		if err != nil || !strings.HasPrefix(string(b), head) || strings.Contains(string(b), "Familien") || strings.Count(string(b), "\n") < 20 {
 			t.Errorf("%s: %v %.200s", name, err, b)
 		}
 	}

@@ -20,12 +20,13 @@ func runFidelity(ctx context.Context, env Env, args []string) error {
 		return fidelityRefresh(ctx, env, args[1:])
 	}
 	fs := newFlags(env, "fidelity --db DB [--from YYYY-MM] [--to YYYY-MM] (--json | --export DIR)\n       holf fidelity refresh --db DB",
-		"Implementation quality counted from the work itself: every indicator's numerator, denominator and value per\noffice and month (coordinators summed). --json prints them; --export writes fidelity.csv and codebook.csv for\nresearchers (office numbers as in the survey exports, no names). The period defaults to the last 24 months.\n'refresh' recomputes the figures the national overview reads.")
+		"Implementation quality counted from the work itself: every indicator's numerator, denominator and value per\noffice and month (coordinators summed). --json prints them; --export writes fidelity.csv, codebook.csv and families.csv\n(each evaluated family's meetings and contacts per month under its study code, for dose-response analyses) for\nresearchers (office numbers as in the survey exports, no names). The period defaults to the last 24 months.\n'refresh' recomputes the figures the national overview reads.")
 	dsn := dbFlag(fs)
 	from := fs.String("from", "", "first month (YYYY-MM, or a date in it)")
 	to := fs.String("to", "", "last month (YYYY-MM, or a date in it)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
-	dir := fs.String("export", "", "write fidelity.csv and codebook.csv to this directory")
+	dir := fs.String("export", "", "write fidelity.csv, families.csv and codebook.csv to this directory")
+	study := fs.String("study", "holf", "the study whose family codes name the families in families.csv")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
@@ -47,10 +48,11 @@ func runFidelity(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := a.Fidelity.Export(ctx, operator(env), p)
+	ex, err := a.Fidelity.Export(ctx, operator(env), p, *study)
 	if err != nil {
 		return err
 	}
+	r := ex.FidelityReport
 	rows := officeMonths(r)
 	if *asJSON {
 		return printJSON(env, map[string]any{"from": p.From.String(), "to": p.To.String(), "as_of": r.AsOf.Format("2006-01-02"), "figures": rows})
@@ -81,12 +83,21 @@ func runFidelity(ctx context.Context, env Env, args []string) error {
 	if err := w.Error(); err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{"fidelity.csv": b.Bytes(), "codebook.csv": cb.Bytes()} {
+	var fb bytes.Buffer
+	fw := csv.NewWriter(&fb)
+	_ = fw.Write([]string{"family", "office", "arm", "month", "meetings_held", "contacts"})
+	for _, x := range ex.Doses {
+		_ = fw.Write([]string{x.Code, strconv.FormatInt(x.Office, 10), x.Arm, x.Month.String(),
+			strconv.FormatFloat(x.Meetings, 'f', -1, 64), strconv.FormatFloat(x.Contacts, 'f', -1, 64)})
+	}
+	fw.Flush()
+	for name, data := range map[string][]byte{"fidelity.csv": b.Bytes(), "families.csv": fb.Bytes(), "codebook.csv": cb.Bytes()} {
 		if err := os.WriteFile(filepath.Join(*dir, name), data, 0o600); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(env.Stdout, "Exported %d figures (%d offices, %s to %s) to %s: fidelity.csv, codebook.csv\n", len(rows), len(r.Offices), p.From, p.To, *dir)
+	fmt.Fprintf(env.Stdout, "Exported %d figures (%d offices, %s to %s) and %d family-months to %s: fidelity.csv, families.csv, codebook.csv\n",
+		len(rows), len(r.Offices), p.From, p.To, len(ex.Doses), *dir)
 	return nil
 }
 

@@ -409,11 +409,20 @@ func Compute(defs []Definition, f *Facts, p Period) Result {
 // Explain lists the items behind one indicator's figure for office in
 // month m (coordinator 0: all of the office's), for drilling down.
 func Explain(d Definition, f *Facts, p Period, office, coord int64, m Month) []Contribution {
+	return Contributions(d, f, p, func(c Contribution) bool {
+		return c.Office == office && c.Month == m && (coord == 0 || c.Coordinator == coord)
+	})
+}
+
+// Contributions lists every item's part in indicator d's figures in the
+// period that keep keeps.
+func Contributions(d Definition, f *Facts, p Period, keep func(Contribution) bool) []Contribution {
 	x := newIndex(f, p)
 	var out []Contribution
 	sources[d.Source](d, x, func(off, c int64, mm Month, r Ref, num, den float64) {
-		if off == office && mm == m && (coord == 0 || c == coord) {
-			out = append(out, Contribution{Indicator: d.ID, Office: off, Coordinator: c, Month: mm, Ref: r, Num: num, Den: den})
+		k := Contribution{Indicator: d.ID, Office: off, Coordinator: c, Month: mm, Ref: r, Num: num, Den: den}
+		if mm >= p.From && mm <= p.To && keep(k) {
+			out = append(out, k)
 		}
 	})
 	return out

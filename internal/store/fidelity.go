@@ -309,3 +309,21 @@ func (db *DB) OfficeMilestones(ctx context.Context, office int64) (map[string]st
 	}
 	return out, nil
 }
+
+// StudyFamilyCodes maps family ids to their pseudonyms in study code.
+func (db *DB) StudyFamilyCodes(ctx context.Context, study string) (map[int64]string, error) {
+	rows, err := collect(ctx, db, func(s scanner) (kv struct {
+		id   int64
+		code string
+	}, err error) {
+		return kv, s.Scan(&kv.id, &kv.code)
+	}, `SELECT c.family_id, c.code FROM study_family_codes c JOIN survey_studies s ON s.id = c.study_id WHERE s.code = ?`, study)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.id] = r.code
+	}
+	return out, nil
+}
