@@ -256,11 +256,6 @@ func (x *index) months(yield func(m Month, ref time.Time)) {
 	}
 }
 
-func (x *index) inPeriod(day time.Time) bool {
-	m := MonthOf(day)
-	return m >= x.period.From && m <= x.period.To && !day.After(x.AsOf)
-}
-
 // activeAt: consent given by day, not discharged before it.
 func activeAt(f *Family, day time.Time) bool {
 	return !f.Consent.IsZero() && !f.Consent.After(day) && (f.Discharged.IsZero() || !f.Discharged.Before(day))
