@@ -230,7 +230,7 @@ type index struct {
 	held     map[int64][]time.Time // held meetings' days
 	contacts map[int64][]time.Time
 	replaced map[int64]bool
-	first    map[int64]time.Time // a coordinator's first family's consent, by office and person
+	first    map[Staff]time.Time // a coordinator's first family's consent at an office
 }
 
 func (x *index) day(t time.Time) time.Time {
@@ -310,7 +310,7 @@ func newIndex(f *Facts, p Period) *index {
 		f.Location = time.UTC
 	}
 	x := &index{Facts: f, period: p, family: map[int64]*Family{}, mappings: map[int64][]MappingSave{}, goals: map[int64][]Goal{},
-		touches: map[int64][]time.Time{}, held: map[int64][]time.Time{}, contacts: map[int64][]time.Time{}, replaced: map[int64]bool{}, first: map[int64]time.Time{}}
+		touches: map[int64][]time.Time{}, held: map[int64][]time.Time{}, contacts: map[int64][]time.Time{}, replaced: map[int64]bool{}, first: map[Staff]time.Time{}}
 	for i := range f.Families {
 		fam := &f.Families[i]
 		x.family[fam.ID] = fam
@@ -318,7 +318,7 @@ func newIndex(f *Facts, p Period) *index {
 			x.replaced[fam.Replaces] = true
 		}
 		if !fam.Consent.IsZero() {
-			k := fam.OfficeID<<32 ^ fam.Coordinator
+			k := Staff{PersonID: fam.Coordinator, OfficeID: fam.OfficeID}
 			if t, ok := x.first[k]; !ok || fam.Consent.Before(t) {
 				x.first[k] = fam.Consent
 			}

@@ -289,7 +289,7 @@ func coordinatorMonths(done func(*index) map[[3]int64]bool) source {
 				return // not completed yet
 			}
 			for _, s := range x.Coordinators {
-				first, ok := x.first[s.OfficeID<<32^s.PersonID]
+				first, ok := x.first[s]
 				if !ok || MonthOf(first) > m {
 					continue
 				}

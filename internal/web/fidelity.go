@@ -349,7 +349,7 @@ func (s *Server) fillOffice(p *fidelityPage, rep app.FidelityReport) {
 	}
 }
 
-// CoordinatorValue is coordinator c's period figure for the i-th indicator.
+// At is the coordinator's series of the i-th indicator.
 func (c fidelityCoordinator) At(i int) fidelitySeries { return c.Series[i] }
 
 // --- one indicator ---
