@@ -26,6 +26,9 @@ type fidelitySeries struct {
 	Total  fidelity.Figure
 	Last   fidelityPoint // the latest month with data
 	Chart  fidelity.RunChart
+	// First is the index of the first month with data: the chart and the
+	// month table begin there.
+	First  int
 	Drift  bool
 	Status string // target, watch, concern; "" without data
 	SVG    runChartSVG
@@ -71,6 +74,10 @@ func seriesOf(r app.FidelityReport, keep func(fidelity.Cell) bool) []fidelitySer
 			s.Total = s.Last.Figure
 			values = nil
 		}
+		s.First = slices.IndexFunc(s.Points, func(p fidelityPoint) bool { return p.Has })
+		if s.First < 0 {
+			s.First = 0
+		}
 		s.Chart = fidelity.Anhoj(values)
 		s.Drift = d.Drift(s.Chart)
 		if v, ok := s.Last.Value(); ok {
@@ -98,8 +105,9 @@ type svgDot struct {
 }
 
 type svgLabel struct {
-	X    float64
-	Text string
+	X      float64
+	Text   string
+	Anchor string // the last label ends at the axis' end
 }
 
 const (
@@ -119,7 +127,8 @@ func drawRunChart(s fidelitySeries, lang string) runChartSVG {
 		hi = math.Ceil(hi*1.1*10) / 10
 	}
 	y := func(v float64) float64 { return chartBottom - (chartBottom-chartTop)*v/hi }
-	n := len(s.Points)
+	points := s.Points[s.First:]
+	n := len(points)
 	x := func(i int) float64 {
 		if n <= 1 {
 			return (chartLeft + chartRight) / 2
@@ -127,9 +136,13 @@ func drawRunChart(s fidelitySeries, lang string) runChartSVG {
 		return chartLeft + (chartRight-chartLeft)*float64(i)/float64(n-1)
 	}
 	var line []string
-	for i, p := range s.Points {
-		if i%3 == 0 || i == n-1 {
-			out.Labels = append(out.Labels, svgLabel{X: x(i), Text: p.Month.String()})
+	for i, p := range points {
+		if i == n-1 || i%3 == 0 && n-1-i >= 2 { // the last month, and every third not crowding it
+			l := svgLabel{X: x(i), Text: p.Month.String(), Anchor: "middle"}
+			if i == n-1 && n > 1 {
+				l.Anchor = "end"
+			}
+			out.Labels = append(out.Labels, l)
 		}
 		v, ok := p.Value()
 		if !ok || p.Partial {
