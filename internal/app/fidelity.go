@@ -348,3 +348,49 @@ func (f *Fidelity) Export(ctx context.Context, a *holf.Actor, p fidelity.Period,
 	})
 	return out, f.db.RecordView(ctx, event(a, role, "fidelity.export", "office", 0, PurposeResearch))
 }
+
+// FidelityRow is one indicator's figure for one office and month, as the
+// doors hand it on (JSON, CSV).
+type FidelityRow struct {
+	Office    int64    `json:"office"`
+	Name      string   `json:"office_name"`
+	Arm       string   `json:"arm"`
+	Month     string   `json:"month"`
+	Indicator string   `json:"indicator"`
+	Version   int      `json:"version"`
+	ModelOnly bool     `json:"model_only"`
+	Num       float64  `json:"numerator"`
+	Den       float64  `json:"denominator"`
+	Value     *float64 `json:"value"` // null: no data
+}
+
+// Rows sums the report by office, month and indicator, listing every
+// combination up to today, so that "no data" shows as null and never goes
+// missing; offices by name.
+func (r FidelityReport) Rows() []FidelityRow {
+	type key struct {
+		office int64
+		month  fidelity.Month
+		ind    string
+	}
+	sums := fidelity.Totals(r.Cells, func(c fidelity.Cell) (key, bool) { return key{c.Office, c.Month, c.Indicator}, true })
+	offices := slices.Clone(r.Offices)
+	slices.SortStableFunc(offices, func(a, b fidelity.Office) int { return strings.Compare(a.Name, b.Name) })
+	var out []FidelityRow
+	for _, o := range offices {
+		for _, m := range r.Period.Months() {
+			if m.Start().After(r.AsOf) {
+				break
+			}
+			for _, d := range r.Defs {
+				f := sums[key{o.ID, m, d.ID}]
+				row := FidelityRow{Office: o.ID, Name: o.Name, Arm: o.Arm, Month: m.String(), Indicator: d.ID, Version: d.Version, ModelOnly: d.ModelOnly, Num: f.Num, Den: f.Den}
+				if v, ok := f.Value(); ok {
+					row.Value = &v
+				}
+				out = append(out, row)
+			}
+		}
+	}
+	return out
+}

@@ -7,12 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
-
-	"github.com/holf-project/holf/internal/app"
-	"github.com/holf-project/holf/internal/fidelity"
 )
 
 func runFidelity(ctx context.Context, env Env, args []string) error {
@@ -53,7 +48,7 @@ func runFidelity(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	r := ex.FidelityReport
-	rows := officeMonths(r)
+	rows := r.Rows()
 	if *asJSON {
 		return printJSON(env, map[string]any{"from": p.From.String(), "to": p.To.String(), "as_of": r.AsOf.Format("2006-01-02"), "figures": rows})
 	}
@@ -99,49 +94,6 @@ func runFidelity(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "Exported %d figures (%d offices, %s to %s) and %d family-months to %s: fidelity.csv, families.csv, codebook.csv\n",
 		len(rows), len(r.Offices), p.From, p.To, len(ex.Doses), *dir)
 	return nil
-}
-
-// officeRow is one indicator's figure for one office and month.
-type officeRow struct {
-	Office    int64    `json:"office"`
-	Name      string   `json:"office_name"`
-	Arm       string   `json:"arm"`
-	Month     string   `json:"month"`
-	Indicator string   `json:"indicator"`
-	Version   int      `json:"version"`
-	ModelOnly bool     `json:"model_only"`
-	Num       float64  `json:"numerator"`
-	Den       float64  `json:"denominator"`
-	Value     *float64 `json:"value"` // null: no data
-}
-
-// officeMonths sums the report by office, month and indicator, listing
-// every combination, so that "no data" shows as null and never goes missing.
-func officeMonths(r app.FidelityReport) []officeRow {
-	type key struct {
-		office int64
-		month  fidelity.Month
-		ind    string
-	}
-	sums := fidelity.Totals(r.Cells, func(c fidelity.Cell) (key, bool) { return key{c.Office, c.Month, c.Indicator}, true })
-	var out []officeRow
-	for _, o := range r.Offices {
-		for _, m := range r.Period.Months() {
-			if m.Start().After(r.AsOf) {
-				continue
-			}
-			for _, d := range r.Defs {
-				f := sums[key{o.ID, m, d.ID}]
-				row := officeRow{Office: o.ID, Name: o.Name, Arm: o.Arm, Month: m.String(), Indicator: d.ID, Version: d.Version, ModelOnly: d.ModelOnly, Num: f.Num, Den: f.Den}
-				if v, ok := f.Value(); ok {
-					row.Value = &v
-				}
-				out = append(out, row)
-			}
-		}
-	}
-	slices.SortStableFunc(out, func(a, b officeRow) int { return strings.Compare(a.Name, b.Name) })
-	return out
 }
 
 func fidelityRefresh(ctx context.Context, env Env, args []string) error {

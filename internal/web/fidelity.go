@@ -442,3 +442,19 @@ func (s *Server) fidelityMine(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	return s.finishFidelity(w, rq, "fidelity_mine", p, perr)
 }
+
+// apiFidelity is the overview as data: every office the caller follows,
+// by month and indicator with numerator, denominator and value (null
+// without data).
+func (s *Server) apiFidelity(w http.ResponseWriter, r *http.Request, rq *req) error {
+	period, err := s.app.Fidelity.ParsePeriod(r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	if err != nil {
+		return err
+	}
+	rep, err := s.app.Fidelity.Overview(r.Context(), rq.actor, period)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"from": period.From.String(), "to": period.To.String(),
+		"as_of": rep.AsOf.Format("2006-01-02"), "figures": rep.Rows()})
+}

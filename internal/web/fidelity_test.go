@@ -90,6 +90,19 @@ func TestFidelityPagesByRole(t *testing.T) {
 				t.Errorf("note with back %q: %d %s", back, r.StatusCode, r.Header.Get("Location"))
 			}
 		}
+		// The API gives the overview as data, null where there is nothing to count.
+		api := f.api("pm")
+		r = api.get("/api/v1/fidelity?from=2026-11&to=2026-11")
+		if body := compactJSON(t, r.body); r.StatusCode != 200 || !strings.Contains(body, `"indicator":"contacts_per_family","version":1,"model_only":false,"numerator":1,"denominator":1,"value":1}`) ||
+			!strings.Contains(body, `"value":null`) {
+			t.Errorf("API: %d %s", r.StatusCode, r.body)
+		}
+		if r := api.get("/api/v1/fidelity?from=2026-13"); r.StatusCode != 422 || !strings.Contains(r.body, `"field":"from"`) {
+			t.Errorf("API bad period: %d %s", r.StatusCode, r.body)
+		}
+		if r := f.api("fk.a").get("/api/v1/fidelity"); r.StatusCode != 403 {
+			t.Errorf("coordinator on the API overview: %d", r.StatusCode)
+		}
 		// The coordinator's own page holds only their own figures.
 		if r := fk.get("/fidelity/mine"); !strings.Contains(r.body, "Kontakter per familie") || strings.Contains(r.body, "Aslak") {
 			t.Errorf("own figures: %s", r.body)

@@ -165,6 +165,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/seminars/{id}", policy: need(policy.SeminarManage), purpose: purposeLearning, handle: s.seminarSave},
 		{method: "GET", pattern: "/api/v1/supervision-groups", api: true, policy: need(policy.GroupView), purpose: purposeLearning, handle: s.apiGroups},
 		{method: "GET", pattern: "/api/v1/reviews", api: true, policy: need(policy.ReviewView), purpose: purposeLearning, handle: s.apiReviews},
+		{method: "GET", pattern: "/api/v1/fidelity", api: true, policy: need(policy.FidelityView), handle: s.apiFidelity},
 		{method: "GET", pattern: "/api/v1/action-logs", api: true, policy: need(policy.LogView), purpose: purposeLearning, handle: s.apiLogs},
 
 		{method: "GET", pattern: "/offices", policy: need(policy.OfficeList), handle: s.officeList},
