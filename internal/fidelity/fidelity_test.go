@@ -151,7 +151,7 @@ func TestComputeKnownDates(t *testing.T) {
 		},
 		Meetings: []Meeting{
 			// The first of March at 00:30 in Oslo is the last of February in UTC: it counts in March.
-			{ID: 1, FamilyID: 100, Lead: fk1, Held: true, Starts: oslo(t, "2026-03-01 00:30"), Prep: true, Reflected: oslo(t, "2026-03-04 12:00")},
+			{ID: 1, FamilyID: 100, Lead: fk1, Held: true, Starts: oslo(t, "2026-03-01 00:30"), Prep: true, PrinciplesTools: true, Reflected: oslo(t, "2026-03-04 12:00"), Copied: true},
 			// Friday before the change to summer time: due Wednesday 1 April;
 			// written at 00:30 on 2 April in Oslo (22:30 on 1 April in UTC): late.
 			{ID: 2, FamilyID: 100, Lead: fk1, Held: true, Starts: oslo(t, "2026-03-27 15:00"), Reflected: oslo(t, "2026-04-02 00:30")},
@@ -164,7 +164,11 @@ func TestComputeKnownDates(t *testing.T) {
 		FollowUps: []FollowUp{
 			{OfficeID: 1, CoordinatorID: fk1, Month: MonthOf(day("2026-02-01"))},
 		},
-		Reviews: []Review{{ID: 7, OfficeID: 1, FamilyID: 100, Coordinator: fk1, Decided: oslo(t, "2026-03-31 23:30"), Meets: true}},
+		Reviews: []Review{{ID: 7, OfficeID: 1, FamilyID: 100, Coordinator: fk1, Decided: oslo(t, "2026-03-31 23:30"), Meets: true},
+			{ID: 8, OfficeID: 1, FamilyID: 101, Coordinator: fk1, Decided: oslo(t, "2026-04-01 00:30")}},
+		Attendance: []Attendance{{PersonID: fk1, OfficeID: 1, Starts: oslo(t, "2026-02-10 09:00"), Attended: true},
+			{PersonID: fk2, OfficeID: 1, Starts: oslo(t, "2026-02-10 09:00")}},
+		SupportLogs: []SupportLog{{OfficeID: 1, SubjectID: fk2, On: day("2026-03-31")}},
 	}
 	p, _ := NewPeriod(MonthOf(day("2026-01-01")), MonthOf(day("2026-04-01")))
 	r := Compute(MustLoad().Current(), f, p)
@@ -206,7 +210,21 @@ func TestComputeKnownDates(t *testing.T) {
 	check("children_considered", fk1, "2026-02", 0, 1)
 	check("activities_owned", fk1, "2026-03", 2, 3)
 	check("coordinator_owned", fk1, "2026-03", 1, 3)
-	check("reviews_meet", fk1, "2026-03", 1, 1)
+	check("reviews_meet", fk1, "2026-03", 1, 1) // 23:30 on 31 March; the other came at 00:30 on 1 April
+	check("reviews_meet", fk1, "2026-04", 0, 1)
+	check("principles_tools", fk1, "2026-03", 1, 2)
+	// Reflections written in the month: meeting 1's (copied) on 4 March;
+	// meeting 2's on 2 April in Oslo.
+	check("reflection_empty_copied", fk1, "2026-03", 1, 1)
+	check("reflection_empty_copied", fk1, "2026-04", 0, 1)
+	check("supervision_attendance", fk1, "2026-02", 1, 1)
+	check("supervision_attendance", fk2, "2026-02", 0, 1)
+	check("support_contact", fk2, "2026-03", 1, 1)
+	check("support_contact", fk2, "2026-02", 0, 1)
+	// Mapping current at the month's end: 100 and 101 mapped in January and
+	// February, well within 6 months; 102-104 have none.
+	check("mapping_current", fk1, "2026-04", 2, 2)
+	check("mapping_current", fk2, "2026-04", 0, 0)
 	// Recruitment: by 31 January 100, 101, 103 of 21; April adds 102 (and 104 since March).
 	check("recruitment", 0, "2026-01", 3, 21)
 	check("recruitment", 0, "2026-03", 4, 21)
@@ -236,5 +254,24 @@ func TestMilestones(t *testing.T) {
 	ms := Milestones(map[string]time.Time{"first_recruited": day("2026-01-10"), "first_mapping": day("2026-02-09"), "first_plan": day("2026-03-01")})
 	if len(ms) != len(MilestoneKinds) || ms[0].HasPrev || ms[1].SinceFirst != 30 || ms[2].SinceFirst != 50 || ms[2].SinceP != 20 || !ms[2].HasPrev || !ms[3].On.IsZero() {
 		t.Errorf("milestones: %+v", ms)
+	}
+}
+
+// TestMappingCurrentBoundary: a mapping exactly six months old at the end
+// of the month is current; a day more is not.
+func TestMappingCurrentBoundary(t *testing.T) {
+	f := &Facts{Location: time.UTC, AsOf: day("2026-06-15"), Offices: []Office{{ID: 1}},
+		Families: []Family{{ID: 1, OfficeID: 1, Coordinator: 5, Consent: day("2025-09-01")}},
+		Mappings: []MappingSave{{FamilyID: 1, Saved: day("2025-10-30")}}}
+	p, _ := NewPeriod(MonthOf(day("2026-04-01")), MonthOf(day("2026-05-01")))
+	d, _ := MustLoad().Get("mapping_current")
+	r := Compute([]Definition{d}, f, p)
+	got := map[string]float64{}
+	for _, c := range r.Cells {
+		got[c.Month.String()] = c.Num
+	}
+	// 30 April minus six months is 30 October: current. 31 May minus six is 30 November: stale.
+	if len(r.Cells) != 2 || got["2026-04"] != 1 || got["2026-05"] != 0 {
+		t.Errorf("mapping current: %+v", r.Cells)
 	}
 }
