@@ -18,14 +18,14 @@ func init() {
 		"mapping_after_consent":   mappingAfterConsent,
 		"plan_after_mapping":      planAfterMapping,
 		"reflection_on_time":      reflectionOnTime,
-		"mapping_current":         mappingCurrent,
+		"mapping_current":         mapped(anyFamily, mappingCurrent),
 		"meetings_per_family":     perFamily(func(x *index) map[int64][]time.Time { return x.held }),
 		"contacts_per_family":     perFamily(func(x *index) map[int64][]time.Time { return x.contacts }),
 		"no_contact":              noContact,
 		"fge_prep":                heldMeetings(func(m Meeting) bool { return m.Prep }),
 		"principles_tools":        heldMeetings(func(m Meeting) bool { return m.PrinciplesTools }),
-		"goals_for_challenges":    goalsForChallenges,
-		"children_considered":     childrenConsidered,
+		"goals_for_challenges":    mapped(anyFamily, goalsForChallenges),
+		"children_considered":     mapped(func(f *Family) bool { return len(f.Children) > 0 }, childrenConsidered),
 		"activities_owned":        activities(func(a Activity) bool { return a.Named }),
 		"coordinator_owned":       activities(func(a Activity) bool { return a.Owner == "coordinator" }),
 		"reflection_empty_copied": reflectionEmptyCopied,
@@ -42,14 +42,19 @@ func init() {
 func famRef(f *Family) Ref { return Ref{Kind: "family", ID: f.ID, Family: f.ID} }
 
 // dueBy counts an item due on day due, done on day done (zero: not yet),
-// in the month of its deadline: once the deadline has passed, or earlier
-// if it is done already.
-func dueBy(x *index, f *Family, due, done time.Time, emit emitFn) {
+// in month m: once the deadline has passed, or earlier if it is done
+// already.
+func dueBy(x *index, off, coord int64, m Month, r Ref, due, done time.Time, emit emitFn) {
 	ok := !done.IsZero() && !done.After(due)
 	if due.After(x.AsOf) && !ok {
 		return
 	}
-	emit(f.OfficeID, f.Coordinator, MonthOf(due), famRef(f), b2f(ok), 1)
+	emit(off, coord, m, r, b2f(ok), 1)
+}
+
+// familyDue counts a family's step in the month its deadline falls.
+func familyDue(x *index, f *Family, due, done time.Time, emit emitFn) {
+	dueBy(x, f.OfficeID, f.Coordinator, MonthOf(due), famRef(f), due, done, emit)
 }
 
 func mappingAfterConsent(d Definition, x *index, emit emitFn) {
@@ -62,7 +67,7 @@ func mappingAfterConsent(d Definition, x *index, emit emitFn) {
 		if ms := x.mappings[f.ID]; len(ms) > 0 {
 			first = ms[0].Saved
 		}
-		dueBy(x, f, f.Consent.AddDate(0, 0, d.Param("days")), first, emit)
+		familyDue(x, f, f.Consent.AddDate(0, 0, d.Param("days")), first, emit)
 	}
 }
 
@@ -79,7 +84,7 @@ func planAfterMapping(d Definition, x *index, emit emitFn) {
 				first = g.Created
 			}
 		}
-		dueBy(x, f, ms[0].Saved.AddDate(0, 0, d.Param("days")), first, emit)
+		familyDue(x, f, ms[0].Saved.AddDate(0, 0, d.Param("days")), first, emit)
 	}
 }
 
@@ -98,14 +103,10 @@ func reflectionOnTime(d Definition, x *index, emit emitFn) {
 		if !m.Held || f == nil {
 			continue
 		}
+		// Counted in the meeting's month, not the deadline's.
 		day := x.day(m.Starts)
-		due := AddWorkingDays(day, d.Param("days"))
-		done := x.day(m.Reflected)
-		ok := !done.IsZero() && !done.After(due)
-		if due.After(x.AsOf) && !ok {
-			continue
-		}
-		emit(f.OfficeID, coordinatorOf(m, f), MonthOf(day), Ref{Kind: "meeting", ID: m.ID, Family: f.ID}, b2f(ok), 1)
+		dueBy(x, f.OfficeID, coordinatorOf(m, f), MonthOf(day), Ref{Kind: "meeting", ID: m.ID, Family: f.ID},
+			AddWorkingDays(day, d.Param("days")), x.day(m.Reflected), emit)
 	}
 }
 
@@ -123,18 +124,30 @@ func heldMeetings(ok func(Meeting) bool) source {
 	}
 }
 
-func mappingCurrent(d Definition, x *index, emit emitFn) {
-	x.months(func(m Month, ref time.Time) {
-		for i := range x.Families {
-			f := &x.Families[i]
-			if !activeAt(f, ref) {
-				continue
+// mapped counts, at each month's end, the families active then with a
+// mapping saved by then (and that keep keeps), by what counts says of the
+// latest mapping.
+func mapped(keep func(*Family) bool, counts func(d Definition, x *index, f *Family, last MappingSave, ref time.Time) bool) source {
+	return func(d Definition, x *index, emit emitFn) {
+		x.months(func(m Month, ref time.Time) {
+			for i := range x.Families {
+				f := &x.Families[i]
+				if !keep(f) || !activeAt(f, ref) {
+					continue
+				}
+				if last, ok := x.latestBy(f.ID, ref); ok {
+					emit(f.OfficeID, f.Coordinator, m, famRef(f), b2f(counts(d, x, f, last, ref)), 1)
+				}
 			}
-			if last, ok := x.latestBy(f.ID, ref); ok {
-				emit(f.OfficeID, f.Coordinator, m, famRef(f), b2f(!last.Saved.Before(ref.AddDate(0, -d.Param("months"), 0))), 1)
-			}
-		}
-	})
+		})
+	}
+}
+
+func anyFamily(*Family) bool { return true }
+
+// mappingCurrent: the latest mapping is at most "months" old.
+func mappingCurrent(d Definition, _ *index, _ *Family, last MappingSave, ref time.Time) bool {
+	return !last.Saved.Before(ref.AddDate(0, -d.Param("months"), 0))
 }
 
 // perFamily is a rate: per family active in the month, the number of its
@@ -175,50 +188,24 @@ func (x *index) goalBy(fam int64, day time.Time, match func(Goal) bool) bool {
 	return slices.ContainsFunc(x.goals[fam], func(g Goal) bool { return !g.Dropped && !g.Created.After(day) && match(g) })
 }
 
-func goalsForChallenges(_ Definition, x *index, emit emitFn) {
-	x.months(func(m Month, ref time.Time) {
-		for i := range x.Families {
-			f := &x.Families[i]
-			if !activeAt(f, ref) {
-				continue
-			}
-			last, ok := x.latestBy(f.ID, ref)
-			if !ok {
-				continue
-			}
-			all := true
-			for _, a := range last.ChallengeAreas {
-				if !x.goalBy(f.ID, ref, func(g Goal) bool { return g.Area == a }) {
-					all = false
-					break
-				}
-			}
-			emit(f.OfficeID, f.Coordinator, m, famRef(f), b2f(all), 1)
+// goalsForChallenges: every area with a mapped challenge has a goal.
+func goalsForChallenges(_ Definition, x *index, f *Family, last MappingSave, ref time.Time) bool {
+	for _, a := range last.ChallengeAreas {
+		if !x.goalBy(f.ID, ref, func(g Goal) bool { return g.Area == a }) {
+			return false
 		}
-	})
+	}
+	return true
 }
 
-func childrenConsidered(_ Definition, x *index, emit emitFn) {
-	x.months(func(m Month, ref time.Time) {
-		for i := range x.Families {
-			f := &x.Families[i]
-			if len(f.Children) == 0 || !activeAt(f, ref) {
-				continue
-			}
-			last, ok := x.latestBy(f.ID, ref)
-			if !ok {
-				continue
-			}
-			all := true
-			for _, c := range f.Children {
-				if !slices.Contains(last.Children, c) || !x.goalBy(f.ID, ref, func(g Goal) bool { return g.MemberID == c }) {
-					all = false
-					break
-				}
-			}
-			emit(f.OfficeID, f.Coordinator, m, famRef(f), b2f(all), 1)
+// childrenConsidered: every child has a mapping section and a goal.
+func childrenConsidered(_ Definition, x *index, f *Family, last MappingSave, ref time.Time) bool {
+	for _, c := range f.Children {
+		if !slices.Contains(last.Children, c) || !x.goalBy(f.ID, ref, func(g Goal) bool { return g.MemberID == c }) {
+			return false
 		}
-	})
+	}
+	return true
 }
 
 func activities(ok func(Activity) bool) source {
