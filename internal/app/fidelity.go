@@ -91,14 +91,20 @@ func (f *Fidelity) ParsePeriod(from, to string) (fidelity.Period, error) {
 
 // compute counts the offices live.
 func (f *Fidelity) compute(ctx context.Context, offices holf.OfficeSet, p fidelity.Period) (FidelityReport, error) {
+	r, _, err := f.computeFacts(ctx, offices, p)
+	return r, err
+}
+
+// computeFacts is compute with the facts it counted.
+func (f *Fidelity) computeFacts(ctx context.Context, offices holf.OfficeSet, p fidelity.Period) (FidelityReport, *fidelity.Facts, error) {
 	r := FidelityReport{Period: p, AsOf: f.today(), Defs: f.cat.Current()}
 	facts, err := f.db.FidelityFacts(ctx, offices, p.From.Start().AddDate(0, -1, 0), r.AsOf, Norway)
 	if err != nil {
-		return r, err
+		return r, nil, err
 	}
 	r.Offices = facts.Offices
 	r.Cells = fidelity.Compute(r.Defs, facts, p).Cells
-	return r, nil
+	return r, facts, nil
 }
 
 func (f *Fidelity) names(ctx context.Context, r *FidelityReport, offices holf.OfficeSet) error {
@@ -159,17 +165,15 @@ func (f *Fidelity) Office(ctx context.Context, a *holf.Actor, office int64, p fi
 	if len(r.Offices) == 0 {
 		return r, holf.NotFound("office", office)
 	}
-	raw, err := f.db.OfficeMilestones(ctx, office)
+	steps, err := f.db.OfficeMilestones(ctx, office)
 	if err != nil {
 		return r, err
 	}
 	days := map[string]time.Time{}
-	for k, v := range raw {
-		// Days are kept as dates, instants as UTC times: both become a day in Norway.
-		if t, err := time.Parse("2006-01-02", v[:min(len(v), 10)]); err == nil && len(v) <= 10 {
-			days[k] = t
-		} else if t, err := time.Parse("2006-01-02T15:04:05.000000Z", v); err == nil {
-			days[k] = dateIn(t)
+	for k, st := range steps {
+		days[k] = st.At
+		if st.Instant {
+			days[k] = dateIn(st.At) // the day in Norway
 		}
 	}
 	r.Milestones = fidelity.Milestones(days)
@@ -299,13 +303,10 @@ func (f *Fidelity) Export(ctx context.Context, a *holf.Actor, p fidelity.Period,
 	if err != nil {
 		return FidelityExport{}, err
 	}
-	r := FidelityReport{Period: p, AsOf: f.today(), Defs: f.cat.Current()}
-	facts, err := f.db.FidelityFacts(ctx, holf.AllOffices(), p.From.Start().AddDate(0, -1, 0), r.AsOf, Norway)
+	r, facts, err := f.computeFacts(ctx, holf.AllOffices(), p)
 	if err != nil {
 		return FidelityExport{}, err
 	}
-	r.Offices = facts.Offices
-	r.Cells = fidelity.Compute(r.Defs, facts, p).Cells
 	out := FidelityExport{FidelityReport: r}
 	codes, err := f.db.StudyFamilyCodes(ctx, study)
 	if err != nil {

@@ -31,7 +31,7 @@ func (db *DB) FidelityFacts(ctx context.Context, offices holf.OfficeSet, since, 
 	tx := &Tx{tx: sqltx, db: db}
 	from := formatTime(since)
 	args := func(extra ...any) []any { return append(append([]any{}, extra...), oargs...) }
-	inO := strings.Replace(in, "f.office_id", "id", 1)
+	inO, _, _ := inOffices("id", offices) // the same arguments, on the offices table
 	steps := []func() error{
 		func() (err error) {
 			f.Offices, err = collect(ctx, tx, func(s scanner) (o fidelity.Office, err error) {
@@ -273,11 +273,16 @@ func (db *DB) FidelityCells(ctx context.Context, offices holf.OfficeSet, p fidel
 		append([]any{p.From.String(), p.To.String()}, args...)...)
 }
 
+// StepTime is when a step was first taken: an instant, or a day (consents,
+// follow-ups and logs are kept as days).
+type StepTime struct {
+	At      time.Time
+	Instant bool
+}
+
 // OfficeMilestones reads the first time each step of implementation was
-// taken at office, in one statement: kind → the instant or day (as stored
-// text; a day for consents, follow-ups and logs). A step not yet taken is
-// absent.
-func (db *DB) OfficeMilestones(ctx context.Context, office int64) (map[string]string, error) {
+// taken at office, in one statement. A step not yet taken is absent.
+func (db *DB) OfficeMilestones(ctx context.Context, office int64) (map[string]StepTime, error) {
 	rows, err := collect(ctx, db, func(s scanner) (kv [2]string, err error) {
 		var v *string
 		if err := s.Scan(&kv[0], &v); err != nil || v == nil {
@@ -301,10 +306,15 @@ func (db *DB) OfficeMilestones(ctx context.Context, office int64) (map[string]st
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	out := map[string]StepTime{}
 	for _, kv := range rows {
-		if kv[1] != "" {
-			out[kv[0]] = kv[1]
+		switch v := kv[1]; {
+		case len(v) == len(timeFormat):
+			out[kv[0]] = StepTime{At: parseTime(v), Instant: true}
+		case len(v) >= len(dateFormat):
+			if t, err := time.Parse(dateFormat, v[:len(dateFormat)]); err == nil {
+				out[kv[0]] = StepTime{At: t}
+			}
 		}
 	}
 	return out, nil

@@ -345,7 +345,7 @@ func (s *Server) fillOffice(p *fidelityPage, rep app.FidelityReport) {
 	if len(rep.Offices) > 0 {
 		p.Office = rep.Offices[0]
 	}
-	p.Series = seriesOf(rep, func(fidelity.Cell) bool { return true })
+	p.chartAll(rep)
 	var ids []int64
 	for _, c := range rep.Cells {
 		if c.Coordinator != 0 && !slices.Contains(ids, c.Coordinator) {
@@ -357,6 +357,11 @@ func (s *Server) fillOffice(p *fidelityPage, rep app.FidelityReport) {
 		p.Coordinators = append(p.Coordinators, fidelityCoordinator{ID: c, Name: rep.Names[c],
 			Series: seriesOf(rep, func(x fidelity.Cell) bool { return x.Coordinator == c })})
 	}
+}
+
+// chartAll makes the page's series of every indicator, each with its chart.
+func (p *fidelityPage) chartAll(rep app.FidelityReport) {
+	p.Series = seriesOf(rep, func(fidelity.Cell) bool { return true })
 	for i := range p.Series {
 		p.Series[i].SVG = drawRunChart(p.Series[i], p.Lang)
 	}
@@ -436,10 +441,7 @@ func (s *Server) fidelityMine(w http.ResponseWriter, r *http.Request, rq *req) e
 		return err
 	}
 	p.AsOf = rep.AsOf
-	p.Series = seriesOf(rep, func(fidelity.Cell) bool { return true })
-	for i := range p.Series {
-		p.Series[i].SVG = drawRunChart(p.Series[i], p.Lang)
-	}
+	p.chartAll(rep)
 	return s.finishFidelity(w, rq, "fidelity_mine", p, perr)
 }
 
