@@ -22,6 +22,19 @@ var Arms = []Arm{ArmIntervention, ArmComparison, ArmNone}
 // Valid reports whether a is a known arm.
 func (a Arm) Valid() bool { return slices.Contains(Arms, a) }
 
+// ModelTools reports whether offices in arm a use the HOLF model's own
+// tools: the FGE form, the Menu agenda, supervision groups and training
+// support's review. Comparison offices do not, so that the model does not
+// reach them while the trial runs (contamination); families, the mapping,
+// the plan and the contact log serve both arms.
+func (a Arm) ModelTools() bool { return a != ArmComparison }
+
+// ModelOnly is the refusal of a model tool at a comparison office.
+func ModelOnly() *Error {
+	return &Error{Code: EForbidden, Key: "err.model_only",
+		Message: "this is one of the HOLF model's own tools, which comparison offices do not use while the trial runs"}
+}
+
 // Office is a NAV office taking part in HOLF.
 type Office struct {
 	ID           int64

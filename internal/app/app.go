@@ -77,6 +77,7 @@ type App struct {
 	Logs      *Logs
 	FollowUps *FollowUps
 	Fidelity  *Fidelity
+	Trial     *Trial
 
 	core *core
 }
@@ -96,7 +97,7 @@ func New(cfg Config) (*App, error) {
 		Offices: &Offices{c}, Audit: &Audit{c}, Surveys: &Surveys{core: c}, Meetings: &Meetings{c}, Contacts: &Contacts{c},
 		Day: &Day{c}, Calendar: &Calendar{c}, Partners: &Partners{c}, Consents: &Consents{c}, Network: &Network{c},
 		Learning: &Learning{c}, Reviews: &Reviews{c}, Logs: &Logs{c}, FollowUps: &FollowUps{c},
-		Fidelity: &Fidelity{core: c, cat: fidelity.MustLoad()}, core: c,
+		Fidelity: &Fidelity{core: c, cat: fidelity.MustLoad()}, Trial: &Trial{c}, core: c,
 	}, nil
 }
 
@@ -129,6 +130,19 @@ func (c *core) today() time.Time { return dateIn(c.now()) }
 func dateIn(t time.Time) time.Time {
 	y, m, d := t.In(Norway).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// modelTools refuses the model's own tools at office when it is a
+// comparison office of the trial.
+func (c *core) modelTools(ctx context.Context, office int64) error {
+	of, err := c.db.GetOffice(ctx, office)
+	if err != nil {
+		return err
+	}
+	if !of.Arm.ModelTools() {
+		return holf.ModelOnly()
+	}
+	return nil
 }
 
 // decide asks policy whether a may do act on res. A denied resource is

@@ -31,6 +31,9 @@ func (r *Reviews) Request(ctx context.Context, a *holf.Actor, fam int64, kind ho
 	if err != nil {
 		return holf.Review{}, err
 	}
+	if err := r.modelTools(ctx, f.OfficeID); err != nil {
+		return holf.Review{}, err
+	}
 	rv := holf.Review{OfficeID: f.OfficeID, FamilyID: fam, Kind: kind, RecordID: fam, Note: note, RequestedBy: a.PersonID, Status: holf.ReviewRequested}
 	if kind == holf.ReviewFGE {
 		if _, err := r.db.Meeting(ctx, fam, record); err != nil {

@@ -261,6 +261,13 @@ func (l *Learning) SaveGroup(ctx context.Context, a *holf.Actor, g holf.Supervis
 	if err := g.Validate(coords); err != nil {
 		return g, err
 	}
+	for _, m := range g.Members {
+		if err := l.modelTools(ctx, m.OfficeID); err != nil {
+			var bad holf.Validation
+			bad.Add("members", "err.model_only_member")
+			return g, bad.Err()
+		}
+	}
 	if _, err := l.db.GetPerson(ctx, g.LeaderID); err != nil {
 		var bad holf.Validation
 		bad.Add("leader", "err.required")
@@ -399,6 +406,9 @@ func ErrIdentifiers(ids []holf.Identifier) error {
 func (l *Learning) SaveCase(ctx context.Context, a *holf.Actor, c holf.SupervisionCase, send, acknowledged bool) (holf.SupervisionCase, error) {
 	f, _, err := l.families().load(ctx, a, policy.CasePrepare, c.FamilyID)
 	if err != nil {
+		return c, err
+	}
+	if err := l.modelTools(ctx, f.OfficeID); err != nil {
 		return c, err
 	}
 	if c.ID != 0 {

@@ -38,6 +38,10 @@ const (
 // Parts lists the parts.
 var Parts = []string{PartDetails, PartPrep, PartAgenda, PartReflection}
 
+// modelPart reports whether part is one of the model's own forms, which
+// comparison offices do not use.
+func modelPart(part string) bool { return part != PartDetails }
+
 // MeetingCase is one family's meeting with what its pages need.
 type MeetingCase struct {
 	Family       holf.Family
@@ -57,8 +61,11 @@ type MeetingCase struct {
 	ReflectionHidden bool
 	HasReflection    bool
 	CanEdit          bool
-	Now              time.Time
-	Today            time.Time
+	// ModelTools is whether the office uses the FGE form and the Menu
+	// agenda (not a comparison office).
+	ModelTools bool
+	Now        time.Time
+	Today      time.Time
 	// Draft is the caller's autosaved draft of the part being edited, when
 	// there is one newer than the meeting.
 	Draft *store.Draft
@@ -173,6 +180,7 @@ func (m *Meetings) load(ctx context.Context, a *holf.Actor, act policy.Action, i
 	if c.Office, err = m.db.GetOffice(ctx, fam.OfficeID); err != nil {
 		return c, role, err
 	}
+	c.ModelTools = c.Office.Arm.ModelTools()
 	if c.Plan, err = m.db.Plan(ctx, id); err != nil {
 		return c, role, err
 	}
@@ -215,6 +223,9 @@ func (m *Meetings) Edit(ctx context.Context, a *holf.Actor, id, mid int64, part 
 	c, role, err := m.load(ctx, a, policy.FamilyManage, id, mid)
 	if err != nil {
 		return c, err
+	}
+	if modelPart(part) && !c.ModelTools {
+		return c, holf.ModelOnly()
 	}
 	if err := m.recordView(ctx, a, role, "meeting.view", "family", id, PurposeCasework); err != nil {
 		return c, err
@@ -357,6 +368,9 @@ func (m *Meetings) SaveOverriding(ctx context.Context, a *holf.Actor, id, mid, v
 	c, role, err := m.load(ctx, a, policy.FamilyManage, id, mid)
 	if err != nil {
 		return holf.Meeting{}, err
+	}
+	if modelPart(part) && !c.ModelTools {
+		return c.Meeting, holf.ModelOnly()
 	}
 	if err := fromVersion(version); err != nil {
 		return c.Meeting, err

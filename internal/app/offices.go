@@ -74,7 +74,9 @@ func (o *Offices) Create(ctx context.Context, a *holf.Actor, of holf.Office) (ho
 	if err != nil {
 		return of, err
 	}
-	of.ID = 0
+	// An office's arm is the trial's allocation, never a form's choice: a new
+	// office is in neither arm until a draw or a correction puts it in one.
+	of.ID, of.Arm = 0, holf.ArmNone
 	if err := of.Validate(); err != nil {
 		return of, err
 	}
@@ -91,6 +93,11 @@ func (o *Offices) Update(ctx context.Context, a *holf.Actor, of holf.Office) (ho
 	if err := fromVersion(of.Version); err != nil {
 		return of, err
 	}
+	cur, err := o.db.GetOffice(ctx, of.ID)
+	if err != nil {
+		return of, err
+	}
+	of.Arm = cur.Arm // the allocation's, kept as it is (see Create)
 	if err := of.Validate(); err != nil {
 		return of, err
 	}

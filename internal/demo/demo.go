@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/holf-project/holf"
@@ -16,45 +17,45 @@ import (
 	"github.com/holf-project/holf/internal/auth"
 )
 
-// Office names the demo offices. The 14 comparison offices are those whose
-// local plans the interim report lists (Appendix 3); the report does not name
-// the intervention offices apart from the pilots Søndre Nordstrand and
-// Ringerike, so the other 13 are real NAV offices chosen for the demo.
+// Office names the demo offices: real NAV offices, 14 of them those whose
+// local plans the interim report lists (Appendix 3) and two the pilots
+// Søndre Nordstrand and Ringerike. Their arms are not the report's: the
+// demo randomises them (trial.go), and Arm holds the draw's.
 type officeSpec struct {
 	Name, Municipality string
 	Arm                holf.Arm
 }
 
 var offices = []officeSpec{
-	{"NAV Søndre Nordstrand", "Oslo", holf.ArmIntervention},
-	{"NAV Ringerike", "Ringerike", holf.ArmIntervention},
-	{"NAV Grorud", "Oslo", holf.ArmIntervention},
-	{"NAV Stovner", "Oslo", holf.ArmIntervention},
-	{"NAV Gamle Oslo", "Oslo", holf.ArmIntervention},
-	{"NAV Drammen", "Drammen", holf.ArmIntervention},
-	{"NAV Fredrikstad", "Fredrikstad", holf.ArmIntervention},
-	{"NAV Sarpsborg", "Sarpsborg", holf.ArmIntervention},
-	{"NAV Kristiansand", "Kristiansand", holf.ArmIntervention},
-	{"NAV Arna", "Bergen", holf.ArmIntervention},
-	{"NAV Tromsø", "Tromsø", holf.ArmIntervention},
-	{"NAV Bodø", "Bodø", holf.ArmIntervention},
-	{"NAV Hamar", "Hamar", holf.ArmIntervention},
-	{"NAV Skien", "Skien", holf.ArmIntervention},
-	{"NAV Lillestrøm", "Lillestrøm", holf.ArmIntervention},
-	{"NAV Alna", "Oslo", holf.ArmComparison},
-	{"NAV Asker", "Asker", holf.ArmComparison},
-	{"NAV Bjerke", "Oslo", holf.ArmComparison},
-	{"NAV Elverum", "Elverum", holf.ArmComparison},
-	{"NAV Fana", "Bergen", holf.ArmComparison},
-	{"NAV Gjøvik", "Gjøvik", holf.ArmComparison},
-	{"NAV Harstad", "Harstad", holf.ArmComparison},
-	{"NAV Horten", "Horten", holf.ArmComparison},
-	{"NAV Larvik", "Larvik", holf.ArmComparison},
-	{"NAV Lerkendal", "Trondheim", holf.ArmComparison},
-	{"NAV Madla", "Stavanger", holf.ArmComparison},
-	{"NAV Sandefjord", "Sandefjord", holf.ArmComparison},
-	{"NAV Sandnes", "Sandnes", holf.ArmComparison},
-	{"NAV St. Hanshaugen", "Oslo", holf.ArmComparison},
+	{"NAV Søndre Nordstrand", "Oslo", holf.ArmNone},
+	{"NAV Ringerike", "Ringerike", holf.ArmNone},
+	{"NAV Grorud", "Oslo", holf.ArmNone},
+	{"NAV Stovner", "Oslo", holf.ArmNone},
+	{"NAV Gamle Oslo", "Oslo", holf.ArmNone},
+	{"NAV Drammen", "Drammen", holf.ArmNone},
+	{"NAV Fredrikstad", "Fredrikstad", holf.ArmNone},
+	{"NAV Sarpsborg", "Sarpsborg", holf.ArmNone},
+	{"NAV Kristiansand", "Kristiansand", holf.ArmNone},
+	{"NAV Arna", "Bergen", holf.ArmNone},
+	{"NAV Tromsø", "Tromsø", holf.ArmNone},
+	{"NAV Bodø", "Bodø", holf.ArmNone},
+	{"NAV Hamar", "Hamar", holf.ArmNone},
+	{"NAV Skien", "Skien", holf.ArmNone},
+	{"NAV Lillestrøm", "Lillestrøm", holf.ArmNone},
+	{"NAV Alna", "Oslo", holf.ArmNone},
+	{"NAV Asker", "Asker", holf.ArmNone},
+	{"NAV Bjerke", "Oslo", holf.ArmNone},
+	{"NAV Elverum", "Elverum", holf.ArmNone},
+	{"NAV Fana", "Bergen", holf.ArmNone},
+	{"NAV Gjøvik", "Gjøvik", holf.ArmNone},
+	{"NAV Harstad", "Harstad", holf.ArmNone},
+	{"NAV Horten", "Horten", holf.ArmNone},
+	{"NAV Larvik", "Larvik", holf.ArmNone},
+	{"NAV Lerkendal", "Trondheim", holf.ArmNone},
+	{"NAV Madla", "Stavanger", holf.ArmNone},
+	{"NAV Sandefjord", "Sandefjord", holf.ArmNone},
+	{"NAV Sandnes", "Sandnes", holf.ArmNone},
+	{"NAV St. Hanshaugen", "Oslo", holf.ArmNone},
 }
 
 var firstNames = []string{"Anne", "Kari", "Ingrid", "Marte", "Hanne", "Silje", "Camilla", "Ida", "Nina", "Line",
@@ -113,10 +114,18 @@ type builder struct {
 	drifting int64
 }
 
-// driftingOffice is the index in offices of the office that drifts: NAV
-// Grorud, an intervention office, whose coordinators stop writing their
-// after-reflections on time half a year ago.
-const driftingOffice = 2
+// driftingOffice is the office that drifts, when the draw made it an
+// intervention office (the first intervention office otherwise): its
+// coordinators stop writing their after-reflections on time half a year ago.
+const driftingOffice = "NAV Grorud"
+
+// cmpArm orders intervention offices before comparison offices.
+func cmpArm(a holf.Arm) int {
+	if a == holf.ArmIntervention {
+		return 0
+	}
+	return 1
+}
 
 // Build fills the database behind a with the demo dataset. It refuses a
 // database that holds anything but demo data, and leaves an existing demo
@@ -161,7 +170,7 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 	// #nosec G404 -- deterministic, fictitious demo data; nothing secret is drawn from it
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x484f4c46))
 	res := Result{Password: opt.Password}
-	specs := offices
+	specs := slices.Clone(offices)
 	perOffice := familiesPerOffice
 	if opt.Scale == "national" {
 		specs, perOffice = nationalOffices(), 400
@@ -170,7 +179,7 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 	}
 	ids := make([]int64, len(specs))
 	for i, spec := range specs {
-		o := holf.Office{Name: spec.Name, Municipality: spec.Municipality, Arm: spec.Arm}
+		o := holf.Office{Name: spec.Name, Municipality: spec.Municipality, Arm: holf.ArmNone}
 		if err := db.Office(ctx, b.actor, &o, purpose); err != nil {
 			return res, fmt.Errorf("demo office %s: %w", spec.Name, err)
 		}
@@ -203,6 +212,61 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 			add("fk3."+slug, holf.Assignment{Role: holf.RoleCoordinator, OfficeID: ids[i]})
 		}
 	}
+	add("prosjektleder", holf.Assignment{Role: holf.RoleProjectManagement})
+	add("prosjektleder2", holf.Assignment{Role: holf.RoleProjectManagement})
+	add("forsker", holf.Assignment{Role: holf.RoleResearcher})
+	add("admin", holf.Assignment{Role: holf.RoleAdministrator})
+	// Every demo account has the same password, so one hash serves them all:
+	// sharing it reveals nothing the shared password does not.
+	hash, err := db.Hash(opt.Password)
+	if err != nil {
+		return res, err
+	}
+	created := 0
+	createPeople := func() error {
+		for i := created; i < len(people); i++ {
+			if err := db.Person(ctx, b.actor, &people[i], hash, purpose); err != nil {
+				return fmt.Errorf("demo person %s: %w", people[i].Username, err)
+			}
+			b.usernames[people[i].ID] = people[i].Username
+			b.names[people[i].ID] = people[i].Name
+			res.People++
+			if res.People%25 == 0 {
+				progress("people: %d of %d", res.People, len(people))
+			}
+		}
+		created = len(people)
+		return nil
+	}
+	if err := createPeople(); err != nil {
+		return res, err
+	}
+	// The trial's offices are randomised before the model's support is
+	// given: training support and the county governor follow the draw.
+	if opt.Scale == "" {
+		arms, err := b.randomise(ctx, opt.Seed, specs, ids)
+		if err != nil {
+			return res, err
+		}
+		for i := range specs {
+			specs[i].Arm = arms[ids[i]]
+		}
+		// Intervention offices first, each arm in its listed order: the
+		// demo's training support takes the first fifteen, three each.
+		order := make([]int, len(specs))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(x, y int) int {
+			return cmpArm(specs[x].Arm) - cmpArm(specs[y].Arm)
+		})
+		s2, i2 := make([]officeSpec, len(specs)), make([]int64, len(ids))
+		for k, i := range order {
+			s2[k], i2[k] = specs[i], ids[i]
+		}
+		specs, ids = s2, i2
+		progress("randomisation: %d offices drawn, constrained on their covariates", len(specs))
+	}
 	// Training support: five people, each with three intervention offices.
 	for k := 0; k < 5; k++ {
 		var as []holf.Assignment
@@ -219,26 +283,8 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 		}
 	}
 	add("statsforvalter", gov...)
-	add("prosjektleder", holf.Assignment{Role: holf.RoleProjectManagement})
-	add("prosjektleder2", holf.Assignment{Role: holf.RoleProjectManagement})
-	add("forsker", holf.Assignment{Role: holf.RoleResearcher})
-	add("admin", holf.Assignment{Role: holf.RoleAdministrator})
-	// Every demo account has the same password, so one hash serves them all:
-	// sharing it reveals nothing the shared password does not.
-	hash, err := db.Hash(opt.Password)
-	if err != nil {
+	if err := createPeople(); err != nil {
 		return res, err
-	}
-	for i := range people {
-		if err := db.Person(ctx, b.actor, &people[i], hash, purpose); err != nil {
-			return res, fmt.Errorf("demo person %s: %w", people[i].Username, err)
-		}
-		b.usernames[people[i].ID] = people[i].Username
-		b.names[people[i].ID] = people[i].Name
-		res.People++
-		if res.People%25 == 0 {
-			progress("people: %d of %d", res.People, len(people))
-		}
 	}
 	progress("people: %d", res.People)
 	coordinators := map[int64][2]int64{}
@@ -257,7 +303,12 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 		}
 	}
 	if opt.Scale == "" {
-		b.drifting = ids[driftingOffice]
+		b.drifting = ids[0]
+		for i, spec := range specs {
+			if spec.Name == driftingOffice && spec.Arm == holf.ArmIntervention {
+				b.drifting = ids[i]
+			}
+		}
 	}
 	res.Families, err = b.families(ctx, rng, ids, coordinators, perOffice, opt.Scale != "", progress)
 	if err != nil {

@@ -22,17 +22,21 @@ const (
 	PersonManage Action = "person.manage" // create, edit, disable, set password
 	AuditView    Action = "audit.view"    // read the audit log
 	TrialView    Action = "trial.view"    // arms and allocation overview
-	FamilyList   Action = "family.list"   // families in caseload lists
-	FamilyView   Action = "family.view"   // one family's record
-	FamilyManage Action = "family.manage" // recruit, edit, change status
-	FamilyAccess Action = "family.access" // see who has accessed a family's record
-	SurveyTrack  Action = "survey.track"  // response counts and attrition per office
-	SurveyManage Action = "survey.manage" // parents' questionnaires at an office: names, links, reminders, paper entry
-	SurveyStaff  Action = "survey.staff"  // coordinators' questionnaires at an office: who is asked, and their status only
-	SurveyOwn    Action = "survey.own"    // one's own questionnaire (a coordinator's): fetch one's link
-	SurveySetup  Action = "survey.setup"  // install the study design
-	SurveyExport Action = "survey.export" // pseudonymised answers and scores
-	DataImport   Action = "data.import"   // bring in whole records with their history (the demo, migrations)
+	// The trial's design and its randomisation of offices.
+	TrialManage    Action = "trial.manage"    // the study, its sites and their covariates
+	TrialRandomise Action = "trial.randomise" // prepare, confirm (the second person) or cancel the draw
+	TrialCorrect   Action = "trial.correct"   // correct an office's arm after the draw, with a reason
+	FamilyList     Action = "family.list"     // families in caseload lists
+	FamilyView     Action = "family.view"     // one family's record
+	FamilyManage   Action = "family.manage"   // recruit, edit, change status
+	FamilyAccess   Action = "family.access"   // see who has accessed a family's record
+	SurveyTrack    Action = "survey.track"    // response counts and attrition per office
+	SurveyManage   Action = "survey.manage"   // parents' questionnaires at an office: names, links, reminders, paper entry
+	SurveyStaff    Action = "survey.staff"    // coordinators' questionnaires at an office: who is asked, and their status only
+	SurveyOwn      Action = "survey.own"      // one's own questionnaire (a coordinator's): fetch one's link
+	SurveySetup    Action = "survey.setup"    // install the study design
+	SurveyExport   Action = "survey.export"   // pseudonymised answers and scores
+	DataImport     Action = "data.import"     // bring in whole records with their history (the demo, migrations)
 	// ReflectionRead is reading the text of a meeting's after-reflection;
 	// ReflectionShared reading one its coordinator has shared for
 	// supervision or review. Without either, a reader sees only whether
@@ -151,6 +155,11 @@ var rules = map[Action]map[holf.Role]Scope{
 	PersonManage: {holf.RoleAdministrator: All, holf.RoleSystem: All},
 	AuditView:    {holf.RoleAdministrator: All, holf.RoleSystem: All},
 	TrialView:    {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleAdministrator: All, holf.RoleSystem: All},
+	// The trial's design belongs to the researchers and project management.
+	// A draw needs two named people, so the system account never makes one.
+	TrialManage:    {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
+	TrialRandomise: {holf.RoleProjectManagement: All, holf.RoleResearcher: All},
+	TrialCorrect:   {holf.RoleProjectManagement: All, holf.RoleResearcher: All},
 	// Families are seen only at their own office: coordinators work with
 	// them, leaders follow the office's caseload, training support reviews
 	// the forms. Administrators, project management and researchers see no

@@ -34,14 +34,15 @@ func (db *DB) CreateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Offi
 
 // UpdateOffice saves o if its Version is still the stored one; otherwise it
 // returns EConflict and changes nothing. On success o.Version is advanced.
+// The arm is not saved: only a draw or a correction of the trial sets it.
 func (db *DB) UpdateOffice(ctx context.Context, ev holf.AuditEvent, o *holf.Office) error {
 	ev.RecordID = o.ID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
 		found := func() error { _, err := getOffice(ctx, tx, o.ID); return err }
-		if err := tx.updateVersioned(ctx, "office", o.ID, found, `UPDATE offices SET name = ?, municipality = ?, arm = ?, target_areas = ?,
+		if err := tx.updateVersioned(ctx, "office", o.ID, found, `UPDATE offices SET name = ?, municipality = ?, target_areas = ?,
 			version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			o.Name, o.Municipality, string(o.Arm), holf.JoinAreas(o.TargetAreas), now, o.ID, o.Version); err != nil {
+			o.Name, o.Municipality, holf.JoinAreas(o.TargetAreas), now, o.ID, o.Version); err != nil {
 			return 0, err
 		}
 		o.Version++

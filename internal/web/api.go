@@ -174,28 +174,32 @@ func (s *Server) apiOffice(w http.ResponseWriter, r *http.Request, rq *req) erro
 }
 
 // officeInput is an office as the API takes it; areas are optional (the
-// office keeps its own, or gets the default ones).
+// office keeps its own, or gets the default ones). The arm is read only:
+// the trial's draw sets it, and a request that names another is refused.
 type officeInput struct {
 	Name         string            `json:"name"`
 	Municipality string            `json:"municipality"`
-	Arm          holf.Arm          `json:"arm"`
+	Arm          holf.Arm          `json:"arm,omitempty"`
 	TargetAreas  []holf.TargetArea `json:"target_areas,omitempty"`
 }
 
 func (in officeInput) office(o holf.Office) holf.Office {
-	o.Name, o.Municipality, o.Arm = in.Name, in.Municipality, in.Arm
+	o.Name, o.Municipality = in.Name, in.Municipality
 	if in.TargetAreas != nil {
 		o.TargetAreas = in.TargetAreas
 	}
 	return o
 }
 
-var officePatch = patchRules{changeable: []string{"name", "municipality", "arm"}, required: []string{"name", "municipality", "arm"}}
+var officePatch = patchRules{changeable: []string{"name", "municipality"}, required: []string{"name", "municipality"}}
 
 func (s *Server) apiOfficeCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
 	var in officeInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
+	}
+	if in.Arm != "" && in.Arm != holf.ArmNone {
+		return holf.Validation{{Field: "arm", Key: "trial.err.arm_by_draw"}}.Err()
 	}
 	o, err := s.app.Offices.Create(r.Context(), rq.actor, in.office(holf.Office{}))
 	if err != nil {
@@ -220,12 +224,12 @@ func (s *Server) apiOfficePatch(w http.ResponseWriter, r *http.Request, rq *req)
 		return err
 	}
 	cur := toAPIOffice(o)
-	in := officeInput{Name: cur.Name, Municipality: cur.Municipality, Arm: cur.Arm}
+	in := officeInput{Name: cur.Name, Municipality: cur.Municipality}
 	var next apiOffice
 	if _, err := mergePatch(r, cur, officePatch, &next); err != nil {
 		return err
 	}
-	in.Name, in.Municipality, in.Arm = next.Name, next.Municipality, next.Arm
+	in.Name, in.Municipality = next.Name, next.Municipality
 	o, err = s.app.Offices.Update(r.Context(), rq.actor, in.office(o))
 	if err != nil {
 		return precondition("office", err)

@@ -282,7 +282,6 @@ func TestBrowserWorksWithoutJavaScript(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#name`)),
 		chromedp.SendKeys(chromedp.CSS(`#name`), "NAV Uten Skript"),
 		chromedp.SendKeys(chromedp.CSS(`#municipality`), "Oslo"),
-		chromedp.Click(chromedp.CSS(`#arm-comparison`)),
 		chromedp.Click(chromedp.CSS(`button.primary`)),
 		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
 	)

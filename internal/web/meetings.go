@@ -622,6 +622,9 @@ func (s *Server) meetingMenu(w http.ResponseWriter, r *http.Request, rq *req) er
 	if err != nil {
 		return err
 	}
+	if !c.ModelTools {
+		return holf.ModelOnly()
+	}
 	p := s.meetingPageData(r, rq, &c, "menu")
 	p.Title = s.t(rq, "menu.title") + " – " + c.Family.Name
 	p.Sheet = drawMenuSheet(c.Meeting.Agenda, p.T("menu.sheet_foot"))

@@ -87,7 +87,6 @@ type officeFormPage struct {
 	Office   holf.Office
 	New      bool
 	Conflict *holf.Office
-	Arms     []holf.Arm
 	Areas    []holf.TargetArea
 }
 
@@ -101,7 +100,7 @@ func (s *Server) officeFormPage(r *http.Request, rq *req, o holf.Office, isNew b
 	if isNew {
 		key = "office.new"
 	}
-	return officeFormPage{Page: s.page(r, rq, key), Office: o, New: isNew, Arms: holf.Arms, Areas: holf.TargetAreas}
+	return officeFormPage{Page: s.page(r, rq, key), Office: o, New: isNew, Areas: holf.TargetAreas}
 }
 
 func (s *Server) officeNew(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -124,7 +123,7 @@ func officeFromForm(r *http.Request) holf.Office {
 	if areas == nil {
 		areas = []holf.TargetArea{} // none ticked: refused by Validate, not defaulted
 	}
-	return holf.Office{Name: r.PostFormValue("name"), Municipality: r.PostFormValue("municipality"), Arm: holf.Arm(r.PostFormValue("arm")), TargetAreas: areas}
+	return holf.Office{Name: r.PostFormValue("name"), Municipality: r.PostFormValue("municipality"), TargetAreas: areas}
 }
 
 func (s *Server) officeCreate(w http.ResponseWriter, r *http.Request, rq *req) error {

@@ -157,7 +157,7 @@ type langOption struct {
 // purposeKeys name the audit purposes in the catalogs.
 var purposeKeys = map[string]string{app.PurposeCasework: "purpose.casework", app.PurposeAdmin: "purpose.admin", app.PurposeFollow: "purpose.follow",
 	app.PurposeSignIn: "purpose.signin", app.PurposeAccount: "purpose.account", app.PurposeSurvey: "purpose.survey", app.PurposeRespond: "purpose.respond",
-	app.PurposeResearch: "purpose.research", app.PurposeCommandLine: "purpose.command_line", app.PurposeLearning: "purpose.learning"}
+	app.PurposeResearch: "purpose.research", app.PurposeCommandLine: "purpose.command_line", app.PurposeLearning: "purpose.learning", app.PurposeTrial: "purpose.trial"}
 
 // PurposeName is an audit entry's purpose in the page's language (a
 // purpose of its own, e.g. an import's, as it was written).
@@ -237,6 +237,7 @@ func (s *Server) page(r *http.Request, rq *req, titleKey string) Page {
 		add(policy.LogView, "/logs", "nav.logs")
 		add(policy.FollowUpView, "/follow-ups", "nav.followups")
 		add(policy.FidelityView, "/fidelity", "nav.fidelity")
+		add(policy.TrialView, "/trial", "nav.trial")
 		add(policy.FidelityOwn, "/fidelity/mine", "nav.fidelity_mine")
 		add(policy.AuditView, "/audit", "nav.audit")
 	}

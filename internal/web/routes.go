@@ -53,6 +53,7 @@ const (
 	purposeRespond  = app.PurposeRespond
 	purposeResearch = app.PurposeResearch
 	purposeLearning = app.PurposeLearning
+	purposeTrial    = app.PurposeTrial
 )
 
 // routeTable is the whole HTTP surface of HOLF, one line a route.
@@ -153,6 +154,11 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/logs", policy: need(policy.LogView), purpose: purposeLearning, handle: s.logAdd},
 		{method: "GET", pattern: "/logs/export.csv", policy: need(policy.LogView), purpose: purposeLearning, handle: s.logExport},
 		{method: "GET", pattern: "/follow-ups", policy: need(policy.FollowUpView), handle: s.followUps},
+		{method: "GET", pattern: "/trial", policy: need(policy.TrialView), purpose: purposeTrial, handle: s.trialShow},
+		{method: "POST", pattern: "/trial/randomisations", policy: need(policy.TrialRandomise), purpose: purposeTrial, handle: s.trialPrepare},
+		{method: "POST", pattern: "/trial/randomisations/{id}/confirm", policy: need(policy.TrialRandomise), purpose: purposeTrial, handle: s.trialConfirm},
+		{method: "POST", pattern: "/trial/randomisations/{id}/cancel", policy: need(policy.TrialRandomise), purpose: purposeTrial, handle: s.trialCancel},
+		{method: "POST", pattern: "/trial/corrections", policy: need(policy.TrialCorrect), purpose: purposeTrial, handle: s.trialCorrect},
 		{method: "GET", pattern: "/fidelity", policy: need(policy.FidelityView), handle: s.fidelityOverview},
 		{method: "GET", pattern: "/fidelity/mine", policy: need(policy.FidelityOwn), handle: s.fidelityMine},
 		{method: "GET", pattern: "/fidelity/offices/{id}", policy: need(policy.FidelityView), handle: s.fidelityOffice},
@@ -166,6 +172,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/api/v1/supervision-groups", api: true, policy: need(policy.GroupView), purpose: purposeLearning, handle: s.apiGroups},
 		{method: "GET", pattern: "/api/v1/reviews", api: true, policy: need(policy.ReviewView), purpose: purposeLearning, handle: s.apiReviews},
 		{method: "GET", pattern: "/api/v1/fidelity", api: true, policy: need(policy.FidelityView), handle: s.apiFidelity},
+		{method: "GET", pattern: "/api/v1/trial", api: true, policy: need(policy.TrialView), purpose: purposeTrial, handle: s.apiTrial},
 		{method: "GET", pattern: "/api/v1/action-logs", api: true, policy: need(policy.LogView), purpose: purposeLearning, handle: s.apiLogs},
 
 		{method: "GET", pattern: "/offices", policy: need(policy.OfficeList), handle: s.officeList},

@@ -1,0 +1,455 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/trial"
+)
+
+// PurposeTrial is the purpose of the trial's design and randomisation.
+const PurposeTrial = "design and randomisation of the HOLF trial"
+
+// Trial is the cluster-randomised trial: the study, the offices' way into
+// it, and the randomisation of offices as one sealed, two-person event.
+type Trial struct{ *core }
+
+// StageCount is how many offices reached a stage of the flow, and the
+// reasons of those that stopped there, each with how many gave it.
+type StageCount struct {
+	Stage   trial.Stage
+	Offices int
+	Reasons []ReasonCount
+}
+
+// ReasonCount is one reason and the number of offices that gave it.
+type ReasonCount struct {
+	Reason  string `json:"reason"`
+	Offices int    `json:"offices"`
+}
+
+// TrialOverview is the study as its page shows it.
+type TrialOverview struct {
+	Study    trial.Study
+	HasStudy bool
+	Sites    []trial.Site
+	Flow     []StageCount
+	// Current is the randomisation that counts (drawn, or prepared and
+	// waiting); nil before any. History holds every one, newest first.
+	Current     *trial.Randomisation
+	History     []trial.Randomisation
+	Corrections []trial.Correction
+	// Candidates are the offices a draw would randomise now, and
+	// Covariates the values recorded for them.
+	Candidates []trial.Cluster
+	Covariates []CovariateInfo
+	// What the caller may do: set up the study, prepare or confirm a draw
+	// (never one they prepared themselves), correct an arm.
+	CanManage, CanRandomise, CanConfirm, CanCorrect bool
+}
+
+// Overview returns the study, its flow of offices and its randomisation.
+func (t *Trial) Overview(ctx context.Context, a *holf.Actor) (TrialOverview, error) {
+	if _, err := decideGlobal(a, policy.TrialView); err != nil {
+		return TrialOverview{}, err
+	}
+	var out TrialOverview
+	out.CanManage = policy.Decide(a, policy.TrialManage, policy.Global).Allowed
+	out.CanRandomise = policy.Decide(a, policy.TrialRandomise, policy.Global).Allowed && a.PersonID != 0
+	out.CanCorrect = policy.Decide(a, policy.TrialCorrect, policy.Global).Allowed && a.PersonID != 0
+	st, err := t.db.TrialStudy(ctx)
+	if holf.ErrorCode(err) == holf.ENotFound {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	out.Study, out.HasStudy = st, true
+	if out.Sites, err = t.db.Sites(ctx, st.ID); err != nil {
+		return out, err
+	}
+	out.Flow = flow(out.Sites)
+	_, out.Candidates, err = t.candidates(ctx)
+	if err != nil {
+		return out, err
+	}
+	out.Covariates = covariateInfo(out.Candidates)
+	if out.History, err = t.db.Randomisations(ctx, st.ID); err != nil {
+		return out, err
+	}
+	for i := range out.History {
+		if r := &out.History[i]; r.Status != trial.StatusCancelled {
+			out.Current = r
+			break
+		}
+	}
+	if out.Current != nil && out.Current.Status == trial.StatusDrawn {
+		if out.Corrections, err = t.db.Corrections(ctx, out.Current.ID); err != nil {
+			return out, err
+		}
+	}
+	out.CanConfirm = out.CanRandomise && out.Current != nil && out.Current.Status == trial.StatusPrepared && out.Current.PreparedBy != a.PersonID
+	return out, nil
+}
+
+// flow counts the sites that reached each stage (CONSORT's flow of
+// clusters), with the reasons given by those that stopped at it.
+func flow(sites []trial.Site) []StageCount {
+	out := make([]StageCount, len(trial.Stages))
+	for i, s := range trial.Stages {
+		out[i].Stage = s
+		for _, site := range sites {
+			if site.Stage.Reached(s) {
+				out[i].Offices++
+				if site.Stage == s && site.Reason != "" {
+					out[i].Reasons = countReason(out[i].Reasons, site.Reason)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// CovariateInfo describes one covariate recorded for the candidates: text
+// values make it categorical; Missing counts the offices without a value.
+type CovariateInfo struct {
+	Name        string
+	Categorical bool
+	Missing     int
+}
+
+func covariateInfo(cl []trial.Cluster) []CovariateInfo {
+	seen := map[string]*CovariateInfo{}
+	var names []string
+	for _, c := range cl {
+		for k, v := range c.Values {
+			ci, ok := seen[k]
+			if !ok {
+				ci = &CovariateInfo{Name: k}
+				seen[k] = ci
+				names = append(names, k)
+			}
+			if _, err := strconv.ParseFloat(v, 64); err != nil {
+				ci.Categorical = true
+			}
+		}
+	}
+	sort.Strings(names)
+	out := make([]CovariateInfo, len(names))
+	for i, n := range names {
+		out[i] = *seen[n]
+		for _, c := range cl {
+			if _, ok := c.Values[n]; !ok {
+				out[i].Missing++
+			}
+		}
+	}
+	return out
+}
+
+func countReason(rs []ReasonCount, r string) []ReasonCount {
+	for i := range rs {
+		if rs[i].Reason == r {
+			rs[i].Offices++
+			return rs
+		}
+	}
+	return append(rs, ReasonCount{Reason: r, Offices: 1})
+}
+
+// SaveStudy creates or updates the study.
+func (t *Trial) SaveStudy(ctx context.Context, a *holf.Actor, st trial.Study) (trial.Study, error) {
+	role, err := decideGlobal(a, policy.TrialManage)
+	if err != nil {
+		return st, err
+	}
+	if st.ID != 0 {
+		if err := fromVersion(st.Version); err != nil {
+			return st, err
+		}
+	} else if cur, err := t.db.TrialStudy(ctx); err == nil {
+		return st, &holf.Error{Code: holf.EConflict, Message: "the study " + cur.Registration + " is set up already; change it instead", Key: "trial.err.study_exists"}
+	}
+	if err := st.Validate(); err != nil {
+		return st, err
+	}
+	err = t.db.SaveStudy(ctx, event(a, role, "trial.study.save", "study", st.ID, PurposeTrial), &st)
+	return st, err
+}
+
+// SaveSites records offices invited to the study, or their progress, all or
+// none. Only the draw makes an office randomised.
+func (t *Trial) SaveSites(ctx context.Context, a *holf.Actor, sites []trial.Site) error {
+	role, err := decideGlobal(a, policy.TrialManage)
+	if err != nil {
+		return err
+	}
+	st, err := t.db.TrialStudy(ctx)
+	if err != nil {
+		return err
+	}
+	old, err := t.db.Sites(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]trial.Site{}
+	for _, s := range old {
+		byID[s.ID] = s
+	}
+	for i := range sites {
+		s := &sites[i]
+		s.StudyID = st.ID
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		was, known := byID[s.ID]
+		if s.ID != 0 && !known {
+			return holf.NotFound("site", s.ID)
+		}
+		if s.Stage == trial.StageRandomised && (!known || was.Stage != trial.StageRandomised) {
+			return holf.Validation{{Field: "stage", Key: "trial.err.stage_by_draw"}}.Err()
+		}
+		if s.OfficeID != 0 {
+			if _, err := t.db.GetOffice(ctx, s.OfficeID); err != nil {
+				return err
+			}
+		}
+	}
+	return t.db.SaveSites(ctx, event(a, role, "trial.sites.save", "study", st.ID, PurposeTrial), sites)
+}
+
+// candidates are the offices a draw randomises: those drawn into the study
+// that HOLF serves, with their covariate values.
+func (t *Trial) candidates(ctx context.Context) (trial.Study, []trial.Cluster, error) {
+	st, err := t.db.TrialStudy(ctx)
+	if err != nil {
+		return st, nil, err
+	}
+	sites, err := t.db.Sites(ctx, st.ID)
+	if err != nil {
+		return st, nil, err
+	}
+	var out []trial.Cluster
+	for _, s := range sites {
+		if s.Stage == trial.StageDrawn && s.OfficeID != 0 {
+			out = append(out, trial.Cluster{ID: s.OfficeID, Name: s.Name, Values: s.Covariates})
+		}
+	}
+	return st, out, nil
+}
+
+// space makes the sealed space of cfg over clusters, its refusals turned
+// into field errors a page shows beside its fields. Whether a covariate is
+// categorical is read from its values, never taken from the caller.
+func space(clusters []trial.Cluster, cfg trial.Config) (*trial.Space, error) {
+	kinds := map[string]bool{}
+	for _, ci := range covariateInfo(clusters) {
+		kinds[ci.Name] = ci.Categorical
+	}
+	cfg.Covariates = slices.Clone(cfg.Covariates)
+	for i := range cfg.Covariates {
+		cfg.Covariates[i].Categorical = kinds[cfg.Covariates[i].Name]
+	}
+	s, err := trial.NewSpace(clusters, cfg)
+	var te *trial.Error
+	if errors.As(err, &te) {
+		return nil, holf.Validation{{Field: te.Field, Key: te.Key, Args: te.Args}}.Err()
+	}
+	return s, err
+}
+
+// DryRun shows the allocation cfg and seed would give, and its balance,
+// recording nothing but the audit entry: a dry run shows an allocation, and
+// trying seeds until one pleases would be visible in the log.
+func (t *Trial) DryRun(ctx context.Context, a *holf.Actor, cfg trial.Config, seed uint64) (trial.Result, error) {
+	role, err := decideGlobal(a, policy.TrialView)
+	if err != nil {
+		return trial.Result{}, err
+	}
+	st, clusters, err := t.candidates(ctx)
+	if err != nil {
+		return trial.Result{}, err
+	}
+	s, err := space(clusters, cfg)
+	if err != nil {
+		return trial.Result{}, err
+	}
+	if err := t.recordView(ctx, a, role, "trial.dry_run", "study", st.ID, PurposeTrial); err != nil {
+		return trial.Result{}, err
+	}
+	return s.Draw(seed), nil
+}
+
+// Prepare seals a randomisation: the configuration, the offices' values and
+// the hash of the allocations it will draw from are recorded, and the draw
+// waits for a second person to confirm it.
+func (t *Trial) Prepare(ctx context.Context, a *holf.Actor, cfg trial.Config) (trial.Randomisation, error) {
+	role, err := t.named(a, policy.TrialRandomise)
+	if err != nil {
+		return trial.Randomisation{}, err
+	}
+	st, clusters, err := t.candidates(ctx)
+	if err != nil {
+		return trial.Randomisation{}, err
+	}
+	if d, err := t.drawn(ctx, st.ID); err != nil || d != nil {
+		if err == nil {
+			err = errRandomised()
+		}
+		return trial.Randomisation{}, err
+	}
+	// The sample of allocations gets its own seed, sealed with the rest
+	// before anyone knows the draw's.
+	if cfg.SpaceSeed == 0 {
+		if cfg.SpaceSeed, err = randomSeed(); err != nil {
+			return trial.Randomisation{}, err
+		}
+	}
+	s, err := space(clusters, cfg)
+	if err != nil {
+		return trial.Randomisation{}, err
+	}
+	r := trial.Randomisation{StudyID: st.ID, Config: s.Config, Clusters: s.Clusters, ConfigHash: s.ConfigHash,
+		CandidatesHash: s.CandidatesHash, Accepted: s.Accepted(), PreparedBy: a.PersonID, PreparedByName: a.Name}
+	err = t.db.PrepareRandomisation(ctx, event(a, role, "trial.prepare", "randomisation", 0, PurposeTrial), &r)
+	return r, err
+}
+
+// named checks that a is a named person who may do act: the two-person
+// rule means nothing to an account that is nobody.
+func (t *Trial) named(a *holf.Actor, act policy.Action) (holf.Role, error) {
+	role, err := decideGlobal(a, act)
+	if err == nil && a.PersonID == 0 {
+		err = Forbidden()
+	}
+	return role, err
+}
+
+// Confirm is the second person's confirmation of prepared randomisation id,
+// from version: it rebuilds the space from what was recorded, checks it
+// against the recorded hash, and draws once with seed (a fresh random seed
+// when nil). The offices' arms follow the allocation.
+func (t *Trial) Confirm(ctx context.Context, a *holf.Actor, id, version int64, seed *uint64) (trial.Randomisation, error) {
+	role, err := t.named(a, policy.TrialRandomise)
+	if err != nil {
+		return trial.Randomisation{}, err
+	}
+	if err := fromVersion(version); err != nil {
+		return trial.Randomisation{}, err
+	}
+	r, err := t.db.GetRandomisation(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	switch {
+	case r.Status == trial.StatusDrawn:
+		return r, errRandomised()
+	case r.Status != trial.StatusPrepared:
+		return r, &holf.Error{Code: holf.EConflict, Message: fmt.Sprintf("randomisation %d was cancelled", id), Key: "trial.err.cancelled"}
+	case r.Version != version:
+		return r, holf.Stale("randomisation", id)
+	case r.PreparedBy == a.PersonID:
+		return r, &holf.Error{Code: holf.EForbidden, Message: "a second person must confirm the draw: you prepared it", Key: "trial.err.same_person"}
+	}
+	s, err := trial.NewSpace(r.Clusters, r.Config)
+	if err != nil {
+		return r, err
+	}
+	if s.CandidatesHash != r.CandidatesHash || s.ConfigHash != r.ConfigHash {
+		return r, fmt.Errorf("randomisation %d: the allocations rebuilt from its record do not match its seal (%s, recorded %s)", id, s.CandidatesHash, r.CandidatesHash)
+	}
+	if seed == nil {
+		v, err := randomSeed()
+		if err != nil {
+			return r, err
+		}
+		seed = &v
+	}
+	res := s.Draw(*seed)
+	r.Result, r.DrawnBy, r.DrawnByName = &res, a.PersonID, a.Name
+	err = t.db.DrawRandomisation(ctx, event(a, role, "trial.draw", "randomisation", r.ID, PurposeTrial), &r)
+	return r, err
+}
+
+// drawn is the study's drawn randomisation, nil before the draw.
+func (t *Trial) drawn(ctx context.Context, study int64) (*trial.Randomisation, error) {
+	rs, err := t.db.Randomisations(ctx, study)
+	for i := range rs {
+		if rs[i].Status == trial.StatusDrawn {
+			return &rs[i], nil
+		}
+	}
+	return nil, err
+}
+
+func errRandomised() error {
+	return &holf.Error{Code: holf.EConflict, Message: "the study's offices are randomised already; a change is a correction with its reason", Key: "trial.err.randomised"}
+}
+
+// randomSeed is a fresh seed from the system's cryptographic source, kept
+// within int64 for every database and JSON reader.
+func randomSeed() (uint64, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b[:])>>1 | 1, nil
+}
+
+// Cancel withdraws prepared randomisation id before its draw.
+func (t *Trial) Cancel(ctx context.Context, a *holf.Actor, id, version int64) error {
+	role, err := t.named(a, policy.TrialRandomise)
+	if err != nil {
+		return err
+	}
+	if err := fromVersion(version); err != nil {
+		return err
+	}
+	r, err := t.db.GetRandomisation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.Status != trial.StatusPrepared {
+		return &holf.Error{Code: holf.EConflict, Message: fmt.Sprintf("randomisation %d is %s, not waiting for its draw", id, r.Status), Key: "trial.err.not_prepared"}
+	}
+	r.Version = version
+	return t.db.CancelRandomisation(ctx, event(a, role, "trial.cancel", "randomisation", id, PurposeTrial), &r)
+}
+
+// Correct changes office's arm after the draw, as a record of its own with
+// its reason; the draw stays as it was.
+func (t *Trial) Correct(ctx context.Context, a *holf.Actor, office int64, to holf.Arm, reason string) (trial.Correction, error) {
+	role, err := t.named(a, policy.TrialCorrect)
+	if err != nil {
+		return trial.Correction{}, err
+	}
+	st, err := t.db.TrialStudy(ctx)
+	if err != nil {
+		return trial.Correction{}, err
+	}
+	drawn, err := t.drawn(ctx, st.ID)
+	if err != nil {
+		return trial.Correction{}, err
+	}
+	if drawn == nil {
+		return trial.Correction{}, &holf.Error{Code: holf.EConflict, Message: "the study's offices are not randomised yet: there is nothing to correct", Key: "trial.err.not_randomised"}
+	}
+	of, err := t.db.GetOffice(ctx, office)
+	if err != nil {
+		return trial.Correction{}, err
+	}
+	c := trial.Correction{RandomisationID: drawn.ID, OfficeID: office, OfficeName: of.Name, From: of.Arm, To: to, Reason: reason, PersonID: a.PersonID, PersonName: a.Name}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	err = t.db.Correct(ctx, event(a, role, "trial.correct", "office", office, PurposeTrial), &c)
+	return c, err
+}

@@ -1,0 +1,116 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/trial"
+)
+
+// The trial as the report describes it (seed 003 §1, §4): 60 offices
+// invited, 45 interested, 30 drawn, one withdrew, 29 randomised. The demo's
+// 29 offices are randomised for real, constrained on covariates like those
+// the Directorate balanced on, by the researcher and confirmed by project
+// management: the allocation is the draw's, not the report's.
+
+// notTakingPart are invited offices that HOLF does not serve: the first 15
+// were not interested, the next 15 were interested and not drawn, and the
+// last was drawn and withdrew before randomisation.
+var notTakingPart = []string{"NAV Bærum", "NAV Moss", "NAV Halden", "NAV Tønsberg", "NAV Porsgrunn", "NAV Arendal", "NAV Grimstad",
+	"NAV Haugesund", "NAV Ålesund", "NAV Molde", "NAV Kristiansund", "NAV Steinkjer", "NAV Levanger", "NAV Narvik", "NAV Alta",
+	"NAV Hammerfest", "NAV Kongsberg", "NAV Lier", "NAV Nordre Follo", "NAV Ullensaker", "NAV Lørenskog", "NAV Ringsaker",
+	"NAV Lillehammer", "NAV Kongsvinger", "NAV Askøy", "NAV Sogndal", "NAV Sunnfjord", "NAV Eigersund", "NAV Lindesnes",
+	"NAV Notodden", "NAV Ullern"}
+
+// regions groups the demo's municipalities as the stratum of the draw.
+var regions = map[string]string{"Oslo": "Oslo", "Ringerike": "Øst", "Drammen": "Øst", "Fredrikstad": "Øst", "Sarpsborg": "Øst",
+	"Lillestrøm": "Øst", "Asker": "Øst", "Hamar": "Innlandet", "Elverum": "Innlandet", "Gjøvik": "Innlandet", "Kristiansand": "Sør og vest",
+	"Bergen": "Sør og vest", "Stavanger": "Sør og vest", "Sandnes": "Sør og vest", "Skien": "Sør og vest", "Horten": "Sør og vest",
+	"Larvik": "Sør og vest", "Sandefjord": "Sør og vest", "Trondheim": "Midt og nord", "Tromsø": "Midt og nord", "Bodø": "Midt og nord",
+	"Harstad": "Midt og nord"}
+
+// Seeds of the demo's draw: the sample of allocations, sealed before the
+// draw, and the draw itself, as a protocol would register them.
+const (
+	demoSpaceSeed = 20160901
+	demoDrawSeed  = 20161101
+)
+
+// randomise sets up the study with its sites and covariates and runs the
+// constrained randomisation of the demo's offices, prepared by the
+// researcher and confirmed by project management. It returns each office's
+// arm.
+func (b *builder) randomise(ctx context.Context, seed uint64, specs []officeSpec, ids []int64) (map[int64]holf.Arm, error) {
+	// #nosec G404 -- fictitious covariates; the draw has its own source
+	rng := rand.New(rand.NewPCG(seed, 2016))
+	researcher, err := b.a.ActAs(ctx, "forsker")
+	if err != nil {
+		return nil, err
+	}
+	pm, err := b.a.ActAs(ctx, "prosjektleder")
+	if err != nil {
+		return nil, err
+	}
+	st := trial.Study{Registration: "NCT03102775", Title: "Helhetlig oppfølging av lavinntektsfamilier (HOLF): et klyngerandomisert forsøk",
+		RecruitFrom: time.Date(2016, 11, 1, 0, 0, 0, 0, time.UTC), RecruitTo: time.Date(2017, 6, 30, 0, 0, 0, 0, time.UTC), TargetPerOffice: 21,
+		Eligibility: []string{
+			"Har mottatt økonomisk sosialhjelp 6 av de siste 12 månedene, eller er fast mottaker",
+			"Eller mottar arbeidsavklaringspenger, dagpenger eller kvalifiseringsstønad med supplerende sosialhjelp",
+			"Har 1–4 barn under 18 år som bor hjemme",
+		},
+		Exclusions: []string{
+			"Er allerede i en tilsvarende helhetlig oppfølging",
+			"En forelder er i behandling for alvorlig psykisk sykdom eller rusmisbruk",
+			"Barn er under omsorg av barnevernet, eller det pågår en sak om mulig omsorgsovertakelse",
+			"Har reservert seg mot oppfølging i registerdata",
+		}}
+	if _, err := b.a.Trial.SaveStudy(ctx, researcher, st); err != nil {
+		return nil, fmt.Errorf("demo study: %w", err)
+	}
+	covariates := func(municipality string) map[string]string {
+		return map[string]string{
+			"eligible_families": strconv.Itoa(60 + rng.IntN(260)),
+			"immigrant_share":   strconv.FormatFloat(float64(8+rng.IntN(45))/100, 'f', 2, 64),
+			"region":            regions[municipality],
+		}
+	}
+	var sites []trial.Site
+	for i, spec := range specs {
+		sites = append(sites, trial.Site{OfficeID: ids[i], Name: spec.Name, Stage: trial.StageDrawn, Covariates: covariates(spec.Municipality)})
+	}
+	for i, name := range notTakingPart {
+		s := trial.Site{Name: name, Stage: trial.StageInvited, Reason: "Svarte ikke på invitasjonen, eller hadde ikke kapasitet", Covariates: map[string]string{}}
+		switch {
+		case i == len(notTakingPart)-1:
+			s.Stage, s.Reason, s.Covariates = trial.StageWithdrew, "Trakk seg etter trekningen: omorganisering av kontoret høsten 2016", covariates("Oslo")
+		case i >= 15:
+			s.Stage, s.Reason = trial.StageInterested, "Interessert, men ikke trukket ut blant de 30"
+		}
+		sites = append(sites, s)
+	}
+	if err := b.a.Trial.SaveSites(ctx, researcher, sites); err != nil {
+		return nil, fmt.Errorf("demo sites: %w", err)
+	}
+	cfg := trial.Config{Method: trial.Constrained, Metric: trial.L2, Cutoff: 0.1, SpaceSeed: demoSpaceSeed,
+		Covariates: []trial.Covariate{{Name: "eligible_families", Weight: 1}, {Name: "immigrant_share", Weight: 1}, {Name: "region", Weight: 1}}}
+	r, err := b.a.Trial.Prepare(ctx, researcher, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("demo randomisation: %w", err)
+	}
+	draw := uint64(demoDrawSeed)
+	if r, err = b.a.Trial.Confirm(ctx, pm, r.ID, r.Version, &draw); err != nil {
+		return nil, fmt.Errorf("demo draw: %w", err)
+	}
+	arms := map[int64]holf.Arm{}
+	for _, x := range r.Result.Allocation {
+		arms[x.ClusterID] = holf.ArmComparison
+		if x.Intervention {
+			arms[x.ClusterID] = holf.ArmIntervention
+		}
+	}
+	return arms, nil
+}

@@ -1,0 +1,81 @@
+-- The trial (seed 003 §1, §4; CONSORT cluster items 3a, 8b, 9, 10a): the
+-- study, the offices' way into it with their covariates, and the office
+-- randomisation as one sealed record. A draw is prepared by one person,
+-- its configuration and the hash of the allocations it draws from recorded,
+-- and run once when a second person confirms it. It is never redone: a
+-- correction of an office's arm is a record of its own, with its reason.
+
+CREATE TABLE studies (
+    id                {{ID}},
+    registration      TEXT NOT NULL,
+    title             TEXT NOT NULL,
+    recruit_from      TEXT NOT NULL,
+    recruit_to        TEXT NOT NULL,
+    target_per_office INTEGER NOT NULL CHECK (target_per_office > 0),
+    eligibility       TEXT NOT NULL DEFAULT '',
+    exclusions        TEXT NOT NULL DEFAULT '',
+    version           BIGINT NOT NULL DEFAULT 1,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+);
+CREATE UNIQUE INDEX studies_registration ON studies (registration);
+
+-- A site is an office invited to the study. office_id is set for the offices
+-- HOLF serves; offices that were invited and never took part have a name
+-- only. covariates is a JSON object of the values the balance score reads.
+CREATE TABLE study_sites (
+    id         {{ID}},
+    study_id   BIGINT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+    office_id  BIGINT REFERENCES offices (id),
+    name       TEXT NOT NULL,
+    stage      TEXT NOT NULL CHECK (stage IN ('invited', 'interested', 'drawn', 'withdrew', 'randomised')),
+    reason     TEXT NOT NULL DEFAULT '',
+    covariates TEXT NOT NULL DEFAULT '{}',
+    version    BIGINT NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX study_sites_name ON study_sites (study_id, name);
+CREATE UNIQUE INDEX study_sites_office ON study_sites (study_id, office_id);
+
+-- status: prepared (configuration sealed, waiting for the second person),
+-- drawn (run, final) or cancelled (a preparation withdrawn before the draw).
+-- The partial indexes let a study hold one preparation and one draw at most:
+-- the database itself refuses a second randomisation.
+CREATE TABLE randomisations (
+    id              {{ID}},
+    study_id        BIGINT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+    status          TEXT NOT NULL CHECK (status IN ('prepared', 'drawn', 'cancelled')),
+    config          TEXT NOT NULL,
+    config_hash     TEXT NOT NULL,
+    candidates_hash TEXT NOT NULL,
+    accepted        INTEGER NOT NULL,
+    prepared_by     BIGINT NOT NULL REFERENCES people (id),
+    prepared_at     TEXT NOT NULL,
+    drawn_by        BIGINT REFERENCES people (id),
+    drawn_at        TEXT,
+    seed            TEXT NOT NULL DEFAULT '',
+    result          TEXT NOT NULL DEFAULT '',
+    version         BIGINT NOT NULL DEFAULT 1,
+    CHECK (status <> 'drawn' OR (drawn_by IS NOT NULL AND drawn_by <> prepared_by AND drawn_at IS NOT NULL))
+);
+CREATE UNIQUE INDEX randomisations_drawn ON randomisations (study_id) WHERE status = 'drawn';
+CREATE UNIQUE INDEX randomisations_prepared ON randomisations (study_id) WHERE status = 'prepared';
+
+CREATE TABLE allocations (
+    randomisation_id BIGINT NOT NULL REFERENCES randomisations (id),
+    office_id        BIGINT NOT NULL REFERENCES offices (id),
+    arm              TEXT NOT NULL CHECK (arm IN ('intervention', 'comparison')),
+    PRIMARY KEY (randomisation_id, office_id)
+);
+
+CREATE TABLE allocation_corrections (
+    id               {{ID}},
+    randomisation_id BIGINT NOT NULL REFERENCES randomisations (id),
+    office_id        BIGINT NOT NULL REFERENCES offices (id),
+    from_arm         TEXT NOT NULL,
+    to_arm           TEXT NOT NULL CHECK (to_arm IN ('intervention', 'comparison', 'none')),
+    reason           TEXT NOT NULL,
+    person_id        BIGINT NOT NULL REFERENCES people (id),
+    at               TEXT NOT NULL
+);
+CREATE INDEX allocation_corrections_randomisation ON allocation_corrections (randomisation_id, at);

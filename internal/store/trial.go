@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/trial"
+)
+
+// The trial's records: the study, its sites, the randomisation and its
+// corrections. A draw writes its allocation, the offices' arms and the
+// sites' stage in the transaction that marks it drawn.
+
+const studyCols = `id, registration, title, recruit_from, recruit_to, target_per_office, eligibility, exclusions, version, created_at, updated_at`
+
+func scanStudy(s scanner) (trial.Study, error) {
+	var st trial.Study
+	var elig, excl string
+	err := s.Scan(&st.ID, &st.Registration, &st.Title, asDate(&st.RecruitFrom), asDate(&st.RecruitTo), &st.TargetPerOffice,
+		&elig, &excl, &st.Version, asTime(&st.CreatedAt), asTime(&st.UpdatedAt))
+	st.Eligibility, st.Exclusions = splitLines(elig), splitLines(excl)
+	return st, err
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TrialStudy loads the trial: HOLF evaluates one. Not found when none is set up.
+func (db *DB) TrialStudy(ctx context.Context) (trial.Study, error) {
+	return one(ctx, db, scanStudy, "study", "", `SELECT `+studyCols+` FROM studies ORDER BY id LIMIT 1`)
+}
+
+// SaveStudy creates st (ID 0) or saves it from st.Version.
+func (db *DB) SaveStudy(ctx context.Context, ev holf.AuditEvent, st *trial.Study) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		elig, excl := strings.Join(st.Eligibility, "\n"), strings.Join(st.Exclusions, "\n")
+		if st.ID == 0 {
+			id, err := tx.insertID(ctx, `INSERT INTO studies (registration, title, recruit_from, recruit_to, target_per_office, eligibility, exclusions, version, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`, st.Registration, st.Title, formatDate(st.RecruitFrom), formatDate(st.RecruitTo), st.TargetPerOffice, elig, excl, now, now)
+			if err != nil {
+				return 0, fmt.Errorf("create study: %w", err)
+			}
+			st.ID, st.Version, st.CreatedAt, st.UpdatedAt = id, 1, parseTime(now), parseTime(now)
+			return id, nil
+		}
+		if err := tx.updateVersioned(ctx, "study", st.ID, nil, `UPDATE studies SET registration = ?, title = ?, recruit_from = ?, recruit_to = ?,
+			target_per_office = ?, eligibility = ?, exclusions = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+			st.Registration, st.Title, formatDate(st.RecruitFrom), formatDate(st.RecruitTo), st.TargetPerOffice, elig, excl, now, st.ID, st.Version); err != nil {
+			return 0, err
+		}
+		st.Version++
+		st.UpdatedAt = parseTime(now)
+		return st.ID, nil
+	})
+}
+
+const siteCols = `id, study_id, COALESCE(office_id, 0), name, stage, reason, covariates, version, updated_at`
+
+func scanSite(s scanner) (trial.Site, error) {
+	var st trial.Site
+	var cov string
+	err := s.Scan(&st.ID, &st.StudyID, &st.OfficeID, &st.Name, asText(&st.Stage), &st.Reason, &cov, &st.Version, asTime(&st.UpdatedAt))
+	if err == nil {
+		err = json.Unmarshal([]byte(cov), &st.Covariates)
+	}
+	return st, err
+}
+
+// Sites lists the study's sites by name.
+func (db *DB) Sites(ctx context.Context, studyID int64) ([]trial.Site, error) {
+	return collect(ctx, db, scanSite, `SELECT `+siteCols+` FROM study_sites WHERE study_id = ? ORDER BY name, id`, studyID)
+}
+
+// SaveSites creates (ID 0) or saves each site from its version, all or none.
+func (db *DB) SaveSites(ctx context.Context, ev holf.AuditEvent, sites []trial.Site) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		for i := range sites {
+			s := &sites[i]
+			cov, err := json.Marshal(s.Covariates)
+			if err != nil {
+				return 0, err
+			}
+			var office any
+			if s.OfficeID != 0 {
+				office = s.OfficeID
+			}
+			if s.ID == 0 {
+				id, err := tx.insertID(ctx, `INSERT INTO study_sites (study_id, office_id, name, stage, reason, covariates, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)`,
+					s.StudyID, office, s.Name, string(s.Stage), s.Reason, string(cov), now)
+				if err != nil {
+					return 0, fmt.Errorf("create site %s: %w", s.Name, err)
+				}
+				s.ID, s.Version = id, 1
+				continue
+			}
+			if err := tx.updateVersioned(ctx, "site", s.ID, nil, `UPDATE study_sites SET office_id = ?, name = ?, stage = ?, reason = ?, covariates = ?,
+				version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, office, s.Name, string(s.Stage), s.Reason, string(cov), now, s.ID, s.Version); err != nil {
+				return 0, err
+			}
+			s.Version++
+		}
+		return 0, nil
+	})
+}
+
+const randomisationCols = `r.id, r.study_id, r.status, r.config, r.config_hash, r.candidates_hash, r.accepted, r.prepared_by, pp.name, r.prepared_at,
+	COALESCE(r.drawn_by, 0), COALESCE(pd.name, ''), r.drawn_at, r.result, r.version`
+
+const randomisationFrom = ` FROM randomisations r JOIN people pp ON pp.id = r.prepared_by LEFT JOIN people pd ON pd.id = r.drawn_by`
+
+func scanRandomisation(s scanner) (trial.Randomisation, error) {
+	var r trial.Randomisation
+	var cfg, result string
+	err := s.Scan(&r.ID, &r.StudyID, asText(&r.Status), &cfg, &r.ConfigHash, &r.CandidatesHash, &r.Accepted, &r.PreparedBy, &r.PreparedByName,
+		asTime(&r.PreparedAt), &r.DrawnBy, &r.DrawnByName, asTime(&r.DrawnAt), &result, &r.Version)
+	if err != nil {
+		return r, err
+	}
+	var in sealedInput
+	if err := json.Unmarshal([]byte(cfg), &in); err != nil {
+		return r, fmt.Errorf("randomisation %d config: %w", r.ID, err)
+	}
+	r.Config, r.Clusters = in.Config, in.Clusters
+	if result != "" {
+		r.Result = new(trial.Result)
+		if err := json.Unmarshal([]byte(result), r.Result); err != nil {
+			return r, fmt.Errorf("randomisation %d result: %w", r.ID, err)
+		}
+	}
+	return r, nil
+}
+
+// sealedInput is what a randomisation's config column holds: the
+// configuration and the offices' values it was prepared from.
+type sealedInput struct {
+	Config   trial.Config    `json:"config"`
+	Clusters []trial.Cluster `json:"clusters"`
+}
+
+// Randomisations lists the study's randomisations, newest first.
+func (db *DB) Randomisations(ctx context.Context, studyID int64) ([]trial.Randomisation, error) {
+	return collect(ctx, db, scanRandomisation, `SELECT `+randomisationCols+randomisationFrom+` WHERE r.study_id = ? ORDER BY r.id DESC`, studyID)
+}
+
+// GetRandomisation loads randomisation id.
+func (db *DB) GetRandomisation(ctx context.Context, id int64) (trial.Randomisation, error) {
+	return one(ctx, db, scanRandomisation, "randomisation", id, `SELECT `+randomisationCols+randomisationFrom+` WHERE r.id = ?`, id)
+}
+
+// errRandomised is the refusal of a second randomisation.
+func errRandomised() error {
+	return &holf.Error{Code: holf.EConflict, Message: "the study's offices are randomised already; a change is a correction with its reason", Key: "trial.err.randomised"}
+}
+
+// PrepareRandomisation records r as prepared. It refuses when the study is
+// randomised already or a preparation waits: the database's unique indexes
+// decide, so two people preparing at once cannot both succeed.
+func (db *DB) PrepareRandomisation(ctx context.Context, ev holf.AuditEvent, r *trial.Randomisation) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		var drawn int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM randomisations WHERE study_id = ? AND status = 'drawn'`, r.StudyID).Scan(&drawn); err != nil {
+			return 0, err
+		}
+		if drawn > 0 {
+			return 0, errRandomised()
+		}
+		cfg, err := json.Marshal(sealedInput{r.Config, r.Clusters})
+		if err != nil {
+			return 0, err
+		}
+		now := formatTime(tx.now)
+		id, err := tx.insertID(ctx, `INSERT INTO randomisations (study_id, status, config, config_hash, candidates_hash, accepted, prepared_by, prepared_at, version)
+			VALUES (?, 'prepared', ?, ?, ?, ?, ?, ?, 1)`, r.StudyID, string(cfg), r.ConfigHash, r.CandidatesHash, r.Accepted, r.PreparedBy, now)
+		if err != nil {
+			if he, ok := holf.AsError(mapErr(err)); ok && he.Code == holf.EConflict {
+				return 0, &holf.Error{Code: holf.EConflict, Message: "a randomisation is prepared already and waits for its confirmation", Key: "trial.err.prepared", Err: err}
+			}
+			return 0, fmt.Errorf("prepare randomisation: %w", err)
+		}
+		r.ID, r.Status, r.Version, r.PreparedAt = id, trial.StatusPrepared, 1, parseTime(now)
+		return id, nil
+	})
+}
+
+// CancelRandomisation withdraws prepared randomisation r from r.Version.
+func (db *DB) CancelRandomisation(ctx context.Context, ev holf.AuditEvent, r *trial.Randomisation) error {
+	ev.RecordID = r.ID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		if err := tx.updateVersioned(ctx, "randomisation", r.ID, nil, `UPDATE randomisations SET status = 'cancelled', version = version + 1
+			WHERE id = ? AND version = ? AND status = 'prepared'`, r.ID, r.Version); err != nil {
+			return 0, err
+		}
+		r.Status = trial.StatusCancelled
+		r.Version++
+		return r.ID, nil
+	})
+}
+
+// DrawRandomisation marks prepared randomisation r drawn by r.DrawnBy with
+// r.Result, from r.Version, and in the same transaction records the
+// allocation, sets each office's arm and each randomised site's stage.
+func (db *DB) DrawRandomisation(ctx context.Context, ev holf.AuditEvent, r *trial.Randomisation) error {
+	ev.RecordID = r.ID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		result, err := json.Marshal(r.Result)
+		if err != nil {
+			return 0, err
+		}
+		now := formatTime(tx.now)
+		if err := tx.updateVersioned(ctx, "randomisation", r.ID, nil, `UPDATE randomisations SET status = 'drawn', drawn_by = ?, drawn_at = ?, seed = ?, result = ?,
+			version = version + 1 WHERE id = ? AND version = ? AND status = 'prepared'`,
+			r.DrawnBy, now, fmt.Sprint(r.Result.Seed), string(result), r.ID, r.Version); err != nil {
+			return 0, err
+		}
+		rows := make([][]any, len(r.Result.Allocation))
+		for i, a := range r.Result.Allocation {
+			arm := holf.ArmComparison
+			if a.Intervention {
+				arm = holf.ArmIntervention
+			}
+			rows[i] = []any{r.ID, a.ClusterID, string(arm)}
+			if _, err := tx.exec(ctx, `UPDATE offices SET arm = ?, version = version + 1, updated_at = ? WHERE id = ?`, string(arm), now, a.ClusterID); err != nil {
+				return 0, fmt.Errorf("set arm of office %d: %w", a.ClusterID, err)
+			}
+		}
+		if err := tx.insertRows(ctx, "allocations", "randomisation_id, office_id, arm", rows); err != nil {
+			return 0, fmt.Errorf("record allocation: %w", err)
+		}
+		if _, err := tx.exec(ctx, `UPDATE study_sites SET stage = 'randomised', version = version + 1, updated_at = ?
+			WHERE study_id = ? AND office_id IN (SELECT office_id FROM allocations WHERE randomisation_id = ?)`, now, r.StudyID, r.ID); err != nil {
+			return 0, fmt.Errorf("mark sites randomised: %w", err)
+		}
+		r.Status, r.DrawnAt = trial.StatusDrawn, parseTime(now)
+		r.Version++
+		return r.ID, nil
+	})
+}
+
+// Correct records correction c and sets the office's arm, provided it is
+// still c.From: the arm is compared inside the statement, so two
+// corrections of one office cannot both apply.
+func (db *DB) Correct(ctx context.Context, ev holf.AuditEvent, c *trial.Correction) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		res, err := tx.exec(ctx, `UPDATE offices SET arm = ?, version = version + 1, updated_at = ? WHERE id = ? AND arm = ?`, string(c.To), now, c.OfficeID, string(c.From))
+		if err != nil {
+			return 0, fmt.Errorf("correct arm of office %d: %w", c.OfficeID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = holf.Stale("office", c.OfficeID)
+			}
+			return 0, err
+		}
+		id, err := tx.insertID(ctx, `INSERT INTO allocation_corrections (randomisation_id, office_id, from_arm, to_arm, reason, person_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			c.RandomisationID, c.OfficeID, string(c.From), string(c.To), c.Reason, c.PersonID, now)
+		if err != nil {
+			return 0, fmt.Errorf("record correction: %w", err)
+		}
+		c.ID, c.At = id, parseTime(now)
+		return id, nil
+	})
+}
+
+// Corrections lists randomisation id's corrections in the order made.
+func (db *DB) Corrections(ctx context.Context, id int64) ([]trial.Correction, error) {
+	return collect(ctx, db, func(s scanner) (trial.Correction, error) {
+		var c trial.Correction
+		err := s.Scan(&c.ID, &c.RandomisationID, &c.OfficeID, &c.OfficeName, asText(&c.From), asText(&c.To), &c.Reason, &c.PersonID, &c.PersonName, asTime(&c.At))
+		return c, err
+	}, `SELECT c.id, c.randomisation_id, c.office_id, o.name, c.from_arm, c.to_arm, c.reason, c.person_id, p.name, c.at
+		FROM allocation_corrections c JOIN offices o ON o.id = c.office_id JOIN people p ON p.id = c.person_id
+		WHERE c.randomisation_id = ? ORDER BY c.at, c.id`, id)
+}

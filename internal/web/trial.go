@@ -1,0 +1,325 @@
+package web
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/trial"
+)
+
+// The trial page: the study, the flow of offices into it, and the
+// randomisation of offices, prepared by one person and drawn when a second
+// confirms it, with its record and the balance histogram.
+
+// trialForm is the preparation form as typed.
+type trialForm struct {
+	Method     string
+	Metric     string
+	Cutoff     string // per cent
+	Strata     string
+	Treated    string
+	Covariates map[string]bool
+	Weights    map[string]string
+}
+
+type trialPage struct {
+	Page
+	formState
+	O    app.TrialOverview
+	Form trialForm
+	Hist balanceSVG
+	// Arms counts the current allocation per arm.
+	Intervention, Comparison int
+}
+
+// Methods are the randomisation methods in the form's order.
+func (p *trialPage) Methods() []trial.Method {
+	return []trial.Method{trial.Constrained, trial.Stratified, trial.Simple}
+}
+
+// Arm is the arm an assignment gives.
+func (p *trialPage) Arm(a trial.Assignment) holf.Arm {
+	if a.Intervention {
+		return holf.ArmIntervention
+	}
+	return holf.ArmComparison
+}
+
+// Percent is a share as a whole per cent.
+func (p *trialPage) Percent(f float64) string { return strconv.FormatFloat(100*f, 'f', 0, 64) + " %" }
+
+// Score prints a balance score as cvcrand does, to three decimals.
+func (p *trialPage) Score(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
+
+// Metrics are the balance metrics in the form's order.
+func (p *trialPage) Metrics() []string { return []string{string(trial.L2), string(trial.L1)} }
+
+// CorrectionArms are the arms a correction may move an office to.
+func (p *trialPage) CorrectionArms() []holf.Arm { return holf.Arms }
+
+// Space counts allocations, which run to tens of millions.
+func (p *trialPage) Space(f float64) string { return p.Number(int(f)) }
+
+// Number groups the digits of n as the page's language does.
+func (p *trialPage) Number(n int) string {
+	s := strconv.Itoa(n)
+	sep := " "
+	if p.Lang == "en" {
+		sep = ","
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// balanceSVG is the histogram of balance scores: a bar per bin, the cutoff
+// and the score of the allocation drawn.
+type balanceSVG struct {
+	Bars             []svgBar
+	CutoffX, ChosenX float64
+	Top              int
+	From, To         string
+}
+
+type svgBar struct {
+	X, Y, W, H float64
+	Accepted   bool // entirely at or under the cutoff
+}
+
+func drawBalance(r *trial.Result) balanceSVG {
+	var out balanceSVG
+	if r == nil || len(r.Histogram) == 0 {
+		return out
+	}
+	lo, hi := r.Histogram[0].From, r.Histogram[len(r.Histogram)-1].To
+	for _, b := range r.Histogram {
+		out.Top = max(out.Top, b.Count)
+	}
+	const x0, x1, y0, y1 = 48.0, 630.0, 12.0, 170.0
+	span := hi - lo
+	if span == 0 {
+		span = 1
+	}
+	x := func(v float64) float64 { return math.Round((x0+(v-lo)/span*(x1-x0))*10) / 10 }
+	w := (x1 - x0) / float64(len(r.Histogram))
+	for _, b := range r.Histogram {
+		h := 0.0
+		if out.Top > 0 {
+			h = (y1 - y0) * float64(b.Count) / float64(out.Top)
+		}
+		out.Bars = append(out.Bars, svgBar{X: x(b.From), Y: math.Round((y1-h)*10) / 10, W: math.Max(1, math.Round((w-1)*10)/10), H: math.Round(h*10) / 10, Accepted: b.To <= r.CutoffScore})
+	}
+	out.CutoffX, out.ChosenX = x(r.CutoffScore), x(r.Score)
+	out.From, out.To = strconv.FormatFloat(lo, 'f', 2, 64), strconv.FormatFloat(hi, 'f', 2, 64)
+	return out
+}
+
+func (s *Server) trialData(r *http.Request, rq *req) (*trialPage, error) {
+	o, err := s.app.Trial.Overview(r.Context(), rq.actor)
+	if err != nil {
+		return nil, err
+	}
+	p := &trialPage{Page: s.page(r, rq, "trial.title"), O: o}
+	p.Form = trialForm{Method: string(trial.Constrained), Metric: string(trial.L2), Cutoff: "10", Covariates: map[string]bool{}, Weights: map[string]string{}}
+	if n := len(o.Candidates); n > 0 {
+		p.Form.Treated = strconv.Itoa((n + 1) / 2)
+	}
+	for _, c := range o.Covariates {
+		p.Form.Covariates[c.Name] = c.Missing == 0
+		p.Form.Weights[c.Name] = "1"
+	}
+	if o.Current != nil && o.Current.Result != nil {
+		p.Hist = drawBalance(o.Current.Result)
+		for _, a := range o.Current.Result.Allocation {
+			if a.Intervention {
+				p.Intervention++
+			} else {
+				p.Comparison++
+			}
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) trialShow(w http.ResponseWriter, r *http.Request, rq *req) error {
+	p, err := s.trialData(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "trial", p)
+}
+
+// readTrialForm reads the preparation form; what cannot be read as a
+// number is reported on its field, with the rest of the form kept.
+func readTrialForm(r *http.Request, o app.TrialOverview) (trialForm, trial.Config, holf.Validation) {
+	_ = r.ParseForm()
+	f := trialForm{Method: r.PostFormValue("method"), Metric: r.PostFormValue("metric"), Cutoff: strings.TrimSpace(r.PostFormValue("cutoff")),
+		Strata: r.PostFormValue("strata"), Treated: strings.TrimSpace(r.PostFormValue("treated")), Covariates: map[string]bool{}, Weights: map[string]string{}}
+	cfg := trial.Config{Method: trial.Method(f.Method), Metric: trial.Metric(f.Metric), Strata: f.Strata}
+	var bad holf.Validation
+	for _, name := range r.PostForm["covariates"] {
+		f.Covariates[name] = true
+	}
+	for _, c := range o.Covariates {
+		f.Weights[c.Name] = strings.TrimSpace(r.PostFormValue("weight_" + c.Name))
+		if !f.Covariates[c.Name] || cfg.Method != trial.Constrained {
+			continue
+		}
+		w, err := strconv.ParseFloat(strings.ReplaceAll(f.Weights[c.Name], ",", "."), 64)
+		if err != nil || w <= 0 {
+			bad.Add("weight_"+c.Name, "trial.err.weight", c.Name)
+			continue
+		}
+		cfg.Covariates = append(cfg.Covariates, trial.Covariate{Name: c.Name, Weight: w})
+	}
+	if cfg.Method == trial.Constrained {
+		c, err := strconv.ParseFloat(strings.ReplaceAll(f.Cutoff, ",", "."), 64)
+		if err != nil || c <= 0 || c > 100 {
+			bad.Add("cutoff", "trial.err.cutoff_percent")
+		}
+		cfg.Cutoff = c / 100
+	}
+	if f.Treated != "" {
+		n, err := strconv.Atoi(f.Treated)
+		if err != nil || n < 1 {
+			bad.Add("treated", "trial.err.treated_number")
+		}
+		cfg.Treated = n
+	}
+	return f, cfg, bad
+}
+
+func (s *Server) trialPrepare(w http.ResponseWriter, r *http.Request, rq *req) error {
+	o, err := s.app.Trial.Overview(r.Context(), rq.actor)
+	if err != nil {
+		return err
+	}
+	f, cfg, bad := readTrialForm(r, o)
+	if len(bad) == 0 {
+		_, err = s.app.Trial.Prepare(r.Context(), rq.actor, cfg)
+	} else {
+		err = bad.Err()
+	}
+	if err != nil {
+		return s.trialFormError(w, r, rq, err, func(p *trialPage) { p.Form = f })
+	}
+	http.Redirect(w, r, "/trial?notice=trial_prepared#randomisation", http.StatusSeeOther)
+	return nil
+}
+
+// trialFormError shows the page again with err on its fields and what was
+// typed kept, or the notice of a conflict (someone prepared or drew first).
+func (s *Server) trialFormError(w http.ResponseWriter, r *http.Request, rq *req, err error, keep func(*trialPage)) error {
+	if !formProblem(err) && holf.ErrorCode(err) != holf.EConflict && holf.ErrorCode(err) != holf.EForbidden {
+		return err
+	}
+	p, perr := s.trialData(r, rq)
+	if perr != nil {
+		return perr
+	}
+	keep(p)
+	if formProblem(err) {
+		return s.formError(w, rq, "trial", p, err, noConflictBox)
+	}
+	p.Summary = s.errorText(rq, err)
+	status := http.StatusConflict
+	if holf.ErrorCode(err) == holf.EForbidden {
+		status = http.StatusForbidden
+	}
+	return s.render(w, status, "trial", p)
+}
+
+func (s *Server) trialConfirm(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := pathID(r, "id", "randomisation")
+	if err != nil {
+		return err
+	}
+	var seed *uint64
+	typed := strings.TrimSpace(r.PostFormValue("seed"))
+	if typed != "" {
+		v, perr := strconv.ParseUint(typed, 10, 63)
+		if perr != nil {
+			return s.trialFormError(w, r, rq, holf.Validation{{Field: "seed", Key: "trial.err.seed"}}.Err(), func(*trialPage) {})
+		}
+		seed = &v
+	}
+	if _, err := s.app.Trial.Confirm(r.Context(), rq.actor, id, formVersion(r, "version"), seed); err != nil {
+		return s.trialFormError(w, r, rq, err, func(*trialPage) {})
+	}
+	http.Redirect(w, r, "/trial?notice=trial_drawn#randomisation", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) trialCancel(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := pathID(r, "id", "randomisation")
+	if err != nil {
+		return err
+	}
+	if err := s.app.Trial.Cancel(r.Context(), rq.actor, id, formVersion(r, "version")); err != nil {
+		return s.trialFormError(w, r, rq, err, func(*trialPage) {})
+	}
+	http.Redirect(w, r, "/trial?notice=trial_cancelled#randomisation", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) trialCorrect(w http.ResponseWriter, r *http.Request, rq *req) error {
+	office := formID(r, "office")
+	arm, reason := holf.Arm(r.PostFormValue("arm")), r.PostFormValue("reason")
+	if office == 0 {
+		err := holf.Validation{{Field: "office", Key: "err.required"}}.Err()
+		return s.trialFormError(w, r, rq, err, func(p *trialPage) {})
+	}
+	if _, err := s.app.Trial.Correct(r.Context(), rq.actor, office, arm, reason); err != nil {
+		return s.trialFormError(w, r, rq, err, func(p *trialPage) {})
+	}
+	http.Redirect(w, r, "/trial?notice=trial_corrected#corrections", http.StatusSeeOther)
+	return nil
+}
+
+// apiTrial is the trial's record as JSON: the study, the flow of offices
+// and the randomisation with its allocation, seal and balance.
+func (s *Server) apiTrial(w http.ResponseWriter, r *http.Request, rq *req) error {
+	o, err := s.app.Trial.Overview(r.Context(), rq.actor)
+	if err != nil {
+		return err
+	}
+	type flowRow struct {
+		Stage   trial.Stage       `json:"stage"`
+		Offices int               `json:"offices"`
+		Reasons []app.ReasonCount `json:"reasons,omitempty"`
+	}
+	type rand struct {
+		ID             int64         `json:"id"`
+		Status         trial.Status  `json:"status"`
+		Config         trial.Config  `json:"config"`
+		ConfigHash     string        `json:"config_hash"`
+		CandidatesHash string        `json:"candidates_hash"`
+		Accepted       int           `json:"accepted"`
+		PreparedBy     string        `json:"prepared_by"`
+		DrawnBy        string        `json:"drawn_by,omitempty"`
+		Result         *trial.Result `json:"result,omitempty"`
+	}
+	out := struct {
+		Registration  string    `json:"registration,omitempty"`
+		Title         string    `json:"title,omitempty"`
+		Flow          []flowRow `json:"flow"`
+		Randomisation *rand     `json:"randomisation,omitempty"`
+	}{Registration: o.Study.Registration, Title: o.Study.Title, Flow: []flowRow{}}
+	for _, f := range o.Flow {
+		out.Flow = append(out.Flow, flowRow{f.Stage, f.Offices, f.Reasons})
+	}
+	if c := o.Current; c != nil {
+		out.Randomisation = &rand{ID: c.ID, Status: c.Status, Config: c.Config, ConfigHash: c.ConfigHash, CandidatesHash: c.CandidatesHash,
+			Accepted: c.Accepted, PreparedBy: c.PreparedByName, DrawnBy: c.DrawnByName, Result: c.Result}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

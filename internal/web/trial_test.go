@@ -1,0 +1,194 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/testdb"
+	"github.com/holf-project/holf/internal/trial"
+)
+
+// trialFixture adds a study to the fixture with offices A, B and four more
+// drawn into it, with covariates, and a second person of project
+// management.
+func trialFixture(t *testing.T, f *fixture) {
+	t.Helper()
+	ctx := context.Background()
+	sys, im := app.System("test"), f.app.Imports()
+	offices := []holf.Office{f.offA, f.offB}
+	for i := 0; i < 4; i++ {
+		o := holf.Office{Name: fmt.Sprintf("NAV Ekstra %d", i), Municipality: "Oslo", Arm: holf.ArmNone}
+		if err := im.Office(ctx, sys, &o, "test"); err != nil {
+			t.Fatal(err)
+		}
+		offices = append(offices, o)
+	}
+	hash, _ := cheapHasher.Hash(testPassword)
+	p := holf.Person{Username: "pm2", Name: "Pia Prosjekt", Assignments: []holf.Assignment{{Role: holf.RoleProjectManagement}}}
+	if err := im.Person(ctx, sys, &p, hash, "test"); err != nil {
+		t.Fatal(err)
+	}
+	f.people["pm2"] = p
+	res, err := f.app.ActAs(ctx, "forsker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Trial.SaveStudy(ctx, res, trial.Study{Registration: "NCT03102775", Title: "HOLF", TargetPerOffice: 21,
+		RecruitFrom: time.Date(2016, 11, 1, 0, 0, 0, 0, time.UTC), RecruitTo: time.Date(2017, 6, 30, 0, 0, 0, 0, time.UTC),
+		Eligibility: []string{"Sosialhjelp 6 av 12 måneder"}, Exclusions: []string{"Barn under omsorg"}}); err != nil {
+		t.Fatal(err)
+	}
+	var sites []trial.Site
+	for i, o := range offices {
+		sites = append(sites, trial.Site{OfficeID: o.ID, Name: o.Name, Stage: trial.StageDrawn,
+			Covariates: map[string]string{"families": fmt.Sprint(40 + 13*i*i), "region": []string{"Øst", "Vest"}[i%2]}})
+	}
+	sites = append(sites, trial.Site{Name: "NAV Borte", Stage: trial.StageWithdrew, Reason: "Omorganisering"})
+	if err := f.app.Trial.SaveSites(ctx, res, sites); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The trial's pages over HTTP: who sees them, the form's errors on their
+// fields with what was typed kept, the two-person rule, the arm no office
+// form changes, and the JSON.
+func TestTrialPages(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			f := newFixture(t, d)
+			trialFixture(t, f)
+			for _, who := range []string{"fk.a", "leder.a", "ts.a"} {
+				if r := f.client().login(who).get("/trial"); r.StatusCode != http.StatusForbidden {
+					t.Fatalf("%s sees the trial: %d", who, r.StatusCode)
+				}
+			}
+			res := f.client().login("forsker")
+			page := res.get("/trial")
+			if page.StatusCode != 200 || !strings.Contains(page.body, "NCT03102775") || !strings.Contains(page.body, `action="/trial/randomisations"`) {
+				t.Fatalf("trial page: %d %s", page.StatusCode, page.body)
+			}
+			// A weight that is not a number, and too small a share: both named
+			// on their fields, and the other choices kept.
+			bad := res.post("/trial/randomisations", url.Values{"method": {"constrained"}, "metric": {"l1"}, "covariates": {"families", "region"},
+				"weight_families": {"tung"}, "weight_region": {"2"}, "cutoff": {"200"}, "treated": {"3"}})
+			if bad.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(bad.body, `href="#weight_families"`) || !strings.Contains(bad.body, `href="#cutoff"`) ||
+				!strings.Contains(bad.body, `value="tung"`) || !strings.Contains(bad.body, `id="metric-l1" name="metric" value="l1" checked`) {
+				t.Fatalf("bad form: %d\n%s", bad.StatusCode, bad.body)
+			}
+			narrow := res.post("/trial/randomisations", url.Values{"method": {"constrained"}, "metric": {"l2"}, "covariates": {"families", "region"},
+				"weight_families": {"1"}, "weight_region": {"1"}, "cutoff": {"5"}, "treated": {"3"}})
+			if narrow.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(narrow.body, "Bare 1 av 20 fordelinger") {
+				t.Fatalf("too narrow a share: %d\n%s", narrow.StatusCode, narrow.body)
+			}
+			ok := res.post("/trial/randomisations", url.Values{"method": {"constrained"}, "metric": {"l2"}, "covariates": {"families", "region"},
+				"weight_families": {"1"}, "weight_region": {"1,5"}, "cutoff": {"30"}, "treated": {"3"}})
+			if ok.StatusCode != http.StatusSeeOther {
+				t.Fatalf("prepare: %d %s", ok.StatusCode, ok.body)
+			}
+			waiting := res.get("/trial")
+			id := regexp.MustCompile(`/trial/randomisations/(\d+)/confirm`).FindStringSubmatch(waiting.body)
+			if id != nil || !strings.Contains(waiting.body, "En annen person med tilgang må bekrefte den") {
+				t.Fatalf("the preparer is offered the confirmation:\n%s", waiting.body)
+			}
+			pm := f.client().login("pm")
+			pmPage := pm.get("/trial")
+			id = regexp.MustCompile(`/trial/randomisations/(\d+)/confirm`).FindStringSubmatch(pmPage.body)
+			version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(pmPage.body)
+			if id == nil || version == nil || !strings.Contains(pmPage.body, "Frida Forsker") {
+				t.Fatalf("confirmation form: %s", pmPage.body)
+			}
+			// The preparer posting the confirmation is refused, on the page.
+			if r := res.post("/trial/randomisations/"+id[1]+"/confirm", url.Values{"version": {version[1]}}); r.StatusCode != http.StatusForbidden ||
+				!strings.Contains(r.body, "du forberedte den selv") {
+				t.Fatalf("self-confirmation: %d %s", r.StatusCode, r.body)
+			}
+			if r := pm.post("/trial/randomisations/"+id[1]+"/confirm", url.Values{"version": {version[1]}, "seed": {"ti"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, `href="#seed"`) {
+				t.Fatalf("a bad seed: %d %s", r.StatusCode, r.body)
+			}
+			if r := pm.post("/trial/randomisations/"+id[1]+"/confirm", url.Values{"version": {version[1]}, "seed": {"2016"}}); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("confirm: %d %s", r.StatusCode, r.body)
+			}
+			drawn := res.get("/trial")
+			if !strings.Contains(drawn.body, `<svg viewBox="0 0 640 200" role="img" aria-labelledby="hist-title"`) || !strings.Contains(drawn.body, "3 tiltakskontorer og 3 sammenligningskontorer") ||
+				!strings.Contains(drawn.body, "<code>2016</code>") || !strings.Contains(drawn.body, "Per Prosjekt") {
+				t.Fatalf("drawn page:\n%s", drawn.body)
+			}
+			// A second confirmation is a conflict, said on the page.
+			if r := pm.post("/trial/randomisations/"+id[1]+"/confirm", url.Values{"version": {version[1]}}); r.StatusCode != http.StatusConflict {
+				t.Fatalf("a second draw: %d", r.StatusCode)
+			}
+			// The office form shows the arm and offers no way to change it;
+			// the API refuses one.
+			admin := f.client().login("admin")
+			form := admin.get(fmt.Sprintf("/offices/%d/edit", f.offA.ID))
+			if strings.Contains(form.body, `name="arm"`) || !strings.Contains(form.body, "settes av forsøkets randomisering") {
+				t.Fatalf("office form:\n%s", form.body)
+			}
+			api := f.api("admin")
+			if r := api.do("POST", "/api/v1/offices", strings.NewReader(`{"name":"NAV Ny","municipality":"Oslo","arm":"intervention"}`), http.Header{"Content-Type": {"application/json"}}); r.StatusCode != 422 || !strings.Contains(r.body, `"field":"arm"`) {
+				t.Fatalf("API arm: %d %s", r.StatusCode, r.body)
+			}
+			// A correction: without a reason it is refused on its field.
+			if r := pm.post("/trial/corrections", url.Values{"office": {fmt.Sprint(f.offA.ID)}, "arm": {"none"}, "reason": {""}}); r.StatusCode != 422 || !strings.Contains(r.body, `href="#reason"`) {
+				t.Fatalf("correction without reason: %d %s", r.StatusCode, r.body)
+			}
+			if r := pm.post("/trial/corrections", url.Values{"office": {fmt.Sprint(f.offA.ID)}, "arm": {"none"}, "reason": {"Kontoret trakk seg etter trekningen"}}); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("correction: %d %s", r.StatusCode, r.body)
+			}
+			j := f.api("forsker").get("/api/v1/trial")
+			if j.StatusCode != 200 || !strings.Contains(j.body, `"candidates_hash"`) || !regexp.MustCompile(`"stage":\s*"withdrew",\s*"offices":\s*1`).MatchString(j.body) {
+				t.Fatalf("API: %d %s", j.StatusCode, j.body)
+			}
+			if r := f.api("fk.a").get("/api/v1/trial"); r.StatusCode != http.StatusForbidden {
+				t.Fatalf("a coordinator's API token read the trial: %d", r.StatusCode)
+			}
+		})
+	}
+}
+
+// TestBrowserTrial prepares and confirms the draw in a real browser, in
+// both languages, and checks every state of the page with axe-core.
+func TestBrowserTrial(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx, axe := browser(t)
+			f := newFixture(t, d)
+			trialFixture(t, f)
+			base := f.ts.URL
+			step := stepper(t, ctx)
+			browserLogin(t, ctx, base, "forsker")
+			step("form", chromedp.Navigate(base+"/trial"), chromedp.WaitVisible(css(`#method-constrained`)))
+			checkAxe(t, ctx, axe, "trial: preparation form")
+			step("bad share", chromedp.SetValue(css(`#cutoff`), "0"), chromedp.Click(css(`form[action="/trial/randomisations"] button.primary`)), chromedp.WaitVisible(css(`.error-summary`)))
+			checkAxe(t, ctx, axe, "trial: form with errors")
+			step("prepare", chromedp.SetValue(css(`#cutoff`), "40"), chromedp.SetValue(css(`#treated`), "3"),
+				chromedp.Click(css(`form[action="/trial/randomisations"] button.primary`)), chromedp.WaitVisible(css(`.notice`)))
+			checkAxe(t, ctx, axe, "trial: waiting for the second person")
+			browserLogout(t, ctx)
+			browserLogin(t, ctx, base, "pm")
+			step("confirm", chromedp.Navigate(base+"/trial"), chromedp.WaitVisible(css(`form[action$="/confirm"]`)),
+				chromedp.Click(css(`form[action$="/confirm"] button.primary`)), chromedp.WaitVisible(css(`figure.histogram`)))
+			checkAxe(t, ctx, axe, "trial: the draw")
+			step("correction form", chromedp.Click(css(`#corrections + ul + details > summary, #corrections ~ details > summary`)),
+				chromedp.Click(css(`form[action="/trial/corrections"] button`)), chromedp.WaitVisible(css(`.error-summary`)))
+			checkAxe(t, ctx, axe, "trial: correction with errors")
+			step("english", chromedp.Navigate(base+"/trial"), chromedp.WaitVisible(css(`figure.histogram`)),
+				chromedp.Click(css(`button[value="en"]`)), chromedp.WaitReady(css(`html[lang="en"] #hist-title`)))
+			body, _ := text(ctx, "main")
+			if !strings.Contains(body, "Record of the draw") || !strings.Contains(body, "Allocations drawn from") {
+				t.Fatalf("English page: %s", body)
+			}
+			checkAxe(t, ctx, axe, "trial: English")
+		})
+	}
+}
