@@ -227,7 +227,8 @@ func (t *Trial) SaveSites(ctx context.Context, a *holf.Actor, sites []trial.Site
 }
 
 // candidates are the offices a draw randomises: those drawn into the study
-// that HOLF serves, with their covariate values.
+// that HOLF serves, with their covariate values (after the draw, those it
+// randomised, for a dry run of another configuration).
 func (t *Trial) candidates(ctx context.Context) (trial.Study, []trial.Cluster, error) {
 	st, err := t.db.TrialStudy(ctx)
 	if err != nil {
@@ -239,7 +240,7 @@ func (t *Trial) candidates(ctx context.Context) (trial.Study, []trial.Cluster, e
 	}
 	var out []trial.Cluster
 	for _, s := range sites {
-		if s.Stage == trial.StageDrawn && s.OfficeID != 0 {
+		if (s.Stage == trial.StageDrawn || s.Stage == trial.StageRandomised) && s.OfficeID != 0 {
 			out = append(out, trial.Cluster{ID: s.OfficeID, Name: s.Name, Values: s.Covariates})
 		}
 	}

@@ -95,6 +95,7 @@ func TestCommandLineOnBothDatabases(t *testing.T) {
 				t.Fatalf("demo: %+v", r)
 			}
 			checkFidelity(t, env, dir)
+			checkTrial(t, env)
 			r = run(t, "", env, "user", "list", "--role", "training_support", "--json")
 			var users []UserJSON
 			if err := json.Unmarshal([]byte(r.stdout), &users); err != nil || r.code != 0 {
@@ -532,5 +533,67 @@ func checkFidelity(t *testing.T, env map[string]string, dir string) {
 	}
 	if r := run(t, "", env, "fidelity", "--json", "--export", exp); r.code != 2 {
 		t.Errorf("--json with --export: %+v", r)
+	}
+}
+
+// checkTrial reads the demo's randomisation and dry-runs another through the
+// command line's contract; a second randomisation is refused.
+func checkTrial(t *testing.T, env map[string]string) {
+	t.Helper()
+	r := run(t, "", env, "trial", "show", "--json")
+	var show struct {
+		Registration  string `json:"registration"`
+		Randomisation struct {
+			Status string `json:"status"`
+			Result struct {
+				Allocation []struct {
+					Intervention bool `json:"intervention"`
+				} `json:"allocation"`
+				Seed uint64 `json:"seed"`
+			} `json:"result"`
+		} `json:"randomisation"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &show); err != nil || r.code != 0 {
+		t.Fatalf("trial show: %v %+v", err, r)
+	}
+	n := 0
+	for _, a := range show.Randomisation.Result.Allocation {
+		if a.Intervention {
+			n++
+		}
+	}
+	if show.Registration != "NCT03102775" || show.Randomisation.Status != "drawn" || n != 15 || len(show.Randomisation.Result.Allocation) != 29 {
+		t.Fatalf("trial show: %+v", show)
+	}
+	dry := func() result {
+		return run(t, "", env, "trial", "randomise", "--method", "constrained", "--covariates", "eligible_families,region", "--seed", "11", "--dry-run", "--json")
+	}
+	r = dry()
+	var out struct {
+		DryRun bool `json:"dry_run"`
+		Result struct {
+			Allocation []struct {
+				Office       int64 `json:"office"`
+				Intervention bool  `json:"intervention"`
+			} `json:"allocation"`
+			Score       float64 `json:"score"`
+			CutoffScore float64 `json:"cutoff_score"`
+			Accepted    int     `json:"accepted"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+		t.Fatalf("trial randomise --dry-run: %v %+v", err, r)
+	}
+	if !out.DryRun || len(out.Result.Allocation) != 29 || out.Result.Score > out.Result.CutoffScore || out.Result.Accepted < 4000 {
+		t.Fatalf("dry run: %+v", out)
+	}
+	if again := dry(); again.stdout != r.stdout {
+		t.Fatal("the same dry run gave another allocation")
+	}
+	if r := run(t, "", env, "trial", "randomise", "--method", "simple", "--as", "forsker"); r.code == 0 || !strings.Contains(r.stderr, "randomised already") {
+		t.Fatalf("a second randomisation: %+v", r)
+	}
+	if r := run(t, "", env, "trial", "randomise", "--method", "constrained", "--covariates", "nosuch", "--seed", "1", "--dry-run"); r.code == 0 || !strings.Contains(r.stderr, "nosuch") {
+		t.Fatalf("an unknown covariate: %+v", r)
 	}
 }
