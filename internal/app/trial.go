@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/survey"
 	"github.com/holf-project/holf/internal/trial"
 )
 
@@ -453,4 +456,154 @@ func (t *Trial) Correct(ctx context.Context, a *holf.Actor, office int64, to hol
 	}
 	err = t.db.Correct(ctx, event(a, role, "trial.correct", "office", office, PurposeTrial), &c)
 	return c, err
+}
+
+// TrialResults are the effect table of the trial's outcomes.
+type TrialResults struct {
+	Effects []trial.Effect
+	// Skipped are the outcomes that could not be analysed, with why.
+	Skipped []string
+	// Outcomes hold the analysis data behind Effects (pseudonyms only),
+	// for an export; nil unless asked for.
+	Outcomes []trial.Outcome
+	// Snapshot is the SHA-256 of every outcome's analysis data, and Seed
+	// the randomisation tests' seed: with the software's version they
+	// make a result reproducible.
+	Snapshot string
+	Seed     uint64
+}
+
+// ResultsOptions choose the randomisation tests' draws and whether the
+// analysis data come with the results.
+type ResultsOptions struct {
+	Permutations int
+	Seed         uint64
+	WithData     bool
+}
+
+// Results analyses every outcome scale measured at the study's first two
+// waves, for coordinators and parents: aggregates only, audited. The
+// analysis data come with them only for those who may export
+// pseudonymised data.
+func (t *Trial) Results(ctx context.Context, a *holf.Actor, opt ResultsOptions) (TrialResults, error) {
+	role, err := decideGlobal(a, policy.TrialResults)
+	if err != nil {
+		return TrialResults{}, err
+	}
+	if opt.WithData {
+		if role, err = decideGlobal(a, policy.SurveyExport); err != nil {
+			return TrialResults{}, err
+		}
+	}
+	if opt.Permutations == 0 {
+		opt.Permutations = 2000
+	}
+	if opt.Seed == 0 {
+		opt.Seed = 20180401
+	}
+	outcomes, err := t.outcomes(ctx)
+	if err != nil {
+		return TrialResults{}, err
+	}
+	out := TrialResults{Seed: opt.Seed}
+	var errs []error
+	out.Effects, errs = trial.AnalyseAll(outcomes, opt.Permutations, opt.Seed)
+	for _, e := range errs {
+		out.Skipped = append(out.Skipped, e.Error())
+	}
+	h := sha256.New()
+	for _, o := range outcomes {
+		h.Write([]byte(o.Group + "/" + o.ID + "\n"))
+		h.Write(o.Data())
+	}
+	out.Snapshot = hex.EncodeToString(h.Sum(nil))
+	if opt.WithData {
+		out.Outcomes = outcomes
+	}
+	action, purpose := "trial.results", PurposeResearch
+	if opt.WithData {
+		action = "trial.results_data"
+	}
+	st, _ := t.db.TrialStudy(ctx)
+	return out, t.recordView(ctx, a, role, action, "study", st.ID, purpose)
+}
+
+// outcomes reads every multi-item scale both waves measure in a group, one
+// observation per person and wave, from the stored scores.
+func (t *Trial) outcomes(ctx context.Context) ([]trial.Outcome, error) {
+	st, err := (&Surveys{core: t.core}).Study(ctx, DefaultStudy)
+	if err != nil {
+		return nil, err
+	}
+	waves := st.Study.Waves
+	if len(waves) < 2 {
+		return nil, holf.Errorf(holf.EConflict, "the study has %d waves; an effect needs two", len(waves))
+	}
+	var out []trial.Outcome
+	for _, group := range []string{survey.GroupCoordinators, survey.GroupParents} {
+		byID := map[string]*trial.Outcome{}
+		var order []string
+		seen := [2]map[string]bool{{}, {}}
+		for w := 0; w < 2; w++ {
+			q, err := st.Questionnaire(waves[w].Code, group)
+			if err != nil {
+				continue
+			}
+			rows, err := t.db.ExportResponses(ctx, q.ID)
+			if err != nil {
+				return nil, err
+			}
+			scales := t.scales(q.Def)
+			for _, r := range rows {
+				for _, sc := range scales {
+					v := r.Scores[sc.instrument][sc.id].Value
+					if v == nil || r.Arm == string(holf.ArmNone) {
+						continue
+					}
+					o := byID[sc.id]
+					if o == nil {
+						o = &trial.Outcome{Group: group, ID: sc.id}
+						byID[sc.id] = o
+						order = append(order, sc.id)
+					}
+					seen[w][sc.id] = true
+					fam := r.Family
+					if group == survey.GroupCoordinators {
+						fam = ""
+					}
+					o.Obs = append(o.Obs, trial.Observation{Person: r.Respondent, Family: fam, Office: r.OfficeID,
+						Intervention: r.Arm == string(holf.ArmIntervention), Wave: w, Y: *v})
+				}
+			}
+		}
+		for _, id := range order {
+			if seen[0][id] && seen[1][id] {
+				out = append(out, *byID[id])
+			}
+		}
+	}
+	return out, nil
+}
+
+type scaleRef struct{ instrument, id string }
+
+// scales are the multi-item mean or sum scores of questionnaire q.
+func (t *Trial) scales(q *survey.Questionnaire) []scaleRef {
+	var out []scaleRef
+	for _, sec := range q.Sections {
+		in, ok := t.lib.Instrument(sec.Instrument)
+		if !ok {
+			continue
+		}
+		for _, r := range in.Scores {
+			n := len(r.Items)
+			if n == 0 {
+				n = len(in.Items)
+			}
+			if (r.Method == "mean" || r.Method == "sum") && n > 1 {
+				out = append(out, scaleRef{in.ID, r.ID})
+			}
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,6 +97,7 @@ func TestCommandLineOnBothDatabases(t *testing.T) {
 			}
 			checkFidelity(t, env, dir)
 			checkTrial(t, env)
+			checkTrialResults(t, env, dir)
 			r = run(t, "", env, "user", "list", "--role", "training_support", "--json")
 			var users []UserJSON
 			if err := json.Unmarshal([]byte(r.stdout), &users); err != nil || r.code != 0 {
@@ -595,5 +597,55 @@ func checkTrial(t *testing.T, env map[string]string) {
 	}
 	if r := run(t, "", env, "trial", "randomise", "--method", "constrained", "--covariates", "nosuch", "--seed", "1", "--dry-run"); r.code == 0 || !strings.Contains(r.stderr, "nosuch") {
 		t.Fatalf("an unknown covariate: %+v", r)
+	}
+}
+
+// checkTrialResults runs the effect table's contract on the demo and has R
+// refit every model from the exported data.
+func checkTrialResults(t *testing.T, env map[string]string, dir string) {
+	t.Helper()
+	out := filepath.Join(dir, "results")
+	r := run(t, "", env, "trial", "results", "--json", "--export", out, "--permutations", "500")
+	var res struct {
+		Snapshot string `json:"snapshot"`
+		Outcomes []struct {
+			Group, Outcome, Term, Formula, Data string
+			Estimate, SE, DF, P                 float64
+			PCR2                                float64 `json:"p_cr2"`
+			PRandomisation                      float64 `json:"p_randomisation"`
+			PHolm                               float64 `json:"p_holm"`
+		} `json:"outcomes"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 {
+		t.Fatalf("trial results: %v %+v", err, r.stderr)
+	}
+	groups := map[string]int{}
+	for _, o := range res.Outcomes {
+		groups[o.Group]++
+		if o.Term != "time:arm" || !strings.Contains(o.Formula, "(1 | office:time)") || o.Data == "" || o.P <= 0 || o.P > 1 || o.PHolm < o.P || o.PRandomisation <= 0 {
+			t.Errorf("effect: %+v", o)
+		}
+		if _, err := os.Stat(filepath.Join(out, o.Data)); err != nil {
+			t.Errorf("%s: %v", o.Data, err)
+		}
+	}
+	if groups["coordinators"] < 8 || groups["parents"] < 3 || len(res.Snapshot) != 64 {
+		t.Fatalf("outcomes per group: %v", groups)
+	}
+	data, err := os.ReadFile(filepath.Join(out, res.Outcomes[0].Data)) // #nosec G304 -- the test's own export
+	if err != nil || strings.Contains(string(data), "Familien") || !strings.HasPrefix(string(data), "person,family,office,arm,group,time,y\n") {
+		t.Fatalf("analysis data: %v %.200s", err, data)
+	}
+	rscript, err := exec.LookPath("Rscript")
+	switch {
+	case err != nil && testdb.Required("r"):
+		t.Fatal("Rscript is required (HOLF_TEST_REQUIRE=r) but not found")
+	case err != nil:
+		t.Log("Rscript not found: the effect table is not checked in R")
+	default:
+		b, err := exec.Command(rscript, "../trial/testdata/check_results.R", out).CombinedOutput() // #nosec G204 -- test tool
+		if err != nil || !strings.Contains(string(b), fmt.Sprintf("R reproduced %d effects", len(res.Outcomes))) {
+			t.Fatalf("R check: %v\n%s", err, b)
+		}
 	}
 }

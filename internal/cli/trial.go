@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -30,8 +32,10 @@ func runTrial(ctx context.Context, env Env, args []string) error {
 		return trialConfirm(ctx, env, args)
 	case "show":
 		return trialShow(ctx, env, args)
+	case "results":
+		return trialResults(ctx, env, args)
 	}
-	return usagef("holf trial setup | randomise | confirm | show (see holf trial SUBCOMMAND -h)")
+	return usagef("holf trial setup | randomise | confirm | show | results (see holf trial SUBCOMMAND -h)")
 }
 
 // trialSetup records the study and, from a CSV, the offices invited to it.
@@ -380,3 +384,110 @@ func printResult(w io.Writer, r trial.Result) {
 		fmt.Fprintf(w, "validity: %d pairs always in the same arm, %d never\n", r.AlwaysTogether, r.NeverTogether)
 	}
 }
+
+// trialResults prints the effect table; with --export it writes each
+// outcome's analysis data, the table and an R script that reproduces it.
+func trialResults(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "trial results --db DB (--json | --export DIR) [--permutations N] [--seed S]",
+		"The arm × time effect on every outcome scale of coordinators and parents: a mixed model with random intercepts\nfor office, office × time and person (lmerTest, Satterthwaite df), beside the CR2 cluster-robust p-value\n(clubSandwich), a randomisation test re-assigning the offices' arms, Holm and BH adjustment across each group's\noutcomes, the office ICC and Hedges' g at T2. --export writes one pseudonymised CSV per outcome (exactly the rows\nused), effects.csv, results.json and reproduce.R, which refits every model in R.")
+	dsn := dbFlag(fs)
+	asJSON := fs.Bool("json", false, "print the effect table as JSON")
+	dir := fs.String("export", "", "write the analysis data, the table and reproduce.R to this directory")
+	perms := fs.Int("permutations", 2000, "re-assignments drawn for each randomisation test")
+	seed := fs.Uint64("seed", 20180401, "seed of the randomisation tests")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if !*asJSON && *dir == "" {
+		return usagef("give --json, --export DIR, or both")
+	}
+	a, done, err := open(ctx, env, *dsn, false)
+	if err != nil {
+		return err
+	}
+	defer done()
+	res, err := a.Trial.Results(ctx, operator(env), app.ResultsOptions{Permutations: *perms, Seed: *seed, WithData: *dir != ""})
+	if err != nil {
+		return err
+	}
+	if len(res.Effects) == 0 {
+		return exitError{code: 1, msg: "no outcome could be analysed: " + strings.Join(res.Skipped, "; ")}
+	}
+	if *dir != "" {
+		if err := exportResults(*dir, &res); err != nil {
+			return err
+		}
+	}
+	out := map[string]any{"snapshot": res.Snapshot, "seed": res.Seed, "software": "holf " + Version, "outcomes": res.Effects, "skipped": res.Skipped}
+	if *asJSON {
+		return printJSON(env, out)
+	}
+	fmt.Fprintf(env.Stdout, "%d outcomes analysed (%d skipped) to %s\n", len(res.Effects), len(res.Skipped), *dir)
+	return nil
+}
+
+func exportResults(dir string, res *app.TrialResults) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, o := range res.Outcomes {
+		name := o.Group + "_" + o.ID + ".csv"
+		names[o.Group+"/"+o.ID] = name
+		if err := os.WriteFile(filepath.Join(dir, name), o.Data(), 0o600); err != nil {
+			return err
+		}
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"group", "outcome", "term", "estimate", "se", "df", "p", "ci_lower", "ci_upper", "p_cr2", "p_randomisation", "p_holm", "p_bh", "icc_office", "hedges_g", "n", "persons", "offices", "formula", "data"})
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
+	for i := range res.Effects {
+		e := &res.Effects[i]
+		e.Data = names[e.Group+"/"+e.Outcome]
+		_ = w.Write([]string{e.Group, e.Outcome, e.Term, g(e.Estimate), g(e.SE), g(e.DF), g(e.P), g(e.Lower), g(e.Upper), g(e.PCR2), g(e.PRandomisation),
+			g(e.PHolm), g(e.PBH), g(e.ICCOffice), g(e.Hedges.Adjusted), strconv.Itoa(e.N), strconv.Itoa(e.Persons), strconv.Itoa(e.Offices), e.Formula, e.Data})
+	}
+	w.Flush()
+	if err := os.WriteFile(filepath.Join(dir, "effects.csv"), []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	j, err := json.MarshalIndent(map[string]any{"snapshot": res.Snapshot, "seed": res.Seed, "software": "holf " + Version, "outcomes": res.Effects, "skipped": res.Skipped}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), j, 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "reproduce.R"), []byte(reproduceR), 0o600)
+}
+
+// reproduceR refits every outcome of effects.csv in R and prints HOLF's
+// figures beside R's, so that a reader can see that they agree.
+const reproduceR = `# Reproduces HOLF's effect table (effects.csv) from the exported data with
+# lme4/lmerTest (Satterthwaite df) and clubSandwich (CR2). Run in this
+# directory: Rscript reproduce.R
+suppressPackageStartupMessages({ library(lmerTest); library(clubSandwich) })
+eff <- read.csv("effects.csv", stringsAsFactors = FALSE)
+out <- NULL
+for (i in seq_len(nrow(eff))) {
+  e <- eff[i, ]
+  d <- read.csv(e$data, stringsAsFactors = FALSE)
+  d$office <- factor(d$office); d$person <- factor(d$person)
+  m <- lmer(as.formula(e$formula), data = d, REML = TRUE)
+  s <- coef(summary(m, ddf = "Satterthwaite"))[e$term, ]
+  ols <- lm(y ~ time * arm, data = d)
+  r <- coef_test(ols, vcov = "CR2", cluster = d$office, test = "Satterthwaite")
+  r <- r[r$Coef == e$term, ]
+  out <- rbind(out, data.frame(group = e$group, outcome = e$outcome,
+    estimate = unname(s["Estimate"]), holf_estimate = e$estimate,
+    se = unname(s["Std. Error"]), holf_se = e$se,
+    df = unname(s["df"]), holf_df = e$df,
+    p = unname(s["Pr(>|t|)"]), holf_p = e$p,
+    p_cr2 = r$p_Satt, holf_p_cr2 = e$p_cr2))
+}
+out$p_holm <- ave(out$p, out$group, FUN = function(p) p.adjust(p, "holm"))
+out$holf_p_holm <- eff$p_holm
+write.csv(out, "reproduced.csv", row.names = FALSE)
+print(out, digits = 6)
+`

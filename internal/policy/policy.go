@@ -26,6 +26,7 @@ const (
 	TrialManage    Action = "trial.manage"    // the study, its sites and their covariates
 	TrialRandomise Action = "trial.randomise" // prepare, confirm (the second person) or cancel the draw
 	TrialCorrect   Action = "trial.correct"   // correct an office's arm after the draw, with a reason
+	TrialResults   Action = "trial.results"   // the effect and baseline tables (aggregates of pseudonymised data)
 	FamilyList     Action = "family.list"     // families in caseload lists
 	FamilyView     Action = "family.view"     // one family's record
 	FamilyManage   Action = "family.manage"   // recruit, edit, change status
@@ -160,6 +161,9 @@ var rules = map[Action]map[holf.Role]Scope{
 	TrialManage:    {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
 	TrialRandomise: {holf.RoleProjectManagement: All, holf.RoleResearcher: All},
 	TrialCorrect:   {holf.RoleProjectManagement: All, holf.RoleResearcher: All},
+	// Results are for the evaluation: coordinators and leaders see none
+	// before the study releases them.
+	TrialResults: {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
 	// Families are seen only at their own office: coordinators work with
 	// them, leaders follow the office's caseload, training support reviews
 	// the forms. Administrators, project management and researchers see no
