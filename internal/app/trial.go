@@ -479,6 +479,19 @@ type ResultsOptions struct {
 	Permutations int
 	Seed         uint64
 	WithData     bool
+	Software     string // recorded with a stored run
+}
+
+func (o *ResultsOptions) defaults() {
+	if o.Permutations == 0 {
+		o.Permutations = 2000
+	}
+	if o.Seed == 0 {
+		o.Seed = 20180401
+	}
+	if o.Software == "" {
+		o.Software = "holf"
+	}
 }
 
 // Results analyses every outcome scale measured at the study's first two
@@ -490,48 +503,117 @@ func (t *Trial) Results(ctx context.Context, a *holf.Actor, opt ResultsOptions) 
 	if err != nil {
 		return TrialResults{}, err
 	}
+	action := "trial.results"
 	if opt.WithData {
 		if role, err = decideGlobal(a, policy.SurveyExport); err != nil {
 			return TrialResults{}, err
 		}
+		action = "trial.results_data"
 	}
-	if opt.Permutations == 0 {
-		opt.Permutations = 2000
+	out, err := t.analyse(ctx, opt)
+	if err != nil {
+		return out, err
 	}
-	if opt.Seed == 0 {
-		opt.Seed = 20180401
+	if !opt.WithData {
+		out.Outcomes = nil
 	}
+	st, _ := t.db.TrialStudy(ctx)
+	return out, t.recordView(ctx, a, role, action, "study", st.ID, PurposeResearch)
+}
+
+func (t *Trial) analyse(ctx context.Context, opt ResultsOptions) (TrialResults, error) {
+	opt.defaults()
 	outcomes, err := t.outcomes(ctx)
 	if err != nil {
 		return TrialResults{}, err
 	}
-	out := TrialResults{Seed: opt.Seed}
+	out := TrialResults{Seed: opt.Seed, Outcomes: outcomes, Snapshot: snapshot(outcomes)}
 	var errs []error
 	out.Effects, errs = trial.AnalyseAll(outcomes, opt.Permutations, opt.Seed)
 	for _, e := range errs {
 		out.Skipped = append(out.Skipped, e.Error())
 	}
+	return out, nil
+}
+
+// snapshot is the SHA-256 of every outcome's analysis data.
+func snapshot(outcomes []trial.Outcome) string {
 	h := sha256.New()
 	for _, o := range outcomes {
 		h.Write([]byte(o.Group + "/" + o.ID + "\n"))
 		h.Write(o.Data())
 	}
-	out.Snapshot = hex.EncodeToString(h.Sum(nil))
-	if opt.WithData {
-		out.Outcomes = outcomes
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Compute analyses the outcomes and keeps the effect table as a run, with
+// its snapshot, seed and software, for the results page.
+func (t *Trial) Compute(ctx context.Context, a *holf.Actor, opt ResultsOptions) (trial.Run, error) {
+	role, err := decideGlobal(a, policy.TrialResults)
+	if err != nil {
+		return trial.Run{}, err
 	}
-	action, purpose := "trial.results", PurposeResearch
-	if opt.WithData {
-		action = "trial.results_data"
+	st, err := t.db.TrialStudy(ctx)
+	if err != nil {
+		return trial.Run{}, err
 	}
-	st, _ := t.db.TrialStudy(ctx)
-	return out, t.recordView(ctx, a, role, action, "study", st.ID, purpose)
+	opt.defaults()
+	res, err := t.analyse(ctx, opt)
+	if err != nil {
+		return trial.Run{}, err
+	}
+	r := trial.Run{StudyID: st.ID, Snapshot: res.Snapshot, Seed: res.Seed, Permutations: opt.Permutations, Software: opt.Software,
+		Effects: res.Effects, Skipped: res.Skipped, ComputedBy: a.Name}
+	err = t.db.SaveTrialRun(ctx, event(a, role, "trial.results.compute", "study", st.ID, PurposeResearch), &r)
+	return r, err
+}
+
+// ResultsPage is the newest stored run and whether the data have changed
+// since it was computed.
+type ResultsPage struct {
+	Run        *trial.Run
+	Current    string // the snapshot of the data now
+	Stale      bool
+	CanCompute bool
+}
+
+// LatestResults returns the newest stored run (audited as a view of the
+// results), and whether the analysis data have changed since.
+func (t *Trial) LatestResults(ctx context.Context, a *holf.Actor) (ResultsPage, error) {
+	role, err := decideGlobal(a, policy.TrialResults)
+	if err != nil {
+		return ResultsPage{}, err
+	}
+	out := ResultsPage{CanCompute: true}
+	st, err := t.db.TrialStudy(ctx)
+	if holf.ErrorCode(err) == holf.ENotFound {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	r, ok, err := t.db.LatestTrialRun(ctx, st.ID)
+	if err != nil {
+		return out, err
+	}
+	outcomes, err := t.outcomes(ctx)
+	if err != nil {
+		return out, err
+	}
+	out.Current = snapshot(outcomes)
+	if ok {
+		out.Run, out.Stale = &r, r.Snapshot != out.Current
+	}
+	return out, t.recordView(ctx, a, role, "trial.results", "study", st.ID, PurposeResearch)
 }
 
 // outcomes reads every multi-item scale both waves measure in a group, one
 // observation per person and wave, from the stored scores.
 func (t *Trial) outcomes(ctx context.Context) ([]trial.Outcome, error) {
 	st, err := (&Surveys{core: t.core}).Study(ctx, DefaultStudy)
+	if holf.ErrorCode(err) == holf.ENotFound {
+		return nil, nil // no questionnaires installed: nothing measured yet
+	}
 	if err != nil {
 		return nil, err
 	}

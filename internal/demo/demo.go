@@ -341,6 +341,18 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 		return res, fmt.Errorf("demo questionnaires: %w", err)
 	}
 	progress("questionnaire responses: %d", res.Responses)
+	if opt.Scale == "" {
+		// The evaluation as it stands: the effect table computed once, as
+		// the researchers would after T2.
+		researcher, err := a.ActAs(ctx, "forsker")
+		if err != nil {
+			return res, err
+		}
+		if _, err := a.Trial.Compute(ctx, researcher, app.ResultsOptions{Permutations: 1000, Software: "holf (demo)"}); err != nil {
+			return res, fmt.Errorf("demo effect table: %w", err)
+		}
+		progress("effect table: done")
+	}
 	// The national overview reads maintained figures: count them once now,
 	// as the server's hourly refresh will from here on.
 	if _, err := a.Fidelity.Refresh(ctx, b.actor); err != nil {

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/holf-project/holf"
@@ -283,4 +286,41 @@ func (db *DB) Corrections(ctx context.Context, id int64) ([]trial.Correction, er
 	}, `SELECT c.id, c.randomisation_id, c.office_id, o.name, c.from_arm, c.to_arm, c.reason, c.person_id, p.name, c.at
 		FROM allocation_corrections c JOIN offices o ON o.id = c.office_id JOIN people p ON p.id = c.person_id
 		WHERE c.randomisation_id = ? ORDER BY c.at, c.id`, id)
+}
+
+// SaveTrialRun records a computation of the effect table.
+func (db *DB) SaveTrialRun(ctx context.Context, ev holf.AuditEvent, r *trial.Run) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		effects, err := json.Marshal(r.Effects)
+		if err != nil {
+			return 0, err
+		}
+		now := formatTime(tx.now)
+		id, err := tx.insertID(ctx, `INSERT INTO trial_results (study_id, snapshot, seed, permutations, software, effects, skipped, computed_by, computed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.StudyID, r.Snapshot, strconv.FormatUint(r.Seed, 10), r.Permutations, r.Software, string(effects),
+			strings.Join(r.Skipped, "\n"), r.ComputedBy, now)
+		if err != nil {
+			return 0, fmt.Errorf("save trial results: %w", err)
+		}
+		r.ID, r.ComputedAt = id, parseTime(now)
+		return id, nil
+	})
+}
+
+// LatestTrialRun loads the study's newest computation of the effect table;
+// ok is false when there is none.
+func (db *DB) LatestTrialRun(ctx context.Context, studyID int64) (r trial.Run, ok bool, err error) {
+	var seed, effects, skipped string
+	err = db.queryRow(ctx, `SELECT id, study_id, snapshot, seed, permutations, software, effects, skipped, computed_by, computed_at
+		FROM trial_results WHERE study_id = ? ORDER BY id DESC LIMIT 1`, studyID).
+		Scan(&r.ID, &r.StudyID, &r.Snapshot, &seed, &r.Permutations, &r.Software, &effects, &skipped, &r.ComputedBy, asTime(&r.ComputedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, mapErr(err)
+	}
+	r.Seed, _ = strconv.ParseUint(seed, 10, 64)
+	r.Skipped = splitLines(skipped)
+	return r, true, json.Unmarshal([]byte(effects), &r.Effects)
 }

@@ -5,8 +5,11 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
+	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -274,15 +277,30 @@ func means(obs []Observation) []CellMean {
 // group's outcomes (Holm and Benjamini–Hochberg). An outcome that cannot be
 // analysed is reported with its reason, and left out of the adjustment.
 func AnalyseAll(outcomes []Outcome, perms int, seed uint64) ([]Effect, []error) {
+	// The outcomes are independent: each is analysed on a core of its own,
+	// and the results kept in the outcomes' order.
+	effects := make([]Effect, len(outcomes))
+	failed := make([]error, len(outcomes))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range outcomes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			effects[i], failed[i] = Analyse(outcomes[i], perms, seed)
+		}()
+	}
+	wg.Wait()
 	var out []Effect
 	var errs []error
-	for _, o := range outcomes {
-		e, err := Analyse(o, perms, seed)
-		if err != nil {
-			errs = append(errs, err)
+	for i := range outcomes {
+		if failed[i] != nil {
+			errs = append(errs, failed[i])
 			continue
 		}
-		out = append(out, e)
+		out = append(out, effects[i])
 	}
 	groups := map[string][]int{}
 	for i, e := range out {
@@ -299,4 +317,19 @@ func AnalyseAll(outcomes []Outcome, perms int, seed uint64) ([]Effect, []error) 
 		}
 	}
 	return out, errs
+}
+
+// Run is one computation of the effect table, kept with what makes it
+// reproducible.
+type Run struct {
+	ID           int64
+	StudyID      int64
+	Snapshot     string // SHA-256 of the analysis data
+	Seed         uint64
+	Permutations int
+	Software     string
+	Effects      []Effect
+	Skipped      []string
+	ComputedBy   string
+	ComputedAt   time.Time
 }

@@ -63,6 +63,14 @@ func TestBrowserFidelityDrift(t *testing.T) {
 			mainText := func() string { s, _ := text(ctx, "main"); return s }
 
 			browserLogin(t, ctx, base, "prosjektleder")
+			// The demo's trial: randomised, with its effect table computed.
+			step("trial", chromedp.Navigate(base+"/trial"), chromedp.WaitVisible(css(`figure.histogram`)))
+			checkAxe(t, ctx, axe, "trial on the demo")
+			step("results", chromedp.Click(css(`a[href="/trial/results"]`)), chromedp.WaitVisible(css(`#effects-coordinators-caption`)))
+			if body := mainText(); !strings.Contains(body, "Målrettet oppfølgingsarbeid") || !strings.Contains(body, "Foreldrene") || strings.Contains(body, "Dataene har endret seg") {
+				t.Fatalf("results page: %s", body)
+			}
+			checkAxe(t, ctx, axe, "trial results on the demo")
 			step("overview", chromedp.Navigate(base+"/fidelity"), chromedp.WaitVisible(css(`#offices-caption`)))
 			row, _ := text(ctx, fmt.Sprintf(`tr:has(a[href^="/fidelity/offices/%d?"])`, grorud))
 			if !strings.Contains(row, "Etterrefleksjon i tide") {

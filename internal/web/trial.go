@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/csv"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -8,6 +10,8 @@ import (
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/survey"
 	"github.com/holf-project/holf/internal/trial"
 )
 
@@ -32,6 +36,8 @@ type trialPage struct {
 	O    app.TrialOverview
 	Form trialForm
 	Hist balanceSVG
+	// CanResults is whether the caller may see the effect table.
+	CanResults bool
 	// Arms counts the current allocation per arm.
 	Intervention, Comparison int
 }
@@ -128,7 +134,7 @@ func (s *Server) trialData(r *http.Request, rq *req) (*trialPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &trialPage{Page: s.page(r, rq, "trial.title"), O: o}
+	p := &trialPage{Page: s.page(r, rq, "trial.title"), O: o, CanResults: policy.Decide(rq.actor, policy.TrialResults, policy.Global).Allowed}
 	p.Form = trialForm{Method: string(trial.Constrained), Metric: string(trial.L2), Cutoff: "10", Covariates: map[string]bool{}, Weights: map[string]string{}}
 	if n := len(o.Candidates); n > 0 {
 		p.Form.Treated = strconv.Itoa((n + 1) / 2)
@@ -322,4 +328,179 @@ func (s *Server) apiTrial(w http.ResponseWriter, r *http.Request, rq *req) error
 			Accepted: c.Accepted, PreparedBy: c.PreparedByName, DrawnBy: c.DrawnByName, Result: c.Result}
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// ---- results ----
+
+type resultsPage struct {
+	Page
+	R      app.ResultsPage
+	Groups []resultsGroup
+	labels map[string]survey.Text
+}
+
+// resultsGroup is one group's outcomes, with each outcome's figure.
+type resultsGroup struct {
+	Group   string
+	Effects []resultsRow
+}
+
+type resultsRow struct {
+	trial.Effect
+	Fig meansSVG
+}
+
+// meansSVG draws an outcome's mean per arm at T1 and T2 with their 95 %
+// intervals: two lines, one per arm.
+type meansSVG struct {
+	Arms     []meansArm
+	Lo, Hi   string
+	Min, Max float64
+}
+
+type meansArm struct {
+	Intervention bool
+	Points       []meansPoint
+	Line         string
+}
+
+type meansPoint struct {
+	X, Y, Y1, Y2 float64
+}
+
+func drawMeans(ms []trial.CellMean) meansSVG {
+	var out meansSVG
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, m := range ms {
+		if m.N > 1 {
+			lo, hi = math.Min(lo, m.Lower), math.Max(hi, m.Upper)
+		}
+	}
+	if math.IsInf(lo, 0) {
+		return out
+	}
+	pad := (hi - lo) * 0.1
+	if pad == 0 {
+		pad = 0.5
+	}
+	lo, hi = lo-pad, hi+pad
+	const y0, y1 = 10.0, 110.0
+	y := func(v float64) float64 { return math.Round((y1-(v-lo)/(hi-lo)*(y1-y0))*10) / 10 }
+	for _, arm := range []bool{false, true} {
+		a := meansArm{Intervention: arm}
+		var pts []string
+		for _, m := range ms {
+			if m.Intervention != arm || m.N < 2 {
+				continue
+			}
+			x := 60.0 + 120*float64(m.Wave)
+			if arm {
+				x += 6 // the arms side by side, so that their intervals do not hide each other
+			}
+			p := meansPoint{X: x, Y: y(m.Mean), Y1: y(m.Lower), Y2: y(m.Upper)}
+			a.Points = append(a.Points, p)
+			pts = append(pts, strconv.FormatFloat(p.X, 'f', 1, 64)+","+strconv.FormatFloat(p.Y, 'f', 1, 64))
+		}
+		a.Line = strings.Join(pts, " ")
+		out.Arms = append(out.Arms, a)
+	}
+	out.Lo, out.Hi = strconv.FormatFloat(lo, 'f', 2, 64), strconv.FormatFloat(hi, 'f', 2, 64)
+	return out
+}
+
+// Num prints a figure to three decimals.
+func (p *resultsPage) Num(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
+
+// P prints a p-value as reports do: three decimals, or "< 0.001".
+func (p *resultsPage) P(v float64) string {
+	if v < 0.001 {
+		return "< 0.001"
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+// Stars marks p as the report's tables do.
+func (p *resultsPage) Stars(v float64) string {
+	switch {
+	case v < 0.001:
+		return "***"
+	case v < 0.01:
+		return "**"
+	case v < 0.05:
+		return "*"
+	}
+	return ""
+}
+
+// OutcomeName names an outcome scale in the page's language, as the
+// instrument library labels its score.
+func (p *resultsPage) OutcomeName(id string) string {
+	l, ok := p.labels[id]
+	switch {
+	case !ok:
+		return id
+	case p.Lang == "en" && l.EN != "":
+		return l.EN
+	}
+	return l.NB
+}
+
+func (s *Server) trialResults(w http.ResponseWriter, r *http.Request, rq *req) error {
+	rp, err := s.app.Trial.LatestResults(r.Context(), rq.actor)
+	if err != nil {
+		return err
+	}
+	p := &resultsPage{Page: s.page(r, rq, "results.title"), R: rp, labels: map[string]survey.Text{}}
+	for _, in := range s.lib.Instruments {
+		for _, sc := range in.Scores {
+			p.labels[sc.ID] = sc.Label
+		}
+	}
+	if rp.Run != nil {
+		at := map[string]int{}
+		for _, e := range rp.Run.Effects {
+			i, ok := at[e.Group]
+			if !ok {
+				i = len(p.Groups)
+				at[e.Group] = i
+				p.Groups = append(p.Groups, resultsGroup{Group: e.Group})
+			}
+			p.Groups[i].Effects = append(p.Groups[i].Effects, resultsRow{Effect: e, Fig: drawMeans(e.Means)})
+		}
+	}
+	return s.render(w, http.StatusOK, "results", p)
+}
+
+func (s *Server) trialCompute(w http.ResponseWriter, r *http.Request, rq *req) error {
+	if _, err := s.app.Trial.Compute(r.Context(), rq.actor, app.ResultsOptions{Software: "holf " + s.cfg.Version}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/trial/results?notice=results_computed", http.StatusSeeOther)
+	return nil
+}
+
+// trialResultsCSV is the stored effect table as CSV.
+func (s *Server) trialResultsCSV(w http.ResponseWriter, r *http.Request, rq *req) error {
+	rp, err := s.app.Trial.LatestResults(r.Context(), rq.actor)
+	if err != nil {
+		return err
+	}
+	if rp.Run == nil {
+		return holf.NotFound("results", "")
+	}
+	var b strings.Builder
+	cw := csv.NewWriter(&b)
+	_ = cw.Write([]string{"group", "outcome", "term", "estimate", "se", "df", "p", "ci_lower", "ci_upper", "p_cr2", "p_randomisation", "p_holm", "p_bh",
+		"icc_office", "hedges_g", "hedges_ci_lower", "hedges_ci_upper", "n", "persons", "offices", "formula", "snapshot", "seed", "software"})
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
+	for _, e := range rp.Run.Effects {
+		_ = cw.Write([]string{e.Group, e.Outcome, e.Term, f(e.Estimate), f(e.SE), f(e.DF), f(e.P), f(e.Lower), f(e.Upper), f(e.PCR2), f(e.PRandomisation),
+			f(e.PHolm), f(e.PBH), f(e.ICCOffice), f(e.Hedges.Adjusted), f(e.Hedges.Lower), f(e.Hedges.Upper), strconv.Itoa(e.N), strconv.Itoa(e.Persons),
+			strconv.Itoa(e.Offices), e.Formula, rp.Run.Snapshot, strconv.FormatUint(rp.Run.Seed, 10), rp.Run.Software})
+	}
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="holf_effects.csv"`)
+	_, err = io.WriteString(w, b.String())
+	return err
 }

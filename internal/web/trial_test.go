@@ -152,6 +152,22 @@ func TestTrialPages(t *testing.T) {
 			if r := f.api("fk.a").get("/api/v1/trial"); r.StatusCode != http.StatusForbidden {
 				t.Fatalf("a coordinator's API token read the trial: %d", r.StatusCode)
 			}
+			// Results: for researchers and project management only. Without
+			// questionnaires there is nothing to analyse, and the page says so.
+			for _, who := range []string{"fk.a", "leder.a", "admin"} {
+				if r := f.client().login(who).get("/trial/results"); r.StatusCode != http.StatusForbidden {
+					t.Fatalf("%s sees the results: %d", who, r.StatusCode)
+				}
+			}
+			if r := pm.get("/trial/results"); r.StatusCode != 200 || !strings.Contains(r.body, "ikke beregnet ennå") {
+				t.Fatalf("results page: %d %s", r.StatusCode, r.body)
+			}
+			if r := pm.post("/trial/results", nil); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("compute: %d %s", r.StatusCode, r.body)
+			}
+			if r := pm.get("/trial/results/effects.csv"); r.StatusCode != 200 || !strings.HasPrefix(r.body, "group,outcome,term,estimate") {
+				t.Fatalf("effects CSV: %d %s", r.StatusCode, r.body)
+			}
 		})
 	}
 }

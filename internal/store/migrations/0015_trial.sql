@@ -79,3 +79,20 @@ CREATE TABLE allocation_corrections (
     at               TEXT NOT NULL
 );
 CREATE INDEX allocation_corrections_randomisation ON allocation_corrections (randomisation_id, at);
+
+-- A results run: the effect table as computed, with what makes it
+-- reproducible (the analysis data's hash, the randomisation tests' seed
+-- and the software's version).
+CREATE TABLE trial_results (
+    id           {{ID}},
+    study_id     BIGINT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+    snapshot     TEXT NOT NULL,
+    seed         TEXT NOT NULL,
+    permutations INTEGER NOT NULL,
+    software     TEXT NOT NULL,
+    effects      TEXT NOT NULL,
+    skipped      TEXT NOT NULL DEFAULT '',
+    computed_by  TEXT NOT NULL,
+    computed_at  TEXT NOT NULL
+);
+CREATE INDEX trial_results_study ON trial_results (study_id, id);
