@@ -33,10 +33,11 @@ type StageCount struct {
 	Reasons []ReasonCount
 }
 
-// ReasonCount is one reason and the number of offices that gave it.
+// ReasonCount is one reason and the number of offices or families that
+// gave it.
 type ReasonCount struct {
-	Reason  string `json:"reason"`
-	Offices int    `json:"offices"`
+	Reason string `json:"reason"`
+	N      int    `json:"n"`
 }
 
 // TrialOverview is the study as its page shows it.
@@ -161,11 +162,11 @@ func covariateInfo(cl []trial.Cluster) []CovariateInfo {
 func countReason(rs []ReasonCount, r string) []ReasonCount {
 	for i := range rs {
 		if rs[i].Reason == r {
-			rs[i].Offices++
+			rs[i].N++
 			return rs
 		}
 	}
-	return append(rs, ReasonCount{Reason: r, Offices: 1})
+	return append(rs, ReasonCount{Reason: r, N: 1})
 }
 
 // SaveStudy creates or updates the study.
@@ -688,4 +689,179 @@ func (t *Trial) scales(q *survey.Questionnaire) []scaleRef {
 		}
 	}
 	return out
+}
+
+// ConsortArm is one arm of the CONSORT flow for a cluster trial: its
+// offices, and their families from identification to analysis (counts
+// only).
+type ConsortArm struct {
+	Arm holf.Arm `json:"arm"`
+	// Offices were randomised to the arm; Received kept it (a correction
+	// that moved one elsewhere is a deviation, with its reason).
+	Offices     int           `json:"offices"`
+	Received    int           `json:"offices_received"`
+	NotReceived []ReasonCount `json:"offices_not_received,omitempty"`
+	// Families identified at the arm's offices, recruited (consented), not
+	// recruited, lost to follow-up by reason, and completed.
+	Identified   int           `json:"families_identified"`
+	Recruited    int           `json:"families_recruited"`
+	NotRecruited int           `json:"families_not_recruited"`
+	Lost         []ReasonCount `json:"families_lost,omitempty"`
+	Completed    int           `json:"families_completed"`
+	// Families with a parent's answers at T1 and T2, and in the analysis;
+	// offices whose families are in it.
+	MeasuredT1      int `json:"families_t1"`
+	MeasuredT2      int `json:"families_t2"`
+	Analysed        int `json:"families_analysed"`
+	OfficesAnalysed int `json:"offices_analysed"`
+	// Coordinators answering at T1 and T2.
+	CoordinatorsT1 int `json:"coordinators_t1"`
+	CoordinatorsT2 int `json:"coordinators_t2"`
+}
+
+// Consort is the flow of offices and families through the trial.
+type Consort struct {
+	Flow []StageCount `json:"offices_flow"`
+	Arms []ConsortArm `json:"arms"`
+}
+
+// Consort counts the trial's flow for its diagram, from the records
+// themselves: the sites, the draw and its corrections, the families'
+// statuses and the questionnaires answered.
+func (t *Trial) Consort(ctx context.Context, a *holf.Actor) (Consort, error) {
+	o, err := t.Overview(ctx, a)
+	if err != nil || !o.HasStudy {
+		return Consort{}, err
+	}
+	out := Consort{Flow: o.Flow}
+	arms := map[holf.Arm]*ConsortArm{}
+	for _, arm := range trial.Arms {
+		out.Arms = append(out.Arms, ConsortArm{Arm: arm})
+	}
+	for i := range out.Arms {
+		arms[out.Arms[i].Arm] = &out.Arms[i]
+	}
+	allocated := map[int64]holf.Arm{}
+	if d := o.Current; d != nil && d.Result != nil {
+		for _, x := range d.Result.Allocation {
+			arm := holf.ArmComparison
+			if x.Intervention {
+				arm = holf.ArmIntervention
+			}
+			allocated[x.ClusterID] = arm
+			arms[arm].Offices++
+		}
+	}
+	moved := map[int64]string{}
+	for _, c := range o.Corrections {
+		moved[c.OfficeID] = c.Reason // the latest correction says why
+	}
+	for office, arm := range allocated {
+		if why, ok := moved[office]; ok {
+			if cur, err := t.db.GetOffice(ctx, office); err == nil && cur.Arm != arm {
+				arms[arm].NotReceived = countReason(arms[arm].NotReceived, why)
+				continue
+			}
+		}
+		arms[arm].Received++
+	}
+	rows, err := t.db.FamilyFlow(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, r := range rows {
+		ca := arms[allocated[r.Office]]
+		if ca == nil {
+			continue
+		}
+		ca.Identified += r.N
+		switch {
+		case !r.Consented:
+			ca.NotRecruited += r.N
+		case r.Status == holf.StatusDischarged && r.Reason != holf.ReasonCompleted:
+			ca.Recruited += r.N
+			for k := 0; k < r.N; k++ {
+				ca.Lost = countReason(ca.Lost, string(r.Reason))
+			}
+		case r.Status == holf.StatusDischarged:
+			ca.Recruited += r.N
+			ca.Completed += r.N
+		default:
+			ca.Recruited += r.N
+		}
+	}
+	if err := t.measured(ctx, allocated, arms); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// measured counts the families and coordinators who answered at each wave,
+// and the families and offices in the parents' analysis.
+func (t *Trial) measured(ctx context.Context, allocated map[int64]holf.Arm, arms map[holf.Arm]*ConsortArm) error {
+	st, err := (&Surveys{core: t.core}).Study(ctx, DefaultStudy)
+	if holf.ErrorCode(err) == holf.ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for w, wave := range st.Study.Waves {
+		if w > 1 {
+			break
+		}
+		for _, group := range []string{survey.GroupParents, survey.GroupCoordinators} {
+			q, err := st.Questionnaire(wave.Code, group)
+			if err != nil {
+				continue
+			}
+			rows, err := t.db.ExportResponses(ctx, q.ID)
+			if err != nil {
+				return err
+			}
+			seen := map[string]bool{}
+			for _, r := range rows {
+				ca := arms[allocated[r.OfficeID]]
+				key := r.Family
+				if group == survey.GroupCoordinators {
+					key = r.Respondent
+				}
+				if ca == nil || seen[key] {
+					continue
+				}
+				seen[key] = true
+				switch {
+				case group == survey.GroupParents && w == 0:
+					ca.MeasuredT1++
+				case group == survey.GroupParents:
+					ca.MeasuredT2++
+				case w == 0:
+					ca.CoordinatorsT1++
+				default:
+					ca.CoordinatorsT2++
+				}
+			}
+		}
+	}
+	outcomes, err := t.outcomes(ctx)
+	if err != nil {
+		return err
+	}
+	families, offices := map[string]bool{}, map[int64]bool{}
+	for _, o := range outcomes {
+		if o.Group != survey.GroupParents {
+			continue
+		}
+		for _, x := range o.Obs {
+			if ca := arms[allocated[x.Office]]; ca != nil && !families[x.Family] {
+				families[x.Family] = true
+				ca.Analysed++
+			}
+			if ca := arms[allocated[x.Office]]; ca != nil && !offices[x.Office] {
+				offices[x.Office] = true
+				ca.OfficesAnalysed++
+			}
+		}
+	}
+	return nil
 }

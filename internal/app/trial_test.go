@@ -3,6 +3,7 @@ package app_test
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -189,6 +190,22 @@ func TestRandomisationIsSealedAndTwoPerson(t *testing.T) {
 			must(t, err)
 			if len(o.Corrections) != 1 || !reflect.DeepEqual(o.Current.Result.Allocation, drawn.Result.Allocation) {
 				t.Fatalf("corrections %v; the draw changed: %v", o.Corrections, o.Current.Result.Allocation)
+			}
+			// The CONSORT flow: the corrected office did not receive its
+			// allocation, with the correction's reason.
+			c2, err := a.Trial.Consort(ctx, w.pm)
+			must(t, err)
+			for _, arm := range c2.Arms {
+				want := 4
+				if arm.Arm == first.Arm {
+					want = 3
+					if len(arm.NotReceived) != 1 || arm.NotReceived[0].N != 1 || !strings.Contains(arm.NotReceived[0].Reason, "slått sammen") {
+						t.Fatalf("not received: %+v", arm.NotReceived)
+					}
+				}
+				if arm.Offices != 4 || arm.Received != want {
+					t.Fatalf("consort arm %s: %+v", arm.Arm, arm)
+				}
 			}
 			ev, err := w.db.ListAudit(ctx, store.AuditFilter{RecordType: "randomisation"})
 			must(t, err)

@@ -339,7 +339,7 @@ func trialShow(ctx context.Context, env Env, args []string) error {
 	for _, f := range o.Flow {
 		var rs []string
 		for _, r := range f.Reasons {
-			rs = append(rs, fmt.Sprintf("%s (%d)", r.Reason, r.Offices))
+			rs = append(rs, fmt.Sprintf("%s (%d)", r.Reason, r.N))
 		}
 		fmt.Fprintf(env.Stdout, "  %-11s %3d  %s\n", f.Stage, f.Offices, strings.Join(rs, "; "))
 	}

@@ -324,3 +324,27 @@ func (db *DB) LatestTrialRun(ctx context.Context, studyID int64) (r trial.Run, o
 	r.Skipped = splitLines(skipped)
 	return r, true, json.Unmarshal([]byte(effects), &r.Effects)
 }
+
+// FamilyFlowRow counts an office's families by status, whether they
+// consented, and the reason follow-up ended.
+type FamilyFlowRow struct {
+	Office    int64
+	Status    holf.FamilyStatus
+	Consented bool
+	Reason    holf.DischargeReason
+	N         int
+}
+
+// FamilyFlow counts every office's families for the CONSORT flow, in one
+// statement; no family is named.
+func (db *DB) FamilyFlow(ctx context.Context) ([]FamilyFlowRow, error) {
+	return collect(ctx, db, func(s scanner) (FamilyFlowRow, error) {
+		var r FamilyFlowRow
+		var consented int
+		err := s.Scan(&r.Office, asText(&r.Status), &consented, asText(&r.Reason), &r.N)
+		r.Consented = consented == 1
+		return r, err
+	}, `SELECT office_id, status, CASE WHEN consent_date IS NULL THEN 0 ELSE 1 END, COALESCE(discharge_reason, ''), COUNT(*)
+		FROM families GROUP BY office_id, status, CASE WHEN consent_date IS NULL THEN 0 ELSE 1 END, COALESCE(discharge_reason, '')
+		ORDER BY 1, 2, 3, 4`)
+}

@@ -38,6 +38,8 @@ type trialPage struct {
 	Hist balanceSVG
 	// CanResults is whether the caller may see the effect table.
 	CanResults bool
+	Consort    app.Consort
+	Flow       consortSVG
 	// Arms counts the current allocation per arm.
 	Intervention, Comparison int
 }
@@ -142,6 +144,12 @@ func (s *Server) trialData(r *http.Request, rq *req) (*trialPage, error) {
 	for _, c := range o.Covariates {
 		p.Form.Covariates[c.Name] = c.Missing == 0
 		p.Form.Weights[c.Name] = "1"
+	}
+	if o.HasStudy {
+		if p.Consort, err = s.app.Trial.Consort(r.Context(), rq.actor); err != nil {
+			return nil, err
+		}
+		p.Flow = drawConsort(&p.Page, p.Consort)
 	}
 	if o.Current != nil && o.Current.Result != nil {
 		p.Hist = drawBalance(o.Current.Result)
@@ -314,12 +322,17 @@ func (s *Server) apiTrial(w http.ResponseWriter, r *http.Request, rq *req) error
 		DrawnBy        string        `json:"drawn_by,omitempty"`
 		Result         *trial.Result `json:"result,omitempty"`
 	}
+	c, err := s.app.Trial.Consort(r.Context(), rq.actor)
+	if err != nil {
+		return err
+	}
 	out := struct {
-		Registration  string    `json:"registration,omitempty"`
-		Title         string    `json:"title,omitempty"`
-		Flow          []flowRow `json:"flow"`
-		Randomisation *rand     `json:"randomisation,omitempty"`
-	}{Registration: o.Study.Registration, Title: o.Study.Title, Flow: []flowRow{}}
+		Registration  string           `json:"registration,omitempty"`
+		Title         string           `json:"title,omitempty"`
+		Flow          []flowRow        `json:"flow"`
+		Consort       []app.ConsortArm `json:"consort"`
+		Randomisation *rand            `json:"randomisation,omitempty"`
+	}{Registration: o.Study.Registration, Title: o.Study.Title, Flow: []flowRow{}, Consort: c.Arms}
 	for _, f := range o.Flow {
 		out.Flow = append(out.Flow, flowRow{f.Stage, f.Offices, f.Reasons})
 	}
@@ -504,3 +517,170 @@ func (s *Server) trialResultsCSV(w http.ResponseWriter, r *http.Request, rq *req
 	_, err = io.WriteString(w, b.String())
 	return err
 }
+
+// ---- the CONSORT flow ----
+
+// consortSVG is the flow diagram: boxes of text lines joined by arrows.
+type consortSVG struct {
+	Boxes  []consortBox
+	Arrows []consortArrow
+	Height float64
+}
+
+type consortBox struct {
+	X, Y, W, H float64
+	Lines      []consortLine
+}
+
+type consortLine struct {
+	X, Y float64
+	Text string
+	Bold bool
+}
+
+type consortArrow struct{ X1, Y1, X2, Y2 float64 }
+
+const consortLineH = 16.0
+
+// box lays out lines in a box w wide, each wrapped at its words to fit
+// (an SVG text does not wrap by itself); the first line is the lead.
+func box(x, y, w float64, lines ...string) consortBox {
+	b := consortBox{X: x, Y: y, W: w}
+	limit := int((w - 16) / 6.6) // characters of 12 px text
+	n := 0
+	for i, l := range lines {
+		for _, part := range wrap(l, limit) {
+			b.Lines = append(b.Lines, consortLine{X: x + 8, Y: y + 20 + consortLineH*float64(n), Text: part, Bold: i == 0})
+			n++
+		}
+	}
+	b.H = consortLineH*float64(n) + 12
+	return b
+}
+
+// wrap breaks s at spaces into lines of at most limit runes (a longer word
+// keeps its own line).
+func wrap(s string, limit int) []string {
+	var out []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case len([]rune(line))+1+len([]rune(word)) <= limit:
+			line += " " + word
+		default:
+			out = append(out, line)
+			line = "  " + word
+		}
+	}
+	return append(out, line)
+}
+
+// drawConsort lays out the flow of offices and families in both arms.
+func drawConsort(p *Page, c app.Consort) consortSVG {
+	var out consortSVG
+	stage := map[trial.Stage]app.StageCount{}
+	for _, f := range c.Flow {
+		stage[f.Stage] = f
+	}
+	reasons := func(rs []app.ReasonCount) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, "– "+r.Reason+": "+strconv.Itoa(r.N))
+		}
+		return out
+	}
+	lost := func(rs []app.ReasonCount) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, "– "+p.T("reason."+r.Reason)+": "+strconv.Itoa(r.N))
+		}
+		return out
+	}
+	top := box(150, 4, 340, p.T("consort.assessed", stage[trial.StageInvited].Offices))
+	excluded := []string{p.T("consort.excluded", stage[trial.StageInvited].Offices-stage[trial.StageRandomised].Offices)}
+	for _, s := range []trial.Stage{trial.StageInvited, trial.StageInterested, trial.StageWithdrew} {
+		excluded = append(excluded, reasons(stage[s].Reasons)...)
+	}
+	side := box(500, 40, 300, excluded...)
+	rnd := box(150, side.Y+side.H+16, 340, p.T("consort.randomised", stage[trial.StageRandomised].Offices))
+	out.Boxes = append(out.Boxes, top, side, rnd)
+	out.Arrows = append(out.Arrows, consortArrow{320, top.Y + top.H, 320, rnd.Y}, consortArrow{320, side.Y + side.H/2, 500, side.Y + side.H/2})
+	y := rnd.Y + rnd.H + 24
+	heights := make([]float64, len(c.Arms))
+	for i, a := range c.Arms {
+		x := 10 + float64(i)*400
+		arm := p.T("arm." + string(a.Arm))
+		alloc := append([]string{p.T("consort.allocated", arm, a.Offices), p.T("consort.received", a.Received)}, reasons(a.NotReceived)...)
+		b1 := box(x, y, 380, alloc...)
+		b2 := box(x, b1.Y+b1.H+16, 380, p.T("consort.identified", a.Identified), p.T("consort.recruited", a.Recruited), p.T("consort.not_recruited", a.NotRecruited))
+		follow := append([]string{p.T("consort.follow_up"), p.T("consort.measured", a.MeasuredT1, a.MeasuredT2), p.T("consort.lost", sumReasons(a.Lost))}, lost(a.Lost)...)
+		b3 := box(x, b2.Y+b2.H+16, 380, follow...)
+		b4 := box(x, b3.Y+b3.H+16, 380, p.T("consort.analysed", a.Analysed, a.OfficesAnalysed), p.T("consort.coordinators", a.CoordinatorsT1, a.CoordinatorsT2))
+		cx := x + 190
+		out.Boxes = append(out.Boxes, b1, b2, b3, b4)
+		out.Arrows = append(out.Arrows, consortArrow{320, rnd.Y + rnd.H, cx, b1.Y}, consortArrow{cx, b1.Y + b1.H, cx, b2.Y},
+			consortArrow{cx, b2.Y + b2.H, cx, b3.Y}, consortArrow{cx, b3.Y + b3.H, cx, b4.Y})
+		heights[i] = b4.Y + b4.H
+	}
+	out.Height = math.Max(heights[0], heights[len(heights)-1]) + 6
+	return out
+}
+
+func sumReasons(rs []app.ReasonCount) int {
+	n := 0
+	for _, r := range rs {
+		n += r.N
+	}
+	return n
+}
+
+// trialConsortCSV is the CONSORT flow as CSV: one row per arm and count.
+func (s *Server) trialConsortCSV(w http.ResponseWriter, r *http.Request, rq *req) error {
+	c, err := s.app.Trial.Consort(r.Context(), rq.actor)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	cw := csv.NewWriter(&b)
+	_ = cw.Write([]string{"level", "arm", "stage", "reason", "n"})
+	for _, f := range c.Flow {
+		_ = cw.Write([]string{"office", "", string(f.Stage), "", strconv.Itoa(f.Offices)})
+		for _, rc := range f.Reasons {
+			_ = cw.Write([]string{"office", "", string(f.Stage), rc.Reason, strconv.Itoa(rc.N)})
+		}
+	}
+	for _, a := range c.Arms {
+		arm := string(a.Arm)
+		row := func(level, stage, reason string, n int) {
+			_ = cw.Write([]string{level, arm, stage, reason, strconv.Itoa(n)})
+		}
+		row("office", "allocated", "", a.Offices)
+		row("office", "received", "", a.Received)
+		for _, rc := range a.NotReceived {
+			row("office", "not_received", rc.Reason, rc.N)
+		}
+		row("office", "analysed", "", a.OfficesAnalysed)
+		row("family", "identified", "", a.Identified)
+		row("family", "recruited", "", a.Recruited)
+		row("family", "not_recruited", "", a.NotRecruited)
+		for _, rc := range a.Lost {
+			row("family", "lost", rc.Reason, rc.N)
+		}
+		row("family", "completed", "", a.Completed)
+		row("family", "measured_t1", "", a.MeasuredT1)
+		row("family", "measured_t2", "", a.MeasuredT2)
+		row("family", "analysed", "", a.Analysed)
+		row("coordinator", "measured_t1", "", a.CoordinatorsT1)
+		row("coordinator", "measured_t2", "", a.CoordinatorsT2)
+	}
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="holf_consort.csv"`)
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// Sum counts reasons' numbers together.
+func (p *trialPage) Sum(rs []app.ReasonCount) int { return sumReasons(rs) }

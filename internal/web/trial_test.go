@@ -145,6 +145,12 @@ func TestTrialPages(t *testing.T) {
 			if r := pm.post("/trial/corrections", url.Values{"office": {fmt.Sprint(f.offA.ID)}, "arm": {"none"}, "reason": {"Kontoret trakk seg etter trekningen"}}); r.StatusCode != http.StatusSeeOther {
 				t.Fatalf("correction: %d %s", r.StatusCode, r.body)
 			}
+			if r := res.get("/trial/consort.csv"); r.StatusCode != 200 || !strings.Contains(r.body, "office,intervention,allocated,,3") || !strings.Contains(r.body, "office,,withdrew,Omorganisering,1") {
+				t.Fatalf("CONSORT CSV: %d %s", r.StatusCode, r.body)
+			}
+			if r := res.get("/trial"); !strings.Contains(r.body, `aria-labelledby="consort-title"`) || !strings.Contains(r.body, "Randomisert: 6 kontorer") {
+				t.Fatalf("CONSORT diagram: %s", r.body)
+			}
 			j := f.api("forsker").get("/api/v1/trial")
 			if j.StatusCode != 200 || !strings.Contains(j.body, `"candidates_hash"`) || !regexp.MustCompile(`"stage":\s*"withdrew",\s*"offices":\s*1`).MatchString(j.body) {
 				t.Fatalf("API: %d %s", j.StatusCode, j.body)
