@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -864,4 +865,134 @@ func (t *Trial) measured(ctx context.Context, allocated map[int64]holf.Arm, arms
 		}
 	}
 	return nil
+}
+
+// BaselineTables are the baseline tables at every level, with the labels
+// of their variables.
+type BaselineTables struct {
+	Rows  []trial.BaselineRow
+	Tests bool
+}
+
+// Baseline compares the arms at baseline at four levels: the offices (the
+// covariates recorded for the draw), the coordinators and the parents (every
+// T1 score) and the families (their composition). Aggregates only, audited;
+// significance tests only when asked for.
+func (t *Trial) Baseline(ctx context.Context, a *holf.Actor, tests bool) (BaselineTables, error) {
+	role, err := decideGlobal(a, policy.TrialResults)
+	if err != nil {
+		return BaselineTables{}, err
+	}
+	out := BaselineTables{Tests: tests}
+	o, err := t.Overview(ctx, a)
+	if err != nil || o.Current == nil || o.Current.Result == nil {
+		return out, err
+	}
+	allocated := map[int64]bool{}
+	for _, x := range o.Current.Result.Allocation {
+		allocated[x.ClusterID] = x.Intervention
+	}
+	var vars []trial.Variable
+	// Offices: the covariates as the draw recorded them.
+	for _, ci := range covariateInfo(o.Current.Clusters) {
+		if ci.Categorical {
+			levels := map[string]bool{}
+			for _, c := range o.Current.Clusters {
+				levels[c.Values[ci.Name]] = true
+			}
+			for _, lv := range slices.Sorted(maps.Keys(levels)) {
+				v := trial.Variable{Level: trial.LevelOffices, Name: ci.Name + ": " + lv, Share: true}
+				for _, c := range o.Current.Clusters {
+					v.Units = append(v.Units, trial.Unit{Office: c.ID, Intervention: allocated[c.ID], Value: b2f(c.Values[ci.Name] == lv)})
+				}
+				vars = append(vars, v)
+			}
+			continue
+		}
+		v := trial.Variable{Level: trial.LevelOffices, Name: ci.Name}
+		for _, c := range o.Current.Clusters {
+			if x, err := strconv.ParseFloat(c.Values[ci.Name], 64); err == nil {
+				v.Units = append(v.Units, trial.Unit{Office: c.ID, Intervention: allocated[c.ID], Value: x})
+			}
+		}
+		vars = append(vars, v)
+	}
+	scores, err := t.baselineScores(ctx, allocated)
+	if err != nil {
+		return out, err
+	}
+	vars = append(vars, scores...)
+	comp, err := t.db.FamilyCompositions(ctx)
+	if err != nil {
+		return out, err
+	}
+	children := trial.Variable{Level: trial.LevelFamilies, Name: "children"}
+	twoParents := trial.Variable{Level: trial.LevelFamilies, Name: "two_parents", Share: true}
+	for _, c := range comp {
+		arm, ok := allocated[c.Office]
+		if !ok {
+			continue
+		}
+		children.Units = append(children.Units, trial.Unit{Office: c.Office, Intervention: arm, Value: float64(c.Children)})
+		twoParents.Units = append(twoParents.Units, trial.Unit{Office: c.Office, Intervention: arm, Value: b2f(c.Parents > 1)})
+	}
+	vars = append(vars, children, twoParents)
+	out.Rows = trial.Baseline(vars, tests)
+	st, _ := t.db.TrialStudy(ctx)
+	return out, t.recordView(ctx, a, role, "trial.baseline", "study", st.ID, PurposeResearch)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// baselineScores are the coordinators' and parents' scores at the first
+// wave: indicators as shares, scales as means.
+func (t *Trial) baselineScores(ctx context.Context, allocated map[int64]bool) ([]trial.Variable, error) {
+	st, err := (&Surveys{core: t.core}).Study(ctx, DefaultStudy)
+	if holf.ErrorCode(err) == holf.ENotFound {
+		return nil, nil
+	}
+	if err != nil || len(st.Study.Waves) == 0 {
+		return nil, err
+	}
+	var out []trial.Variable
+	for _, group := range []string{survey.GroupCoordinators, survey.GroupParents} {
+		q, err := st.Questionnaire(st.Study.Waves[0].Code, group)
+		if err != nil {
+			continue
+		}
+		rows, err := t.db.ExportResponses(ctx, q.ID)
+		if err != nil {
+			return nil, err
+		}
+		level := trial.LevelParents
+		if group == survey.GroupCoordinators {
+			level = trial.LevelCoordinators
+		}
+		done := map[string]bool{}
+		for _, sec := range q.Def.Sections {
+			in, ok := t.lib.Instrument(sec.Instrument)
+			if !ok || done[in.ID] {
+				continue
+			}
+			done[in.ID] = true
+			for _, rule := range in.Scores {
+				v := trial.Variable{Level: level, Name: rule.ID, Share: rule.Method == "indicator"}
+				for _, r := range rows {
+					arm, ok := allocated[r.OfficeID]
+					if val := r.Scores[in.ID][rule.ID].Value; ok && val != nil {
+						v.Units = append(v.Units, trial.Unit{Office: r.OfficeID, Intervention: arm, Value: *val})
+					}
+				}
+				if len(v.Units) > 0 {
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	return out, nil
 }

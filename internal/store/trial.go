@@ -348,3 +348,26 @@ func (db *DB) FamilyFlow(ctx context.Context) ([]FamilyFlowRow, error) {
 		FROM families GROUP BY office_id, status, CASE WHEN consent_date IS NULL THEN 0 ELSE 1 END, COALESCE(discharge_reason, '')
 		ORDER BY 1, 2, 3, 4`)
 }
+
+// FamilyComposition is a recruited family's office, its number of children
+// living at home and its number of parents: counts only, for the baseline
+// table.
+type FamilyComposition struct {
+	Office            int64
+	Children, Parents int
+}
+
+// FamilyCompositions counts the members of every family that consented, in
+// one statement; no family is named.
+func (db *DB) FamilyCompositions(ctx context.Context) ([]FamilyComposition, error) {
+	return collect(ctx, db, func(s scanner) (FamilyComposition, error) {
+		var c FamilyComposition
+		err := s.Scan(&c.Office, &c.Children, &c.Parents)
+		return c, err
+	}, `SELECT f.office_id,
+		SUM(CASE WHEN m.role = 'child' AND m.lives_at_home = 1 THEN 1 ELSE 0 END),
+		SUM(CASE WHEN m.role = 'parent' THEN 1 ELSE 0 END)
+		FROM families f JOIN family_members m ON m.family_id = f.id
+		WHERE f.consent_date IS NOT NULL
+		GROUP BY f.office_id, f.id ORDER BY f.office_id, f.id`)
+}

@@ -71,6 +71,12 @@ func TestBrowserFidelityDrift(t *testing.T) {
 				t.Fatalf("results page: %s", body)
 			}
 			checkAxe(t, ctx, axe, "trial results on the demo")
+			step("baseline", chromedp.Navigate(base+"/trial/baseline"), chromedp.WaitVisible(css(`#baseline-parents-caption`)),
+				chromedp.Click(css(`#tests`)), chromedp.Click(css(`form.filters button`)), chromedp.WaitVisible(css(`#baseline-offices-caption`)))
+			if body := mainText(); !strings.Contains(body, "Kvinne") || !strings.Contains(body, "klyngerobuste standardfeil (CR2") {
+				t.Fatalf("baseline page: %s", body)
+			}
+			checkAxe(t, ctx, axe, "baseline tables on the demo")
 			step("overview", chromedp.Navigate(base+"/fidelity"), chromedp.WaitVisible(css(`#offices-caption`)))
 			row, _ := text(ctx, fmt.Sprintf(`tr:has(a[href^="/fidelity/offices/%d?"])`, grorud))
 			if !strings.Contains(row, "Etterrefleksjon i tide") {

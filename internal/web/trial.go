@@ -463,12 +463,7 @@ func (s *Server) trialResults(w http.ResponseWriter, r *http.Request, rq *req) e
 	if err != nil {
 		return err
 	}
-	p := &resultsPage{Page: s.page(r, rq, "results.title"), R: rp, labels: map[string]survey.Text{}}
-	for _, in := range s.lib.Instruments {
-		for _, sc := range in.Scores {
-			p.labels[sc.ID] = sc.Label
-		}
-	}
+	p := &resultsPage{Page: s.page(r, rq, "results.title"), R: rp, labels: s.scoreLabels()}
 	if rp.Run != nil {
 		at := map[string]int{}
 		for _, e := range rp.Run.Effects {
@@ -684,3 +679,101 @@ func (s *Server) trialConsortCSV(w http.ResponseWriter, r *http.Request, rq *req
 
 // Sum counts reasons' numbers together.
 func (p *trialPage) Sum(rs []app.ReasonCount) int { return sumReasons(rs) }
+
+// ---- baseline ----
+
+type baselinePage struct {
+	resultsPage
+	B      app.BaselineTables
+	Levels []baselineLevel
+}
+
+type baselineLevel struct {
+	Level string
+	Rows  []trial.BaselineRow
+}
+
+// Summary prints an arm's figure: a percentage for a share, else the mean
+// with its standard deviation.
+func (p *baselinePage) Summary(r trial.BaselineRow, a trial.ArmSummary) string {
+	if a.N == 0 {
+		return "–"
+	}
+	if r.Share {
+		return strconv.FormatFloat(100*a.Mean, 'f', 1, 64) + " %"
+	}
+	return strconv.FormatFloat(a.Mean, 'f', 2, 64) + " (" + strconv.FormatFloat(a.SD, 'f', 2, 64) + ")"
+}
+
+// VariableName names a baseline variable: a score by the library's label,
+// a family variable from the catalog, a covariate by its own name.
+func (p *baselinePage) VariableName(level, name string) string {
+	if level == trial.LevelFamilies {
+		return p.T("baseline.var." + name)
+	}
+	return p.OutcomeName(name)
+}
+
+func (s *Server) baselineData(r *http.Request, rq *req) (*baselinePage, error) {
+	tests := r.URL.Query().Get("tests") == "1"
+	b, err := s.app.Trial.Baseline(r.Context(), rq.actor, tests)
+	if err != nil {
+		return nil, err
+	}
+	p := &baselinePage{resultsPage: resultsPage{Page: s.page(r, rq, "baseline.title"), labels: s.scoreLabels()}, B: b}
+	at := map[string]int{}
+	for _, row := range b.Rows {
+		i, ok := at[row.Level]
+		if !ok {
+			i = len(p.Levels)
+			at[row.Level] = i
+			p.Levels = append(p.Levels, baselineLevel{Level: row.Level})
+		}
+		p.Levels[i].Rows = append(p.Levels[i].Rows, row)
+	}
+	return p, nil
+}
+
+// scoreLabels are the library's labels of every score, by id.
+func (s *Server) scoreLabels() map[string]survey.Text {
+	out := map[string]survey.Text{}
+	for _, in := range s.lib.Instruments {
+		for _, sc := range in.Scores {
+			out[sc.ID] = sc.Label
+		}
+	}
+	return out
+}
+
+func (s *Server) trialBaseline(w http.ResponseWriter, r *http.Request, rq *req) error {
+	p, err := s.baselineData(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "baseline", p)
+}
+
+// trialBaselineCSV is the baseline tables as CSV.
+func (s *Server) trialBaselineCSV(w http.ResponseWriter, r *http.Request, rq *req) error {
+	p, err := s.baselineData(r, rq)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	cw := csv.NewWriter(&b)
+	_ = cw.Write([]string{"level", "variable", "share", "n_comparison", "mean_comparison", "sd_comparison", "n_intervention", "mean_intervention", "sd_intervention", "smd", "p_cr2"})
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
+	for _, row := range p.B.Rows {
+		pv := ""
+		if row.P != nil {
+			pv = f(*row.P)
+		}
+		_ = cw.Write([]string{row.Level, row.Variable, strconv.FormatBool(row.Share), strconv.Itoa(row.Comparison.N), f(row.Comparison.Mean), f(row.Comparison.SD),
+			strconv.Itoa(row.Intervention.N), f(row.Intervention.Mean), f(row.Intervention.SD), f(row.SMD), pv})
+	}
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="holf_baseline.csv"`)
+	_, err = io.WriteString(w, b.String())
+	return err
+}

@@ -158,6 +158,18 @@ func TestTrialPages(t *testing.T) {
 			if r := f.api("fk.a").get("/api/v1/trial"); r.StatusCode != http.StatusForbidden {
 				t.Fatalf("a coordinator's API token read the trial: %d", r.StatusCode)
 			}
+			// Baseline tables: the offices' covariates and the families; the
+			// significance tests only when asked for.
+			base := res.get("/trial/baseline")
+			if base.StatusCode != 200 || !strings.Contains(base.body, `id="baseline-offices-caption"`) || !strings.Contains(base.body, "region: Vest") || strings.Contains(base.body, "<th scope=\"col\">p</th>") {
+				t.Fatalf("baseline: %d %s", base.StatusCode, base.body)
+			}
+			if r := res.get("/trial/baseline.csv?tests=1"); r.StatusCode != 200 || !regexp.MustCompile(`offices,families,false,3,[0-9.]+,[0-9.]+,3,[0-9.]+,[0-9.]+,[-0-9.e]+,0\.[0-9]+`).MatchString(r.body) {
+				t.Fatalf("baseline CSV: %d %s", r.StatusCode, r.body)
+			}
+			if r := f.client().login("fk.a").get("/trial/baseline"); r.StatusCode != http.StatusForbidden {
+				t.Fatalf("a coordinator sees the baseline tables: %d", r.StatusCode)
+			}
 			// Results: for researchers and project management only. Without
 			// questionnaires there is nothing to analyse, and the page says so.
 			for _, who := range []string{"fk.a", "leder.a", "admin"} {
