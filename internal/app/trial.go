@@ -573,27 +573,39 @@ func (t *Trial) Compute(ctx context.Context, a *holf.Actor, opt ResultsOptions) 
 // ResultsPage is the newest stored run and whether the data have changed
 // since it was computed.
 type ResultsPage struct {
-	Run        *trial.Run
-	Current    string // the snapshot of the data now
-	Stale      bool
-	CanCompute bool
+	Run     *trial.Run
+	Current string // the snapshot of the data now
+	Stale   bool
+	// Study says whether and when the results were released to the
+	// offices' staff; CanCompute and CanRelease what the caller may do.
+	Study                  trial.Study
+	CanCompute, CanRelease bool
 }
 
 // LatestResults returns the newest stored run (audited as a view of the
-// results), and whether the analysis data have changed since.
+// results), and whether the analysis data have changed since. The
+// offices' staff see it only once the study has released it.
 func (t *Trial) LatestResults(ctx context.Context, a *holf.Actor) (ResultsPage, error) {
-	role, err := decideGlobal(a, policy.TrialResults)
-	if err != nil {
-		return ResultsPage{}, err
-	}
-	out := ResultsPage{CanCompute: true}
+	out := ResultsPage{CanCompute: policy.Decide(a, policy.TrialResults, policy.Global).Allowed,
+		CanRelease: policy.Decide(a, policy.TrialRelease, policy.Global).Allowed}
 	st, err := t.db.TrialStudy(ctx)
-	if holf.ErrorCode(err) == holf.ENotFound {
+	if holf.ErrorCode(err) == holf.ENotFound && out.CanCompute {
 		return out, nil
 	}
 	if err != nil {
+		if holf.ErrorCode(err) == holf.ENotFound {
+			err = Forbidden()
+		}
 		return out, err
 	}
+	role, err := decideGlobal(a, policy.TrialResults)
+	if err != nil && !st.ReleasedAt.IsZero() {
+		role, err = decideGlobal(a, policy.TrialReleased)
+	}
+	if err != nil {
+		return ResultsPage{}, err
+	}
+	out.Study = st
 	r, ok, err := t.db.LatestTrialRun(ctx, st.ID)
 	if err != nil {
 		return out, err
@@ -690,6 +702,32 @@ func (t *Trial) scales(q *survey.Questionnaire) []scaleRef {
 		}
 	}
 	return out
+}
+
+// Release releases the effect results to the offices' staff, from the
+// study's version; there must be a stored, current effect table.
+func (t *Trial) Release(ctx context.Context, a *holf.Actor, version int64) (trial.Study, error) {
+	role, err := t.named(a, policy.TrialRelease)
+	if err != nil {
+		return trial.Study{}, err
+	}
+	if err := fromVersion(version); err != nil {
+		return trial.Study{}, err
+	}
+	page, err := t.LatestResults(ctx, a)
+	if err != nil {
+		return trial.Study{}, err
+	}
+	st := page.Study
+	switch {
+	case page.Run == nil || page.Stale:
+		return st, &holf.Error{Code: holf.EConflict, Message: "compute the effect table on the current data before releasing it", Key: "trial.err.release_stale"}
+	case !st.ReleasedAt.IsZero():
+		return st, &holf.Error{Code: holf.EConflict, Message: "the results are released already", Key: "trial.err.released"}
+	}
+	st.Version = version
+	err = t.db.ReleaseResults(ctx, event(a, role, "trial.release", "study", st.ID, PurposeResearch), &st, a.Name)
+	return st, err
 }
 
 // ConsortArm is one arm of the CONSORT flow for a cluster trial: its

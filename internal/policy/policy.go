@@ -27,6 +27,8 @@ const (
 	TrialRandomise Action = "trial.randomise" // prepare, confirm (the second person) or cancel the draw
 	TrialCorrect   Action = "trial.correct"   // correct an office's arm after the draw, with a reason
 	TrialResults   Action = "trial.results"   // the effect and baseline tables (aggregates of pseudonymised data)
+	TrialReleased  Action = "trial.released"  // the effect table once the study has released it
+	TrialRelease   Action = "trial.release"   // release the effect results to the offices' staff
 	FamilyList     Action = "family.list"     // families in caseload lists
 	FamilyView     Action = "family.view"     // one family's record
 	FamilyManage   Action = "family.manage"   // recruit, edit, change status
@@ -164,6 +166,11 @@ var rules = map[Action]map[holf.Role]Scope{
 	// Results are for the evaluation: coordinators and leaders see none
 	// before the study releases them.
 	TrialResults: {holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
+	// Once released (the use case checks the study), the offices' staff
+	// and the county governor see the effect table too: aggregates only.
+	TrialReleased: {holf.RoleCoordinator: All, holf.RoleOfficeLeader: All, holf.RoleTrainingSupport: All, holf.RoleCountyGovernor: All,
+		holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
+	TrialRelease: {holf.RoleResearcher: All},
 	// Families are seen only at their own office: coordinators work with
 	// them, leaders follow the office's caseload, training support reviews
 	// the forms. Administrators, project management and researchers see no

@@ -17,13 +17,13 @@ import (
 // corrections. A draw writes its allocation, the offices' arms and the
 // sites' stage in the transaction that marks it drawn.
 
-const studyCols = `id, registration, title, recruit_from, recruit_to, target_per_office, eligibility, exclusions, version, created_at, updated_at`
+const studyCols = `id, registration, title, recruit_from, recruit_to, target_per_office, eligibility, exclusions, results_released_at, released_by, version, created_at, updated_at`
 
 func scanStudy(s scanner) (trial.Study, error) {
 	var st trial.Study
 	var elig, excl string
 	err := s.Scan(&st.ID, &st.Registration, &st.Title, asDate(&st.RecruitFrom), asDate(&st.RecruitTo), &st.TargetPerOffice,
-		&elig, &excl, &st.Version, asTime(&st.CreatedAt), asTime(&st.UpdatedAt))
+		&elig, &excl, asTime(&st.ReleasedAt), &st.ReleasedBy, &st.Version, asTime(&st.CreatedAt), asTime(&st.UpdatedAt))
 	st.Eligibility, st.Exclusions = splitLines(elig), splitLines(excl)
 	return st, err
 }
@@ -64,6 +64,22 @@ func (db *DB) SaveStudy(ctx context.Context, ev holf.AuditEvent, st *trial.Study
 		}
 		st.Version++
 		st.UpdatedAt = parseTime(now)
+		return st.ID, nil
+	})
+}
+
+// ReleaseResults marks the study's effect results released, from
+// st.Version; a release is not taken back.
+func (db *DB) ReleaseResults(ctx context.Context, ev holf.AuditEvent, st *trial.Study, by string) error {
+	ev.RecordID = st.ID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		if err := tx.updateVersioned(ctx, "study", st.ID, nil, `UPDATE studies SET results_released_at = ?, released_by = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND version = ? AND results_released_at IS NULL`, now, by, now, st.ID, st.Version); err != nil {
+			return 0, err
+		}
+		st.ReleasedAt, st.ReleasedBy = parseTime(now), by
+		st.Version++
 		return st.ID, nil
 	})
 }

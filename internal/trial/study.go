@@ -21,7 +21,11 @@ type Study struct {
 	// protocol words them.
 	Eligibility []string
 	Exclusions  []string
-	Version     int64
+	// ReleasedAt is when the study released its effect results to the
+	// offices' staff (zero until then), and ReleasedBy who did.
+	ReleasedAt time.Time
+	ReleasedBy string
+	Version    int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -347,6 +347,7 @@ func (s *Server) apiTrial(w http.ResponseWriter, r *http.Request, rq *req) error
 
 type resultsPage struct {
 	Page
+	Error  string // a refused release, said on the page
 	R      app.ResultsPage
 	Groups []resultsGroup
 	labels map[string]survey.Text
@@ -421,6 +422,23 @@ func drawMeans(ms []trial.CellMean) meansSVG {
 	return out
 }
 
+// group sorts the run's effects into their groups, each with its figure.
+func (p *resultsPage) group() {
+	if p.R.Run == nil {
+		return
+	}
+	at := map[string]int{}
+	for _, e := range p.R.Run.Effects {
+		i, ok := at[e.Group]
+		if !ok {
+			i = len(p.Groups)
+			at[e.Group] = i
+			p.Groups = append(p.Groups, resultsGroup{Group: e.Group})
+		}
+		p.Groups[i].Effects = append(p.Groups[i].Effects, resultsRow{Effect: e, Fig: drawMeans(e.Means)})
+	}
+}
+
 // Num prints a figure to three decimals.
 func (p *resultsPage) Num(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
 
@@ -464,18 +482,7 @@ func (s *Server) trialResults(w http.ResponseWriter, r *http.Request, rq *req) e
 		return err
 	}
 	p := &resultsPage{Page: s.page(r, rq, "results.title"), R: rp, labels: s.scoreLabels()}
-	if rp.Run != nil {
-		at := map[string]int{}
-		for _, e := range rp.Run.Effects {
-			i, ok := at[e.Group]
-			if !ok {
-				i = len(p.Groups)
-				at[e.Group] = i
-				p.Groups = append(p.Groups, resultsGroup{Group: e.Group})
-			}
-			p.Groups[i].Effects = append(p.Groups[i].Effects, resultsRow{Effect: e, Fig: drawMeans(e.Means)})
-		}
-	}
+	p.group()
 	return s.render(w, http.StatusOK, "results", p)
 }
 
@@ -484,6 +491,24 @@ func (s *Server) trialCompute(w http.ResponseWriter, r *http.Request, rq *req) e
 		return err
 	}
 	http.Redirect(w, r, "/trial/results?notice=results_computed", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) trialRelease(w http.ResponseWriter, r *http.Request, rq *req) error {
+	if _, err := s.app.Trial.Release(r.Context(), rq.actor, formVersion(r, "version")); err != nil {
+		if holf.ErrorCode(err) != holf.EConflict {
+			return err
+		}
+		rp, perr := s.app.Trial.LatestResults(r.Context(), rq.actor)
+		if perr != nil {
+			return perr
+		}
+		p := &resultsPage{Page: s.page(r, rq, "results.title"), R: rp, labels: s.scoreLabels()}
+		p.group()
+		p.Error = s.errorText(rq, err)
+		return s.render(w, http.StatusConflict, "results", p)
+	}
+	http.Redirect(w, r, "/trial/results?notice=results_released", http.StatusSeeOther)
 	return nil
 }
 

@@ -186,6 +186,26 @@ func TestTrialPages(t *testing.T) {
 			if r := pm.get("/trial/results/effects.csv"); r.StatusCode != 200 || !strings.HasPrefix(r.body, "group,outcome,term,estimate") {
 				t.Fatalf("effects CSV: %d %s", r.StatusCode, r.body)
 			}
+			// Released by a researcher, the offices' staff see the table, and
+			// cannot compute it; project management cannot release.
+			if r := pm.post("/trial/results/release", url.Values{"version": {"1"}}); r.StatusCode != http.StatusForbidden {
+				t.Fatalf("project management released: %d", r.StatusCode)
+			}
+			rel := res.get("/trial/results")
+			v := regexp.MustCompile(`action="/trial/results/release">\s*<input type="hidden" name="csrf" value="[^"]*">\s*<input type="hidden" name="version" value="(\d+)"`).FindStringSubmatch(rel.body)
+			if v == nil || !strings.Contains(rel.body, "Resultatene er ikke frigitt") {
+				t.Fatalf("release form: %s", rel.body)
+			}
+			if r := res.post("/trial/results/release", url.Values{"version": {v[1]}}); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("release: %d %s", r.StatusCode, r.body)
+			}
+			staff := f.client().login("fk.a").get("/trial/results")
+			if staff.StatusCode != 200 || !strings.Contains(staff.body, "Frigitt til kontorenes ansatte") || strings.Contains(staff.body, `action="/trial/results"`) || strings.Contains(staff.body, `href="/trial"`) {
+				t.Fatalf("released results for a coordinator: %d %s", staff.StatusCode, staff.body)
+			}
+			if r := res.post("/trial/results/release", url.Values{"version": {v[1]}}); r.StatusCode != http.StatusConflict {
+				t.Fatalf("a second release: %d", r.StatusCode)
+			}
 		})
 	}
 }

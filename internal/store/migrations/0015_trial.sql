@@ -14,6 +14,9 @@ CREATE TABLE studies (
     target_per_office INTEGER NOT NULL CHECK (target_per_office > 0),
     eligibility       TEXT NOT NULL DEFAULT '',
     exclusions        TEXT NOT NULL DEFAULT '',
+    -- when the study released its effect results to the offices' staff
+    results_released_at TEXT,
+    released_by         TEXT NOT NULL DEFAULT '',
     version           BIGINT NOT NULL DEFAULT 1,
     created_at        TEXT NOT NULL,
     updated_at        TEXT NOT NULL
