@@ -26,8 +26,8 @@ type Study struct {
 	ReleasedAt time.Time
 	ReleasedBy string
 	Version    int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Arms are the study's arms, intervention first.
