@@ -296,3 +296,19 @@ func writeCSV(t *testing.T, path string, head [][]string, rows func(add func(...
 		t.Fatal(err, w.Error())
 	}
 }
+
+// BenchmarkConstrainedDraw is the trial's draw: 29 offices, 15 treated,
+// three covariates, cvcrand's sample of 50 000 allocations, the draw with
+// its histogram and validity check.
+func BenchmarkConstrainedDraw(b *testing.B) {
+	cl := demoClusters(29)
+	cfg := Config{Method: Constrained, Covariates: []Covariate{{Name: "families"}, {Name: "assistance"}, {Name: "region", Categorical: true}}, SpaceSeed: 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := NewSpace(cl, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = s.Draw(1)
+	}
+}
