@@ -78,6 +78,7 @@ type App struct {
 	FollowUps *FollowUps
 	Fidelity  *Fidelity
 	Trial     *Trial
+	Targets   *Targets
 
 	core *core
 }
@@ -97,7 +98,7 @@ func New(cfg Config) (*App, error) {
 		Offices: &Offices{c}, Audit: &Audit{c}, Surveys: &Surveys{core: c}, Meetings: &Meetings{c}, Contacts: &Contacts{c},
 		Day: &Day{c}, Calendar: &Calendar{c}, Partners: &Partners{c}, Consents: &Consents{c}, Network: &Network{c},
 		Learning: &Learning{c}, Reviews: &Reviews{c}, Logs: &Logs{c}, FollowUps: &FollowUps{c},
-		Fidelity: &Fidelity{core: c, cat: fidelity.MustLoad()}, Trial: &Trial{c}, core: c,
+		Fidelity: &Fidelity{core: c, cat: fidelity.MustLoad()}, Trial: &Trial{c}, Targets: &Targets{c}, core: c,
 	}, nil
 }
 

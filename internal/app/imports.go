@@ -8,6 +8,7 @@ import (
 	"github.com/holf-project/holf/internal/policy"
 	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
+	"github.com/holf-project/holf/internal/trial"
 )
 
 // Imports brings in whole records with their history, as the demo dataset
@@ -273,4 +274,21 @@ func (im *Imports) Network(ctx context.Context, a *holf.Actor, office int64, fam
 		}
 	}
 	return im.db.ImportNetwork(ctx, event(a, role, "network.import", "office", office, purpose), cs, is)
+}
+
+// TargetOutcomes records the outcomes of contacting the families on an
+// office's target list, all in one transaction, with the same rule as a
+// coordinator's record: a contact before families waiting earlier in the
+// order carries its reason.
+func (im *Imports) TargetOutcomes(ctx context.Context, a *holf.Actor, office int64, ts []trial.Target, purpose string) error {
+	role, err := im.allow(a)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if !t.Outcome.Valid() || t.Outcome == trial.RecruitWaiting {
+			return fmt.Errorf("target %s: outcome %q", t.Reference, t.Outcome)
+		}
+	}
+	return im.db.SaveTargetOutcomes(ctx, event(a, role, "target.import_outcomes", "office", office, purpose), office, ts)
 }

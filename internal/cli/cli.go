@@ -68,7 +68,7 @@ func commands() []command {
 		{"survey", "questionnaire studies: install, rescore", runSurvey},
 		{"export", "pseudonymised exports for researchers: survey", runExport},
 		{"fidelity", "implementation quality per office and month: --json, --export, refresh", runFidelity},
-		{"trial", "the trial: setup, randomise (--dry-run), confirm, show, results", runTrial},
+		{"trial", "the trial: setup, targets, randomise (--dry-run), confirm, show, results", runTrial},
 		{"stats", "statistics for the trial: lmm, glmm, robust, permute, power, smd, alpha", runStats},
 		{"version", "print the version", runVersion},
 	}

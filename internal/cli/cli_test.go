@@ -603,6 +603,22 @@ func checkTrial(t *testing.T, env map[string]string) {
 	if r := run(t, "", env, "trial", "randomise", "--method", "constrained", "--covariates", "nosuch", "--seed", "1", "--dry-run"); r.code == 0 || !strings.Contains(r.stderr, "nosuch") {
 		t.Fatalf("an unknown covariate: %+v", r)
 	}
+	// A target list: a bad row names its line and imports nothing; a good
+	// file is added to the office's draw order.
+	dir := t.TempDir()
+	bad, good := filepath.Join(dir, "bad.csv"), filepath.Join(dir, "good.csv")
+	if err := os.WriteFile(bad, []byte("reference,name,children,criterion\nX-1,Anne Ny,7,assistance\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte("reference,name,children,criterion,register_declined\nX-1,Anne Ny,2,assistance,no\nX-2,Bo Ny,1,aap,yes\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "", env, "trial", "targets", "--office", "NAV Alna", "--file", bad); r.code == 0 || !strings.Contains(r.stderr, "line.2.children") {
+		t.Fatalf("a bad target list: %+v", r)
+	}
+	if r := run(t, "", env, "trial", "targets", "--office", "NAV Alna", "--file", good); r.code != 0 || !strings.Contains(r.stdout, "1 families added") || !strings.Contains(r.stdout, "1 excluded") {
+		t.Fatalf("a target list: %+v", r)
+	}
 }
 
 // checkTrialResults runs the effect table's contract on the demo and has R

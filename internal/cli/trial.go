@@ -34,8 +34,10 @@ func runTrial(ctx context.Context, env Env, args []string) error {
 		return trialShow(ctx, env, args)
 	case "results":
 		return trialResults(ctx, env, args)
+	case "targets":
+		return trialTargets(ctx, env, args)
 	}
-	return usagef("holf trial setup | randomise | confirm | show | results (see holf trial SUBCOMMAND -h)")
+	return usagef("holf trial setup | randomise | confirm | show | results | targets (see holf trial SUBCOMMAND -h)")
 }
 
 // trialSetup records the study and, from a CSV, the offices invited to it.
@@ -491,3 +493,43 @@ out$holf_p_holm <- eff$p_holm
 write.csv(out, "reproduced.csv", row.names = FALSE)
 print(out, digits = 6)
 `
+
+// trialTargets imports an office's target list from a CSV file.
+func trialTargets(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "trial targets --db DB --office OFFICE --file F.csv [--json]",
+		"Import an office's target list: the columns reference (case number), name, children (1-4), criterion\n(assistance, regular, aap, unemployment, qualification) and register_declined (yes/no). Every row is checked\nfirst and each problem named by its line and column; one bad row imports nothing. The families are added in a\nrandom order drawn with a recorded seed, after those already listed; those who declined register data are kept\nout of the draw.")
+	dsn := dbFlag(fs)
+	office := fs.String("office", "", "the office's name or id")
+	file := fs.String("file", "", "the CSV file")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if *office == "" || *file == "" {
+		return usagef("--office and --file are required")
+	}
+	a, done, err := open(ctx, env, *dsn, false)
+	if err != nil {
+		return err
+	}
+	defer done()
+	actor := operator(env)
+	of, err := a.Offices.Find(ctx, actor, *office)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(*file) // #nosec G304 -- the operator's own file
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	res, err := a.Targets.Import(ctx, actor, of.ID, f)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(env, map[string]any{"office": of.ID, "added": res.Added, "excluded": res.Excluded, "seed": res.Seed})
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d families added to the draw order (seed %d), %d excluded (declined register data)\n", of.Name, res.Added, res.Seed, res.Excluded)
+	return nil
+}

@@ -315,6 +315,12 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 		return res, err
 	}
 	progress("families: %d", res.Families)
+	if opt.Scale == "" {
+		if err := b.targetLists(ctx, opt.Seed, ids, specs); err != nil {
+			return res, err
+		}
+		progress("target lists: done")
+	}
 	if err := b.network(ctx, rng, ids, specs, opt.Scale != "", progress); err != nil {
 		return res, err
 	}

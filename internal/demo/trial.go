@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/trial"
 )
 
@@ -113,4 +115,84 @@ func (b *builder) randomise(ctx context.Context, seed uint64, specs []officeSpec
 		}
 	}
 	return arms, nil
+}
+
+// targetLists gives every trial office the target list its families came
+// from: the families themselves (the parent named first, their children),
+// with the families who said no, could not be reached or were found
+// ineligible, and a few who declined register data. The list is imported
+// in a random order and the coordinator records each contact in that
+// order; a family recruited before others waiting says why.
+func (b *builder) targetLists(ctx context.Context, seed uint64, ids []int64, specs []officeSpec) error {
+	// #nosec G404 -- fictitious list entries
+	rng := rand.New(rand.NewPCG(seed, 2017))
+	for i, office := range ids {
+		fams, err := b.a.DB().ListFamilies(ctx, store.FamilyFilter{Offices: holf.Offices(office)})
+		if err != nil {
+			return err
+		}
+		var csv strings.Builder
+		csv.WriteString("reference,name,children,criterion,register_declined\n")
+		kind := map[string]trial.Recruitment{}
+		row := func(ref, name string, children int, declined bool) {
+			c := trial.Criteria[rng.IntN(len(trial.Criteria))]
+			fmt.Fprintf(&csv, "%s,%s,%d,%s,%t\n", ref, name, children, c, declined)
+		}
+		for _, f := range fams {
+			ref := fmt.Sprintf("S-%d%04d", office, f.ID)
+			children, parent := 0, ""
+			for _, m := range f.Members {
+				if m.Role == holf.MemberChild && m.LivesAtHome {
+					children++
+				}
+				if m.Role == holf.MemberParent && parent == "" {
+					parent = m.Name
+				}
+			}
+			if children < 1 || children > 4 || parent == "" {
+				continue
+			}
+			row(ref, parent, children, false)
+			kind[ref] = trial.RecruitRecruited
+			if f.Status == holf.StatusCandidate {
+				kind[ref] = trial.RecruitWaiting
+			}
+		}
+		for k := 0; k < 6+rng.IntN(6); k++ {
+			ref := fmt.Sprintf("S-%d9%03d", office, k)
+			row(ref, firstNames[rng.IntN(len(firstNames))]+" "+lastNames[rng.IntN(len(lastNames))], 1+rng.IntN(4), k == 0)
+			kind[ref] = []trial.Recruitment{trial.RecruitDeclined, trial.RecruitDeclined, trial.RecruitNotReached, trial.RecruitIneligible}[rng.IntN(4)]
+		}
+		if _, err := b.a.Targets.Import(ctx, b.actor, office, strings.NewReader(csv.String())); err != nil {
+			return fmt.Errorf("demo target list of %s: %w", specs[i].Name, err)
+		}
+		fk, err := b.a.ActAs(ctx, "fk1."+Slug(specs[i].Name))
+		if err != nil {
+			return err
+		}
+		l, err := b.a.Targets.List(ctx, fk, office) // as its coordinator reads it
+		if err != nil {
+			return err
+		}
+		waiting := 0
+		var done []trial.Target
+		for _, e := range l.Entries {
+			want := kind[e.Reference]
+			if e.Outcome == trial.RecruitExcluded || want == trial.RecruitWaiting {
+				if e.Outcome == trial.RecruitWaiting {
+					waiting++
+				}
+				continue
+			}
+			e.Outcome = want
+			if waiting > 0 {
+				e.OutOfOrder = "Familien tok selv kontakt med kontoret og ønsket å være med"
+			}
+			done = append(done, e)
+		}
+		if err := b.im.TargetOutcomes(ctx, b.actor, office, done, purpose); err != nil {
+			return fmt.Errorf("demo target outcomes at %s: %w", specs[i].Name, err)
+		}
+	}
+	return nil
 }

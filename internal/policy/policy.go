@@ -29,6 +29,9 @@ const (
 	TrialResults   Action = "trial.results"   // the effect and baseline tables (aggregates of pseudonymised data)
 	TrialReleased  Action = "trial.released"  // the effect table once the study has released it
 	TrialRelease   Action = "trial.release"   // release the effect results to the offices' staff
+	TargetView     Action = "target.view"     // an office's target list in its draw order
+	TargetImport   Action = "target.import"   // import an office's target list
+	TargetRecord   Action = "target.record"   // record the outcome of contacting a family on it
 	FamilyList     Action = "family.list"     // families in caseload lists
 	FamilyView     Action = "family.view"     // one family's record
 	FamilyManage   Action = "family.manage"   // recruit, edit, change status
@@ -171,6 +174,12 @@ var rules = map[Action]map[holf.Role]Scope{
 	TrialReleased: {holf.RoleCoordinator: All, holf.RoleOfficeLeader: All, holf.RoleTrainingSupport: All, holf.RoleCountyGovernor: All,
 		holf.RoleProjectManagement: All, holf.RoleResearcher: All, holf.RoleSystem: All},
 	TrialRelease: {holf.RoleResearcher: All},
+	// The target list names families not yet recruited: the office's own
+	// coordinators and leader only. Project management and the system
+	// import lists they receive from NAV's registers without reading them.
+	TargetView:   {holf.RoleCoordinator: OwnOffice, holf.RoleOfficeLeader: OwnOffice},
+	TargetImport: {holf.RoleOfficeLeader: OwnOffice, holf.RoleProjectManagement: All, holf.RoleSystem: All},
+	TargetRecord: {holf.RoleCoordinator: OwnOffice},
 	// Families are seen only at their own office: coordinators work with
 	// them, leaders follow the office's caseload, training support reviews
 	// the forms. Administrators, project management and researchers see no

@@ -387,3 +387,95 @@ func (db *DB) FamilyCompositions(ctx context.Context) ([]FamilyComposition, erro
 		WHERE f.consent_date IS NOT NULL
 		GROUP BY f.office_id, f.id ORDER BY f.office_id, f.id`)
 }
+
+const targetCols = `id, office_id, batch_id, reference, name, children, criterion, register_declined, COALESCE(position, 0), outcome, outcome_note,
+	out_of_order, after_allocation, version, updated_at`
+
+func scanTarget(s scanner) (trial.Target, error) {
+	var t trial.Target
+	var declined, after int
+	err := s.Scan(&t.ID, &t.OfficeID, &t.BatchID, &t.Reference, &t.Name, &t.Children, asText(&t.Criterion), &declined, &t.Position, asText(&t.Outcome),
+		&t.OutcomeNote, &t.OutOfOrder, &after, &t.Version, asTime(&t.UpdatedAt))
+	t.RegisterDeclined, t.AfterAllocation = declined == 1, after == 1
+	return t, err
+}
+
+// Targets lists office's target list in draw order, the excluded last.
+func (db *DB) Targets(ctx context.Context, office int64) ([]trial.Target, error) {
+	return collect(ctx, db, scanTarget, `SELECT `+targetCols+` FROM target_entries WHERE office_id = ?
+		ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, reference`, office)
+}
+
+// GetTarget loads target id of office.
+func (db *DB) GetTarget(ctx context.Context, office, id int64) (trial.Target, error) {
+	return one(ctx, db, scanTarget, "target", id, `SELECT `+targetCols+` FROM target_entries WHERE office_id = ? AND id = ?`, office, id)
+}
+
+// ImportTargets records one import of office's target list as a batch with
+// its seed, every row or none. order places the rows after the highest
+// position recorded, read in the same transaction, so that two imports at
+// once cannot give two families one place (the unique index refuses it).
+func (db *DB) ImportTargets(ctx context.Context, ev holf.AuditEvent, office int64, seed uint64, by string, ts []trial.Target, order func([]trial.Target, int)) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		var last int
+		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(position), 0) FROM target_entries WHERE office_id = ?`, office).Scan(&last); err != nil {
+			return 0, err
+		}
+		order(ts, last)
+		batch, err := tx.insertID(ctx, `INSERT INTO target_batches (office_id, seed, entries, imported_by, imported_at) VALUES (?, ?, ?, ?, ?)`,
+			office, strconv.FormatUint(seed, 10), len(ts), by, now)
+		if err != nil {
+			return 0, fmt.Errorf("record target batch: %w", err)
+		}
+		rows := make([][]any, len(ts))
+		for i := range ts {
+			t := &ts[i]
+			t.OfficeID, t.BatchID, t.Version = office, batch, 1
+			var pos any
+			if t.Position > 0 {
+				pos = t.Position
+			}
+			rows[i] = []any{office, batch, t.Reference, t.Name, t.Children, string(t.Criterion), boolInt(t.RegisterDeclined), pos, string(t.Outcome), boolInt(t.AfterAllocation), now}
+		}
+		if err := tx.insertRows(ctx, "target_entries", "office_id, batch_id, reference, name, children, criterion, register_declined, position, outcome, after_allocation, updated_at", rows); err != nil {
+			return 0, fmt.Errorf("record targets: %w", err)
+		}
+		return batch, nil
+	})
+}
+
+// SaveTargetOutcome records t's outcome from t.Version; an excluded family
+// has none.
+func (db *DB) SaveTargetOutcome(ctx context.Context, ev holf.AuditEvent, t *trial.Target) error {
+	ev.RecordID = t.ID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		if err := tx.updateVersioned(ctx, "target", t.ID, nil, `UPDATE target_entries SET outcome = ?, outcome_note = ?, out_of_order = ?,
+			version = version + 1, updated_at = ? WHERE id = ? AND office_id = ? AND version = ? AND outcome <> 'excluded'`,
+			string(t.Outcome), t.OutcomeNote, t.OutOfOrder, now, t.ID, t.OfficeID, t.Version); err != nil {
+			return 0, err
+		}
+		t.Version++
+		t.UpdatedAt = parseTime(now)
+		return t.ID, nil
+	})
+}
+
+// SaveTargetOutcomes records the outcomes of ts at office in one
+// transaction, each from its version (an import of records with history).
+func (db *DB) SaveTargetOutcomes(ctx context.Context, ev holf.AuditEvent, office int64, ts []trial.Target) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		for i := range ts {
+			t := &ts[i]
+			if err := tx.updateVersioned(ctx, "target", t.ID, nil, `UPDATE target_entries SET outcome = ?, outcome_note = ?, out_of_order = ?,
+				version = version + 1, updated_at = ? WHERE id = ? AND office_id = ? AND version = ? AND outcome <> 'excluded'`,
+				string(t.Outcome), t.OutcomeNote, t.OutOfOrder, now, t.ID, office, t.Version); err != nil {
+				return 0, err
+			}
+			t.Version++
+		}
+		return office, nil
+	})
+}

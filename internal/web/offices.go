@@ -46,6 +46,7 @@ type officePage struct {
 	Staff     []app.StaffLine
 	CanManage bool
 	Partners  bool // the caller may see the office's actor list
+	Targets   bool // and its target list
 	// Loads are the families per coordinator, for those who may list them.
 	Loads []app.CoordinatorLoad
 }
@@ -76,7 +77,8 @@ func (s *Server) officeShow(w http.ResponseWriter, r *http.Request, rq *req) err
 		return err
 	}
 	p := officePage{Page: s.page(r, rq, "office.title"), Office: o, Staff: staff[o.ID], CanManage: s.app.Offices.CanManage(rq.actor, o.ID),
-		Partners: policy.Decide(rq.actor, policy.PartnerView, policy.OfficeResource("office", o.ID)).Allowed, Loads: loads}
+		Partners: policy.Decide(rq.actor, policy.PartnerView, policy.OfficeResource("office", o.ID)).Allowed, Loads: loads,
+		Targets: policy.Decide(rq.actor, policy.TargetView, policy.OfficeResource("office", o.ID)).Allowed}
 	p.Title = o.Name
 	return s.render(w, http.StatusOK, "office", &p)
 }

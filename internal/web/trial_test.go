@@ -246,3 +246,70 @@ func TestBrowserTrial(t *testing.T) {
 		})
 	}
 }
+
+// The target list's pages: the leader imports (a bad paste names its
+// rows and imports nothing), the coordinator follows the draw order and
+// says why when departing from it; axe-core checks each page in a browser.
+func TestTargetPages(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			f := newFixture(t, d)
+			base := fmt.Sprintf("/offices/%d/targets", f.offA.ID)
+			leader := f.client().login("leder.a")
+			bad := leader.post(base+"/import", url.Values{"csv": {"reference,name,children,criterion\nS-1,Anne,9,assistance\n"}})
+			if bad.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "Linje 2, children") || !strings.Contains(bad.body, "1–4 barn") {
+				t.Fatalf("bad import: %d %s", bad.StatusCode, bad.body)
+			}
+			csv := "reference,name,children,criterion,register_declined\nS-1,Anne Ås,2,assistance,nei\nS-2,Berit Bø,1,aap,nei\nS-3,Cecilie Ceder,3,regular,ja\n"
+			if r := leader.post(base+"/import", url.Values{"csv": {csv}}); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("import: %d %s", r.StatusCode, r.body)
+			}
+			fk := f.client().login("fk.a")
+			list := fk.get(base)
+			if list.StatusCode != 200 || !strings.Contains(list.body, "Rekruttert 0 av 21") || !strings.Contains(list.body, "Reservert mot registerdata") {
+				t.Fatalf("list: %d %s", list.StatusCode, list.body)
+			}
+			next := regexp.MustCompile(`Neste i trekkrekkefølgen: nr\. 1, [^<]*\.</p>\s*<p><a class="button primary" href="(/offices/\d+/targets/\d+)"`).FindStringSubmatch(list.body)
+			if next == nil {
+				t.Fatalf("no next in line: %s", list.body)
+			}
+			// The second in line, out of order: a reason is needed.
+			rows := regexp.MustCompile(`<td>2</td>\s*<th scope="row"><a href="(/offices/\d+/targets/\d+)"`).FindStringSubmatch(list.body)
+			if rows == nil {
+				t.Fatalf("no second row: %s", list.body)
+			}
+			second := fk.get(rows[1])
+			if second.StatusCode != 200 {
+				t.Fatalf("record page: %d %s", second.StatusCode, second.body)
+			}
+			version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(second.body)
+			if r := fk.post(rows[1], url.Values{"version": {version[1]}, "outcome": {"declined"}, "note": {"Takket nei på telefon"}}); r.StatusCode != http.StatusUnprocessableEntity ||
+				!strings.Contains(r.body, `href="#out_of_order"`) || !strings.Contains(r.body, "Takket nei på telefon") {
+				t.Fatalf("out of order without reason: %d %s", r.StatusCode, r.body)
+			}
+			if r := fk.post(rows[1], url.Values{"version": {version[1]}, "outcome": {"declined"}, "out_of_order": {"Familien ringte selv til kontoret"}}); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("out of order with reason: %d %s", r.StatusCode, r.body)
+			}
+			if r := f.client().login("fk.b").get(base); r.StatusCode != http.StatusNotFound {
+				t.Fatalf("another office's coordinator: %d", r.StatusCode)
+			}
+			if r := f.client().login("pm").get(base); r.StatusCode != http.StatusNotFound {
+				t.Fatalf("project management read the list: %d", r.StatusCode)
+			}
+
+			ctx, axe := browser(t)
+			step := stepper(t, ctx)
+			browserLogin(t, ctx, f.ts.URL, "fk.a")
+			step("list", chromedp.Navigate(f.ts.URL+base), chromedp.WaitVisible(css(`#targets-caption`)))
+			checkAxe(t, ctx, axe, "target list")
+			step("record", chromedp.Click(css(`.prompt a.button`)), chromedp.WaitVisible(css(`#outcome-recruited`)))
+			checkAxe(t, ctx, axe, "target contact")
+			step("save", chromedp.Click(css(`#outcome-recruited`)), chromedp.Click(css(`form button.primary`)), chromedp.WaitVisible(css(`.notice`)))
+			browserLogout(t, ctx)
+			browserLogin(t, ctx, f.ts.URL, "leder.a")
+			step("import with errors", chromedp.Navigate(f.ts.URL+base), chromedp.WaitVisible(css(`#csv`)),
+				chromedp.SendKeys(css(`#csv`), "reference,name\nS-9,Ny\n"), chromedp.Click(css(`form[action$="/import"] button`)), chromedp.WaitVisible(css(`.error-summary`)))
+			checkAxe(t, ctx, axe, "target import with errors")
+		})
+	}
+}

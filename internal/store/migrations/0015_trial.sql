@@ -99,3 +99,42 @@ CREATE TABLE trial_results (
     computed_at  TEXT NOT NULL
 );
 CREATE INDEX trial_results_study ON trial_results (study_id, id);
+
+-- An office's target list (seed 003 §2): the families NAV's registers found
+-- eligible, in a random order drawn at each import, which coordinators
+-- follow when recruiting. A batch is one import with its seed.
+CREATE TABLE target_batches (
+    id          {{ID}},
+    office_id   BIGINT NOT NULL REFERENCES offices (id),
+    seed        TEXT NOT NULL,
+    entries     INTEGER NOT NULL,
+    imported_by TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+);
+
+-- reference is the case number in NAV's systems; name the main parent as
+-- listed. position is the place in the draw order (NULL for a family that
+-- declined register-data follow-up, which is excluded, §2). after_allocation
+-- records whether the family was identified after its office's allocation
+-- (CONSORT cluster item 10b). out_of_order is why it was contacted before
+-- families earlier in the order.
+CREATE TABLE target_entries (
+    id                {{ID}},
+    office_id         BIGINT NOT NULL REFERENCES offices (id),
+    batch_id          BIGINT NOT NULL REFERENCES target_batches (id),
+    reference         TEXT NOT NULL,
+    name              TEXT NOT NULL,
+    children          INTEGER NOT NULL CHECK (children BETWEEN 1 AND 4),
+    criterion         TEXT NOT NULL CHECK (criterion IN ('assistance', 'regular', 'aap', 'unemployment', 'qualification')),
+    register_declined INTEGER NOT NULL DEFAULT 0,
+    position          INTEGER,
+    outcome           TEXT NOT NULL DEFAULT 'waiting'
+                      CHECK (outcome IN ('waiting', 'recruited', 'declined', 'not_reached', 'ineligible', 'excluded')),
+    outcome_note      TEXT NOT NULL DEFAULT '',
+    out_of_order      TEXT NOT NULL DEFAULT '',
+    after_allocation  INTEGER NOT NULL DEFAULT 0,
+    version           BIGINT NOT NULL DEFAULT 1,
+    updated_at        TEXT NOT NULL
+);
+CREATE UNIQUE INDEX target_entries_reference ON target_entries (office_id, reference);
+CREATE UNIQUE INDEX target_entries_position ON target_entries (office_id, position);

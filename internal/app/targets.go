@@ -1,0 +1,189 @@
+package app
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/trial"
+)
+
+// Targets is the offices' target lists: imported from NAV's registers,
+// drawn into a random order that coordinators follow when recruiting, and
+// the outcome of each contact.
+type Targets struct{ *core }
+
+// TargetImport is the result of an import: how many were added and
+// excluded, or the rejected rows (and then nothing was imported, and the
+// error names each row's problem).
+type TargetImport struct {
+	Added, Excluded int
+	Rejected        []trial.RowError
+	Seed            uint64
+}
+
+// Import reads office's target list from r and adds it in a random order
+// drawn with a fresh seed (recorded), after the families already listed.
+// Every row is checked first; one bad row imports nothing.
+func (t *Targets) Import(ctx context.Context, a *holf.Actor, office int64, r io.Reader) (TargetImport, error) {
+	role, err := decide(a, policy.TargetImport, policy.OfficeResource("office", office), "office", office)
+	if err != nil {
+		return TargetImport{}, err
+	}
+	of, err := t.db.GetOffice(ctx, office)
+	if err != nil {
+		return TargetImport{}, err
+	}
+	old, err := t.db.Targets(ctx, office)
+	if err != nil {
+		return TargetImport{}, err
+	}
+	known := map[string]bool{}
+	for _, x := range old {
+		known[x.Reference] = true
+	}
+	ts, bad, err := trial.ParseTargets(r, known)
+	if err != nil {
+		return TargetImport{}, holf.Validation{{Field: "file", Key: "target.err.not_csv"}}.Err()
+	}
+	if len(bad) > 0 {
+		// Each rejected row, named by its line and column, as the partner
+		// import names them.
+		var v holf.Validation
+		for _, b := range bad {
+			v = append(v, holf.FieldError{Field: "line." + itoa64(int64(b.Row)) + "." + b.Column, Key: "target.err." + b.Reason, Args: []any{b.Value}})
+		}
+		return TargetImport{Rejected: bad}, v.Err()
+	}
+	// Identified after the office's allocation: the concealment risk of a
+	// cluster trial (CONSORT 10b), recorded per family.
+	after := false
+	if st, err := t.db.TrialStudy(ctx); err == nil {
+		if d, err := (&Trial{t.core}).drawn(ctx, st.ID); err == nil && d != nil && of.Arm != holf.ArmNone {
+			after = true
+		}
+	}
+	out := TargetImport{}
+	for i := range ts {
+		ts[i].AfterAllocation = after
+		if ts[i].Outcome == trial.RecruitExcluded {
+			out.Excluded++
+		} else {
+			out.Added++
+		}
+	}
+	if out.Seed, err = randomSeed(); err != nil {
+		return out, err
+	}
+	ev := event(a, role, "target.import", "office", office, PurposeCasework)
+	err = t.db.ImportTargets(ctx, ev, office, out.Seed, a.Username, ts, func(ts []trial.Target, from int) { trial.DrawOrder(ts, from, out.Seed) })
+	return out, err
+}
+
+// TargetList is an office's target list in draw order, with where
+// recruiting stands against the study's target.
+type TargetList struct {
+	Office  holf.Office
+	Entries []trial.Target
+	// Next is the first family in the order still waiting (nil when none).
+	Next                          *trial.Target
+	Recruited, Waiting, Contacted int
+	Target                        int
+	CanRecord, CanImport          bool
+}
+
+// List shows office's target list (audited as a list of the families on it).
+func (t *Targets) List(ctx context.Context, a *holf.Actor, office int64) (TargetList, error) {
+	role, err := decide(a, policy.TargetView, policy.OfficeResource("office", office), "office", office)
+	if err != nil {
+		return TargetList{}, err
+	}
+	out := TargetList{Target: 21, CanRecord: policy.Decide(a, policy.TargetRecord, policy.OfficeResource("office", office)).Allowed,
+		CanImport: policy.Decide(a, policy.TargetImport, policy.OfficeResource("office", office)).Allowed}
+	if out.Office, err = t.db.GetOffice(ctx, office); err != nil {
+		return out, err
+	}
+	if st, err := t.db.TrialStudy(ctx); err == nil {
+		out.Target = st.TargetPerOffice
+	}
+	if out.Entries, err = t.db.Targets(ctx, office); err != nil {
+		return out, err
+	}
+	for i := range out.Entries {
+		e := &out.Entries[i]
+		switch e.Outcome {
+		case trial.RecruitWaiting:
+			out.Waiting++
+			if out.Next == nil {
+				out.Next = e
+			}
+		case trial.RecruitRecruited:
+			out.Recruited++
+			out.Contacted++
+		case trial.RecruitExcluded:
+		default:
+			out.Contacted++
+		}
+	}
+	if len(out.Entries) > 0 {
+		ev := event(a, role, "target.list", "office", office, PurposeCasework)
+		if err := t.db.RecordView(ctx, ev); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Record saves the outcome of contacting target id at office, from
+// version. Contacting a family before those earlier in the order needs a
+// reason, so that the draw order is followed or its departures explained.
+func (t *Targets) Record(ctx context.Context, a *holf.Actor, office, id, version int64, outcome trial.Recruitment, note, outOfOrder string) (trial.Target, error) {
+	role, err := decide(a, policy.TargetRecord, policy.OfficeResource("office", office), "office", office)
+	if err != nil {
+		return trial.Target{}, err
+	}
+	if err := fromVersion(version); err != nil {
+		return trial.Target{}, err
+	}
+	cur, err := t.db.GetTarget(ctx, office, id)
+	if err != nil {
+		return cur, err
+	}
+	next := cur
+	next.Outcome, next.OutcomeNote, next.OutOfOrder, next.Version = outcome, strings.TrimSpace(note), strings.TrimSpace(outOfOrder), version
+	var v holf.Validation
+	if !outcome.Valid() {
+		v.Add("outcome", "target.err.outcome")
+	}
+	if len(next.OutcomeNote) > 500 {
+		v.Add("note", "err.too_long", 500, len(next.OutcomeNote))
+	}
+	if cur.Outcome == trial.RecruitExcluded {
+		v.Add("outcome", "target.err.excluded")
+	}
+	if outcome != trial.RecruitWaiting && cur.Outcome == trial.RecruitWaiting {
+		all, err := t.db.Targets(ctx, office)
+		if err != nil {
+			return cur, err
+		}
+		earlier := 0
+		for _, x := range all {
+			if x.Outcome == trial.RecruitWaiting && x.Position > 0 && x.Position < cur.Position {
+				earlier++
+			}
+		}
+		if earlier > 0 && len([]rune(next.OutOfOrder)) < 10 {
+			v.Add("out_of_order", "target.err.out_of_order", earlier)
+		}
+		if earlier == 0 {
+			next.OutOfOrder = ""
+		}
+	}
+	if err := v.Err(); err != nil {
+		return next, err
+	}
+	err = t.db.SaveTargetOutcome(ctx, event(a, role, "target.record", "office", office, PurposeCasework), &next)
+	return next, err
+}

@@ -1,0 +1,153 @@
+package app_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/testdb"
+	"github.com/holf-project/holf/internal/trial"
+)
+
+const goodTargets = "\ufeffreference,name,children,criterion,register_declined\n" +
+	"S-1001,Amina Ali,2,assistance,nei\n" +
+	"S-1002,Kari Nord,1,regular,\n" +
+	"S-1003,Per Sør,4,aap,no\n" +
+	"S-1004,Lise Øst,3,unemployment,ja\n" +
+	"S-1005,Omar Vest,2,qualification,no\n" +
+	"S-1006,Siri Midt,1,assistance,no\n"
+
+// Target lists: a bad file imports nothing and names every row's problem;
+// a good one is drawn into a random order after the families already
+// listed, the register-data refusals kept out; contacting out of order
+// needs a reason; only the office's own staff see the list.
+func TestTargetLists(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			w := newTrialWorld(t, d)
+			a := w.a
+			r, err := a.Trial.Prepare(ctx, w.res, w.cfg)
+			must(t, err)
+			seed := uint64(5)
+			_, err = a.Trial.Confirm(ctx, w.pm, r.ID, r.Version, &seed)
+			must(t, err)
+			office := w.offices[0].ID
+			sys := app.System("test")
+			bad := "reference,name,children,criterion\nS-1,Anne,2,assistance\nS-1,Berit,2,assistance\nS-2,,5,pension\n"
+			_, err = a.Targets.Import(ctx, sys, office, strings.NewReader(bad))
+			he, ok := holf.AsError(err)
+			if !ok || he.Code != holf.EInvalid {
+				t.Fatalf("bad import: %v", err)
+			}
+			fields := map[string]string{}
+			for _, f := range he.Fields {
+				fields[f.Field] = f.Key
+			}
+			for field, key := range map[string]string{"line.3.reference": "target.err.duplicate_row", "line.4.name": "target.err.required",
+				"line.4.children": "target.err.children_range", "line.4.criterion": "target.err.criterion"} {
+				if fields[field] != key {
+					t.Errorf("%s: %q, want %q (all: %v)", field, fields[field], key, fields)
+				}
+			}
+			fk, err := a.ActAs(ctx, "fk")
+			must(t, err)
+			l, err := a.Targets.List(ctx, fk, office)
+			must(t, err)
+			if len(l.Entries) != 0 {
+				t.Fatalf("a bad file imported %d rows", len(l.Entries))
+			}
+			res, err := a.Targets.Import(ctx, sys, office, strings.NewReader(goodTargets))
+			must(t, err)
+			if res.Added != 5 || res.Excluded != 1 || res.Seed == 0 {
+				t.Fatalf("import: %+v", res)
+			}
+			l, err = a.Targets.List(ctx, fk, office)
+			must(t, err)
+			var pos []int
+			for _, e := range l.Entries {
+				if e.Reference == "S-1004" {
+					if e.Position != 0 || e.Outcome != trial.RecruitExcluded {
+						t.Fatalf("the refusal of register data was drawn: %+v", e)
+					}
+					continue
+				}
+				pos = append(pos, e.Position)
+				if !e.AfterAllocation {
+					t.Fatalf("%s imported after the draw is not marked identified after allocation", e.Reference)
+				}
+			}
+			sort.Ints(pos)
+			if len(pos) != 5 || pos[0] != 1 || pos[4] != 5 || l.Next == nil || l.Next.Position != 1 {
+				t.Fatalf("draw order %v, next %+v", pos, l.Next)
+			}
+			// A second import continues the order; a family listed already is refused.
+			if _, err := a.Targets.Import(ctx, sys, office, strings.NewReader("reference,name,children,criterion\nS-1002,Kari Nord,1,regular\n")); holf.ErrorCode(err) != holf.EInvalid {
+				t.Fatalf("a family imported twice: %v", err)
+			}
+			_, err = a.Targets.Import(ctx, sys, office, strings.NewReader("reference,name,children,criterion\nS-2001,Ny Familie,2,aap\n"))
+			must(t, err)
+			l, _ = a.Targets.List(ctx, fk, office)
+			var third, first trial.Target
+			for _, e := range l.Entries {
+				switch e.Position {
+				case 6:
+					if e.Reference != "S-2001" {
+						t.Fatalf("the second import took place %d", e.Position)
+					}
+				case 3:
+					third = e
+				case 1:
+					first = e
+				}
+			}
+			// Out of order: a reason is needed while earlier families wait.
+			_, err = a.Targets.Record(ctx, fk, office, third.ID, third.Version, trial.RecruitDeclined, "", "")
+			if he, ok := holf.AsError(err); !ok || len(he.Fields) == 0 || he.Fields[0].Field != "out_of_order" {
+				t.Fatalf("out of order without a reason: %v", err)
+			}
+			third, err = a.Targets.Record(ctx, fk, office, third.ID, third.Version, trial.RecruitDeclined, "", "Familien ringte selv og ba om å bli kontaktet")
+			must(t, err)
+			if _, err := a.Targets.Record(ctx, fk, office, first.ID, first.Version, trial.RecruitRecruited, "Samtykket i dag", ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Targets.Record(ctx, fk, office, first.ID, first.Version, trial.RecruitDeclined, "", ""); holf.ErrorCode(err) != holf.EConflict {
+				t.Fatalf("a stale outcome: %v", err)
+			}
+			l, _ = a.Targets.List(ctx, fk, office)
+			if l.Recruited != 1 || l.Contacted != 2 || l.Waiting != 4 || l.Target != 21 {
+				t.Fatalf("progress: %+v", l)
+			}
+			// Only the office's own staff see the list; project management imports it.
+			if _, err := a.Targets.List(ctx, w.pm, office); holf.ErrorCode(err) != holf.ENotFound {
+				t.Fatalf("project management read a target list: %v", err)
+			}
+			if _, err := a.Targets.List(ctx, fk, w.offices[1].ID); holf.ErrorCode(err) != holf.ENotFound {
+				t.Fatalf("a coordinator read another office's list: %v", err)
+			}
+			if _, err := a.Targets.Import(ctx, w.pm, w.offices[1].ID, strings.NewReader(goodTargets)); err != nil {
+				t.Fatalf("project management's import: %v", err)
+			}
+			if _, err := a.Targets.Import(ctx, fk, office, strings.NewReader(goodTargets)); holf.ErrorCode(err) != holf.ENotFound {
+				t.Fatalf("a coordinator imported: %v", err)
+			}
+		})
+	}
+}
+
+// The draw order reproduces from its seed.
+func TestDrawOrderReproduces(t *testing.T) {
+	ts, bad, err := trial.ParseTargets(strings.NewReader(goodTargets), nil)
+	if err != nil || bad != nil {
+		t.Fatal(err, bad)
+	}
+	again := append([]trial.Target(nil), ts...)
+	trial.DrawOrder(ts, 10, 99)
+	trial.DrawOrder(again, 10, 99)
+	for i := range ts {
+		if ts[i].Position != again[i].Position {
+			t.Fatal("the same seed drew another order")
+		}
+	}
+}

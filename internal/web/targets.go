@@ -1,0 +1,175 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/holf-project/holf"
+	"github.com/holf-project/holf/internal/app"
+	"github.com/holf-project/holf/internal/trial"
+)
+
+// An office's target list: the families in their draw order, where
+// recruiting stands against the target, the import, and the outcome of
+// each contact.
+
+type targetsPage struct {
+	Page
+	formState
+	L   app.TargetList
+	CSV string // what was pasted, kept on an error
+}
+
+// Percent is recruiting's progress against the target.
+func (p *targetsPage) Percent() int {
+	if p.L.Target == 0 {
+		return 0
+	}
+	return min(100, 100*p.L.Recruited/p.L.Target)
+}
+
+func (s *Server) targetsData(r *http.Request, rq *req) (*targetsPage, error) {
+	id, err := officeID(r)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.app.Targets.List(r.Context(), rq.actor, id)
+	if err != nil {
+		return nil, err
+	}
+	p := &targetsPage{Page: s.page(r, rq, "target.title"), L: l}
+	p.Title = s.t(rq, "target.heading", l.Office.Name)
+	return p, nil
+}
+
+func (s *Server) targetList(w http.ResponseWriter, r *http.Request, rq *req) error {
+	p, err := s.targetsData(r, rq)
+	if err != nil {
+		return err
+	}
+	if n := r.URL.Query().Get("added"); n != "" {
+		if k, err := strconv.Atoi(n); err == nil {
+			p.Notice = p.N("target.imported", k)
+		}
+	}
+	return s.render(w, http.StatusOK, "targets", p)
+}
+
+// targetImport adds an uploaded (or pasted) target list; one bad row
+// imports nothing, and every problem is named by its line and column.
+func (s *Server) targetImport(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := officeID(r)
+	if err != nil {
+		return err
+	}
+	pasted := r.PostFormValue("csv")
+	var in io.Reader = strings.NewReader(pasted)
+	if f, _, ferr := r.FormFile("file"); ferr == nil {
+		defer f.Close()
+		in = f
+	}
+	res, err := s.app.Targets.Import(r.Context(), rq.actor, id, in)
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/offices/%d/targets?added=%d", id, res.Added), http.StatusSeeOther) // #nosec G710 -- a local path of a parsed id
+		return nil
+	}
+	if !formProblem(err) {
+		return err
+	}
+	if he, ok := holf.AsError(err); ok && he.Code == holf.EInvalid {
+		var v holf.Validation
+		for _, f := range he.Fields {
+			rest, ok := strings.CutPrefix(f.Field, "line.")
+			if !ok {
+				v.Add("csv", f.Key, f.Args...)
+				continue
+			}
+			line, column, _ := strings.Cut(rest, ".")
+			n, _ := strconv.Atoi(line)
+			v.Add("csv."+line+"."+column, "err.csv_line", n, column, holf.Term(f.Key))
+		}
+		err = v.Err()
+	}
+	p, perr := s.targetsData(r, rq)
+	if perr != nil {
+		return perr
+	}
+	p.CSV = pasted
+	return s.formError(w, rq, "targets", p, err, noConflictBox)
+}
+
+type targetPage struct {
+	Page
+	formState
+	L       app.TargetList
+	Entry   trial.Target
+	Earlier int // families earlier in the order still waiting
+	Outcome string
+	Note    string
+	Reason  string
+}
+
+// Outcomes are the outcomes a coordinator records.
+func (p *targetPage) Outcomes() []trial.Recruitment { return trial.Recruitments }
+
+func (s *Server) targetData(r *http.Request, rq *req) (*targetPage, error) {
+	office, err := officeID(r)
+	if err != nil {
+		return nil, err
+	}
+	tid, err := pathID(r, "tid", "target")
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.app.Targets.List(r.Context(), rq.actor, office)
+	if err != nil {
+		return nil, err
+	}
+	p := &targetPage{Page: s.page(r, rq, "target.record_title"), L: l}
+	found := false
+	for _, t := range l.Entries {
+		if t.ID == tid {
+			p.Entry, found = t, true
+		}
+	}
+	if !found {
+		return nil, holf.NotFound("target", tid)
+	}
+	for _, t := range l.Entries {
+		if t.Outcome == trial.RecruitWaiting && t.Position > 0 && t.Position < p.Entry.Position {
+			p.Earlier++
+		}
+	}
+	p.Outcome, p.Note, p.Reason = string(p.Entry.Outcome), p.Entry.OutcomeNote, p.Entry.OutOfOrder
+	p.Title = s.t(rq, "target.record_heading", p.Entry.Position, p.Entry.Name)
+	return p, nil
+}
+
+func (s *Server) targetShow(w http.ResponseWriter, r *http.Request, rq *req) error {
+	p, err := s.targetData(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "target", p)
+}
+
+func (s *Server) targetRecord(w http.ResponseWriter, r *http.Request, rq *req) error {
+	p, err := s.targetData(r, rq)
+	if err != nil {
+		return err
+	}
+	outcome, note, reason := r.PostFormValue("outcome"), r.PostFormValue("note"), r.PostFormValue("out_of_order")
+	_, err = s.app.Targets.Record(r.Context(), rq.actor, p.L.Office.ID, p.Entry.ID, formVersion(r, "version"), trial.Recruitment(outcome), note, reason)
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/offices/%d/targets?notice=saved#target-%d", p.L.Office.ID, p.Entry.ID), http.StatusSeeOther) // #nosec G710 -- a local path of parsed ids
+		return nil
+	}
+	p.Outcome, p.Note, p.Reason = outcome, note, reason
+	return s.formError(w, rq, "target", p, err, func() error {
+		p.Summary = s.t(rq, "form.conflict")
+		return nil
+	})
+}
