@@ -740,6 +740,11 @@ type ConsortArm struct {
 	Offices     int           `json:"offices"`
 	Received    int           `json:"offices_received"`
 	NotReceived []ReasonCount `json:"offices_not_received,omitempty"`
+	// Families on the arm's target lists, and where contacting them
+	// stands (recruited, declined, not reached, ineligible, excluded for
+	// declining register data, waiting).
+	Listed       int           `json:"families_listed"`
+	ListOutcomes []ReasonCount `json:"list_outcomes,omitempty"`
 	// Families identified at the arm's offices, recruited (consented), not
 	// recruited, lost to follow-up by reason, and completed.
 	Identified   int           `json:"families_identified"`
@@ -827,6 +832,18 @@ func (t *Trial) Consort(ctx context.Context, a *holf.Actor) (Consort, error) {
 			ca.Completed += r.N
 		default:
 			ca.Recruited += r.N
+		}
+	}
+	lists, err := t.db.TargetFlow(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, r := range lists {
+		if ca := arms[allocated[r.Office]]; ca != nil {
+			ca.Listed += r.N
+			for k := 0; k < r.N; k++ {
+				ca.ListOutcomes = countReason(ca.ListOutcomes, string(r.Reason))
+			}
 		}
 	}
 	if err := t.measured(ctx, allocated, arms); err != nil {

@@ -479,3 +479,15 @@ func (db *DB) SaveTargetOutcomes(ctx context.Context, ev holf.AuditEvent, office
 		return office, nil
 	})
 }
+
+// TargetFlow counts every office's target-list entries by outcome, in one
+// statement.
+func (db *DB) TargetFlow(ctx context.Context) ([]FamilyFlowRow, error) {
+	return collect(ctx, db, func(s scanner) (FamilyFlowRow, error) {
+		var r FamilyFlowRow
+		var outcome string
+		err := s.Scan(&r.Office, &outcome, &r.N)
+		r.Reason = holf.DischargeReason(outcome) // the outcome, in the row's reason
+		return r, err
+	}, `SELECT office_id, outcome, COUNT(*) FROM target_entries GROUP BY office_id, outcome ORDER BY 1, 2`)
+}

@@ -634,13 +634,18 @@ func drawConsort(p *Page, c app.Consort) consortSVG {
 		arm := p.T("arm." + string(a.Arm))
 		alloc := append([]string{p.T("consort.allocated", arm, a.Offices), p.T("consort.received", a.Received)}, reasons(a.NotReceived)...)
 		b1 := box(x, y, 380, alloc...)
-		b2 := box(x, b1.Y+b1.H+16, 380, p.T("consort.identified", a.Identified), p.T("consort.recruited", a.Recruited), p.T("consort.not_recruited", a.NotRecruited))
+		listed := []string{p.T("consort.listed", a.Listed)}
+		for _, rc := range a.ListOutcomes {
+			listed = append(listed, "– "+p.T("target.outcome."+rc.Reason)+": "+strconv.Itoa(rc.N))
+		}
+		b0 := box(x, b1.Y+b1.H+16, 380, listed...)
+		b2 := box(x, b0.Y+b0.H+16, 380, p.T("consort.identified", a.Identified), p.T("consort.recruited", a.Recruited), p.T("consort.not_recruited", a.NotRecruited))
 		follow := append([]string{p.T("consort.follow_up"), p.T("consort.measured", a.MeasuredT1, a.MeasuredT2), p.T("consort.lost", sumReasons(a.Lost))}, lost(a.Lost)...)
 		b3 := box(x, b2.Y+b2.H+16, 380, follow...)
 		b4 := box(x, b3.Y+b3.H+16, 380, p.T("consort.analysed", a.Analysed, a.OfficesAnalysed), p.T("consort.coordinators", a.CoordinatorsT1, a.CoordinatorsT2))
 		cx := x + 190
-		out.Boxes = append(out.Boxes, b1, b2, b3, b4)
-		out.Arrows = append(out.Arrows, consortArrow{320, rnd.Y + rnd.H, cx, b1.Y}, consortArrow{cx, b1.Y + b1.H, cx, b2.Y},
+		out.Boxes = append(out.Boxes, b1, b0, b2, b3, b4)
+		out.Arrows = append(out.Arrows, consortArrow{320, rnd.Y + rnd.H, cx, b1.Y}, consortArrow{cx, b1.Y + b1.H, cx, b0.Y}, consortArrow{cx, b0.Y + b0.H, cx, b2.Y},
 			consortArrow{cx, b2.Y + b2.H, cx, b3.Y}, consortArrow{cx, b3.Y + b3.H, cx, b4.Y})
 		heights[i] = b4.Y + b4.H
 	}
@@ -682,6 +687,10 @@ func (s *Server) trialConsortCSV(w http.ResponseWriter, r *http.Request, rq *req
 			row("office", "not_received", rc.Reason, rc.N)
 		}
 		row("office", "analysed", "", a.OfficesAnalysed)
+		row("family", "listed", "", a.Listed)
+		for _, rc := range a.ListOutcomes {
+			row("family", "list_outcome", rc.Reason, rc.N)
+		}
 		row("family", "identified", "", a.Identified)
 		row("family", "recruited", "", a.Recruited)
 		row("family", "not_recruited", "", a.NotRecruited)
