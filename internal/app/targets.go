@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/policy"
@@ -186,4 +187,98 @@ func (t *Targets) Record(ctx context.Context, a *holf.Actor, office, id, version
 	}
 	err = t.db.SaveTargetOutcome(ctx, event(a, role, "target.record", "office", office, PurposeCasework), &next)
 	return next, err
+}
+
+// ConsentPage is a family's consent to the evaluation with what its form
+// needs.
+type ConsentPage struct {
+	Family  holf.Family
+	Consent trial.Consent
+	Has     bool
+	CanEdit bool
+}
+
+// Consent shows family's consent to the evaluation (audited as a view of
+// the family).
+func (t *Targets) Consent(ctx context.Context, a *holf.Actor, family int64) (ConsentPage, error) {
+	fam, role, err := (&Families{t.core}).load(ctx, a, policy.FamilyView, family)
+	if err != nil {
+		return ConsentPage{}, err
+	}
+	out := ConsentPage{Family: fam, CanEdit: policy.Decide(a, policy.FamilyManage, policy.FamilyResource("family", fam.OfficeID, fam.ID)).Allowed}
+	if out.Consent, out.Has, err = t.db.TrialConsent(ctx, family); err != nil {
+		return out, err
+	}
+	if out.Has {
+		t.placeConsent(ctx, fam.OfficeID, &out.Consent)
+	}
+	return out, t.recordView(ctx, a, role, "trial.consent.view", "family", family, PurposeResearch)
+}
+
+// placeConsent says whether c was given before its office's allocation.
+func (t *Targets) placeConsent(ctx context.Context, office int64, c *trial.Consent) {
+	at, ok := t.allocatedOn(ctx, office)
+	c.Allocated = ok
+	c.BeforeAllocation = ok && c.GivenOn.Before(at)
+}
+
+// allocatedOn is the date in Norway of office's allocation, when it has one.
+func (t *Targets) allocatedOn(ctx context.Context, office int64) (time.Time, bool) {
+	st, err := t.db.TrialStudy(ctx)
+	if err != nil {
+		return time.Time{}, false
+	}
+	d, err := (&Trial{t.core}).drawn(ctx, st.ID)
+	if err != nil || d == nil || d.Result == nil {
+		return time.Time{}, false
+	}
+	for _, x := range d.Result.Allocation {
+		if x.ClusterID == office {
+			return dateIn(d.DrawnAt), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// SaveConsent records or changes family's consent to the evaluation, from
+// c.Version (0 for the first record): the member who gave it must be one
+// of the family's parents, and the dates must make sense.
+func (t *Targets) SaveConsent(ctx context.Context, a *holf.Actor, c trial.Consent, parsed holf.Validation) (trial.Consent, error) {
+	fam, role, err := (&Families{t.core}).load(ctx, a, policy.FamilyManage, c.FamilyID)
+	if err != nil {
+		return c, err
+	}
+	cur, has, err := t.db.TrialConsent(ctx, c.FamilyID)
+	if err != nil {
+		return c, err
+	}
+	if has != (c.Version != 0) || has && cur.Version != c.Version {
+		return c, holf.Stale("trial consent", c.FamilyID)
+	}
+	v := parsed
+	parent := false
+	for _, m := range fam.Members {
+		if m.ID == c.MemberID && m.Role == holf.MemberParent {
+			parent = true
+		}
+	}
+	if !parent {
+		v.Add("member", "trial.err.consent_member")
+	}
+	today := t.today()
+	if c.GivenOn.IsZero() {
+		v.Add("given_on", "err.date")
+	} else if c.GivenOn.After(today) {
+		v.Add("given_on", "trial.err.consent_future")
+	}
+	if !c.WithdrawnOn.IsZero() && (c.WithdrawnOn.Before(c.GivenOn) || c.WithdrawnOn.After(today)) {
+		v.Add("withdrawn_on", "trial.err.consent_withdrawn")
+	}
+	if err := v.Err(); err != nil {
+		return c, err
+	}
+	c.RecordedBy = a.PersonID
+	err = t.db.SaveTrialConsent(ctx, event(a, role, "trial.consent.save", "family", c.FamilyID, PurposeResearch), &c)
+	t.placeConsent(ctx, fam.OfficeID, &c)
+	return c, err
 }

@@ -28,15 +28,11 @@ func TestTargetLists(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			w := newTrialWorld(t, d)
 			a := w.a
-			r, err := a.Trial.Prepare(ctx, w.res, w.cfg)
-			must(t, err)
-			seed := uint64(5)
-			_, err = a.Trial.Confirm(ctx, w.pm, r.ID, r.Version, &seed)
-			must(t, err)
+			w.randomise(t, 5)
 			office := w.offices[0].ID
 			sys := app.System("test")
 			bad := "reference,name,children,criterion\nS-1,Anne,2,assistance\nS-1,Berit,2,assistance\nS-2,,5,pension\n"
-			_, err = a.Targets.Import(ctx, sys, office, strings.NewReader(bad))
+			_, err := a.Targets.Import(ctx, sys, office, strings.NewReader(bad))
 			he, ok := holf.AsError(err)
 			if !ok || he.Code != holf.EInvalid {
 				t.Fatalf("bad import: %v", err)
@@ -149,5 +145,50 @@ func TestDrawOrderReproduces(t *testing.T) {
 		if ts[i].Position != again[i].Position {
 			t.Fatal("the same seed drew another order")
 		}
+	}
+}
+
+// The consent to the evaluation: given by a parent, not in the future,
+// placed against the office's allocation, counted in the CONSORT flow.
+func TestTrialConsent(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			w := newTrialWorld(t, d)
+			a := w.a
+			w.randomise(t, 9)
+			fk, err := a.ActAs(ctx, "fk")
+			must(t, err)
+			fam, err := a.Families.Create(ctx, fk, holf.Family{OfficeID: w.offices[0].ID, Name: "Familien Samtykke", PrimaryCoordinatorID: fk.PersonID,
+				Members: []holf.Member{{Role: holf.MemberParent, Name: "Mor", BirthYear: 1985, LivesAtHome: true},
+					{Role: holf.MemberChild, Name: "Barn", BirthYear: 2016, LivesAtHome: true}}}, nil)
+			must(t, err)
+			child := fam.Members[1].ID
+			if _, err := a.Targets.SaveConsent(ctx, fk, trial.Consent{FamilyID: fam.ID, MemberID: child, GivenOn: a.Today()}, nil); holf.ErrorCode(err) != holf.EInvalid {
+				t.Fatalf("a child's consent: %v", err)
+			}
+			if _, err := a.Targets.SaveConsent(ctx, fk, trial.Consent{FamilyID: fam.ID, MemberID: fam.Members[0].ID, GivenOn: a.Today().AddDate(0, 0, 1)}, nil); holf.ErrorCode(err) != holf.EInvalid {
+				t.Fatalf("a consent tomorrow: %v", err)
+			}
+			c, err := a.Targets.SaveConsent(ctx, fk, trial.Consent{FamilyID: fam.ID, MemberID: fam.Members[0].ID, GivenOn: a.Today()}, nil)
+			must(t, err)
+			if !c.Allocated || c.BeforeAllocation || c.Version != 1 {
+				t.Fatalf("consent: %+v", c)
+			}
+			if _, err := a.Targets.SaveConsent(ctx, fk, trial.Consent{FamilyID: fam.ID, MemberID: fam.Members[0].ID, GivenOn: a.Today()}, nil); holf.ErrorCode(err) != holf.EConflict {
+				t.Fatalf("a second first consent: %v", err)
+			}
+			con, err := a.Trial.Consort(ctx, w.pm)
+			must(t, err)
+			after := 0
+			for _, arm := range con.Arms {
+				after += arm.ConsentAfter + arm.ConsentBefore
+			}
+			if after != 1 {
+				t.Fatalf("consents in the flow: %+v", con.Arms)
+			}
+			if _, err := a.Targets.Consent(ctx, w.pm, fam.ID); holf.ErrorCode(err) != holf.ENotFound {
+				t.Fatalf("project management read a family's consent: %v", err)
+			}
+		})
 	}
 }

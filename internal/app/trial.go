@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/policy"
@@ -740,6 +741,11 @@ type ConsortArm struct {
 	Offices     int           `json:"offices"`
 	Received    int           `json:"offices_received"`
 	NotReceived []ReasonCount `json:"offices_not_received,omitempty"`
+	// Families consenting to the evaluation before and after their office's
+	// allocation (CONSORT cluster item 10c), and those who withdrew it.
+	ConsentBefore    int `json:"consent_before_allocation"`
+	ConsentAfter     int `json:"consent_after_allocation"`
+	ConsentWithdrawn int `json:"consent_withdrawn"`
 	// Families on the arm's target lists, and where contacting them
 	// stands (recruited, declined, not reached, ineligible, excluded for
 	// declining register data, waiting).
@@ -844,6 +850,26 @@ func (t *Trial) Consort(ctx context.Context, a *holf.Actor) (Consort, error) {
 			for k := 0; k < r.N; k++ {
 				ca.ListOutcomes = countReason(ca.ListOutcomes, string(r.Reason))
 			}
+		}
+	}
+	consents, err := t.db.TrialConsents(ctx)
+	if err != nil {
+		return out, err
+	}
+	drawnOn := time.Time{}
+	if o.Current != nil {
+		drawnOn = dateIn(o.Current.DrawnAt)
+	}
+	for _, c := range consents {
+		ca := arms[allocated[c.Office]]
+		switch {
+		case ca == nil:
+		case c.Withdrawn:
+			ca.ConsentWithdrawn++
+		case c.GivenOn.Before(drawnOn):
+			ca.ConsentBefore++
+		default:
+			ca.ConsentAfter++
 		}
 	}
 	if err := t.measured(ctx, allocated, arms); err != nil {

@@ -70,6 +70,16 @@ func newTrialWorld(t *testing.T, d store.Dialect) *trialWorld {
 	return w
 }
 
+// randomise draws the world's offices with seed: prepared by the
+// researcher, confirmed by project management.
+func (w *trialWorld) randomise(t *testing.T, seed uint64) {
+	t.Helper()
+	r, err := w.a.Trial.Prepare(ctx, w.res, w.cfg)
+	must(t, err)
+	_, err = w.a.Trial.Confirm(ctx, w.pm, r.ID, r.Version, &seed)
+	must(t, err)
+}
+
 // The draw is prepared by one person and run once when another confirms
 // it; the offices' arms follow it; a second draw, the preparer confirming,
 // an office edit and a redo are all refused; a correction is its own record.
@@ -224,11 +234,7 @@ func TestRandomisationIsSealedAndTwoPerson(t *testing.T) {
 // no FGE form, Menu agenda or training-support review.
 func TestModelToolsFollowAllocation(t *testing.T) {
 	w := newTrialWorld(t, testdb.Dialects[0])
-	r, err := w.a.Trial.Prepare(ctx, w.res, w.cfg)
-	must(t, err)
-	seed := uint64(3)
-	_, err = w.a.Trial.Confirm(ctx, w.pm, r.ID, r.Version, &seed)
-	must(t, err)
+	w.randomise(t, 3)
 	for _, o := range w.offices {
 		of, _ := w.db.GetOffice(ctx, o.ID)
 		fk := holf.Person{Username: fmt.Sprintf("fk%d", o.ID), Name: "K", Assignments: []holf.Assignment{{Role: holf.RoleCoordinator, OfficeID: o.ID}}}

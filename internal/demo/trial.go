@@ -193,6 +193,21 @@ func (b *builder) targetLists(ctx context.Context, seed uint64, ids []int64, spe
 		if err := b.im.TargetOutcomes(ctx, b.actor, office, done, purpose); err != nil {
 			return fmt.Errorf("demo target outcomes at %s: %w", specs[i].Name, err)
 		}
+		// Every recruited family consented to the evaluation on the day it
+		// consented to the follow-up, its first parent giving it.
+		for _, f := range fams {
+			if f.ConsentDate.IsZero() {
+				continue
+			}
+			for _, m := range f.Members {
+				if m.Role == holf.MemberParent {
+					if _, err := b.a.Targets.SaveConsent(ctx, fk, trial.Consent{FamilyID: f.ID, MemberID: m.ID, GivenOn: f.ConsentDate}, nil); err != nil {
+						return fmt.Errorf("demo trial consent at %s: %w", specs[i].Name, err)
+					}
+					break
+				}
+			}
+		}
 	}
 	return nil
 }

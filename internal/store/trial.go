@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/trial"
@@ -490,4 +491,57 @@ func (db *DB) TargetFlow(ctx context.Context) ([]FamilyFlowRow, error) {
 		r.Reason = holf.DischargeReason(outcome) // the outcome, in the row's reason
 		return r, err
 	}, `SELECT office_id, outcome, COUNT(*) FROM target_entries GROUP BY office_id, outcome ORDER BY 1, 2`)
+}
+
+// TrialConsent loads family's consent to the evaluation; ok is false when
+// none is recorded.
+func (db *DB) TrialConsent(ctx context.Context, family int64) (c trial.Consent, ok bool, err error) {
+	err = db.queryRow(ctx, `SELECT family_id, member_id, given_on, withdrawn_on, COALESCE(recorded_by, 0), version FROM trial_consents WHERE family_id = ?`, family).
+		Scan(&c.FamilyID, &c.MemberID, asDate(&c.GivenOn), asDate(&c.WithdrawnOn), &c.RecordedBy, &c.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	return c, err == nil, mapErr(err)
+}
+
+// SaveTrialConsent records c (Version 0: the first record) or changes it
+// from c.Version.
+func (db *DB) SaveTrialConsent(ctx context.Context, ev holf.AuditEvent, c *trial.Consent) error {
+	ev.RecordID = c.FamilyID
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		now := formatTime(tx.now)
+		if c.Version == 0 {
+			if _, err := tx.exec(ctx, `INSERT INTO trial_consents (family_id, member_id, given_on, withdrawn_on, recorded_by, recorded_at, version) VALUES (?, ?, ?, ?, ?, ?, 1)`,
+				c.FamilyID, c.MemberID, formatDate(c.GivenOn), formatDate(c.WithdrawnOn), c.RecordedBy, now); err != nil {
+				return 0, fmt.Errorf("record trial consent: %w", err)
+			}
+			c.Version = 1
+			return c.FamilyID, nil
+		}
+		if err := tx.updateVersioned(ctx, "trial consent", c.FamilyID, nil, `UPDATE trial_consents SET member_id = ?, given_on = ?, withdrawn_on = ?, recorded_by = ?,
+			recorded_at = ?, version = version + 1 WHERE family_id = ? AND version = ?`,
+			c.MemberID, formatDate(c.GivenOn), formatDate(c.WithdrawnOn), c.RecordedBy, now, c.FamilyID, c.Version); err != nil {
+			return 0, err
+		}
+		c.Version++
+		return c.FamilyID, nil
+	})
+}
+
+// ConsentFlowRow counts an office's families with a consent to the
+// evaluation given before or after a date (its allocation).
+type ConsentFlowRow struct {
+	Office    int64
+	GivenOn   time.Time
+	Withdrawn bool
+}
+
+// TrialConsents lists every consent to the evaluation by office, for the
+// CONSORT flow: dates only, no family named.
+func (db *DB) TrialConsents(ctx context.Context) ([]ConsentFlowRow, error) {
+	return collect(ctx, db, func(s scanner) (ConsentFlowRow, error) {
+		var r ConsentFlowRow
+		err := s.Scan(&r.Office, asDate(&r.GivenOn), asSet(&r.Withdrawn))
+		return r, err
+	}, `SELECT f.office_id, c.given_on, c.withdrawn_on FROM trial_consents c JOIN families f ON f.id = c.family_id ORDER BY 1, 2`)
 }

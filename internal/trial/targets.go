@@ -181,3 +181,19 @@ func DrawOrder(ts []Target, from int, seed uint64) {
 		ts[idx[j]].Position = from + k + 1
 	}
 }
+
+// Consent is a family's consent to take part in the evaluation, apart from
+// its consent to share information: which member gave it, when, and when
+// it was withdrawn (zero while it holds).
+type Consent struct {
+	FamilyID    int64
+	MemberID    int64
+	GivenOn     time.Time
+	WithdrawnOn time.Time
+	RecordedBy  int64
+	Version     int64
+	// BeforeAllocation says whether it was given before the office's
+	// allocation (false after it, or when the office is not randomised).
+	BeforeAllocation bool
+	Allocated        bool // the office's allocation is known
+}

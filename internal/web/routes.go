@@ -104,6 +104,8 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/families/{id}/contacts/{cid}", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.contactUpdate},
 		{method: "POST", pattern: "/families/{id}/contacts/{cid}/delete", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.contactDelete},
 		{method: "GET", pattern: "/families/{id}/consents", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.consentList},
+		{method: "GET", pattern: "/families/{id}/trial-consent", policy: need(policy.FamilyView), purpose: purposeResearch, handle: s.trialConsentShow},
+		{method: "POST", pattern: "/families/{id}/trial-consent", policy: need(policy.FamilyManage), purpose: purposeResearch, handle: s.trialConsentSave},
 		{method: "POST", pattern: "/families/{id}/consents", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.consentAdd},
 		{method: "GET", pattern: "/families/{id}/consents/{cid}", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.consentShow},
 		{method: "POST", pattern: "/families/{id}/consents/{cid}/withdraw", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.consentWithdraw},

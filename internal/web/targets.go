@@ -173,3 +173,88 @@ func (s *Server) targetRecord(w http.ResponseWriter, r *http.Request, rq *req) e
 		return nil
 	})
 }
+
+// ---- consent to the evaluation ----
+
+type trialConsentPage struct {
+	Page
+	formState
+	C                        app.ConsentPage
+	Member, Given, Withdrawn string // as typed
+}
+
+// Parents are the family's parents, who may give the consent.
+func (p *trialConsentPage) Parents() []holf.Member {
+	var out []holf.Member
+	for _, m := range p.C.Family.Members {
+		if m.Role == holf.MemberParent {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// MemberName names member id of the family.
+func (p *trialConsentPage) MemberName(id int64) string {
+	for _, m := range p.C.Family.Members {
+		if m.ID == id {
+			return m.Name
+		}
+	}
+	return ""
+}
+
+func (s *Server) trialConsentData(r *http.Request, rq *req) (*trialConsentPage, error) {
+	id, err := familyID(r)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.app.Targets.Consent(r.Context(), rq.actor, id)
+	if err != nil {
+		return nil, err
+	}
+	p := &trialConsentPage{Page: s.page(r, rq, "trialconsent.title"), C: c}
+	p.Title = s.t(rq, "trialconsent.heading", c.Family.Name)
+	if c.Has {
+		p.Member = strconv.FormatInt(c.Consent.MemberID, 10)
+		p.Given = c.Consent.GivenOn.Format("2006-01-02")
+		if !c.Consent.WithdrawnOn.IsZero() {
+			p.Withdrawn = c.Consent.WithdrawnOn.Format("2006-01-02")
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) trialConsentShow(w http.ResponseWriter, r *http.Request, rq *req) error {
+	p, err := s.trialConsentData(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "trial_consent", p)
+}
+
+func (s *Server) trialConsentSave(w http.ResponseWriter, r *http.Request, rq *req) error {
+	p, err := s.trialConsentData(r, rq)
+	if err != nil {
+		return err
+	}
+	p.Member, p.Given, p.Withdrawn = r.PostFormValue("member"), r.PostFormValue("given_on"), r.PostFormValue("withdrawn_on")
+	var bad holf.Validation
+	given, ok := parseDay(p.Given)
+	if !ok {
+		bad.Add("given_on", "err.date")
+	}
+	withdrawn, ok := parseDay(p.Withdrawn)
+	if !ok {
+		bad.Add("withdrawn_on", "err.date")
+	}
+	c := trial.Consent{FamilyID: p.C.Family.ID, MemberID: formID(r, "member"), GivenOn: given, WithdrawnOn: withdrawn, Version: formVersion(r, "version")}
+	if c.Version < 0 {
+		c.Version = 0
+	}
+	if _, err := s.app.Targets.SaveConsent(r.Context(), rq.actor, c, bad); err != nil {
+		return s.formError(w, rq, "trial_consent", p, err, func() error { return nil })
+	}
+	http.Redirect(w, r, fmt.Sprintf("/families/%d/trial-consent?notice=saved", p.C.Family.ID), http.StatusSeeOther) // #nosec G710 -- a local path of a parsed id
+	return nil
+}

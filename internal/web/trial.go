@@ -639,7 +639,8 @@ func drawConsort(p *Page, c app.Consort) consortSVG {
 			listed = append(listed, "– "+p.T("target.outcome."+rc.Reason)+": "+strconv.Itoa(rc.N))
 		}
 		b0 := box(x, b1.Y+b1.H+16, 380, listed...)
-		b2 := box(x, b0.Y+b0.H+16, 380, p.T("consort.identified", a.Identified), p.T("consort.recruited", a.Recruited), p.T("consort.not_recruited", a.NotRecruited))
+		b2 := box(x, b0.Y+b0.H+16, 380, p.T("consort.identified", a.Identified), p.T("consort.recruited", a.Recruited), p.T("consort.not_recruited", a.NotRecruited),
+			p.T("consort.consent", a.ConsentBefore, a.ConsentAfter))
 		follow := append([]string{p.T("consort.follow_up"), p.T("consort.measured", a.MeasuredT1, a.MeasuredT2), p.T("consort.lost", sumReasons(a.Lost))}, lost(a.Lost)...)
 		b3 := box(x, b2.Y+b2.H+16, 380, follow...)
 		b4 := box(x, b3.Y+b3.H+16, 380, p.T("consort.analysed", a.Analysed, a.OfficesAnalysed), p.T("consort.coordinators", a.CoordinatorsT1, a.CoordinatorsT2))

@@ -297,9 +297,24 @@ func TestTargetPages(t *testing.T) {
 				t.Fatalf("project management read the list: %d", r.StatusCode)
 			}
 
+			// The family's consent to the evaluation, apart from sharing.
+			cpath := fmt.Sprintf("/families/%d/trial-consent", f.famA.ID)
+			if r := fk.post(cpath, url.Values{"version": {"0"}, "given_on": {"2026-13-01"}}); r.StatusCode != http.StatusUnprocessableEntity ||
+				!strings.Contains(r.body, `href="#member"`) || !strings.Contains(r.body, `href="#given_on"`) || !strings.Contains(r.body, `value="2026-13-01"`) {
+				t.Fatalf("a bad consent: %d %s", r.StatusCode, r.body)
+			}
+			if r := fk.post(cpath, url.Values{"version": {"0"}, "member": {fmt.Sprint(f.famA.Members[0].ID)}, "given_on": {"2026-10-02"}}); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("consent: %d %s", r.StatusCode, r.body)
+			}
+			if r := fk.get(cpath); !strings.Contains(r.body, "Kontoret er ikke randomisert") || !strings.Contains(r.body, "02.10.2026") {
+				t.Fatalf("consent page: %s", r.body)
+			}
+
 			ctx, axe := browser(t)
 			step := stepper(t, ctx)
 			browserLogin(t, ctx, f.ts.URL, "fk.a")
+			step("consent", chromedp.Navigate(f.ts.URL+cpath), chromedp.WaitVisible(css(`#given_on`)))
+			checkAxe(t, ctx, axe, "consent to the evaluation")
 			step("list", chromedp.Navigate(f.ts.URL+base), chromedp.WaitVisible(css(`#targets-caption`)))
 			checkAxe(t, ctx, axe, "target list")
 			step("record", chromedp.Click(css(`.prompt a.button`)), chromedp.WaitVisible(css(`#outcome-recruited`)))

@@ -138,3 +138,16 @@ CREATE TABLE target_entries (
 );
 CREATE UNIQUE INDEX target_entries_reference ON target_entries (office_id, reference);
 CREATE UNIQUE INDEX target_entries_position ON target_entries (office_id, position);
+
+-- Consent to take part in the evaluation (CONSORT cluster item 10c): who in
+-- the family gave it and when, apart from the consent to share information
+-- with partners. withdrawn_on ends it; the record stays.
+CREATE TABLE trial_consents (
+    family_id    BIGINT PRIMARY KEY REFERENCES families (id) ON DELETE CASCADE,
+    member_id    BIGINT NOT NULL REFERENCES family_members (id),
+    given_on     TEXT NOT NULL,
+    withdrawn_on TEXT,
+    recorded_by  BIGINT REFERENCES people (id),
+    recorded_at  TEXT NOT NULL,
+    version      BIGINT NOT NULL DEFAULT 1
+);
