@@ -72,8 +72,10 @@ type Effect struct {
 	PRandomisation float64 `json:"p_randomisation"`
 	PHolm          float64 `json:"p_holm"`
 	PBH            float64 `json:"p_bh"`
-	// ICCOffice is the office's share of the total variance.
-	ICCOffice float64 `json:"icc_office"`
+	// ICCOffice is the office's share of the total variance in the model;
+	// ICCT1 the office ICC at T1 with its interval.
+	ICCOffice float64     `json:"icc_office"`
+	ICCT1     ICCInterval `json:"icc_t1"`
 	// Hedges is the standardised difference at T2 adjusted for clustering
 	// (Hedges 2007), with its interval.
 	Hedges      stats.EffectSize `json:"hedges"`
@@ -213,6 +215,7 @@ func Analyse(o Outcome, perms int, seed uint64) (Effect, error) {
 	}
 	e.PRandomisation, e.Permutation = pr.P, pr.Assignments
 	e.Means = means(o.Obs)
+	e.ICCT1, _ = iccANOVA(o.Obs)
 	// Hedges' g at T2, adjusted for the office's ICC.
 	var y []float64
 	var treated []bool
@@ -332,4 +335,54 @@ type Run struct {
 	Skipped      []string
 	ComputedBy   string
 	ComputedAt   time.Time
+}
+
+// ICCInterval is the office ICC of an outcome at T1 from the one-way
+// analysis of variance, with Searle's 95 % interval from the F
+// distribution (n0 the adjusted mean office size for unequal sizes), as
+// CONSORT's cluster extension asks (item 17a).
+type ICCInterval struct {
+	ICC   float64 `json:"icc"`
+	Lower float64 `json:"ci_lower"`
+	Upper float64 `json:"ci_upper"`
+}
+
+func iccANOVA(obs []Observation) (ICCInterval, bool) {
+	groups := map[int64][]float64{}
+	var all []float64
+	for _, x := range obs {
+		if x.Wave == 0 {
+			groups[x.Office] = append(groups[x.Office], x.Y)
+			all = append(all, x.Y)
+		}
+	}
+	k, n := float64(len(groups)), float64(len(all))
+	if k < 2 || n <= k {
+		return ICCInterval{}, false
+	}
+	grand, _ := meanSD(all)
+	var ssb, ssw, sumSq float64
+	for _, g := range groups {
+		m := 0.0
+		for _, v := range g {
+			m += v
+		}
+		m /= float64(len(g))
+		ssb += float64(len(g)) * (m - grand) * (m - grand)
+		for _, v := range g {
+			ssw += (v - m) * (v - m)
+		}
+		sumSq += float64(len(g)) * float64(len(g))
+	}
+	msb, msw := ssb/(k-1), ssw/(n-k)
+	n0 := (n - sumSq/n) / (k - 1)
+	if msw == 0 {
+		return ICCInterval{}, false
+	}
+	f := msb / msw
+	out := ICCInterval{ICC: (msb - msw) / (msb + (n0-1)*msw)}
+	fl := f / distuv.F{D1: k - 1, D2: n - k}.Quantile(0.975)
+	fu := f / distuv.F{D1: k - 1, D2: n - k}.Quantile(0.025)
+	out.Lower, out.Upper = (fl-1)/(fl+n0-1), (fu-1)/(fu+n0-1)
+	return out, true
 }

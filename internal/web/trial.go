@@ -524,11 +524,11 @@ func (s *Server) trialResultsCSV(w http.ResponseWriter, r *http.Request, rq *req
 	var b strings.Builder
 	cw := csv.NewWriter(&b)
 	_ = cw.Write([]string{"group", "outcome", "term", "estimate", "se", "df", "p", "ci_lower", "ci_upper", "p_cr2", "p_randomisation", "p_holm", "p_bh",
-		"icc_office", "hedges_g", "hedges_ci_lower", "hedges_ci_upper", "n", "persons", "offices", "formula", "snapshot", "seed", "software"})
+		"icc_office", "icc_t1", "icc_t1_lower", "icc_t1_upper", "hedges_g", "hedges_ci_lower", "hedges_ci_upper", "n", "persons", "offices", "formula", "snapshot", "seed", "software"})
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
 	for _, e := range rp.Run.Effects {
 		_ = cw.Write([]string{e.Group, e.Outcome, e.Term, f(e.Estimate), f(e.SE), f(e.DF), f(e.P), f(e.Lower), f(e.Upper), f(e.PCR2), f(e.PRandomisation),
-			f(e.PHolm), f(e.PBH), f(e.ICCOffice), f(e.Hedges.Adjusted), f(e.Hedges.Lower), f(e.Hedges.Upper), strconv.Itoa(e.N), strconv.Itoa(e.Persons),
+			f(e.PHolm), f(e.PBH), f(e.ICCOffice), f(e.ICCT1.ICC), f(e.ICCT1.Lower), f(e.ICCT1.Upper), f(e.Hedges.Adjusted), f(e.Hedges.Lower), f(e.Hedges.Upper), strconv.Itoa(e.N), strconv.Itoa(e.Persons),
 			strconv.Itoa(e.Offices), e.Formula, rp.Run.Snapshot, strconv.FormatUint(rp.Run.Seed, 10), rp.Run.Software})
 	}
 	cw.Flush()

@@ -37,6 +37,14 @@ for (i in seq_len(nrow(eff))) {
   gap_est <- max(gap_est, abs(e$estimate / s[["Estimate"]] - 1))
   r <- coef_test(lm(y ~ time * arm, data = d), vcov = "CR2", cluster = d$office, test = "Satterthwaite")
   near(paste(id, "p_cr2"), e$p_cr2, r$p_Satt[r$Coef == e$term], 1e-6, 1e-9)
+  # The office ICC at T1 from the one-way ANOVA, with Searle's interval.
+  d1 <- d[d$time == 0, ]; d1$office <- droplevels(d1$office)
+  a <- anova(lm(y ~ office, data = d1)); msb <- a[1, 3]; msw <- a[2, 3]
+  k <- nlevels(d1$office); N <- nrow(d1); ni <- as.numeric(table(d1$office)); n0 <- (N - sum(ni^2) / N) / (k - 1)
+  f <- msb / msw; fl <- f / qf(0.975, k - 1, N - k); fu <- f / qf(0.025, k - 1, N - k)
+  near(paste(id, "icc_t1"), e$icc_t1, (msb - msw) / (msb + (n0 - 1) * msw), 1e-8, 1e-10)
+  near(paste(id, "icc_t1_lower"), e$icc_t1_lower, (fl - 1) / (fl + n0 - 1), 1e-8, 1e-10)
+  near(paste(id, "icc_t1_upper"), e$icc_t1_upper, (fu - 1) / (fu + n0 - 1), 1e-8, 1e-10)
 }
 holm <- ave(eff$p, eff$group, FUN = function(x) p.adjust(x, "holm"))
 bh <- ave(eff$p, eff$group, FUN = function(x) p.adjust(x, "BH"))
