@@ -78,6 +78,11 @@ func TestBrowserFidelityDrift(t *testing.T) {
 				t.Fatalf("baseline page: %s", body)
 			}
 			checkAxe(t, ctx, axe, "baseline tables on the demo")
+			step("report", chromedp.Navigate(base+"/trial/report"), chromedp.WaitVisible(css(`#record`)))
+			if body := mainText(); !strings.Contains(body, "Protokoll for trekningen") || !strings.Contains(body, "Familiekoordinatorene ved T1") || !strings.Contains(body, "Målrettet oppfølgingsarbeid") {
+				t.Fatalf("report: %s", body)
+			}
+			checkAxe(t, ctx, axe, "the trial report on the demo")
 			step("overview", chromedp.Navigate(base+"/fidelity"), chromedp.WaitVisible(css(`#offices-caption`)))
 			row, _ := text(ctx, fmt.Sprintf(`tr:has(a[href^="/fidelity/offices/%d?"])`, grorud))
 			if !strings.Contains(row, "Etterrefleksjon i tide") {

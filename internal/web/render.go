@@ -113,7 +113,13 @@ func parseTemplates() (map[string]*template.Template, error) {
 		if _, dup := pages[name]; dup {
 			return fmt.Errorf("two templates are named %s", name)
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", file)
+		// A standalone page (a report to save or print) is a whole document
+		// of its own, with the partials and without the layout.
+		root, files := "layout.html", []string{"templates/layout.html", "templates/partials/*.html", file}
+		if dir == "templates/standalone/" {
+			root, files = base, []string{file, "templates/partials/*.html"}
+		}
+		t, err := template.New(root).Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {
 			return fmt.Errorf("parse template %s: %w", file, err)
 		}

@@ -166,6 +166,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/trial/randomisations/{id}/cancel", policy: need(policy.TrialRandomise), purpose: purposeTrial, handle: s.trialCancel},
 		{method: "POST", pattern: "/trial/corrections", policy: need(policy.TrialCorrect), purpose: purposeTrial, handle: s.trialCorrect},
 		{method: "GET", pattern: "/trial/consort.csv", policy: need(policy.TrialView), purpose: purposeTrial, handle: s.trialConsortCSV},
+		{method: "GET", pattern: "/trial/report", policy: need(policy.TrialResults), purpose: purposeResearch, handle: s.trialReport},
 		{method: "GET", pattern: "/trial/baseline", policy: need(policy.TrialResults), purpose: purposeResearch, handle: s.trialBaseline},
 		{method: "GET", pattern: "/trial/baseline.csv", policy: need(policy.TrialResults), purpose: purposeResearch, handle: s.trialBaselineCSV},
 		{method: "GET", pattern: "/trial/results", policy: need(policy.TrialReleased), purpose: purposeResearch, handle: s.trialResults},

@@ -2,11 +2,13 @@ package web
 
 import (
 	"encoding/csv"
+	"html/template"
 	"io"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
@@ -811,4 +813,41 @@ func (s *Server) trialBaselineCSV(w http.ResponseWriter, r *http.Request, rq *re
 	w.Header().Set("Content-Disposition", `attachment; filename="holf_baseline.csv"`)
 	_, err = io.WriteString(w, b.String())
 	return err
+}
+
+// ---- the report ----
+
+// reportPage is the whole trial report on one page: the study, the
+// record of the draw, the CONSORT flow, the baseline tables and the effect
+// table, with its style inside, so that the saved file stands alone.
+type reportPage struct {
+	baselinePage
+	Trial *trialPage
+	CSS   template.CSS
+	Now   time.Time
+}
+
+func (s *Server) trialReport(w http.ResponseWriter, r *http.Request, rq *req) error {
+	tp, err := s.trialData(r, rq)
+	if err != nil {
+		return err
+	}
+	bp, err := s.baselineData(r, rq)
+	if err != nil {
+		return err
+	}
+	rp, err := s.app.Trial.LatestResults(r.Context(), rq.actor)
+	if err != nil {
+		return err
+	}
+	bp.R = rp
+	bp.group()
+	css, err := staticFS.ReadFile("static/app.css")
+	if err != nil {
+		return err
+	}
+	p := &reportPage{baselinePage: *bp, Trial: tp, CSS: template.CSS(css), Now: s.app.Now()} // #nosec G203 -- our own stylesheet
+	p.Title = s.t(rq, "report.title", tp.O.Study.Registration)
+	w.Header().Set("Content-Disposition", `inline; filename="holf_trial_report.html"`)
+	return s.render(w, http.StatusOK, "report", p)
 }

@@ -186,6 +186,14 @@ func TestTrialPages(t *testing.T) {
 			if r := pm.get("/trial/results/effects.csv"); r.StatusCode != 200 || !strings.HasPrefix(r.body, "group,outcome,term,estimate") {
 				t.Fatalf("effects CSV: %d %s", r.StatusCode, r.body)
 			}
+			// The whole report: one page that carries its own style.
+			rep := pm.get("/trial/report")
+			if rep.StatusCode != 200 || strings.Contains(rep.body, `rel="stylesheet"`) || !strings.Contains(rep.body, "<style>") || !strings.Contains(rep.body, "Protokoll for trekningen") {
+				t.Fatalf("report: %d %.500s", rep.StatusCode, rep.body)
+			}
+			if r := f.client().login("fk.a").get("/trial/report"); r.StatusCode != http.StatusForbidden {
+				t.Fatalf("a coordinator read the report: %d", r.StatusCode)
+			}
 			// Released by a researcher, the offices' staff see the table, and
 			// cannot compute it; project management cannot release.
 			if r := pm.post("/trial/results/release", url.Values{"version": {"1"}}); r.StatusCode != http.StatusForbidden {
