@@ -532,11 +532,30 @@ func (t *Trial) analyse(ctx context.Context, opt ResultsOptions) (TrialResults, 
 	}
 	out := TrialResults{Seed: opt.Seed, Outcomes: outcomes, Snapshot: snapshot(outcomes)}
 	var errs []error
-	out.Effects, errs = trial.AnalyseAll(outcomes, opt.Permutations, opt.Seed)
+	out.Effects, errs = trial.AnalyseAll(outcomes, opt.Permutations, opt.Seed, t.design(ctx))
 	for _, e := range errs {
 		out.Skipped = append(out.Skipped, e.Error())
 	}
 	return out, nil
+}
+
+// design is the allocations the study's draw chose from, rebuilt from its
+// record: the reference set of the randomisation tests (nil before a draw,
+// or when the record no longer rebuilds to its seal).
+func (t *Trial) design(ctx context.Context) []map[int64]bool {
+	st, err := t.db.TrialStudy(ctx)
+	if err != nil {
+		return nil
+	}
+	d, err := t.drawn(ctx, st.ID)
+	if err != nil || d == nil {
+		return nil
+	}
+	s, err := trial.NewSpace(d.Clusters, d.Config)
+	if err != nil || s.CandidatesHash != d.CandidatesHash {
+		return nil
+	}
+	return s.Allocations()
 }
 
 // snapshot is the SHA-256 of every outcome's analysis data.

@@ -442,12 +442,12 @@ func exportResults(dir string, res *app.TrialResults) error {
 	}
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"group", "outcome", "term", "estimate", "se", "df", "p", "ci_lower", "ci_upper", "p_cr2", "p_randomisation", "p_holm", "p_bh", "icc_office", "icc_t1", "icc_t1_lower", "icc_t1_upper", "hedges_g", "n", "persons", "offices", "formula", "data"})
+	_ = w.Write([]string{"group", "outcome", "term", "estimate", "se", "df", "p", "ci_lower", "ci_upper", "p_cr2", "p_randomisation", "randomisation_reference", "p_holm", "p_bh", "icc_office", "icc_t1", "icc_t1_lower", "icc_t1_upper", "hedges_g", "n", "persons", "offices", "formula", "data"})
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
 	for i := range res.Effects {
 		e := &res.Effects[i]
 		e.Data = names[e.Group+"/"+e.Outcome]
-		_ = w.Write([]string{e.Group, e.Outcome, e.Term, g(e.Estimate), g(e.SE), g(e.DF), g(e.P), g(e.Lower), g(e.Upper), g(e.PCR2), g(e.PRandomisation),
+		_ = w.Write([]string{e.Group, e.Outcome, e.Term, g(e.Estimate), g(e.SE), g(e.DF), g(e.P), g(e.Lower), g(e.Upper), g(e.PCR2), g(e.PRandomisation), e.Reference,
 			g(e.PHolm), g(e.PBH), g(e.ICCOffice), g(e.ICCT1.ICC), g(e.ICCT1.Lower), g(e.ICCT1.Upper), g(e.Hedges.Adjusted), strconv.Itoa(e.N), strconv.Itoa(e.Persons), strconv.Itoa(e.Offices), e.Formula, e.Data})
 	}
 	w.Flush()

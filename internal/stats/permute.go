@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
@@ -33,97 +34,11 @@ func PermutationTest(f *Frame, fm *Formula, cluster, assign, term, strata string
 	if n < 1 {
 		return nil, fmt.Errorf("the number of permutations must be positive")
 	}
-	ac, err := f.Col(assign)
+	pp, err := newPermProblem(f, fm, cluster, assign, term, strata)
 	if err != nil {
 		return nil, err
 	}
-	if !ac.IsFactor() || len(ac.Levels) != 2 {
-		return nil, fmt.Errorf("the assignment column %q must have exactly two levels (the arms)", assign)
-	}
-	extra := []string{cluster, assign}
-	if strata != "" {
-		extra = append(extra, strata)
-	}
-	vars := append(fm.Variables(), extra...)
-	rows, err := Complete(f, vars)
-	if err != nil {
-		return nil, err
-	}
-	cl, nc, err := Groups(f, rows, []string{cluster})
-	if err != nil {
-		return nil, err
-	}
-	var st []int
-	if strata != "" {
-		if st, _, err = Groups(f, rows, []string{strata}); err != nil {
-			return nil, err
-		}
-	}
-	// The cluster-level assignment and stratum, which must not vary within a cluster.
-	armOf := make([]int, nc)
-	strOf := make([]int, nc)
-	for i := range armOf {
-		armOf[i], strOf[i] = -1, -1
-	}
-	for r, i := range rows {
-		c := cl[r]
-		a := ac.Factor[i]
-		if armOf[c] >= 0 && armOf[c] != a {
-			return nil, fmt.Errorf("the assignment %q varies within cluster %q: the cluster is the unit of randomisation", assign, cluster)
-		}
-		armOf[c] = a
-		if st != nil {
-			if strOf[c] >= 0 && strOf[c] != st[r] {
-				return nil, fmt.Errorf("the stratum %q varies within cluster %q", strata, cluster)
-			}
-			strOf[c] = st[r]
-		}
-	}
-	// Clusters per stratum.
-	var groups [][]int
-	byStratum := map[int]int{}
-	for c := 0; c < nc; c++ {
-		g, ok := byStratum[strOf[c]]
-		if !ok {
-			g = len(groups)
-			byStratum[strOf[c]] = g
-			groups = append(groups, nil)
-		}
-		groups[g] = append(groups[g], c)
-	}
-	// Work on a copy of the assignment column.
-	work := *ac
-	work.Factor = slices.Clone(ac.Factor)
-	frame := &Frame{N: f.N, Columns: map[string]*Column{}, Order: f.Order}
-	for k, v := range f.Columns {
-		frame.Columns[k] = v
-	}
-	frame.Columns[assign] = &work
-	d, err := BuildDesign(frame, fm)
-	if err != nil {
-		return nil, err
-	}
-	if len(d.Rows) != len(rows) {
-		return nil, fmt.Errorf("the cluster, assignment or stratum column is missing in %d rows the model uses", len(d.Rows)-len(rows))
-	}
-	col, err := termColumnIndex(d, fm, term)
-	if err != nil {
-		return nil, err
-	}
-	stat := func(assignment []int) (float64, error) {
-		for r, i := range rows {
-			work.Factor[i] = assignment[cl[r]]
-		}
-		dd, err := BuildDesign(frame, fm)
-		if err != nil {
-			return 0, err
-		}
-		beta, err := olsBeta(dd)
-		if err != nil {
-			return 0, err
-		}
-		return beta.AtVec(col), nil
-	}
+	stat, armOf, groups, nc, col, d := pp.stat, pp.armOf, pp.groups, pp.nc, pp.col, pp.d
 	obs, err := stat(armOf)
 	if err != nil {
 		return nil, err
@@ -299,4 +214,178 @@ func olsBeta(d *Design) (*mat.VecDense, error) {
 		return nil, ErrSingular
 	}
 	return &beta, nil
+}
+
+// permProblem is a randomisation test set up once: the statistic for an
+// assignment of the clusters' arms, the observed assignment, the strata's
+// clusters and each cluster's label.
+type permProblem struct {
+	stat   func([]int) (float64, error)
+	armOf  []int
+	groups [][]int
+	nc     int
+	col    int
+	d      *Design
+	labels []string
+}
+
+func newPermProblem(f *Frame, fm *Formula, cluster, assign, term, strata string) (*permProblem, error) {
+	ac, err := f.Col(assign)
+	if err != nil {
+		return nil, err
+	}
+	if !ac.IsFactor() || len(ac.Levels) != 2 {
+		return nil, fmt.Errorf("the assignment column %q must have exactly two levels (the arms)", assign)
+	}
+	extra := []string{cluster, assign}
+	if strata != "" {
+		extra = append(extra, strata)
+	}
+	vars := append(fm.Variables(), extra...)
+	rows, err := Complete(f, vars)
+	if err != nil {
+		return nil, err
+	}
+	cl, nc, err := Groups(f, rows, []string{cluster})
+	if err != nil {
+		return nil, err
+	}
+	var st []int
+	if strata != "" {
+		if st, _, err = Groups(f, rows, []string{strata}); err != nil {
+			return nil, err
+		}
+	}
+	// The cluster-level assignment and stratum, which must not vary within a cluster.
+	armOf := make([]int, nc)
+	strOf := make([]int, nc)
+	for i := range armOf {
+		armOf[i], strOf[i] = -1, -1
+	}
+	for r, i := range rows {
+		c := cl[r]
+		a := ac.Factor[i]
+		if armOf[c] >= 0 && armOf[c] != a {
+			return nil, fmt.Errorf("the assignment %q varies within cluster %q: the cluster is the unit of randomisation", assign, cluster)
+		}
+		armOf[c] = a
+		if st != nil {
+			if strOf[c] >= 0 && strOf[c] != st[r] {
+				return nil, fmt.Errorf("the stratum %q varies within cluster %q", strata, cluster)
+			}
+			strOf[c] = st[r]
+		}
+	}
+	// Clusters per stratum.
+	var groups [][]int
+	byStratum := map[int]int{}
+	for c := 0; c < nc; c++ {
+		g, ok := byStratum[strOf[c]]
+		if !ok {
+			g = len(groups)
+			byStratum[strOf[c]] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], c)
+	}
+	// Work on a copy of the assignment column.
+	work := *ac
+	work.Factor = slices.Clone(ac.Factor)
+	frame := &Frame{N: f.N, Columns: map[string]*Column{}, Order: f.Order}
+	for k, v := range f.Columns {
+		frame.Columns[k] = v
+	}
+	frame.Columns[assign] = &work
+	d, err := BuildDesign(frame, fm)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Rows) != len(rows) {
+		return nil, fmt.Errorf("the cluster, assignment or stratum column is missing in %d rows the model uses", len(d.Rows)-len(rows))
+	}
+	col, err := termColumnIndex(d, fm, term)
+	if err != nil {
+		return nil, err
+	}
+	stat := func(assignment []int) (float64, error) {
+		for r, i := range rows {
+			work.Factor[i] = assignment[cl[r]]
+		}
+		dd, err := BuildDesign(frame, fm)
+		if err != nil {
+			return 0, err
+		}
+		beta, err := olsBeta(dd)
+		if err != nil {
+			return 0, err
+		}
+		return beta.AtVec(col), nil
+	}
+	return &permProblem{stat: stat, armOf: armOf, groups: groups, nc: nc, col: col, d: d, labels: labels(f, rows, cl, nc, cluster)}, nil
+}
+
+// labels names each cluster by its value in column name.
+func labels(f *Frame, rows, cl []int, nc int, name string) []string {
+	out := make([]string, nc)
+	c, _ := f.Col(name)
+	for r, i := range rows {
+		if out[cl[r]] != "" {
+			continue
+		}
+		if c.IsFactor() {
+			out[cl[r]] = c.Levels[c.Factor[i]]
+		} else {
+			out[cl[r]] = strconv.FormatFloat(c.Numeric[i], 'g', -1, 64)
+		}
+	}
+	return out
+}
+
+// PermutationTestOver is the randomisation test over a given set of
+// assignments, each naming the clusters (by their value in the cluster
+// column) put in the assignment column's second level: for a constrained
+// design, the allocations the draw chose from, which are the reference set
+// that the design randomised over. The observed assignment must be among
+// them; the p-value is exact (the share of the set at least as extreme).
+func PermutationTestOver(f *Frame, fm *Formula, cluster, assign, term string, over []map[string]bool) (*PermutationResult, error) {
+	if len(over) == 0 {
+		return nil, fmt.Errorf("no assignments to test over")
+	}
+	pp, err := newPermProblem(f, fm, cluster, assign, term, "")
+	if err != nil {
+		return nil, err
+	}
+	obs, err := pp.stat(pp.armOf)
+	if err != nil {
+		return nil, err
+	}
+	res := &PermutationResult{Term: pp.d.Names[pp.col], Observed: obs, Clusters: pp.nc, Exact: true}
+	tol := 1e-10 * math.Max(1, math.Abs(obs))
+	a := make([]int, pp.nc)
+	seen := false
+	extreme := 0
+	for _, set := range over {
+		same := true
+		for c, l := range pp.labels {
+			a[c] = 0
+			if set[l] {
+				a[c] = 1
+			}
+			same = same && a[c] == pp.armOf[c]
+		}
+		seen = seen || same
+		s, err := pp.stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if math.Abs(s) >= math.Abs(obs)-tol {
+			extreme++
+		}
+	}
+	if !seen {
+		return nil, fmt.Errorf("the observed assignment is not among the %d given", len(over))
+	}
+	res.P = float64(extreme) / float64(len(over))
+	res.Assignments = len(over)
+	return res, nil
 }

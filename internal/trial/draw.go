@@ -155,3 +155,20 @@ func (s *Space) validity() ([]Pair, int, int) {
 	sort.SliceStable(out, func(i, j int) bool { return math.Abs(out[i].SameArm-0.5) > math.Abs(out[j].SameArm-0.5) })
 	return out, always, never
 }
+
+// Allocations are the allocations the draw chose from, each as the set of
+// offices (by id) in the intervention arm: the reference set of a
+// randomisation test under this design.
+func (s *Space) Allocations() []map[int64]bool {
+	out := make([]map[int64]bool, len(s.accepted))
+	for k, r := range s.accepted {
+		m := map[int64]bool{}
+		for i, v := range s.Scheme(r) {
+			if v == 1 {
+				m[s.Clusters[i].ID] = true
+			}
+		}
+		out[k] = m
+	}
+	return out
+}

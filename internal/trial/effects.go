@@ -85,7 +85,11 @@ type Effect struct {
 	Offices     int              `json:"offices"`
 	Converged   bool             `json:"converged"`
 	Permutation int              `json:"permutations"`
-	Data        string           `json:"data,omitempty"` // the CSV's name, when exported
+	// Reference is the randomisation test's reference set: "constrained"
+	// (the allocations the draw chose from) or "permutations" (every
+	// re-assignment of the arms).
+	Reference string `json:"randomisation_reference"`
+	Data      string `json:"data,omitempty"` // the CSV's name, when exported
 }
 
 // Formula is the model of every outcome: the arms' change from T1 to T2
@@ -145,8 +149,11 @@ func (o Outcome) sharedFamilies() bool {
 }
 
 // Analyse fits the outcome's model, the CR2 check and the randomisation
-// test (perms re-assignments drawn with seed), and the descriptive figures.
-func Analyse(o Outcome, perms int, seed uint64) (Effect, error) {
+// test, and the descriptive figures. The randomisation test draws perms
+// re-assignments with seed from design, the allocations the trial's draw
+// chose from (so that a constrained design is tested over its own space),
+// or, without one, from every re-assignment of the offices' arms.
+func Analyse(o Outcome, perms int, seed uint64, design []map[int64]bool) (Effect, error) {
 	e := Effect{Group: o.Group, Outcome: o.ID, Term: "time:arm", Formula: formula(o.sharedFamilies()), N: len(o.Obs)}
 	persons, offices := map[string]bool{}, map[int64]bool{}
 	perArm := [2]map[int64]bool{{}, {}}
@@ -209,11 +216,15 @@ func Analyse(o Outcome, perms int, seed uint64) (Effect, error) {
 	if err != nil {
 		return e, err
 	}
-	pr, err := stats.PermutationTest(fr, pf, "office", "group", "time:group", "", perms, seed)
+	pr, constrained, err := randomisationTest(fr, pf, o, perms, seed, design)
 	if err != nil {
 		return e, fmt.Errorf("%s %s: randomisation test: %w", o.Group, o.ID, err)
 	}
 	e.PRandomisation, e.Permutation = pr.P, pr.Assignments
+	e.Reference = "permutations"
+	if constrained {
+		e.Reference = "constrained"
+	}
 	e.Means = means(o.Obs)
 	e.ICCT1, _ = iccANOVA(o.Obs)
 	// Hedges' g at T2, adjusted for the office's ICC.
@@ -279,7 +290,7 @@ func means(obs []Observation) []CellMean {
 // AnalyseAll analyses every outcome and adjusts the p-values across each
 // group's outcomes (Holm and Benjamini–Hochberg). An outcome that cannot be
 // analysed is reported with its reason, and left out of the adjustment.
-func AnalyseAll(outcomes []Outcome, perms int, seed uint64) ([]Effect, []error) {
+func AnalyseAll(outcomes []Outcome, perms int, seed uint64, design []map[int64]bool) ([]Effect, []error) {
 	// The outcomes are independent: each is analysed on a core of its own,
 	// and the results kept in the outcomes' order.
 	effects := make([]Effect, len(outcomes))
@@ -292,7 +303,7 @@ func AnalyseAll(outcomes []Outcome, perms int, seed uint64) ([]Effect, []error) 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			effects[i], failed[i] = Analyse(outcomes[i], perms, seed)
+			effects[i], failed[i] = Analyse(outcomes[i], perms, seed, design)
 		}()
 	}
 	wg.Wait()
@@ -385,4 +396,57 @@ func iccANOVA(obs []Observation) (ICCInterval, bool) {
 	fu := f / distuv.F{D1: k - 1, D2: n - k}.Quantile(0.025)
 	out.Lower, out.Upper = (fl-1)/(fl+n0-1), (fu-1)/(fu+n0-1)
 	return out, true
+}
+
+// randomisationTest tests the arm × time term over the design's allocations
+// when they are given and the observed one is among them (a correction
+// may have moved an office since): all of them when they are at most perms,
+// else perms drawn with seed and the observed one, which counts itself, as
+// (k + 1) / (n + 1). Otherwise it re-assigns the arms freely. constrained
+// says which was done.
+func randomisationTest(fr *stats.Frame, fm *stats.Formula, o Outcome, perms int, seed uint64, design []map[int64]bool) (res *stats.PermutationResult, constrained bool, err error) {
+	offices := map[int64]bool{}
+	treated := map[int64]bool{}
+	for _, x := range o.Obs {
+		offices[x.Office] = true
+		treated[x.Office] = x.Intervention
+	}
+	label := func(alloc func(int64) bool) map[string]bool {
+		m := map[string]bool{}
+		for id := range offices {
+			if alloc(id) {
+				m["o"+strconv.FormatInt(id, 10)] = true
+			}
+		}
+		return m
+	}
+	inDesign := false
+	for _, alloc := range design {
+		same := true
+		for id := range offices {
+			same = same && alloc[id] == treated[id]
+		}
+		if same {
+			inDesign = true
+			break
+		}
+	}
+	if !inDesign {
+		res, err = stats.PermutationTest(fr, fm, "office", "group", "time:group", "", perms, seed)
+		return res, false, err
+	}
+	var over []map[string]bool
+	if len(design) <= perms {
+		for _, alloc := range design {
+			over = append(over, label(func(id int64) bool { return alloc[id] }))
+		}
+	} else {
+		over = append(over, label(func(id int64) bool { return treated[id] }))
+		for _, k := range sampleK(newRand(seed), len(design), perms) {
+			alloc := design[k]
+			over = append(over, label(func(id int64) bool { return alloc[id] }))
+		}
+	}
+	res, err = stats.PermutationTestOver(fr, fm, "office", "group", "time:group", over)
+	return res, true, err
 }

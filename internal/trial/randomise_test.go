@@ -1,6 +1,7 @@
 package trial
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/holf-project/holf/internal/stats"
 )
 
 func clusters(values ...map[string]string) []Cluster {
@@ -310,5 +313,65 @@ func BenchmarkConstrainedDraw(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = s.Draw(1)
+	}
+}
+
+// The randomisation test over a design's allocations: over every
+// allocation it equals the exact test over all re-assignments, and over
+// the constrained space it counts that space.
+func TestRandomisationTestOverTheDesign(t *testing.T) {
+	var o Outcome
+	for office := int64(1); office <= 6; office++ {
+		for p := 0; p < 4; p++ {
+			for wave := 0; wave < 2; wave++ {
+				y := float64(office%3) + 0.3*float64(wave) + 0.1*float64(p)
+				if office <= 3 && wave == 1 {
+					y += 0.5
+				}
+				o.Obs = append(o.Obs, Observation{Person: fmt.Sprintf("p%d-%d", office, p), Office: office, Intervention: office <= 3, Wave: wave, Y: y})
+			}
+		}
+	}
+	fr, err := stats.ReadCSV(bytes.NewReader(o.Data()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm, _ := stats.ParseFormula("y ~ time * group")
+	cl := make([]Cluster, 6)
+	for i := range cl {
+		cl[i] = Cluster{ID: int64(i + 1), Name: fmt.Sprint(i + 1), Values: map[string]string{"x": fmt.Sprint(i % 3), "z": fmt.Sprint(i)}}
+	}
+	all, err := NewSpace(cl, Config{Method: Simple, Treated: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, err := stats.PermutationTest(fr, fm, "office", "group", "time:group", "", 1000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	over, constrained, err := randomisationTest(fr, fm, o, 1000, 1, all.Allocations())
+	if err != nil || !constrained || !free.Exact {
+		t.Fatal(err, constrained, free.Exact)
+	}
+	if over.P != free.P || over.Assignments != 20 || free.Assignments != 20 {
+		t.Fatalf("over every allocation p = %v (%d), all re-assignments p = %v (%d)", over.P, over.Assignments, free.P, free.Assignments)
+	}
+	// A constrained space that holds the observed allocation: its own count.
+	con, err := NewSpace(cl, Config{Method: Constrained, Covariates: []Covariate{{Name: "z"}}, Treated: 3, Cutoff: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	design := con.Allocations()
+	obs := map[int64]bool{1: true, 2: true, 3: true}
+	has := false
+	for _, a := range design {
+		has = has || reflect.DeepEqual(a, obs)
+	}
+	c, constrained, err := randomisationTest(fr, fm, o, 1000, 1, design)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if constrained != has || has && c.Assignments != len(design) {
+		t.Fatalf("constrained %v (observed in the space: %v), %d assignments of %d", constrained, has, c.Assignments, len(design))
 	}
 }
