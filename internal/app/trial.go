@@ -907,6 +907,10 @@ func (t *Trial) measured(ctx context.Context, allocated map[int64]holf.Arm, arms
 	if err != nil {
 		return err
 	}
+	// The parents' analysis holds every family with a scale score at
+	// either wave: read from the same rows, not a second time.
+	families, offices := map[string]bool{}, map[int64]bool{}
+	var analysed []survey.ExportRow
 	for w, wave := range st.Study.Waves {
 		if w > 1 {
 			break
@@ -919,6 +923,17 @@ func (t *Trial) measured(ctx context.Context, allocated map[int64]holf.Arm, arms
 			rows, err := t.db.ExportResponses(ctx, q.ID)
 			if err != nil {
 				return err
+			}
+			if group == survey.GroupParents {
+				scales := t.scales(q.Def)
+				for _, r := range rows {
+					for _, sc := range scales {
+						if r.Scores[sc.instrument][sc.id].Value != nil && r.Arm != string(holf.ArmNone) {
+							analysed = append(analysed, r)
+							break
+						}
+					}
+				}
 			}
 			seen := map[string]bool{}
 			for _, r := range rows {
@@ -944,22 +959,12 @@ func (t *Trial) measured(ctx context.Context, allocated map[int64]holf.Arm, arms
 			}
 		}
 	}
-	outcomes, err := t.outcomes(ctx)
-	if err != nil {
-		return err
-	}
-	families, offices := map[string]bool{}, map[int64]bool{}
-	for _, o := range outcomes {
-		if o.Group != survey.GroupParents {
-			continue
-		}
-		for _, x := range o.Obs {
-			if ca := arms[allocated[x.Office]]; ca != nil && !families[x.Family] {
-				families[x.Family] = true
-				ca.Analysed++
-			}
-			if ca := arms[allocated[x.Office]]; ca != nil && !offices[x.Office] {
-				offices[x.Office] = true
+	for _, r := range analysed {
+		if ca := arms[allocated[r.OfficeID]]; ca != nil && !families[r.Family] {
+			families[r.Family] = true
+			ca.Analysed++
+			if !offices[r.OfficeID] {
+				offices[r.OfficeID] = true
 				ca.OfficesAnalysed++
 			}
 		}
