@@ -161,14 +161,18 @@ func covariateInfo(cl []trial.Cluster) []CovariateInfo {
 	return out
 }
 
-func countReason(rs []ReasonCount, r string) []ReasonCount {
+// countReason adds one office or family with reason r to rs.
+func countReason(rs []ReasonCount, r string) []ReasonCount { return addReason(rs, r, 1) }
+
+// addReason adds n offices or families with reason r to rs.
+func addReason(rs []ReasonCount, r string, n int) []ReasonCount {
 	for i := range rs {
 		if rs[i].Reason == r {
-			rs[i].N++
+			rs[i].N += n
 			return rs
 		}
 	}
-	return append(rs, ReasonCount{Reason: r, N: 1})
+	return append(rs, ReasonCount{Reason: r, N: n})
 }
 
 // SaveStudy creates or updates the study.
@@ -309,7 +313,7 @@ func (t *Trial) Prepare(ctx context.Context, a *holf.Actor, cfg trial.Config) (t
 	}
 	if d, err := t.drawn(ctx, st.ID); err != nil || d != nil {
 		if err == nil {
-			err = errRandomised()
+			err = trial.ErrRandomised()
 		}
 		return trial.Randomisation{}, err
 	}
@@ -358,7 +362,7 @@ func (t *Trial) Confirm(ctx context.Context, a *holf.Actor, id, version int64, s
 	}
 	switch {
 	case r.Status == trial.StatusDrawn:
-		return r, errRandomised()
+		return r, trial.ErrRandomised()
 	case r.Status != trial.StatusPrepared:
 		return r, &holf.Error{Code: holf.EConflict, Message: fmt.Sprintf("randomisation %d was cancelled", id), Key: "trial.err.cancelled"}
 	case r.Version != version:
@@ -395,10 +399,6 @@ func (t *Trial) drawn(ctx context.Context, study int64) (*trial.Randomisation, e
 		}
 	}
 	return nil, err
-}
-
-func errRandomised() error {
-	return &holf.Error{Code: holf.EConflict, Message: "the study's offices are randomised already; a change is a correction with its reason", Key: "trial.err.randomised"}
 }
 
 // randomSeed is a fresh seed from the system's cryptographic source, kept
@@ -799,8 +799,17 @@ type Consort struct {
 // statuses and the questionnaires answered.
 func (t *Trial) Consort(ctx context.Context, a *holf.Actor) (Consort, error) {
 	o, err := t.Overview(ctx, a)
-	if err != nil || !o.HasStudy {
+	if err != nil {
 		return Consort{}, err
+	}
+	return t.ConsortOf(ctx, o)
+}
+
+// ConsortOf is Consort for the overview o a page has read already (with
+// the caller's access decided by Overview).
+func (t *Trial) ConsortOf(ctx context.Context, o TrialOverview) (Consort, error) {
+	if !o.HasStudy {
+		return Consort{}, nil
 	}
 	out := Consort{Flow: o.Flow}
 	arms := map[holf.Arm]*ConsortArm{}
@@ -849,9 +858,7 @@ func (t *Trial) Consort(ctx context.Context, a *holf.Actor) (Consort, error) {
 			ca.NotRecruited += r.N
 		case r.Status == holf.StatusDischarged && r.Reason != holf.ReasonCompleted:
 			ca.Recruited += r.N
-			for k := 0; k < r.N; k++ {
-				ca.Lost = countReason(ca.Lost, string(r.Reason))
-			}
+			ca.Lost = addReason(ca.Lost, string(r.Reason), r.N)
 		case r.Status == holf.StatusDischarged:
 			ca.Recruited += r.N
 			ca.Completed += r.N
@@ -866,9 +873,7 @@ func (t *Trial) Consort(ctx context.Context, a *holf.Actor) (Consort, error) {
 	for _, r := range lists {
 		if ca := arms[allocated[r.Office]]; ca != nil {
 			ca.Listed += r.N
-			for k := 0; k < r.N; k++ {
-				ca.ListOutcomes = countReason(ca.ListOutcomes, string(r.Reason))
-			}
+			ca.ListOutcomes = addReason(ca.ListOutcomes, string(r.Reason), r.N)
 		}
 	}
 	consents, err := t.db.TrialConsents(ctx)

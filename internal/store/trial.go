@@ -179,11 +179,6 @@ func (db *DB) GetRandomisation(ctx context.Context, id int64) (trial.Randomisati
 	return one(ctx, db, scanRandomisation, "randomisation", id, `SELECT `+randomisationCols+randomisationFrom+` WHERE r.id = ?`, id)
 }
 
-// errRandomised is the refusal of a second randomisation.
-func errRandomised() error {
-	return &holf.Error{Code: holf.EConflict, Message: "the study's offices are randomised already; a change is a correction with its reason", Key: "trial.err.randomised"}
-}
-
 // PrepareRandomisation records r as prepared. It refuses when the study is
 // randomised already or a preparation waits: the database's unique indexes
 // decide, so two people preparing at once cannot both succeed.
@@ -194,7 +189,7 @@ func (db *DB) PrepareRandomisation(ctx context.Context, ev holf.AuditEvent, r *t
 			return 0, err
 		}
 		if drawn > 0 {
-			return 0, errRandomised()
+			return 0, trial.ErrRandomised()
 		}
 		cfg, err := json.Marshal(sealedInput{r.Config, r.Clusters})
 		if err != nil {

@@ -159,6 +159,12 @@ type Randomisation struct {
 	Version        int64
 }
 
+// ErrRandomised is the refusal of a second randomisation: the store's, when
+// its unique index or its check finds a draw, and the use case's.
+func ErrRandomised() error {
+	return &holf.Error{Code: holf.EConflict, Message: "the study's offices are randomised already; a change is a correction with its reason", Key: "trial.err.randomised"}
+}
+
 // Correction changes one office's arm after the draw, with its reason: the
 // draw itself is never redone.
 type Correction struct {

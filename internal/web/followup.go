@@ -327,14 +327,23 @@ func (s *Server) logExport(w http.ResponseWriter, r *http.Request, rq *req) erro
 	if err != nil {
 		return err
 	}
+	return sendCSV(w, "action-log.csv", func(cw *csv.Writer) {
+		_ = cw.Write([]string{"date", "log", "office", "author", "contact", "channel", "minutes", "topic", "follow_up"})
+		for _, e := range es {
+			_ = cw.Write([]string{e.On.Format("2006-01-02"), string(e.Kind), csvSafe(e.OfficeName), csvSafe(e.AuthorName), csvSafe(e.SubjectName),
+				string(e.Channel), strconv.Itoa(e.Minutes), csvSafe(e.Topic), csvSafe(e.FollowUp)})
+		}
+	})
+}
+
+// sendCSV answers with the CSV that write writes, as a download named
+// name. Cells of free text go through csvSafe; numbers do not (a negative
+// one would be mangled).
+func sendCSV(w http.ResponseWriter, name string, write func(*csv.Writer)) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="action-log.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"date", "log", "office", "author", "contact", "channel", "minutes", "topic", "follow_up"})
-	for _, e := range es {
-		_ = cw.Write([]string{e.On.Format("2006-01-02"), string(e.Kind), csvSafe(e.OfficeName), csvSafe(e.AuthorName), csvSafe(e.SubjectName),
-			string(e.Channel), strconv.Itoa(e.Minutes), csvSafe(e.Topic), csvSafe(e.FollowUp)})
-	}
+	write(cw)
 	cw.Flush()
 	return cw.Error()
 }

@@ -208,6 +208,26 @@ func (s *Server) partnerExport(w http.ResponseWriter, r *http.Request, rq *req) 
 	return err
 }
 
+// csvLineErrors turns an import's problems on "line.N.column" into field
+// errors that name the line and column and link to the pasted text.
+func csvLineErrors(err error) error {
+	if he, ok := holf.AsError(err); ok && he.Code == holf.EInvalid {
+		var v holf.Validation
+		for _, f := range he.Fields {
+			rest, ok := strings.CutPrefix(f.Field, "line.")
+			if !ok {
+				v.Add("csv", f.Key, f.Args...)
+				continue
+			}
+			line, column, _ := strings.Cut(rest, ".")
+			n, _ := strconv.Atoi(line)
+			v.Add("csv."+line+"."+column, "err.csv_line", n, column, holf.Term(f.Key))
+		}
+		return v.Err()
+	}
+	return err
+}
+
 // readHSDS reads an HSDS-shaped CSV into partners, one per organisation
 // (rows of one organisation, by name and number, add contacts). Problems
 // are named by line and column.
@@ -297,21 +317,7 @@ func (s *Server) partnerImport(w http.ResponseWriter, r *http.Request, rq *req) 
 	if !formProblem(err) {
 		return err
 	}
-	// Each problem names its line and column, and links to the pasted text.
-	if he, ok := holf.AsError(err); ok && he.Code == holf.EInvalid {
-		var v holf.Validation
-		for _, f := range he.Fields {
-			rest, ok := strings.CutPrefix(f.Field, "line.")
-			if !ok {
-				v.Add("csv", f.Key, f.Args...)
-				continue
-			}
-			line, column, _ := strings.Cut(rest, ".")
-			n, _ := strconv.Atoi(line)
-			v.Add("csv."+line+"."+column, "err.csv_line", n, column, holf.Term(f.Key))
-		}
-		err = v.Err()
-	}
+	err = csvLineErrors(err)
 	d, derr := s.app.Partners.List(r.Context(), rq.actor, id)
 	if derr != nil {
 		return derr

@@ -79,20 +79,7 @@ func (s *Server) targetImport(w http.ResponseWriter, r *http.Request, rq *req) e
 	if !formProblem(err) {
 		return err
 	}
-	if he, ok := holf.AsError(err); ok && he.Code == holf.EInvalid {
-		var v holf.Validation
-		for _, f := range he.Fields {
-			rest, ok := strings.CutPrefix(f.Field, "line.")
-			if !ok {
-				v.Add("csv", f.Key, f.Args...)
-				continue
-			}
-			line, column, _ := strings.Cut(rest, ".")
-			n, _ := strconv.Atoi(line)
-			v.Add("csv."+line+"."+column, "err.csv_line", n, column, holf.Term(f.Key))
-		}
-		err = v.Err()
-	}
+	err = csvLineErrors(err)
 	p, perr := s.targetsData(r, rq)
 	if perr != nil {
 		return perr

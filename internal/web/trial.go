@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/csv"
 	"html/template"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -148,7 +147,7 @@ func (s *Server) trialData(r *http.Request, rq *req) (*trialPage, error) {
 		p.Form.Weights[c.Name] = "1"
 	}
 	if o.HasStudy {
-		if p.Consort, err = s.app.Trial.Consort(r.Context(), rq.actor); err != nil {
+		if p.Consort, err = s.app.Trial.ConsortOf(r.Context(), o); err != nil {
 			return nil, err
 		}
 		p.Flow = drawConsort(&p.Page, p.Consort)
@@ -324,7 +323,7 @@ func (s *Server) apiTrial(w http.ResponseWriter, r *http.Request, rq *req) error
 		DrawnBy        string        `json:"drawn_by,omitempty"`
 		Result         *trial.Result `json:"result,omitempty"`
 	}
-	c, err := s.app.Trial.Consort(r.Context(), rq.actor)
+	c, err := s.app.Trial.ConsortOf(r.Context(), o)
 	if err != nil {
 		return err
 	}
@@ -523,21 +522,16 @@ func (s *Server) trialResultsCSV(w http.ResponseWriter, r *http.Request, rq *req
 	if rp.Run == nil {
 		return holf.NotFound("results", "")
 	}
-	var b strings.Builder
-	cw := csv.NewWriter(&b)
-	_ = cw.Write([]string{"group", "outcome", "term", "estimate", "se", "df", "p", "ci_lower", "ci_upper", "p_cr2", "p_randomisation", "p_holm", "p_bh",
-		"icc_office", "icc_t1", "icc_t1_lower", "icc_t1_upper", "hedges_g", "hedges_ci_lower", "hedges_ci_upper", "n", "persons", "offices", "formula", "snapshot", "seed", "software"})
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
-	for _, e := range rp.Run.Effects {
-		_ = cw.Write([]string{e.Group, e.Outcome, e.Term, f(e.Estimate), f(e.SE), f(e.DF), f(e.P), f(e.Lower), f(e.Upper), f(e.PCR2), f(e.PRandomisation),
-			f(e.PHolm), f(e.PBH), f(e.ICCOffice), f(e.ICCT1.ICC), f(e.ICCT1.Lower), f(e.ICCT1.Upper), f(e.Hedges.Adjusted), f(e.Hedges.Lower), f(e.Hedges.Upper), strconv.Itoa(e.N), strconv.Itoa(e.Persons),
-			strconv.Itoa(e.Offices), e.Formula, rp.Run.Snapshot, strconv.FormatUint(rp.Run.Seed, 10), rp.Run.Software})
-	}
-	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="holf_effects.csv"`)
-	_, err = io.WriteString(w, b.String())
-	return err
+	return sendCSV(w, "holf_effects.csv", func(cw *csv.Writer) {
+		_ = cw.Write([]string{"group", "outcome", "term", "estimate", "se", "df", "p", "ci_lower", "ci_upper", "p_cr2", "p_randomisation", "p_holm", "p_bh",
+			"icc_office", "icc_t1", "icc_t1_lower", "icc_t1_upper", "hedges_g", "hedges_ci_lower", "hedges_ci_upper", "n", "persons", "offices", "formula", "snapshot", "seed", "software"})
+		for _, e := range rp.Run.Effects {
+			_ = cw.Write([]string{e.Group, e.Outcome, e.Term, f(e.Estimate), f(e.SE), f(e.DF), f(e.P), f(e.Lower), f(e.Upper), f(e.PCR2), f(e.PRandomisation),
+				f(e.PHolm), f(e.PBH), f(e.ICCOffice), f(e.ICCT1.ICC), f(e.ICCT1.Lower), f(e.ICCT1.Upper), f(e.Hedges.Adjusted), f(e.Hedges.Lower), f(e.Hedges.Upper), strconv.Itoa(e.N), strconv.Itoa(e.Persons),
+				strconv.Itoa(e.Offices), e.Formula, rp.Run.Snapshot, strconv.FormatUint(rp.Run.Seed, 10), csvSafe(rp.Run.Software)})
+		}
+	})
 }
 
 // ---- the CONSORT flow ----
@@ -670,48 +664,43 @@ func (s *Server) trialConsortCSV(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	cw := csv.NewWriter(&b)
-	_ = cw.Write([]string{"level", "arm", "stage", "reason", "n"})
-	for _, f := range c.Flow {
-		_ = cw.Write([]string{"office", "", string(f.Stage), "", strconv.Itoa(f.Offices)})
-		for _, rc := range f.Reasons {
-			_ = cw.Write([]string{"office", "", string(f.Stage), rc.Reason, strconv.Itoa(rc.N)})
+	return sendCSV(w, "holf_consort.csv", func(cw *csv.Writer) {
+		_ = cw.Write([]string{"level", "arm", "stage", "reason", "n"})
+		for _, f := range c.Flow {
+			_ = cw.Write([]string{"office", "", string(f.Stage), "", strconv.Itoa(f.Offices)})
+			for _, rc := range f.Reasons {
+				_ = cw.Write([]string{"office", "", string(f.Stage), csvSafe(rc.Reason), strconv.Itoa(rc.N)})
+			}
 		}
-	}
-	for _, a := range c.Arms {
-		arm := string(a.Arm)
-		row := func(level, stage, reason string, n int) {
-			_ = cw.Write([]string{level, arm, stage, reason, strconv.Itoa(n)})
+		for _, a := range c.Arms {
+			arm := string(a.Arm)
+			row := func(level, stage, reason string, n int) {
+				_ = cw.Write([]string{level, arm, stage, csvSafe(reason), strconv.Itoa(n)})
+			}
+			row("office", "allocated", "", a.Offices)
+			row("office", "received", "", a.Received)
+			for _, rc := range a.NotReceived {
+				row("office", "not_received", rc.Reason, rc.N)
+			}
+			row("office", "analysed", "", a.OfficesAnalysed)
+			row("family", "listed", "", a.Listed)
+			for _, rc := range a.ListOutcomes {
+				row("family", "list_outcome", rc.Reason, rc.N)
+			}
+			row("family", "identified", "", a.Identified)
+			row("family", "recruited", "", a.Recruited)
+			row("family", "not_recruited", "", a.NotRecruited)
+			for _, rc := range a.Lost {
+				row("family", "lost", rc.Reason, rc.N)
+			}
+			row("family", "completed", "", a.Completed)
+			row("family", "measured_t1", "", a.MeasuredT1)
+			row("family", "measured_t2", "", a.MeasuredT2)
+			row("family", "analysed", "", a.Analysed)
+			row("coordinator", "measured_t1", "", a.CoordinatorsT1)
+			row("coordinator", "measured_t2", "", a.CoordinatorsT2)
 		}
-		row("office", "allocated", "", a.Offices)
-		row("office", "received", "", a.Received)
-		for _, rc := range a.NotReceived {
-			row("office", "not_received", rc.Reason, rc.N)
-		}
-		row("office", "analysed", "", a.OfficesAnalysed)
-		row("family", "listed", "", a.Listed)
-		for _, rc := range a.ListOutcomes {
-			row("family", "list_outcome", rc.Reason, rc.N)
-		}
-		row("family", "identified", "", a.Identified)
-		row("family", "recruited", "", a.Recruited)
-		row("family", "not_recruited", "", a.NotRecruited)
-		for _, rc := range a.Lost {
-			row("family", "lost", rc.Reason, rc.N)
-		}
-		row("family", "completed", "", a.Completed)
-		row("family", "measured_t1", "", a.MeasuredT1)
-		row("family", "measured_t2", "", a.MeasuredT2)
-		row("family", "analysed", "", a.Analysed)
-		row("coordinator", "measured_t1", "", a.CoordinatorsT1)
-		row("coordinator", "measured_t2", "", a.CoordinatorsT2)
-	}
-	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="holf_consort.csv"`)
-	_, err = io.WriteString(w, b.String())
-	return err
+	})
 }
 
 // Sum counts reasons' numbers together.
@@ -796,23 +785,18 @@ func (s *Server) trialBaselineCSV(w http.ResponseWriter, r *http.Request, rq *re
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	cw := csv.NewWriter(&b)
-	_ = cw.Write([]string{"level", "variable", "share", "n_comparison", "mean_comparison", "sd_comparison", "n_intervention", "mean_intervention", "sd_intervention", "smd", "p_cr2"})
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
-	for _, row := range p.B.Rows {
-		pv := ""
-		if row.P != nil {
-			pv = f(*row.P)
+	return sendCSV(w, "holf_baseline.csv", func(cw *csv.Writer) {
+		_ = cw.Write([]string{"level", "variable", "share", "n_comparison", "mean_comparison", "sd_comparison", "n_intervention", "mean_intervention", "sd_intervention", "smd", "p_cr2"})
+		f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
+		for _, row := range p.B.Rows {
+			pv := ""
+			if row.P != nil {
+				pv = f(*row.P)
+			}
+			_ = cw.Write([]string{row.Level, csvSafe(row.Variable), strconv.FormatBool(row.Share), strconv.Itoa(row.Comparison.N), f(row.Comparison.Mean), f(row.Comparison.SD),
+				strconv.Itoa(row.Intervention.N), f(row.Intervention.Mean), f(row.Intervention.SD), f(row.SMD), pv})
 		}
-		_ = cw.Write([]string{row.Level, row.Variable, strconv.FormatBool(row.Share), strconv.Itoa(row.Comparison.N), f(row.Comparison.Mean), f(row.Comparison.SD),
-			strconv.Itoa(row.Intervention.N), f(row.Intervention.Mean), f(row.Intervention.SD), f(row.SMD), pv})
-	}
-	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="holf_baseline.csv"`)
-	_, err = io.WriteString(w, b.String())
-	return err
+	})
 }
 
 // ---- the report ----
