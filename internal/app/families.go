@@ -270,6 +270,17 @@ func (f *Families) Form(ctx context.Context, a *holf.Actor, isNew bool) (FamilyF
 // door could not read (a birth year that is no number), reported together
 // with the domain's own findings.
 func (f *Families) Create(ctx context.Context, a *holf.Actor, fam holf.Family, parsed holf.Validation) (holf.Family, error) {
+	role, err := f.checkNew(a, &fam, parsed)
+	if err != nil {
+		return fam, err
+	}
+	err = f.db.CreateFamily(ctx, event(a, role, "family.create", "family", 0, PurposeCasework), &fam)
+	return fam, err
+}
+
+// checkNew decides and checks new family fam: a candidate at one of the
+// caller's offices, with nothing a later step records.
+func (f *Families) checkNew(a *holf.Actor, fam *holf.Family, parsed holf.Validation) (holf.Role, error) {
 	d := policy.Decide(a, policy.FamilyManage, policy.OfficeResource("family", fam.OfficeID))
 	if !d.Allowed {
 		// The form offers only the caller's offices: another is unknown.
@@ -277,11 +288,7 @@ func (f *Families) Create(ctx context.Context, a *holf.Actor, fam holf.Family, p
 	}
 	fam.ID, fam.Status = 0, holf.StatusCandidate
 	fam.ConsentDate, fam.DischargedOn, fam.DischargeReason = time.Time{}, time.Time{}, ""
-	if err := mergeValidation(parsed, fam.Validate(f.now())); err != nil {
-		return fam, err
-	}
-	err := f.db.CreateFamily(ctx, event(a, d.Role, "family.create", "family", 0, PurposeCasework), &fam)
-	return fam, err
+	return d.Role, mergeValidation(parsed, fam.Validate(f.now()))
 }
 
 // Update saves the name, coordinators, notes and members of fam (by fam.ID,

@@ -289,6 +289,11 @@ func (im *Imports) TargetOutcomes(ctx context.Context, a *holf.Actor, office int
 		if !t.Outcome.Valid() || t.Outcome == trial.RecruitWaiting {
 			return fmt.Errorf("target %s: outcome %q", t.Reference, t.Outcome)
 		}
+		if t.FamilyID != 0 {
+			if fo, err := im.db.FamilyOffice(ctx, t.FamilyID); err != nil || fo != office || t.Outcome != trial.RecruitRecruited {
+				return fmt.Errorf("target %s: family %d is not a recruited family of office %d (%v)", t.Reference, t.FamilyID, office, err)
+			}
+		}
 	}
 	return im.db.SaveTargetOutcomes(ctx, event(a, role, "target.import_outcomes", "office", office, purpose), office, ts)
 }

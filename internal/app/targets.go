@@ -91,6 +91,7 @@ type TargetList struct {
 	// Next is the first family in the order still waiting (nil when none).
 	Next                          *trial.Target
 	Recruited, Waiting, Contacted int
+	Replacements                  int // entries drawn beyond the target and contacted
 	Target                        int
 	CanRecord, CanImport          bool
 }
@@ -112,8 +113,12 @@ func (t *Targets) List(ctx context.Context, a *holf.Actor, office int64) (Target
 	if out.Entries, err = t.db.Targets(ctx, office); err != nil {
 		return out, err
 	}
+	trial.Replacements(out.Entries, out.Target)
 	for i := range out.Entries {
 		e := &out.Entries[i]
+		if e.Replacement {
+			out.Replacements++
+		}
 		switch e.Outcome {
 		case trial.RecruitWaiting:
 			out.Waiting++
@@ -137,25 +142,106 @@ func (t *Targets) List(ctx context.Context, a *holf.Actor, office int64) (Target
 	return out, nil
 }
 
-// Record saves the outcome of contacting target id at office, from
-// version. Contacting a family before those earlier in the order needs a
-// reason, so that the draw order is followed or its departures explained.
-func (t *Targets) Record(ctx context.Context, a *holf.Actor, office, id, version int64, outcome trial.Recruitment, note, outOfOrder string) (trial.Target, error) {
+// TargetRecord is what a coordinator records about contacting a family on
+// the target list: the outcome, a note, the reason for going out of order,
+// and the family record a recruited family became (0 for none yet).
+type TargetRecord struct {
+	ID, Version int64
+	Outcome     trial.Recruitment
+	Note        string
+	OutOfOrder  string
+	FamilyID    int64
+}
+
+// TargetEntry is one entry of a target list with what its form needs.
+type TargetEntry struct {
+	List  TargetList
+	Entry trial.Target
+	// Earlier counts the families before it in the order still waiting.
+	Earlier int
+	// Families are the office's families the entry may be linked to: those
+	// no other entry names.
+	Families []holf.Family
+}
+
+// Entry shows target id at office for recording its outcome.
+func (t *Targets) Entry(ctx context.Context, a *holf.Actor, office, id int64) (TargetEntry, error) {
+	if _, err := decide(a, policy.TargetRecord, policy.OfficeResource("office", office), "office", office); err != nil {
+		return TargetEntry{}, err
+	}
+	l, err := t.List(ctx, a, office)
+	if err != nil {
+		return TargetEntry{}, err
+	}
+	out := TargetEntry{List: l}
+	found := false
+	linked := map[int64]bool{}
+	for _, e := range l.Entries {
+		if e.ID == id {
+			out.Entry, found = e, true
+		} else if e.FamilyID != 0 {
+			linked[e.FamilyID] = true
+		}
+	}
+	if !found {
+		return out, holf.NotFound("target", id)
+	}
+	out.Earlier = earlierWaiting(l.Entries, out.Entry)
+	fams, err := (&Families{t.core}).List(ctx, a, FamilyQuery{Office: office})
+	if err != nil {
+		return out, err
+	}
+	for _, f := range fams {
+		if !linked[f.ID] {
+			out.Families = append(out.Families, f)
+		}
+	}
+	return out, nil
+}
+
+// earlierWaiting counts the entries before e in the order still waiting.
+func earlierWaiting(all []trial.Target, e trial.Target) int {
+	n := 0
+	for _, x := range all {
+		if x.Outcome == trial.RecruitWaiting && x.Position > 0 && x.Position < e.Position {
+			n++
+		}
+	}
+	return n
+}
+
+// Record saves the outcome of contacting target rec.ID at office, from
+// rec.Version. Contacting a family before those earlier in the order needs
+// a reason, so that the draw order is followed or its departures
+// explained. A recruited family may be linked to its family record at the
+// same office, one record per entry.
+func (t *Targets) Record(ctx context.Context, a *holf.Actor, office int64, rec TargetRecord) (trial.Target, error) {
 	role, err := decide(a, policy.TargetRecord, policy.OfficeResource("office", office), "office", office)
 	if err != nil {
 		return trial.Target{}, err
 	}
-	if err := fromVersion(version); err != nil {
+	next, err := t.next(ctx, office, rec)
+	if err != nil {
+		return next, err
+	}
+	err = t.db.SaveTargetOutcome(ctx, event(a, role, "target.record", "office", office, PurposeCasework), &next)
+	return next, err
+}
+
+// next is target rec.ID as rec would leave it, checked.
+func (t *Targets) next(ctx context.Context, office int64, rec TargetRecord) (trial.Target, error) {
+	if err := fromVersion(rec.Version); err != nil {
 		return trial.Target{}, err
 	}
-	cur, err := t.db.GetTarget(ctx, office, id)
+	cur, err := t.db.GetTarget(ctx, office, rec.ID)
 	if err != nil {
 		return cur, err
 	}
 	next := cur
-	next.Outcome, next.OutcomeNote, next.OutOfOrder, next.Version = outcome, strings.TrimSpace(note), strings.TrimSpace(outOfOrder), version
+	next.Outcome, next.OutcomeNote, next.OutOfOrder, next.Version = rec.Outcome, strings.TrimSpace(rec.Note), strings.TrimSpace(rec.OutOfOrder), rec.Version
+	next.FamilyID = rec.FamilyID
 	var v holf.Validation
-	if !outcome.Valid() {
+	if !rec.Outcome.Valid() {
 		v.Add("outcome", "target.err.outcome")
 	}
 	if len(next.OutcomeNote) > 500 {
@@ -164,17 +250,12 @@ func (t *Targets) Record(ctx context.Context, a *holf.Actor, office, id, version
 	if cur.Outcome == trial.RecruitExcluded {
 		v.Add("outcome", "target.err.excluded")
 	}
-	if outcome != trial.RecruitWaiting && cur.Outcome == trial.RecruitWaiting {
-		all, err := t.db.Targets(ctx, office)
-		if err != nil {
-			return cur, err
-		}
-		earlier := 0
-		for _, x := range all {
-			if x.Outcome == trial.RecruitWaiting && x.Position > 0 && x.Position < cur.Position {
-				earlier++
-			}
-		}
+	all, err := t.db.Targets(ctx, office)
+	if err != nil {
+		return cur, err
+	}
+	if rec.Outcome != trial.RecruitWaiting && cur.Outcome == trial.RecruitWaiting {
+		earlier := earlierWaiting(all, cur)
 		if earlier > 0 && len([]rune(next.OutOfOrder)) < 10 {
 			v.Add("out_of_order", "target.err.out_of_order", earlier)
 		}
@@ -182,11 +263,53 @@ func (t *Targets) Record(ctx context.Context, a *holf.Actor, office, id, version
 			next.OutOfOrder = ""
 		}
 	}
-	if err := v.Err(); err != nil {
-		return next, err
+	if rec.FamilyID != 0 {
+		switch fo, err := t.db.FamilyOffice(ctx, rec.FamilyID); {
+		case holf.ErrorCode(err) == holf.ENotFound || err == nil && fo != office:
+			v.Add("family", "target.err.family_office")
+		case err != nil:
+			return cur, err
+		case rec.Outcome != trial.RecruitRecruited:
+			v.Add("family", "target.err.family_not_recruited")
+		}
+		for _, x := range all {
+			if x.FamilyID == rec.FamilyID && x.ID != rec.ID {
+				v.Add("family", "target.err.family_linked", x.Position)
+			}
+		}
 	}
-	err = t.db.SaveTargetOutcome(ctx, event(a, role, "target.record", "office", office, PurposeCasework), &next)
-	return next, err
+	return next, v.Err()
+}
+
+// CreateFamily creates the family record of target id at office, which
+// must be recorded as recruited and not linked yet, and links the two in
+// one transaction. fam is checked as any new family is.
+func (t *Targets) CreateFamily(ctx context.Context, a *holf.Actor, office, id, version int64, fam holf.Family, parsed holf.Validation) (holf.Family, error) {
+	role, err := decide(a, policy.TargetRecord, policy.OfficeResource("office", office), "office", office)
+	if err != nil {
+		return fam, err
+	}
+	if err := fromVersion(version); err != nil {
+		return fam, err
+	}
+	cur, err := t.db.GetTarget(ctx, office, id)
+	if err != nil {
+		return fam, err
+	}
+	if cur.Version != version {
+		return fam, holf.Stale("target", id)
+	}
+	if cur.Outcome != trial.RecruitRecruited || cur.FamilyID != 0 {
+		parsed.Add("target", "target.err.family_not_recruited")
+	}
+	fam.OfficeID = office
+	frole, err := (&Families{t.core}).checkNew(a, &fam, parsed)
+	if err != nil {
+		return fam, err
+	}
+	err = t.db.CreateFamilyForTarget(ctx, event(a, frole, "family.create", "family", 0, PurposeCasework),
+		event(a, role, "target.record", "office", office, PurposeCasework), &fam, &cur)
+	return fam, err
 }
 
 // ConsentPage is a family's consent to the evaluation with what its form

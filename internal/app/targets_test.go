@@ -99,16 +99,16 @@ func TestTargetLists(t *testing.T) {
 				}
 			}
 			// Out of order: a reason is needed while earlier families wait.
-			_, err = a.Targets.Record(ctx, fk, office, third.ID, third.Version, trial.RecruitDeclined, "", "")
+			_, err = a.Targets.Record(ctx, fk, office, app.TargetRecord{ID: third.ID, Version: third.Version, Outcome: trial.RecruitDeclined, Note: "", OutOfOrder: ""})
 			if he, ok := holf.AsError(err); !ok || len(he.Fields) == 0 || he.Fields[0].Field != "out_of_order" {
 				t.Fatalf("out of order without a reason: %v", err)
 			}
-			third, err = a.Targets.Record(ctx, fk, office, third.ID, third.Version, trial.RecruitDeclined, "", "Familien ringte selv og ba om å bli kontaktet")
+			third, err = a.Targets.Record(ctx, fk, office, app.TargetRecord{ID: third.ID, Version: third.Version, Outcome: trial.RecruitDeclined, Note: "", OutOfOrder: "Familien ringte selv og ba om å bli kontaktet"})
 			must(t, err)
-			if _, err := a.Targets.Record(ctx, fk, office, first.ID, first.Version, trial.RecruitRecruited, "Samtykket i dag", ""); err != nil {
+			if _, err := a.Targets.Record(ctx, fk, office, app.TargetRecord{ID: first.ID, Version: first.Version, Outcome: trial.RecruitRecruited, Note: "Samtykket i dag", OutOfOrder: ""}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Targets.Record(ctx, fk, office, first.ID, first.Version, trial.RecruitDeclined, "", ""); holf.ErrorCode(err) != holf.EConflict {
+			if _, err := a.Targets.Record(ctx, fk, office, app.TargetRecord{ID: first.ID, Version: first.Version, Outcome: trial.RecruitDeclined, Note: "", OutOfOrder: ""}); holf.ErrorCode(err) != holf.EConflict {
 				t.Fatalf("a stale outcome: %v", err)
 			}
 			l, _ = a.Targets.List(ctx, fk, office)
@@ -191,4 +191,118 @@ func TestTrialConsent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A recruited family on the list becomes a family record, created from the
+// entry in one step or linked to one at the office; one record per entry.
+// The entries drawn beyond the target are replacements for the families
+// lost before them.
+func TestTargetFamilies(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			w := newTrialWorld(t, d)
+			a := w.a
+			w.randomise(t, 11)
+			st, err := w.db.TrialStudy(ctx)
+			must(t, err)
+			st.TargetPerOffice = 2
+			_, err = a.Trial.SaveStudy(ctx, w.res, st)
+			must(t, err)
+			office := w.offices[0].ID
+			_, err = a.Targets.Import(ctx, app.System("test"), office, strings.NewReader(goodTargets))
+			must(t, err)
+			fk, err := a.ActAs(ctx, "fk")
+			must(t, err)
+			l, err := a.Targets.List(ctx, fk, office)
+			must(t, err)
+			byPos := map[int]trial.Target{}
+			for _, e := range l.Entries {
+				byPos[e.Position] = e
+			}
+			record := func(pos int, o trial.Recruitment, family int64) (trial.Target, error) {
+				e := byPos[pos]
+				got, err := a.Targets.Record(ctx, fk, office, app.TargetRecord{ID: e.ID, Version: e.Version, Outcome: o, FamilyID: family})
+				if err == nil {
+					byPos[pos] = got
+				}
+				return got, err
+			}
+			members := []holf.Member{{Role: holf.MemberParent, Name: byPos[1].Name, BirthYear: 1985, LivesAtHome: true},
+				{Role: holf.MemberChild, Name: "Barn", BirthYear: 2016, LivesAtHome: true}}
+			newFamily := holf.Family{Name: "Familien Liste", PrimaryCoordinatorID: fk.PersonID, Members: members}
+			// Not before the family is recorded as recruited.
+			if _, err := a.Targets.CreateFamily(ctx, fk, office, byPos[1].ID, byPos[1].Version, newFamily, nil); !hasField(err, "target") {
+				t.Fatalf("a family created for an entry still waiting: %v", err)
+			}
+			_, err = record(1, trial.RecruitRecruited, 0)
+			must(t, err)
+			if _, err := a.Targets.CreateFamily(ctx, fk, office, byPos[1].ID, byPos[1].Version-1, newFamily, nil); holf.ErrorCode(err) != holf.EConflict {
+				t.Fatalf("a stale entry: %v", err)
+			}
+			fam, err := a.Targets.CreateFamily(ctx, fk, office, byPos[1].ID, byPos[1].Version, newFamily, nil)
+			must(t, err)
+			if fam.ID == 0 || fam.OfficeID != office || fam.Status != holf.StatusCandidate {
+				t.Fatalf("created %+v", fam)
+			}
+			got, err := w.db.GetTarget(ctx, office, byPos[1].ID)
+			must(t, err)
+			if got.FamilyID != fam.ID || got.Version != byPos[1].Version+1 {
+				t.Fatalf("entry after the family was created: %+v", got)
+			}
+			byPos[1] = got
+			// A bad family is refused whole: no record, no link.
+			bad := newFamily
+			bad.Name = ""
+			if _, err := a.Targets.CreateFamily(ctx, fk, office, byPos[1].ID, byPos[1].Version, bad, nil); holf.ErrorCode(err) != holf.EInvalid {
+				t.Fatalf("a family without a name: %v", err)
+			}
+			// Linking: the family must be at the office, recruited, and not on another entry.
+			other, err := a.Families.Create(ctx, fk, holf.Family{OfficeID: office, Name: "Familien Egen", PrimaryCoordinatorID: fk.PersonID, Members: members}, nil)
+			must(t, err)
+			if _, err := record(2, trial.RecruitDeclined, other.ID); !hasField(err, "family") {
+				t.Fatalf("a declined family linked: %v", err)
+			}
+			if _, err := record(2, trial.RecruitRecruited, fam.ID); !hasField(err, "family") {
+				t.Fatalf("one family linked to two entries: %v", err)
+			}
+			if _, err := record(2, trial.RecruitRecruited, 1<<40); !hasField(err, "family") {
+				t.Fatalf("an unknown family linked: %v", err)
+			}
+			_, err = record(2, trial.RecruitDeclined, 0)
+			must(t, err)
+			_, err = record(3, trial.RecruitRecruited, other.ID)
+			must(t, err)
+			e, err := a.Targets.Entry(ctx, fk, office, byPos[4].ID)
+			must(t, err)
+			for _, f := range e.Families {
+				if f.ID == fam.ID || f.ID == other.ID {
+					t.Fatalf("the form offers %s, linked already", f.Name)
+				}
+			}
+			// Position 3 is drawn beyond the target of 2, in place of 2.
+			l, err = a.Targets.List(ctx, fk, office)
+			must(t, err)
+			for _, x := range l.Entries {
+				switch {
+				case x.Position == 3 && (!x.Replacement || x.Replaces != 2 || x.FamilyID != other.ID):
+					t.Fatalf("position 3: %+v", x)
+				case x.Position != 3 && x.Replacement:
+					t.Fatalf("position %d marked a replacement", x.Position)
+				}
+			}
+		})
+	}
+}
+
+func hasField(err error, field string) bool {
+	he, ok := holf.AsError(err)
+	if !ok {
+		return false
+	}
+	for _, f := range he.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
 }

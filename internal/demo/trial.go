@@ -134,6 +134,7 @@ func (b *builder) targetLists(ctx context.Context, seed uint64, ids []int64, spe
 		var csv strings.Builder
 		csv.WriteString("reference,name,children,criterion,register_declined\n")
 		kind := map[string]trial.Recruitment{}
+		family := map[string]int64{} // the record each recruited entry became
 		row := func(ref, name string, children int, declined bool) {
 			c := trial.Criteria[rng.IntN(len(trial.Criteria))]
 			fmt.Fprintf(&csv, "%s,%s,%d,%s,%t\n", ref, name, children, c, declined)
@@ -153,7 +154,7 @@ func (b *builder) targetLists(ctx context.Context, seed uint64, ids []int64, spe
 				continue
 			}
 			row(ref, parent, children, false)
-			kind[ref] = trial.RecruitRecruited
+			kind[ref], family[ref] = trial.RecruitRecruited, f.ID
 			if f.Status == holf.StatusCandidate {
 				kind[ref] = trial.RecruitWaiting
 			}
@@ -184,7 +185,7 @@ func (b *builder) targetLists(ctx context.Context, seed uint64, ids []int64, spe
 				}
 				continue
 			}
-			e.Outcome = want
+			e.Outcome, e.FamilyID = want, family[e.Reference]
 			if waiting > 0 {
 				e.OutOfOrder = "Familien tok selv kontakt med kontoret og ønsket å være med"
 			}

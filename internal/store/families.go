@@ -116,43 +116,46 @@ func boolInt(b bool) int {
 // only the database knows: the coordinators work at the office, and the
 // family replaced is a discharged family of the same office.
 func (db *DB) CreateFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Family) error {
-	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
-		if err := tx.checkCoordinators(ctx, f); err != nil {
-			return 0, err
-		}
-		if f.ReplacesFamilyID != 0 {
-			old, err := getFamily(ctx, tx, f.ReplacesFamilyID)
-			if err != nil {
-				return 0, err
-			}
-			if old.OfficeID != f.OfficeID || old.Status != holf.StatusDischarged {
-				var v holf.Validation
-				v.Add("replaces", "err.replace_discharged")
-				return 0, v.Err()
-			}
-		}
-		now := formatTime(tx.now)
-		id, err := tx.insertID(ctx, `INSERT INTO families (office_id, name, primary_coordinator_id, second_coordinator_id, status,
-			consent_date, replaces_family_id, notes, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-			f.OfficeID, f.Name, nullID(f.PrimaryCoordinatorID), nullID(f.SecondCoordinatorID), string(f.Status),
-			formatDate(f.ConsentDate), nullID(f.ReplacesFamilyID), f.Notes, now, now)
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) { return tx.createFamily(ctx, ev, f) })
+}
+
+// createFamily is CreateFamily inside tx.
+func (tx *Tx) createFamily(ctx context.Context, ev holf.AuditEvent, f *holf.Family) (int64, error) {
+	if err := tx.checkCoordinators(ctx, f); err != nil {
+		return 0, err
+	}
+	if f.ReplacesFamilyID != 0 {
+		old, err := getFamily(ctx, tx, f.ReplacesFamilyID)
 		if err != nil {
-			return 0, fmt.Errorf("create family: %w", err)
-		}
-		if err := tx.insertMembers(ctx, id, f.Members); err != nil {
 			return 0, err
 		}
-		if err := tx.addEvent(ctx, id, ev, holf.FamilyEvent{Kind: holf.EventCreated, Details: holf.EventDetails{Status: f.Status}}); err != nil {
+		if old.OfficeID != f.OfficeID || old.Status != holf.StatusDischarged {
+			var v holf.Validation
+			v.Add("replaces", "err.replace_discharged")
+			return 0, v.Err()
+		}
+	}
+	now := formatTime(tx.now)
+	id, err := tx.insertID(ctx, `INSERT INTO families (office_id, name, primary_coordinator_id, second_coordinator_id, status,
+		consent_date, replaces_family_id, notes, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		f.OfficeID, f.Name, nullID(f.PrimaryCoordinatorID), nullID(f.SecondCoordinatorID), string(f.Status),
+		formatDate(f.ConsentDate), nullID(f.ReplacesFamilyID), f.Notes, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("create family: %w", err)
+	}
+	if err := tx.insertMembers(ctx, id, f.Members); err != nil {
+		return 0, err
+	}
+	if err := tx.addEvent(ctx, id, ev, holf.FamilyEvent{Kind: holf.EventCreated, Details: holf.EventDetails{Status: f.Status}}); err != nil {
+		return 0, err
+	}
+	if f.ReplacesFamilyID != 0 {
+		if err := tx.addEvent(ctx, f.ReplacesFamilyID, ev, replacedBy(id, time.Time{})); err != nil {
 			return 0, err
 		}
-		if f.ReplacesFamilyID != 0 {
-			if err := tx.addEvent(ctx, f.ReplacesFamilyID, ev, replacedBy(id, time.Time{})); err != nil {
-				return 0, err
-			}
-		}
-		f.ID, f.Version, f.CreatedAt, f.UpdatedAt = id, 1, parseTime(now), parseTime(now)
-		return id, nil
-	})
+	}
+	f.ID, f.Version, f.CreatedAt, f.UpdatedAt = id, 1, parseTime(now), parseTime(now)
+	return id, nil
 }
 
 // UpdateFamily saves a validated family's name, coordinators, notes and

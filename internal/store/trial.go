@@ -385,13 +385,13 @@ func (db *DB) FamilyCompositions(ctx context.Context) ([]FamilyComposition, erro
 }
 
 const targetCols = `id, office_id, batch_id, reference, name, children, criterion, register_declined, COALESCE(position, 0), outcome, outcome_note,
-	out_of_order, after_allocation, version, updated_at`
+	out_of_order, after_allocation, COALESCE(family_id, 0), version, updated_at`
 
 func scanTarget(s scanner) (trial.Target, error) {
 	var t trial.Target
 	var declined, after int
 	err := s.Scan(&t.ID, &t.OfficeID, &t.BatchID, &t.Reference, &t.Name, &t.Children, asText(&t.Criterion), &declined, &t.Position, asText(&t.Outcome),
-		&t.OutcomeNote, &t.OutOfOrder, &after, &t.Version, asTime(&t.UpdatedAt))
+		&t.OutcomeNote, &t.OutOfOrder, &after, &t.FamilyID, &t.Version, asTime(&t.UpdatedAt))
 	t.RegisterDeclined, t.AfterAllocation = declined == 1, after == 1
 	return t, err
 }
@@ -447,15 +447,21 @@ func (db *DB) SaveTargetOutcome(ctx context.Context, ev holf.AuditEvent, t *tria
 	ev.RecordID = t.ID
 	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
 		now := formatTime(tx.now)
-		if err := tx.updateVersioned(ctx, "target", t.ID, nil, `UPDATE target_entries SET outcome = ?, outcome_note = ?, out_of_order = ?,
-			version = version + 1, updated_at = ? WHERE id = ? AND office_id = ? AND version = ? AND outcome <> 'excluded'`,
-			string(t.Outcome), t.OutcomeNote, t.OutOfOrder, now, t.ID, t.OfficeID, t.Version); err != nil {
-			return 0, err
-		}
-		t.Version++
-		t.UpdatedAt = parseTime(now)
-		return t.ID, nil
+		return t.ID, tx.saveTargetOutcome(ctx, t, now)
 	})
+}
+
+// saveTargetOutcome writes t's outcome and family from t.Version. A family
+// linked to another entry is refused by the unique index as a conflict.
+func (tx *Tx) saveTargetOutcome(ctx context.Context, t *trial.Target, now string) error {
+	if err := tx.updateVersioned(ctx, "target", t.ID, nil, `UPDATE target_entries SET outcome = ?, outcome_note = ?, out_of_order = ?,
+		family_id = ?, version = version + 1, updated_at = ? WHERE id = ? AND office_id = ? AND version = ? AND outcome <> 'excluded'`,
+		string(t.Outcome), t.OutcomeNote, t.OutOfOrder, nullID(t.FamilyID), now, t.ID, t.OfficeID, t.Version); err != nil {
+		return err
+	}
+	t.Version++
+	t.UpdatedAt = parseTime(now)
+	return nil
 }
 
 // SaveTargetOutcomes records the outcomes of ts at office in one
@@ -465,12 +471,10 @@ func (db *DB) SaveTargetOutcomes(ctx context.Context, ev holf.AuditEvent, office
 		now := formatTime(tx.now)
 		for i := range ts {
 			t := &ts[i]
-			if err := tx.updateVersioned(ctx, "target", t.ID, nil, `UPDATE target_entries SET outcome = ?, outcome_note = ?, out_of_order = ?,
-				version = version + 1, updated_at = ? WHERE id = ? AND office_id = ? AND version = ? AND outcome <> 'excluded'`,
-				string(t.Outcome), t.OutcomeNote, t.OutOfOrder, now, t.ID, office, t.Version); err != nil {
+			t.OfficeID = office
+			if err := tx.saveTargetOutcome(ctx, t, now); err != nil {
 				return 0, err
 			}
-			t.Version++
 		}
 		return office, nil
 	})
@@ -539,4 +543,22 @@ func (db *DB) TrialConsents(ctx context.Context) ([]ConsentFlowRow, error) {
 		err := s.Scan(&r.Office, asDate(&r.GivenOn), asSet(&r.Withdrawn))
 		return r, err
 	}, `SELECT f.office_id, c.given_on, c.withdrawn_on FROM trial_consents c JOIN families f ON f.id = c.family_id ORDER BY 1, 2`)
+}
+
+// CreateFamilyForTarget creates family f (audited by ev) and links target
+// t to it from t.Version, in one transaction: the record and the list
+// never disagree about which family an entry became. tev audits the link.
+func (db *DB) CreateFamilyForTarget(ctx context.Context, ev, tev holf.AuditEvent, f *holf.Family, t *trial.Target) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		id, err := tx.createFamily(ctx, ev, f)
+		if err != nil {
+			return 0, err
+		}
+		t.FamilyID = id
+		if err := tx.saveTargetOutcome(ctx, t, formatTime(tx.now)); err != nil {
+			return 0, err
+		}
+		tev.RecordID = t.ID
+		return id, tx.appendAudit(ctx, tev)
+	})
 }

@@ -64,8 +64,14 @@ type Target struct {
 	OutcomeNote      string
 	OutOfOrder       string
 	AfterAllocation  bool
-	Version          int64
-	UpdatedAt        time.Time
+	FamilyID         int64 // the family record a recruited entry became (0 before it has one)
+	// Replaces is the position of the entry this one was drawn to replace
+	// (set by Replacements); Replacement says it was drawn beyond the
+	// target, whether or not an entry was left to replace.
+	Replaces    int
+	Replacement bool
+	Version     int64
+	UpdatedAt   time.Time
 }
 
 // RowError is one rejected row of an import, with the column and why.
@@ -196,4 +202,38 @@ type Consent struct {
 	// allocation (false after it, or when the office is not randomised).
 	BeforeAllocation bool
 	Allocated        bool // the office's allocation is known
+}
+
+// Replacements marks, in ts (one office's list in draw order), the entries
+// drawn beyond the first target in the order (the replacement draws), and
+// which earlier entry each one replaces: the i-th contacted replacement
+// takes the place of the i-th family, in the order, who declined, could
+// not be reached or was ineligible. A replacement that fails in turn is
+// replaced by a later one. A replacement with nothing left to replace
+// keeps Replaces 0 (the office went past its target).
+func Replacements(ts []Target, target int) {
+	var failed []int // positions, in order, of entries needing a replacement
+	var drawn []int  // indexes of contacted entries beyond the target
+	for i := range ts {
+		t := &ts[i]
+		t.Replaces, t.Replacement = 0, false
+		if t.Position == 0 {
+			continue
+		}
+		switch t.Outcome {
+		case RecruitDeclined, RecruitNotReached, RecruitIneligible:
+			failed = append(failed, t.Position)
+		}
+		if t.Position > target && t.Outcome != RecruitWaiting {
+			drawn = append(drawn, i)
+		}
+	}
+	slices.SortFunc(drawn, func(a, b int) int { return ts[a].Position - ts[b].Position })
+	slices.Sort(failed)
+	for k, i := range drawn {
+		ts[i].Replacement = true
+		if k < len(failed) && failed[k] < ts[i].Position {
+			ts[i].Replaces = failed[k]
+		}
+	}
 }

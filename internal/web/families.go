@@ -12,6 +12,7 @@ import (
 	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/policy"
 	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/trial"
 )
 
 // ---- caseload ----
@@ -359,6 +360,9 @@ type familyFormPage struct {
 	Rows         []memberRow
 	formState
 	Conflict *holf.Family
+	// Target is the target-list entry a new family is created from (nil
+	// for a family added by hand).
+	Target *trial.Target
 }
 
 // familyForm builds the form for f; rows holds the member rows as typed.
@@ -373,6 +377,22 @@ func (s *Server) familyForm(r *http.Request, rq *req, f holf.Family, rows []memb
 		return p, err
 	}
 	p.Offices, p.Coordinators, p.Discharged = opts.Offices, opts.Coordinators, opts.Discharged
+	if isNew && r.FormValue("target") != "" {
+		// From the entry's link (a query) or the form sent back (a post).
+		id := func(name string) int64 { n, _ := strconv.ParseInt(r.FormValue(name), 10, 64); return n }
+		e, err := s.app.Targets.Entry(r.Context(), rq.actor, id("target_office"), id("target"))
+		if err != nil {
+			return p, err
+		}
+		p.Target, p.Family.OfficeID = &e.Entry, e.List.Office.ID
+		if len(p.Rows) == 0 {
+			// The parent as the list names them, and the family after them.
+			p.Rows = []memberRow{{Member: holf.Member{Role: holf.MemberParent, Name: e.Entry.Name, LivesAtHome: true}}}
+			if p.Family.Name == "" {
+				p.Family.Name = s.t(rq, "family.named", lastName(e.Entry.Name))
+			}
+		}
+	}
 	if p.Family.OfficeID == 0 && len(p.Offices) > 0 {
 		p.Family.OfficeID = p.Offices[0].ID
 	}
@@ -451,7 +471,12 @@ func (s *Server) familyNew(w http.ResponseWriter, r *http.Request, rq *req) erro
 
 func (s *Server) familyCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
 	f, rows, parsed := familyFromForm(r)
-	f, err := s.app.Families.Create(r.Context(), rq.actor, f, parsed)
+	var err error
+	if r.PostFormValue("target") != "" {
+		f, err = s.app.Targets.CreateFamily(r.Context(), rq.actor, formID(r, "target_office"), formID(r, "target"), formVersion(r, "target_version"), f, parsed)
+	} else {
+		f, err = s.app.Families.Create(r.Context(), rq.actor, f, parsed)
+	}
 	if err != nil {
 		return s.familyFormError(w, r, rq, f, rows, true, err)
 	}
@@ -497,6 +522,14 @@ func (s *Server) familyFormError(w http.ResponseWriter, r *http.Request, rq *req
 		return perr
 	}
 	var conflict func() error
+	if p.Target != nil {
+		// The entry changed since the form was opened: the form comes back
+		// as typed, against the entry as it is now.
+		conflict = func() error {
+			p.Summary = s.t(rq, "form.conflict")
+			return nil
+		}
+	}
 	if !isNew {
 		conflict = func() error {
 			cur, gerr := s.app.Families.Edit(r.Context(), rq.actor, f.ID)
@@ -536,4 +569,13 @@ func FieldID(field string) string {
 		return "member_" + i + "_" + f // the inputs of a member row are named so
 	}
 	return field
+}
+
+// lastName is the last word of a name as a list gives it.
+func lastName(name string) string {
+	f := strings.Fields(name)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[len(f)-1]
 }

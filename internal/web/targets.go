@@ -91,12 +91,11 @@ func (s *Server) targetImport(w http.ResponseWriter, r *http.Request, rq *req) e
 type targetPage struct {
 	Page
 	formState
-	L       app.TargetList
-	Entry   trial.Target
-	Earlier int // families earlier in the order still waiting
+	E       app.TargetEntry
 	Outcome string
 	Note    string
 	Reason  string
+	Family  string // the family chosen, as sent
 }
 
 // Outcomes are the outcomes a coordinator records.
@@ -111,27 +110,16 @@ func (s *Server) targetData(r *http.Request, rq *req) (*targetPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.app.Targets.List(r.Context(), rq.actor, office)
+	e, err := s.app.Targets.Entry(r.Context(), rq.actor, office, tid)
 	if err != nil {
 		return nil, err
 	}
-	p := &targetPage{Page: s.page(r, rq, "target.record_title"), L: l}
-	found := false
-	for _, t := range l.Entries {
-		if t.ID == tid {
-			p.Entry, found = t, true
-		}
+	p := &targetPage{Page: s.page(r, rq, "target.record_title"), E: e}
+	p.Outcome, p.Note, p.Reason = string(e.Entry.Outcome), e.Entry.OutcomeNote, e.Entry.OutOfOrder
+	if e.Entry.FamilyID != 0 {
+		p.Family = strconv.FormatInt(e.Entry.FamilyID, 10)
 	}
-	if !found {
-		return nil, holf.NotFound("target", tid)
-	}
-	for _, t := range l.Entries {
-		if t.Outcome == trial.RecruitWaiting && t.Position > 0 && t.Position < p.Entry.Position {
-			p.Earlier++
-		}
-	}
-	p.Outcome, p.Note, p.Reason = string(p.Entry.Outcome), p.Entry.OutcomeNote, p.Entry.OutOfOrder
-	p.Title = s.t(rq, "target.record_heading", p.Entry.Position, p.Entry.Name)
+	p.Title = s.t(rq, "target.record_heading", e.Entry.Position, e.Entry.Name)
 	return p, nil
 }
 
@@ -148,13 +136,14 @@ func (s *Server) targetRecord(w http.ResponseWriter, r *http.Request, rq *req) e
 	if err != nil {
 		return err
 	}
-	outcome, note, reason := r.PostFormValue("outcome"), r.PostFormValue("note"), r.PostFormValue("out_of_order")
-	_, err = s.app.Targets.Record(r.Context(), rq.actor, p.L.Office.ID, p.Entry.ID, formVersion(r, "version"), trial.Recruitment(outcome), note, reason)
+	p.Outcome, p.Note, p.Reason, p.Family = r.PostFormValue("outcome"), r.PostFormValue("note"), r.PostFormValue("out_of_order"), r.PostFormValue("family")
+	e := p.E.Entry
+	_, err = s.app.Targets.Record(r.Context(), rq.actor, e.OfficeID, app.TargetRecord{ID: e.ID, Version: formVersion(r, "version"),
+		Outcome: trial.Recruitment(p.Outcome), Note: p.Note, OutOfOrder: p.Reason, FamilyID: formID(r, "family")})
 	if err == nil {
-		http.Redirect(w, r, fmt.Sprintf("/offices/%d/targets?notice=saved#target-%d", p.L.Office.ID, p.Entry.ID), http.StatusSeeOther) // #nosec G710 -- a local path of parsed ids
+		http.Redirect(w, r, fmt.Sprintf("/offices/%d/targets?notice=saved#target-%d", e.OfficeID, e.ID), http.StatusSeeOther) // #nosec G710 -- a local path of parsed ids
 		return nil
 	}
-	p.Outcome, p.Note, p.Reason = outcome, note, reason
 	return s.formError(w, rq, "target", p, err, func() error {
 		p.Summary = s.t(rq, "form.conflict")
 		return nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -298,6 +299,44 @@ func TestTargetPages(t *testing.T) {
 			if r := fk.post(rows[1], url.Values{"version": {version[1]}, "outcome": {"declined"}, "out_of_order": {"Familien ringte selv til kontoret"}}); r.StatusCode != http.StatusSeeOther {
 				t.Fatalf("out of order with reason: %d %s", r.StatusCode, r.body)
 			}
+			// The first in line is recruited and gets its family record,
+			// created from the entry: the form comes filled with the parent
+			// from the list, and a bad form keeps what was typed.
+			first := fk.get(next[1])
+			version = regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(first.body)
+			if r := fk.post(next[1], url.Values{"version": {version[1]}, "outcome": {"recruited"}}); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("recruited: %d %s", r.StatusCode, r.body)
+			}
+			first = fk.get(next[1])
+			create := regexp.MustCompile(`href="(/families/new\?target=\d+&amp;target_office=\d+)"`).FindStringSubmatch(first.body)
+			if create == nil {
+				t.Fatalf("no way to create the recruited family: %s", first.body)
+			}
+			form := fk.get(strings.ReplaceAll(create[1], "&amp;", "&"))
+			parent := regexp.MustCompile(`name="member_0_name"[^>]*value="([^"]+)"`).FindStringSubmatch(form.body)
+			famName := regexp.MustCompile(`name="name"[^>]*value="(Familien [^"]+)"`).FindStringSubmatch(form.body)
+			hidden := regexp.MustCompile(`name="target" value="(\d+)"><input type="hidden" name="target_office" value="(\d+)"><input type="hidden" name="target_version" value="(\d+)">`).FindStringSubmatch(form.body)
+			if form.StatusCode != 200 || parent == nil || famName == nil || hidden == nil || !strings.Contains(form.body, "Fra mållisten: nr. 1") {
+				t.Fatalf("the family form from the list: %d %s", form.StatusCode, form.body)
+			}
+			fam := url.Values{"target": {hidden[1]}, "target_office": {hidden[2]}, "target_version": {hidden[3]}, "office": {hidden[2]},
+				"name": {famName[1]}, "primary_coordinator": {strconv.FormatInt(f.id("fk.a"), 10)},
+				"member_0_role": {"parent"}, "member_0_name": {parent[1]}, "member_0_birth_year": {"1980"}, "member_0_home": {"on"},
+				"member_1_role": {"child"}, "member_1_name": {"Barn"}, "member_1_birth_year": {"20x6"}, "member_1_home": {"on"}}
+			if r := fk.post("/families", fam); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, `value="20x6"`) || !strings.Contains(r.body, `name="target" value="`+hidden[1]) {
+				t.Fatalf("a bad family from the list: %d %s", r.StatusCode, r.body)
+			}
+			fam.Set("member_1_birth_year", "2016")
+			created := fk.post("/families", fam)
+			if created.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the family from the list: %d %s", created.StatusCode, created.body)
+			}
+			if r := fk.get(base); !strings.Contains(r.body, strings.TrimSuffix(created.Header.Get("Location"), "?notice=created")+`">Åpne familien`) {
+				t.Fatalf("the list does not link the family: %s", r.body)
+			}
+			if r := fk.post("/families", fam); r.StatusCode != http.StatusConflict && r.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("a second family for one entry: %d", r.StatusCode)
+			}
 			if r := f.client().login("fk.b").get(base); r.StatusCode != http.StatusNotFound {
 				t.Fatalf("another office's coordinator: %d", r.StatusCode)
 			}
@@ -325,9 +364,11 @@ func TestTargetPages(t *testing.T) {
 			checkAxe(t, ctx, axe, "consent to the evaluation")
 			step("list", chromedp.Navigate(f.ts.URL+base), chromedp.WaitVisible(css(`#targets-caption`)))
 			checkAxe(t, ctx, axe, "target list")
-			step("record", chromedp.Click(css(`.prompt a.button`)), chromedp.WaitVisible(css(`#outcome-recruited`)))
+			step("record", chromedp.Navigate(f.ts.URL+next[1]), chromedp.WaitVisible(css(`#outcome-recruited`)))
 			checkAxe(t, ctx, axe, "target contact")
 			step("save", chromedp.Click(css(`#outcome-recruited`)), chromedp.Click(css(`form button.primary`)), chromedp.WaitVisible(css(`.notice`)))
+			step("family from the list", chromedp.Navigate(f.ts.URL+strings.ReplaceAll(create[1], "&amp;", "&")), chromedp.WaitVisible(css(`#target`)))
+			checkAxe(t, ctx, axe, "the family form from the list")
 			browserLogout(t, ctx)
 			browserLogin(t, ctx, f.ts.URL, "leder.a")
 			step("import with errors", chromedp.Navigate(f.ts.URL+base), chromedp.WaitVisible(css(`#csv`)),
