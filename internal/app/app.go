@@ -10,6 +10,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -253,7 +254,15 @@ func mergeValidation(parsed holf.Validation, err error) error {
 		return err
 	}
 	if fe, ok := asInvalid(err); ok {
-		return append(parsed, fe.Fields...).Err()
+		// A field the door could not read is named once, by the door: the
+		// domain's check of the value it stood in for says less.
+		out := parsed
+		for _, f := range fe.Fields {
+			if !slices.ContainsFunc(parsed, func(p holf.FieldError) bool { return p.Field == f.Field }) {
+				out = append(out, f)
+			}
+		}
+		return out.Err()
 	}
 	if err != nil {
 		return err

@@ -50,13 +50,7 @@ func (t *Targets) Import(ctx context.Context, a *holf.Actor, office int64, r io.
 		return TargetImport{}, holf.Validation{{Field: "file", Key: "target.err.not_csv"}}.Err()
 	}
 	if len(bad) > 0 {
-		// Each rejected row, named by its line and column, as the partner
-		// import names them.
-		var v holf.Validation
-		for _, b := range bad {
-			v = append(v, holf.FieldError{Field: "line." + itoa64(int64(b.Row)) + "." + b.Column, Key: "target.err." + b.Reason, Args: []any{b.Value}})
-		}
-		return TargetImport{Rejected: bad}, v.Err()
+		return TargetImport{Rejected: bad}, rowErrors(bad, "target.err.").Err()
 	}
 	// Identified after the office's allocation: the concealment risk of a
 	// cluster trial (CONSORT 10b), recorded per family.
@@ -404,4 +398,14 @@ func (t *Targets) SaveConsent(ctx context.Context, a *holf.Actor, c trial.Consen
 	err = t.db.SaveTrialConsent(ctx, event(a, role, "trial.consent.save", "family", c.FamilyID, PurposeResearch), &c)
 	t.placeConsent(ctx, fam.OfficeID, &c)
 	return c, err
+}
+
+// rowErrors names each rejected row of an import by its line and column, as
+// the partner import names them, with the catalog key under prefix.
+func rowErrors(bad []trial.RowError, prefix string) holf.Validation {
+	var v holf.Validation
+	for _, b := range bad {
+		v = append(v, holf.FieldError{Field: "line." + itoa64(int64(b.Row)) + "." + b.Column, Key: prefix + b.Reason, Args: []any{b.Value}})
+	}
+	return v
 }

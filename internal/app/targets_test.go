@@ -206,7 +206,7 @@ func TestTargetFamilies(t *testing.T) {
 			st, err := w.db.TrialStudy(ctx)
 			must(t, err)
 			st.TargetPerOffice = 2
-			_, err = a.Trial.SaveStudy(ctx, w.res, st)
+			_, err = a.Trial.SaveStudy(ctx, w.res, st, nil)
 			must(t, err)
 			office := w.offices[0].ID
 			_, err = a.Targets.Import(ctx, app.System("test"), office, strings.NewReader(goodTargets))

@@ -8,14 +8,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/policy"
+	"github.com/holf-project/holf/internal/store"
 	"github.com/holf-project/holf/internal/survey"
 	"github.com/holf-project/holf/internal/trial"
 )
@@ -175,8 +178,9 @@ func addReason(rs []ReasonCount, r string, n int) []ReasonCount {
 	return append(rs, ReasonCount{Reason: r, N: n})
 }
 
-// SaveStudy creates or updates the study.
-func (t *Trial) SaveStudy(ctx context.Context, a *holf.Actor, st trial.Study) (trial.Study, error) {
+// SaveStudy creates or updates the study; parsed holds the fields a door
+// could not read, reported with the study's own checks.
+func (t *Trial) SaveStudy(ctx context.Context, a *holf.Actor, st trial.Study, parsed holf.Validation) (trial.Study, error) {
 	role, err := decideGlobal(a, policy.TrialManage)
 	if err != nil {
 		return st, err
@@ -188,7 +192,7 @@ func (t *Trial) SaveStudy(ctx context.Context, a *holf.Actor, st trial.Study) (t
 	} else if cur, err := t.db.TrialStudy(ctx); err == nil {
 		return st, &holf.Error{Code: holf.EConflict, Message: "the study " + cur.Registration + " is set up already; change it instead", Key: "trial.err.study_exists"}
 	}
-	if err := st.Validate(); err != nil {
+	if err := mergeValidation(parsed, st.Validate()); err != nil {
 		return st, err
 	}
 	err = t.db.SaveStudy(ctx, event(a, role, "trial.study.save", "study", st.ID, PurposeTrial), &st)
@@ -234,6 +238,62 @@ func (t *Trial) SaveSites(ctx context.Context, a *holf.Actor, sites []trial.Site
 		}
 	}
 	return t.db.SaveSites(ctx, event(a, role, "trial.sites.save", "study", st.ID, PurposeTrial), sites)
+}
+
+// ImportSites records the offices invited to the study from a CSV (see
+// trial.ParseSites), every row checked first: one bad row saves nothing,
+// and each problem is named by its line and column. Offices are named by
+// id or name, with or without "NAV ".
+func (t *Trial) ImportSites(ctx context.Context, a *holf.Actor, r io.Reader) (int, error) {
+	if _, err := decideGlobal(a, policy.TrialManage); err != nil {
+		return 0, err
+	}
+	st, err := t.db.TrialStudy(ctx)
+	if err != nil {
+		return 0, err
+	}
+	known, err := t.db.Sites(ctx, st.ID)
+	if err != nil {
+		return 0, err
+	}
+	offices, err := t.db.ListOffices(ctx, store.OfficeFilter{Offices: holf.AllOffices()})
+	if err != nil {
+		return 0, err
+	}
+	sites, bad, err := trial.ParseSites(r, known, func(ref string) (int64, bool) {
+		for _, of := range offices {
+			if ref == itoa64(of.ID) || equalFold(of.Name, ref) || equalFold(of.Name, "NAV "+ref) {
+				return of.ID, true
+			}
+		}
+		return 0, false
+	})
+	if err != nil {
+		return 0, holf.Validation{{Field: "sites", Key: "target.err.not_csv"}}.Err()
+	}
+	if len(bad) > 0 {
+		return 0, rowErrors(bad, "trial.err.site.").Err()
+	}
+	return len(sites), t.SaveSites(ctx, a, sites)
+}
+
+// SitesCSV is the study's sites as ImportSites reads them.
+func (t *Trial) SitesCSV(ctx context.Context, a *holf.Actor) (string, error) {
+	o, err := t.Overview(ctx, a)
+	if err != nil || !o.HasStudy {
+		return "", err
+	}
+	offices, err := t.db.ListOffices(ctx, store.OfficeFilter{Offices: holf.AllOffices()})
+	if err != nil {
+		return "", err
+	}
+	names := map[int64]string{}
+	for _, of := range offices {
+		names[of.ID] = of.Name
+	}
+	var b strings.Builder
+	err = trial.SitesCSV(&b, o.Sites, func(id int64) string { return names[id] })
+	return b.String(), err
 }
 
 // candidates are the offices a draw randomises: those drawn into the study

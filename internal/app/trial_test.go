@@ -57,7 +57,7 @@ func newTrialWorld(t *testing.T, d store.Dialect) *trialWorld {
 		*u.to = act
 	}
 	_, err = a.Trial.SaveStudy(ctx, w.res, trial.Study{Registration: "NCT00000000", Title: "Test", TargetPerOffice: 21,
-		RecruitFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), RecruitTo: time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)})
+		RecruitFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), RecruitTo: time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)}, nil)
 	must(t, err)
 	var sites []trial.Site
 	for i, o := range w.offices {
@@ -266,5 +266,56 @@ func TestModelToolsFollowAllocation(t *testing.T) {
 		} else if err != nil || holf.ErrorCode(rerr) == holf.EForbidden {
 			t.Fatalf("intervention office %s: FGE %v, review %v", o.Name, err, rerr)
 		}
+	}
+}
+
+// The sites as a spreadsheet: a bad row saves nothing and every problem is
+// named by its line and column; a good sheet is matched to the sites by
+// name and reads back as it was written.
+func TestImportSites(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			w := newTrialWorld(t, d)
+			a := w.a
+			before, err := a.Trial.SitesCSV(ctx, w.res)
+			must(t, err)
+			bad := "name,office,stage,reason,size\nNAV Forsøk 0,NAV Forsøk 0,drawn,,10\nNAV Forsøk 0,,drawn,,11\nNAV Ny,NAV Finnes Ikke,withdrew,,\n,,maybe,,\n"
+			_, err = a.Trial.ImportSites(ctx, w.res, strings.NewReader(bad))
+			he, ok := holf.AsError(err)
+			if !ok || he.Code != holf.EInvalid {
+				t.Fatalf("bad sites: %v", err)
+			}
+			got := map[string]string{}
+			for _, f := range he.Fields {
+				got[f.Field] = f.Key
+			}
+			for field, key := range map[string]string{"line.3.name": "trial.err.site.duplicate_row", "line.4.office": "trial.err.site.office",
+				"line.4.reason": "trial.err.site.reason", "line.5.name": "trial.err.site.required", "line.5.stage": "trial.err.site.stage"} {
+				if got[field] != key {
+					t.Errorf("%s: %q, want %q (all %v)", field, got[field], key, got)
+				}
+			}
+			if after, _ := a.Trial.SitesCSV(ctx, w.res); after != before {
+				t.Fatalf("a bad sheet changed the sites:\n%s\nwas\n%s", after, before)
+			}
+			// Change one office's size, add an invited office HOLF does not serve.
+			sheet := strings.Replace(before, "NAV Forsøk 3,NAV Forsøk 3,drawn,,B,19", "NAV Forsøk 3,NAV Forsøk 3,drawn,,B,20", 1) + "NAV Invitert,,invited,,,\n"
+			if sheet == before+"NAV Invitert,,invited,,,\n" {
+				t.Fatalf("the sheet is not as expected:\n%s", before)
+			}
+			n, err := a.Trial.ImportSites(ctx, w.res, strings.NewReader(sheet))
+			must(t, err)
+			if n != len(w.offices)+2 {
+				t.Fatalf("%d sites saved", n)
+			}
+			after, err := a.Trial.SitesCSV(ctx, w.res)
+			must(t, err)
+			if after != sheet {
+				t.Fatalf("the sites read back\n%s\nwant\n%s", after, sheet)
+			}
+			if _, err := a.Trial.ImportSites(ctx, w.coordinator, strings.NewReader(sheet)); holf.ErrorCode(err) != holf.EForbidden {
+				t.Fatalf("a coordinator changed the sites: %v", err)
+			}
+		})
 	}
 }

@@ -74,10 +74,7 @@ func trialSetup(ctx context.Context, env Env, args []string) error {
 		if st.RecruitTo, err = dateFlag(*to); err != nil {
 			bad.Add("recruit_to", "err.date")
 		}
-		if err := bad.Err(); err != nil {
-			return err
-		}
-		if st, err = a.Trial.SaveStudy(ctx, actor, st); err != nil {
+		if st, err = a.Trial.SaveStudy(ctx, actor, st, bad); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "study %s saved (version %d)\n", st.Registration, st.Version)
@@ -90,17 +87,11 @@ func trialSetup(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer f.Close()
-	rows, err := readSites(f, o.Sites, func(ref string) (int64, error) {
-		of, err := a.Offices.Find(ctx, actor, ref)
-		return of.ID, err
-	})
+	n, err := a.Trial.ImportSites(ctx, actor, f)
 	if err != nil {
 		return err
 	}
-	if err := a.Trial.SaveSites(ctx, actor, rows); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "%d sites saved\n", len(rows))
+	fmt.Fprintf(env.Stdout, "%d sites saved\n", n)
 	return nil
 }
 
@@ -110,76 +101,6 @@ func dateFlag(s string) (t time.Time, err error) {
 		return d, fmt.Errorf("not a date: %q", s)
 	}
 	return d, nil
-}
-
-// readSites reads the sites CSV, each row matched by name to a recorded
-// site (whose version it continues); an error names the row and column.
-func readSites(r io.Reader, known []trial.Site, office func(string) (int64, error)) ([]trial.Site, error) {
-	cr := csv.NewReader(r)
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("sites: %w", err)
-	}
-	if len(recs) < 2 {
-		return nil, usagef("sites: the file has no rows under its header")
-	}
-	head := recs[0]
-	if len(head) > 0 {
-		head[0] = strings.TrimPrefix(head[0], "\ufeff")
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.TrimSpace(h)] = i
-	}
-	for _, need := range []string{"name", "stage"} {
-		if _, ok := col[need]; !ok {
-			return nil, usagef("sites: the header has no %q column", need)
-		}
-	}
-	byName := map[string]trial.Site{}
-	for _, s := range known {
-		byName[s.Name] = s
-	}
-	var out []trial.Site
-	seen := map[string]int{}
-	for n, rec := range recs[1:] {
-		row := n + 2
-		get := func(c string) string {
-			if i, ok := col[c]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		s := trial.Site{Name: get("name"), Stage: trial.Stage(get("stage")), Reason: get("reason"), Covariates: map[string]string{}}
-		if prev, dup := seen[s.Name]; dup {
-			return nil, usagef("sites row %d: %q is also on row %d", row, s.Name, prev)
-		}
-		seen[s.Name] = row
-		if old, ok := byName[s.Name]; ok {
-			s.ID, s.Version = old.ID, old.Version
-		}
-		if ref := get("office"); ref != "" {
-			id, err := office(ref)
-			if err != nil {
-				return nil, usagef("sites row %d: office %q: %v", row, ref, err)
-			}
-			s.OfficeID = id
-		}
-		for h, i := range col {
-			switch h {
-			case "name", "office", "stage", "reason":
-				continue
-			}
-			if i < len(rec) && strings.TrimSpace(rec[i]) != "" {
-				s.Covariates[h] = strings.TrimSpace(rec[i])
-			}
-		}
-		if err := s.Validate(); err != nil {
-			return nil, fmt.Errorf("sites row %d: %w", row, err)
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }
 
 // trialRandomise shows a draw without recording it (--dry-run), or

@@ -70,7 +70,7 @@ func (b *builder) randomise(ctx context.Context, seed uint64, specs []officeSpec
 			"Barn er under omsorg av barnevernet, eller det pågår en sak om mulig omsorgsovertakelse",
 			"Har reservert seg mot oppfølging i registerdata",
 		}}
-	if _, err := b.a.Trial.SaveStudy(ctx, researcher, st); err != nil {
+	if _, err := b.a.Trial.SaveStudy(ctx, researcher, st, nil); err != nil {
 		return nil, fmt.Errorf("demo study: %w", err)
 	}
 	covariates := func(municipality string) map[string]string {

@@ -46,7 +46,7 @@ func trialFixture(t *testing.T, f *fixture) {
 	}
 	if _, err := f.app.Trial.SaveStudy(ctx, res, trial.Study{Registration: "NCT03102775", Title: "HOLF", TargetPerOffice: 21,
 		RecruitFrom: time.Date(2016, 11, 1, 0, 0, 0, 0, time.UTC), RecruitTo: time.Date(2017, 6, 30, 0, 0, 0, 0, time.UTC),
-		Eligibility: []string{"Sosialhjelp 6 av 12 måneder"}, Exclusions: []string{"Barn under omsorg"}}); err != nil {
+		Eligibility: []string{"Sosialhjelp 6 av 12 måneder"}, Exclusions: []string{"Barn under omsorg"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var sites []trial.Site
@@ -374,6 +374,68 @@ func TestTargetPages(t *testing.T) {
 			step("import with errors", chromedp.Navigate(f.ts.URL+base), chromedp.WaitVisible(css(`#csv`)),
 				chromedp.SendKeys(css(`#csv`), "reference,name\nS-9,Ny\n"), chromedp.Click(css(`form[action$="/import"] button`)), chromedp.WaitVisible(css(`.error-summary`)))
 			checkAxe(t, ctx, axe, "target import with errors")
+		})
+	}
+}
+
+// Setting up the study on its page: the study form names each field it
+// cannot read and keeps what was typed; the offices are edited as a
+// spreadsheet, a bad row saves nothing and is named by its line; only
+// project management and the researchers reach it.
+func TestTrialSetupPages(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			f := newFixture(t, d)
+			for _, who := range []string{"fk.a", "leder.a", "admin"} {
+				if r := f.client().login(who).get("/trial/setup"); r.StatusCode != http.StatusForbidden && r.StatusCode != http.StatusNotFound {
+					t.Fatalf("%s reached the setup: %d", who, r.StatusCode)
+				}
+			}
+			res := f.client().login("forsker")
+			if r := res.get("/trial"); !strings.Contains(r.body, `href="/trial/setup"`) {
+				t.Fatalf("no way to set up the study: %s", r.body)
+			}
+			study := url.Values{"version": {"0"}, "registration": {"NCT03102775"}, "title": {"HOLF-forsøket"}, "recruit_from": {"2016-11-31"},
+				"recruit_to": {"2016-10-01"}, "target_per_office": {"tjueen"}, "eligibility": {"Sosialhjelp 6 av 12 måneder\n\n1–4 barn under 18 år"}}
+			r := res.post("/trial/study", study)
+			if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, `href="#recruit_from"`) || !strings.Contains(r.body, `href="#target_per_office"`) ||
+				!strings.Contains(r.body, `value="tjueen"`) || !strings.Contains(r.body, "HOLF-forsøket") || strings.Count(r.body, `href="#recruit_from"`) != 1 {
+				t.Fatalf("a bad study: %d %s", r.StatusCode, r.body)
+			}
+			study.Set("recruit_from", "2016-11-01")
+			study.Set("recruit_to", "2017-06-30")
+			study.Set("target_per_office", "21")
+			if r := res.post("/trial/study", study); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the study: %d %s", r.StatusCode, r.body)
+			}
+			st, err := f.db.TrialStudy(context.Background())
+			if err != nil || st.Title != "HOLF-forsøket" || len(st.Eligibility) != 2 || st.TargetPerOffice != 21 {
+				t.Fatalf("study saved: %+v %v", st, err)
+			}
+			if r := res.post("/trial/study", study); r.StatusCode != http.StatusConflict {
+				t.Fatalf("a second study over the first: %d", r.StatusCode)
+			}
+			sheet := "name,office,stage,reason,families\nNAV Alna,NAV Alna,drawn,,120\nNAV Bjerke,Bjerke,drawn,,80\nNAV Borte,,withdrew,,\n"
+			r = res.post("/trial/sites", url.Values{"csv": {sheet}})
+			if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Linje 4, reason") || !strings.Contains(r.body, "NAV Borte,,withdrew") {
+				t.Fatalf("a bad sheet: %d %s", r.StatusCode, r.body)
+			}
+			sheet = strings.Replace(sheet, "withdrew,,", "withdrew,Omorganisering,", 1)
+			if r := res.post("/trial/sites", url.Values{"csv": {sheet}}); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/trial/setup?sites=3" {
+				t.Fatalf("the sheet: %d %s", r.StatusCode, r.body)
+			}
+			page := res.get("/trial/setup?sites=3")
+			if !strings.Contains(page.body, "3 kontorer er lagret") || !strings.Contains(page.body, "NAV Bjerke,NAV Bjerke,drawn,,80") {
+				t.Fatalf("the setup page: %s", page.body)
+			}
+
+			ctx, axe := browser(t)
+			step := stepper(t, ctx)
+			browserLogin(t, ctx, f.ts.URL, "forsker")
+			step("setup", chromedp.Navigate(f.ts.URL+"/trial/setup"), chromedp.WaitVisible(css(`#csv`)))
+			checkAxe(t, ctx, axe, "the study's setup")
+			step("bad sheet", chromedp.SetValue(css(`#csv`), "name,stage\nNAV X,kanskje\n"), chromedp.Click(css(`form[action="/trial/sites"] button`)), chromedp.WaitVisible(css(`.error-summary`)))
+			checkAxe(t, ctx, axe, "the setup with errors")
 		})
 	}
 }
