@@ -662,6 +662,20 @@ type ResultsPage struct {
 	CanCompute, CanRelease bool
 }
 
+// Released says when the study released its effect results to the
+// caller (zero before, or when the caller may not see them): what a
+// staff member's start page points to. It reads no personal data.
+func (t *Trial) Released(ctx context.Context, a *holf.Actor) (time.Time, error) {
+	if !policy.Allows(a, policy.TrialReleased) {
+		return time.Time{}, nil
+	}
+	st, err := t.db.TrialStudy(ctx)
+	if holf.ErrorCode(err) == holf.ENotFound {
+		return time.Time{}, nil
+	}
+	return st.ReleasedAt, err
+}
+
 // LatestResults returns the newest stored run (audited as a view of the
 // results), and whether the analysis data have changed since. The
 // offices' staff see it only once the study has released it.

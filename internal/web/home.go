@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/app"
@@ -29,6 +30,9 @@ type homePage struct {
 	// A leader's open escalations: the oldest MaxOpenEscalations, of EscalationsTotal.
 	Escalations      []holf.Escalation
 	EscalationsTotal int
+	// Released is when the trial's results were released to the caller
+	// (zero before).
+	Released time.Time
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -64,6 +68,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *req) error {
 	}
 	for _, o := range offices {
 		p.Offices = append(p.Offices, officeStaff{Office: o, Staff: staff[o.ID]})
+	}
+	// The trial's results, once the study has released them to the
+	// offices' staff (researchers and project management reach them from
+	// the trial page).
+	if !policy.Allows(rq.actor, policy.TrialResults) {
+		if p.Released, err = s.app.Trial.Released(ctx, rq.actor); err != nil {
+			return err
+		}
 	}
 	if policy.Allows(rq.actor, policy.TrialView) {
 		p.ShowTrial = true

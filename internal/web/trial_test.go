@@ -205,8 +205,15 @@ func TestTrialPages(t *testing.T) {
 			if v == nil || !strings.Contains(rel.body, "Resultatene er ikke frigitt") {
 				t.Fatalf("release form: %s", rel.body)
 			}
+			fk := f.client().login("fk.a")
+			if r := fk.get("/"); strings.Contains(r.body, `href="/trial/results"`) {
+				t.Fatalf("the start page points to results not released: %s", r.body)
+			}
 			if r := res.post("/trial/results/release", url.Values{"version": {v[1]}}); r.StatusCode != http.StatusSeeOther {
 				t.Fatalf("release: %d %s", r.StatusCode, r.body)
+			}
+			if r := fk.get("/"); !strings.Contains(r.body, `href="/trial/results"`) || !strings.Contains(r.body, "ble frigitt til kontorenes ansatte") {
+				t.Fatalf("the start page does not point to the released results: %s", r.body)
 			}
 			staff := f.client().login("fk.a").get("/trial/results")
 			if staff.StatusCode != 200 || !strings.Contains(staff.body, "Frigitt til kontorenes ansatte") || strings.Contains(staff.body, `action="/trial/results"`) || strings.Contains(staff.body, `href="/trial"`) {
