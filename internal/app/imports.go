@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/policy"
@@ -296,4 +297,18 @@ func (im *Imports) TargetOutcomes(ctx context.Context, a *holf.Actor, office int
 		}
 	}
 	return im.db.SaveTargetOutcomes(ctx, event(a, role, "target.import_outcomes", "office", office, purpose), office, ts)
+}
+
+// TrialHistory dates the trial's drawn randomisation (prepared, then
+// drawn) and its target lists (imported at lists), for a trial run before
+// HOLF recorded it. The times must follow one another and be past.
+func (im *Imports) TrialHistory(ctx context.Context, a *holf.Actor, prepared, drawn, lists time.Time, purpose string) error {
+	role, err := im.allow(a)
+	if err != nil {
+		return err
+	}
+	if !prepared.Before(drawn) || lists.Before(drawn) || lists.After(im.now()) {
+		return fmt.Errorf("trial history: prepared %v, drawn %v, lists %v must follow one another before now", prepared, drawn, lists)
+	}
+	return im.db.DateTrialHistory(ctx, event(a, role, "trial.import_history", "study", 0, purpose), prepared, drawn, lists)
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/holf-project/holf/internal/app"
 	"github.com/holf-project/holf/internal/audit"
@@ -550,9 +551,12 @@ func checkTrial(t *testing.T, env map[string]string) {
 	r := run(t, "", env, "trial", "show", "--json")
 	var show struct {
 		Registration  string `json:"registration"`
+		RecruitFrom   string `json:"recruit_from"`
 		Randomisation struct {
-			Status string `json:"status"`
-			Result struct {
+			Status     string    `json:"status"`
+			PreparedAt time.Time `json:"prepared_at"`
+			DrawnAt    time.Time `json:"drawn_at"`
+			Result     struct {
 				Allocation []struct {
 					Intervention bool `json:"intervention"`
 				} `json:"allocation"`
@@ -571,6 +575,12 @@ func checkTrial(t *testing.T, env map[string]string) {
 	}
 	if show.Registration != "NCT03102775" || show.Randomisation.Status != "drawn" || n != 15 || len(show.Randomisation.Result.Allocation) != 29 {
 		t.Fatalf("trial show: %+v", show)
+	}
+	// The demo's trial keeps the trial's timeline: prepared, then drawn,
+	// then recruitment begins.
+	if from, err := time.Parse(time.DateOnly, show.RecruitFrom); err != nil || !show.Randomisation.PreparedAt.Before(show.Randomisation.DrawnAt) ||
+		!show.Randomisation.DrawnAt.Before(from) {
+		t.Fatalf("the demo's timeline: prepared %v, drawn %v, recruitment from %q", show.Randomisation.PreparedAt, show.Randomisation.DrawnAt, show.RecruitFrom)
 	}
 	dry := func() result {
 		return run(t, "", env, "trial", "randomise", "--method", "constrained", "--covariates", "eligible_families,region", "--seed", "11", "--dry-run", "--json")

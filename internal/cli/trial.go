@@ -249,6 +249,9 @@ func trialShow(ctx context.Context, env Env, args []string) error {
 	}
 	if *asJSON {
 		out := map[string]any{"registration": o.Study.Registration, "title": o.Study.Title, "flow": flowJSON(o.Flow)}
+		if o.HasStudy {
+			out["recruit_from"], out["recruit_to"] = o.Study.RecruitFrom.Format(time.DateOnly), o.Study.RecruitTo.Format(time.DateOnly)
+		}
 		if o.Current != nil {
 			out["randomisation"] = randomisationJSON(*o.Current)
 		}
@@ -283,8 +286,13 @@ func flowJSON(fl []app.StageCount) []map[string]any {
 }
 
 func randomisationJSON(r trial.Randomisation) map[string]any {
-	return map[string]any{"id": r.ID, "status": r.Status, "version": r.Version, "config": r.Config, "config_hash": r.ConfigHash,
-		"candidates_hash": r.CandidatesHash, "accepted": r.Accepted, "prepared_by": r.PreparedByName, "drawn_by": r.DrawnByName, "result": r.Result}
+	out := map[string]any{"id": r.ID, "status": r.Status, "version": r.Version, "config": r.Config, "config_hash": r.ConfigHash,
+		"candidates_hash": r.CandidatesHash, "accepted": r.Accepted, "prepared_by": r.PreparedByName, "prepared_at": r.PreparedAt,
+		"drawn_by": r.DrawnByName, "result": r.Result}
+	if !r.DrawnAt.IsZero() {
+		out["drawn_at"] = r.DrawnAt
+	}
+	return out
 }
 
 func printResult(w io.Writer, r trial.Result) {

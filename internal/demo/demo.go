@@ -319,6 +319,9 @@ func Build(ctx context.Context, a *app.App, opt Options) (Result, error) {
 		if err := b.targetLists(ctx, opt.Seed, ids, specs); err != nil {
 			return res, err
 		}
+		if err := b.datedTrial(ctx); err != nil {
+			return res, err
+		}
 		progress("target lists: done")
 	}
 	if err := b.network(ctx, rng, ids, specs, opt.Scale != "", progress); err != nil {

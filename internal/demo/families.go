@@ -118,7 +118,7 @@ func makeFamily(rng *rand.Rand, now time.Time) holf.Family {
 // follow-up, some discharged and replaced.
 func (b *builder) families(ctx context.Context, rng *rand.Rand, officeIDs []int64, coordinators map[int64][2]int64, perOffice int, scale bool, progress func(string, ...any)) (int, error) {
 	now := b.a.Now()
-	start := now.AddDate(-1, -2, 0)
+	start := b.recruitFrom()
 	total := 0
 	for i, office := range officeIDs {
 		fk := coordinators[office]

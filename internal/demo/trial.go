@@ -58,7 +58,7 @@ func (b *builder) randomise(ctx context.Context, seed uint64, specs []officeSpec
 		return nil, err
 	}
 	st := trial.Study{Registration: "NCT03102775", Title: "Helhetlig oppfølging av lavinntektsfamilier (HOLF): et klyngerandomisert forsøk",
-		RecruitFrom: time.Date(2016, 11, 1, 0, 0, 0, 0, time.UTC), RecruitTo: time.Date(2017, 6, 30, 0, 0, 0, 0, time.UTC), TargetPerOffice: 21,
+		RecruitFrom: dayOf(b.recruitFrom()), RecruitTo: dayOf(b.recruitFrom().AddDate(0, 8, 0)), TargetPerOffice: 21,
 		Eligibility: []string{
 			"Har mottatt økonomisk sosialhjelp 6 av de siste 12 månedene, eller er fast mottaker",
 			"Eller mottar arbeidsavklaringspenger, dagpenger eller kvalifiseringsstønad med supplerende sosialhjelp",
@@ -88,7 +88,7 @@ func (b *builder) randomise(ctx context.Context, seed uint64, specs []officeSpec
 		s := trial.Site{Name: name, Stage: trial.StageInvited, Reason: "Svarte ikke på invitasjonen, eller hadde ikke kapasitet", Covariates: map[string]string{}}
 		switch {
 		case i == len(notTakingPart)-1:
-			s.Stage, s.Reason, s.Covariates = trial.StageWithdrew, "Trakk seg etter trekningen: omorganisering av kontoret høsten 2016", covariates("Oslo")
+			s.Stage, s.Reason, s.Covariates = trial.StageWithdrew, "Trakk seg etter trekningen: omorganisering av kontoret", covariates("Oslo")
 		case i >= 15:
 			s.Stage, s.Reason = trial.StageInterested, "Interessert, men ikke trukket ut blant de 30"
 		}
@@ -115,6 +115,22 @@ func (b *builder) randomise(ctx context.Context, seed uint64, specs []officeSpec
 		}
 	}
 	return arms, nil
+}
+
+// recruitFrom is when the demo's recruitment began, 14 months ago: the
+// families' records, the study's window and the draw before it all date
+// from it.
+func (b *builder) recruitFrom() time.Time { return b.a.Now().AddDate(-1, -2, 0) }
+
+func dayOf(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+
+// datedTrial dates the draw as the trial ran it: prepared four weeks and
+// drawn three weeks before recruitment began, the target lists drawn from
+// the registers a week before it, so that the CONSORT flow places the
+// families and their consents after the allocation, as in the trial.
+func (b *builder) datedTrial(ctx context.Context) error {
+	from := b.recruitFrom()
+	return b.im.TrialHistory(ctx, b.actor, from.AddDate(0, 0, -28), from.AddDate(0, 0, -21), from.AddDate(0, 0, -7), purpose)
 }
 
 // targetLists gives every trial office the target list its families came

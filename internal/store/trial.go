@@ -562,3 +562,19 @@ func (db *DB) CreateFamilyForTarget(ctx context.Context, ev, tev holf.AuditEvent
 		return id, tx.appendAudit(ctx, tev)
 	})
 }
+
+// DateTrialHistory dates the drawn randomisation and the target lists as an
+// import of a trial run before HOLF recorded it (the demo's, built today
+// about a trial that began months ago): prepared and drawn at the times
+// given, the lists imported at lists. The audit log keeps the real times.
+func (db *DB) DateTrialHistory(ctx context.Context, ev holf.AuditEvent, prepared, drawn, lists time.Time) error {
+	return db.audited(ctx, ev, func(tx *Tx) (int64, error) {
+		if _, err := tx.exec(ctx, `UPDATE randomisations SET prepared_at = ?, drawn_at = ? WHERE status = 'drawn'`, formatTime(prepared), formatTime(drawn)); err != nil {
+			return 0, fmt.Errorf("date the randomisation: %w", err)
+		}
+		if _, err := tx.exec(ctx, `UPDATE target_batches SET imported_at = ?`, formatTime(lists)); err != nil {
+			return 0, fmt.Errorf("date the target lists: %w", err)
+		}
+		return 0, nil
+	})
+}

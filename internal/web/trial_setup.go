@@ -19,9 +19,9 @@ type trialSetupPage struct {
 	formState
 	O app.TrialOverview
 	// The study form as typed.
-	Registration, Title, From, To, Target, Eligibility, Exclusions string
-	CSV                                                            string // the sites as CSV
-	Form                                                           string // the form an error belongs to: "study" or "sites"
+	Registration, StudyTitle, From, To, Target, Eligibility, Exclusions string
+	CSV                                                                 string // the sites as CSV
+	Form                                                                string // the form an error belongs to: "study" or "sites"
 }
 
 func (s *Server) trialSetupData(r *http.Request, rq *req) (*trialSetupPage, error) {
@@ -32,7 +32,7 @@ func (s *Server) trialSetupData(r *http.Request, rq *req) (*trialSetupPage, erro
 	p := &trialSetupPage{Page: s.page(r, rq, "trial.setup_title"), O: o, Target: "21"}
 	if o.HasStudy {
 		st := o.Study
-		p.Registration, p.Title, p.Target = st.Registration, st.Title, strconv.Itoa(st.TargetPerOffice)
+		p.Registration, p.StudyTitle, p.Target = st.Registration, st.Title, strconv.Itoa(st.TargetPerOffice)
 		p.From, p.To = st.RecruitFrom.Format("2006-01-02"), st.RecruitTo.Format("2006-01-02")
 		p.Eligibility, p.Exclusions = strings.Join(st.Eligibility, "\n"), strings.Join(st.Exclusions, "\n")
 		if p.CSV, err = s.app.Trial.SitesCSV(r.Context(), rq.actor); err != nil {
@@ -63,14 +63,14 @@ func (s *Server) trialStudySave(w http.ResponseWriter, r *http.Request, rq *req)
 		return err
 	}
 	p.Form = "study"
-	p.Registration, p.Title, p.From, p.To = r.PostFormValue("registration"), r.PostFormValue("title"), r.PostFormValue("recruit_from"), r.PostFormValue("recruit_to")
+	p.Registration, p.StudyTitle, p.From, p.To = r.PostFormValue("registration"), r.PostFormValue("title"), r.PostFormValue("recruit_from"), r.PostFormValue("recruit_to")
 	p.Target, p.Eligibility, p.Exclusions = strings.TrimSpace(r.PostFormValue("target_per_office")), r.PostFormValue("eligibility"), r.PostFormValue("exclusions")
 	st := p.O.Study
 	st.Version = formVersion(r, "version")
 	if st.Version == 0 {
 		st.ID = 0 // a form opened before the study was set up: a second one is refused
 	}
-	st.Registration, st.Title = p.Registration, p.Title
+	st.Registration, st.Title = p.Registration, p.StudyTitle
 	st.Eligibility, st.Exclusions = lines(p.Eligibility), lines(p.Exclusions)
 	var bad holf.Validation
 	var ok bool

@@ -432,7 +432,7 @@ func TestTrialSetupPages(t *testing.T) {
 				t.Fatalf("the sheet: %d %s", r.StatusCode, r.body)
 			}
 			page := res.get("/trial/setup?sites=3")
-			if !strings.Contains(page.body, "3 kontorer er lagret") || !strings.Contains(page.body, "NAV Bjerke,NAV Bjerke,drawn,,80") {
+			if !strings.Contains(page.body, "<h1>Studien og kontorene</h1>") || !strings.Contains(page.body, "3 kontorer er lagret") || !strings.Contains(page.body, "NAV Bjerke,NAV Bjerke,drawn,,80") {
 				t.Fatalf("the setup page: %s", page.body)
 			}
 
