@@ -1,11 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -660,6 +662,9 @@ type ResultsPage struct {
 	// offices' staff; CanCompute and CanRelease what the caller may do.
 	Study                  trial.Study
 	CanCompute, CanRelease bool
+	// CanExport is whether the caller may take the pseudonymised analysis
+	// data with the results (the reproduction bundle).
+	CanExport bool
 }
 
 // Released says when the study released its effect results to the
@@ -681,7 +686,7 @@ func (t *Trial) Released(ctx context.Context, a *holf.Actor) (time.Time, error) 
 // offices' staff see it only once the study has released it.
 func (t *Trial) LatestResults(ctx context.Context, a *holf.Actor) (ResultsPage, error) {
 	out := ResultsPage{CanCompute: policy.Decide(a, policy.TrialResults, policy.Global).Allowed,
-		CanRelease: policy.Decide(a, policy.TrialRelease, policy.Global).Allowed}
+		CanRelease: policy.Decide(a, policy.TrialRelease, policy.Global).Allowed, CanExport: policy.Decide(a, policy.SurveyExport, policy.Global).Allowed}
 	st, err := t.db.TrialStudy(ctx)
 	if holf.ErrorCode(err) == holf.ENotFound && out.CanCompute {
 		return out, nil
@@ -1179,4 +1184,37 @@ func (t *Trial) baselineScores(ctx context.Context, allocated map[int64]bool) ([
 		}
 	}
 	return out, nil
+}
+
+// BundleFile is one file of the results bundle.
+type BundleFile struct {
+	Name string
+	Data []byte
+}
+
+// Bundle is everything that reproduces r: each outcome's pseudonymised
+// analysis data (exactly the rows analysed), the effect table naming its
+// data file, the results as JSON, and an R script that refits every model
+// with lme4, lmerTest and clubSandwich. r must carry its data (WithData).
+func (r *TrialResults) Bundle(software string) ([]BundleFile, error) {
+	var out []BundleFile
+	names := map[string]string{}
+	for _, o := range r.Outcomes {
+		name := o.Group + "_" + o.ID + ".csv"
+		names[o.Group+"/"+o.ID] = name
+		out = append(out, BundleFile{Name: name, Data: o.Data()})
+	}
+	for i := range r.Effects {
+		r.Effects[i].Data = names[r.Effects[i].Group+"/"+r.Effects[i].Outcome]
+	}
+	var b bytes.Buffer
+	if err := trial.WriteEffects(&b, r.Effects, r.Snapshot, r.Seed, software); err != nil {
+		return nil, err
+	}
+	j, err := json.MarshalIndent(map[string]any{"snapshot": r.Snapshot, "seed": r.Seed, "software": software, "outcomes": r.Effects, "skipped": r.Skipped}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, BundleFile{Name: "effects.csv", Data: b.Bytes()}, BundleFile{Name: "results.json", Data: j},
+		BundleFile{Name: "reproduce.R", Data: []byte(trial.ReproduceR)}), nil
 }

@@ -3,8 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -681,5 +683,43 @@ func checkTrialResults(t *testing.T, env map[string]string, dir string) {
 		if i := strings.Index(string(b), "largest gaps"); i >= 0 {
 			t.Log("R check, " + strings.SplitN(string(b[i:]), "\n", 2)[0])
 		}
+		// The script the export ships for its readers runs as it says, and
+		// its figures are HOLF's.
+		cmd := exec.Command(rscript, "reproduce.R") // #nosec G204 -- test tool
+		cmd.Dir = out
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("reproduce.R: %v\n%s", err, b)
+		}
+		rows, err := readCSVFile(filepath.Join(out, "reproduced.csv"))
+		if err != nil || len(rows) != len(res.Outcomes)+1 {
+			t.Fatalf("reproduced.csv: %v, %d rows", err, len(rows))
+		}
+		at := map[string]int{}
+		for i, h := range rows[0] {
+			at[h] = i
+		}
+		// The tolerances of check_results.R, which says why.
+		num := func(row []string, col string) float64 { v, _ := strconv.ParseFloat(row[at[col]], 64); return v }
+		for _, row := range rows[1:] {
+			se := num(row, "se")
+			for _, c := range []struct {
+				col      string
+				rel, abs float64
+			}{{"estimate", 1e-6, 1e-5 * se}, {"se", 1e-5, 0}, {"p", 0, 1e-3}, {"p_cr2", 1e-6, 1e-9}} {
+				r, h := num(row, c.col), num(row, "holf_"+c.col)
+				if math.IsNaN(r) || math.Abs(r-h) > math.Max(c.abs, c.rel*math.Abs(r)) {
+					t.Errorf("reproduce.R, %s %s: R %v, HOLF %v", row[at["outcome"]], c.col, r, h)
+				}
+			}
+		}
 	}
+}
+
+func readCSVFile(name string) ([][]string, error) {
+	f, err := os.Open(name) // #nosec G304 -- the test's own export
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return csv.NewReader(f).ReadAll()
 }

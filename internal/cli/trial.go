@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -361,67 +359,17 @@ func exportResults(dir string, res *app.TrialResults) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
-	names := map[string]string{}
-	for _, o := range res.Outcomes {
-		name := o.Group + "_" + o.ID + ".csv"
-		names[o.Group+"/"+o.ID] = name
-		if err := os.WriteFile(filepath.Join(dir, name), o.Data(), 0o600); err != nil {
-			return err
-		}
-	}
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"group", "outcome", "term", "estimate", "se", "df", "p", "ci_lower", "ci_upper", "p_cr2", "p_randomisation", "randomisation_reference", "p_holm", "p_bh", "icc_office", "icc_t1", "icc_t1_lower", "icc_t1_upper", "hedges_g", "n", "persons", "offices", "formula", "data"})
-	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
-	for i := range res.Effects {
-		e := &res.Effects[i]
-		e.Data = names[e.Group+"/"+e.Outcome]
-		_ = w.Write([]string{e.Group, e.Outcome, e.Term, g(e.Estimate), g(e.SE), g(e.DF), g(e.P), g(e.Lower), g(e.Upper), g(e.PCR2), g(e.PRandomisation), e.Reference,
-			g(e.PHolm), g(e.PBH), g(e.ICCOffice), g(e.ICCT1.ICC), g(e.ICCT1.Lower), g(e.ICCT1.Upper), g(e.Hedges.Adjusted), strconv.Itoa(e.N), strconv.Itoa(e.Persons), strconv.Itoa(e.Offices), e.Formula, e.Data})
-	}
-	w.Flush()
-	if err := os.WriteFile(filepath.Join(dir, "effects.csv"), []byte(b.String()), 0o600); err != nil {
-		return err
-	}
-	j, err := json.MarshalIndent(map[string]any{"snapshot": res.Snapshot, "seed": res.Seed, "software": "holf " + Version, "outcomes": res.Effects, "skipped": res.Skipped}, "", "  ")
+	files, err := res.Bundle("holf " + Version)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "results.json"), j, 0o600); err != nil {
-		return err
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o600); err != nil {
+			return err
+		}
 	}
-	return os.WriteFile(filepath.Join(dir, "reproduce.R"), []byte(reproduceR), 0o600)
+	return nil
 }
-
-// reproduceR refits every outcome of effects.csv in R and prints HOLF's
-// figures beside R's, so that a reader can see that they agree.
-const reproduceR = `# Reproduces HOLF's effect table (effects.csv) from the exported data with
-# lme4/lmerTest (Satterthwaite df) and clubSandwich (CR2). Run in this
-# directory: Rscript reproduce.R
-suppressPackageStartupMessages({ library(lmerTest); library(clubSandwich) })
-eff <- read.csv("effects.csv", stringsAsFactors = FALSE)
-out <- NULL
-for (i in seq_len(nrow(eff))) {
-  e <- eff[i, ]
-  d <- read.csv(e$data, stringsAsFactors = FALSE)
-  d$office <- factor(d$office); d$person <- factor(d$person)
-  m <- lmer(as.formula(e$formula), data = d, REML = TRUE)
-  s <- coef(summary(m, ddf = "Satterthwaite"))[e$term, ]
-  ols <- lm(y ~ time * arm, data = d)
-  r <- coef_test(ols, vcov = "CR2", cluster = d$office, test = "Satterthwaite")
-  r <- r[r$Coef == e$term, ]
-  out <- rbind(out, data.frame(group = e$group, outcome = e$outcome,
-    estimate = unname(s["Estimate"]), holf_estimate = e$estimate,
-    se = unname(s["Std. Error"]), holf_se = e$se,
-    df = unname(s["df"]), holf_df = e$df,
-    p = unname(s["Pr(>|t|)"]), holf_p = e$p,
-    p_cr2 = r$p_Satt, holf_p_cr2 = e$p_cr2))
-}
-out$p_holm <- ave(out$p, out$group, FUN = function(p) p.adjust(p, "holm"))
-out$holf_p_holm <- eff$p_holm
-write.csv(out, "reproduced.csv", row.names = FALSE)
-print(out, digits = 6)
-`
 
 // trialTargets imports an office's target list from a CSV file.
 func trialTargets(ctx context.Context, env Env, args []string) error {

@@ -122,7 +122,9 @@ func (b *builder) randomise(ctx context.Context, seed uint64, specs []officeSpec
 // from it.
 func (b *builder) recruitFrom() time.Time { return b.a.Now().AddDate(-1, -2, 0) }
 
-func dayOf(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func dayOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 // datedTrial dates the draw as the trial ran it: prepared four weeks and
 // drawn three weeks before recruitment began, the target lists drawn from

@@ -526,3 +526,11 @@ func (s *Server) followUpMine(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	return s.render(w, http.StatusOK, "followups_mine", &followUpMinePage{Page: s.page(r, rq, "followup.mine"), FollowUps: fs})
 }
+
+// sendBytes sends a download made in memory, with its type and name.
+func sendBytes(w http.ResponseWriter, name, contentType string, b []byte) error {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, err := w.Write(b)
+	return err
+}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/csv"
 	"html/template"
 	"math"
@@ -522,16 +524,41 @@ func (s *Server) trialResultsCSV(w http.ResponseWriter, r *http.Request, rq *req
 	if rp.Run == nil {
 		return holf.NotFound("results", "")
 	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
-	return sendCSV(w, "holf_effects.csv", func(cw *csv.Writer) {
-		_ = cw.Write([]string{"group", "outcome", "term", "estimate", "se", "df", "p", "ci_lower", "ci_upper", "p_cr2", "p_randomisation", "p_holm", "p_bh",
-			"icc_office", "icc_t1", "icc_t1_lower", "icc_t1_upper", "hedges_g", "hedges_ci_lower", "hedges_ci_upper", "n", "persons", "offices", "formula", "snapshot", "seed", "software"})
-		for _, e := range rp.Run.Effects {
-			_ = cw.Write([]string{e.Group, e.Outcome, e.Term, f(e.Estimate), f(e.SE), f(e.DF), f(e.P), f(e.Lower), f(e.Upper), f(e.PCR2), f(e.PRandomisation),
-				f(e.PHolm), f(e.PBH), f(e.ICCOffice), f(e.ICCT1.ICC), f(e.ICCT1.Lower), f(e.ICCT1.Upper), f(e.Hedges.Adjusted), f(e.Hedges.Lower), f(e.Hedges.Upper), strconv.Itoa(e.N), strconv.Itoa(e.Persons),
-				strconv.Itoa(e.Offices), e.Formula, rp.Run.Snapshot, strconv.FormatUint(rp.Run.Seed, 10), csvSafe(rp.Run.Software)})
+	var b bytes.Buffer
+	if err := trial.WriteEffects(&b, rp.Run.Effects, rp.Run.Snapshot, rp.Run.Seed, csvSafe(rp.Run.Software)); err != nil {
+		return err
+	}
+	return sendBytes(w, "holf_effects.csv", "text/csv; charset=utf-8", b.Bytes())
+}
+
+// trialBundle sends everything that reproduces the effect table as one zip
+// file: the pseudonymised analysis data, the table naming its data, the
+// results as JSON and the R script (for those who may export pseudonymised
+// data; the export is audited).
+func (s *Server) trialBundle(w http.ResponseWriter, r *http.Request, rq *req) error {
+	res, err := s.app.Trial.Results(r.Context(), rq.actor, app.ResultsOptions{WithData: true})
+	if err != nil {
+		return err
+	}
+	files, err := res.Bundle("holf " + s.cfg.Version)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, f := range files {
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: "holf_trial/" + f.Name, Method: zip.Deflate, Modified: s.app.Now()})
+		if err != nil {
+			return err
 		}
-	})
+		if _, err := fw.Write(f.Data); err != nil {
+			return err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return sendBytes(w, "holf_trial.zip", "application/zip", b.Bytes())
 }
 
 // ---- the CONSORT flow ----

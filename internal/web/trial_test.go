@@ -1,11 +1,15 @@
 package web
 
 import (
+	"archive/zip"
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -186,6 +190,42 @@ func TestTrialPages(t *testing.T) {
 			}
 			if r := pm.get("/trial/results/effects.csv"); r.StatusCode != 200 || !strings.HasPrefix(r.body, "group,outcome,term,estimate") {
 				t.Fatalf("effects CSV: %d %s", r.StatusCode, r.body)
+			}
+			// The bundle that reproduces the table: for the researchers,
+			// who may take pseudonymised data; its data files are those the
+			// table names.
+			if r := pm.get("/trial/results/bundle.zip"); r.StatusCode != http.StatusForbidden {
+				t.Fatalf("project management took the analysis data: %d", r.StatusCode)
+			}
+			bundle := res.get("/trial/results/bundle.zip")
+			if bundle.StatusCode != 200 || bundle.Header.Get("Content-Type") != "application/zip" {
+				t.Fatalf("bundle: %d %s", bundle.StatusCode, bundle.Header)
+			}
+			zr, err := zip.NewReader(strings.NewReader(bundle.body), int64(len(bundle.body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			inZip := map[string]string{}
+			for _, zf := range zr.File {
+				rc, err := zf.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				inZip[strings.TrimPrefix(zf.Name, "holf_trial/")] = string(b)
+			}
+			// Without questionnaires the table is empty: the command line's
+			// test on the demo has R run the bundle's script on real rows.
+			rows, err := csv.NewReader(strings.NewReader(inZip["effects.csv"])).ReadAll()
+			if err != nil || len(rows) != 1 || rows[0][0] != "group" || !strings.Contains(inZip["reproduce.R"], "coef_test") || inZip["results.json"] == "" || len(inZip) != 3 {
+				t.Fatalf("bundle holds %d files: %v", len(inZip), err)
+			}
+			col := slices.Index(rows[0], "data")
+			for _, row := range rows[1:] {
+				if data := inZip[row[col]]; !strings.HasPrefix(data, "person,family,office,arm,group,time,y\n") {
+					t.Fatalf("%s: data file %q missing or malformed", row[1], row[col])
+				}
 			}
 			// The whole report: one page that carries its own style.
 			rep := pm.get("/trial/report")
