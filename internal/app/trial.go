@@ -526,6 +526,8 @@ func (t *Trial) Correct(ctx context.Context, a *holf.Actor, office int64, to hol
 // TrialResults are the effect table of the trial's outcomes.
 type TrialResults struct {
 	Effects []trial.Effect
+	// Attrition is who answered at which wave (Table 5), from the same data.
+	Attrition []trial.Retention
 	// Skipped are the outcomes that could not be analysed, with why.
 	Skipped []string
 	// Outcomes hold the analysis data behind Effects (pseudonyms only),
@@ -592,7 +594,7 @@ func (t *Trial) analyse(ctx context.Context, opt ResultsOptions) (TrialResults, 
 	if err != nil {
 		return TrialResults{}, err
 	}
-	out := TrialResults{Seed: opt.Seed, Outcomes: outcomes, Snapshot: snapshot(outcomes)}
+	out := TrialResults{Seed: opt.Seed, Outcomes: outcomes, Snapshot: snapshot(outcomes), Attrition: trial.Attrition(outcomes)}
 	var errs []error
 	out.Effects, errs = trial.AnalyseAll(outcomes, opt.Permutations, opt.Seed, t.design(ctx))
 	for _, e := range errs {
@@ -647,7 +649,7 @@ func (t *Trial) Compute(ctx context.Context, a *holf.Actor, opt ResultsOptions) 
 		return trial.Run{}, err
 	}
 	r := trial.Run{StudyID: st.ID, Snapshot: res.Snapshot, Seed: res.Seed, Permutations: opt.Permutations, Software: opt.Software,
-		Effects: res.Effects, Skipped: res.Skipped, ComputedBy: a.Name}
+		Effects: res.Effects, Attrition: res.Attrition, Skipped: res.Skipped, ComputedBy: a.Name}
 	err = t.db.SaveTrialRun(ctx, event(a, role, "trial.results.compute", "study", st.ID, PurposeResearch), &r)
 	return r, err
 }
@@ -1211,10 +1213,15 @@ func (r *TrialResults) Bundle(software string) ([]BundleFile, error) {
 	if err := trial.WriteEffects(&b, r.Effects, r.Snapshot, r.Seed, software); err != nil {
 		return nil, err
 	}
-	j, err := json.MarshalIndent(map[string]any{"snapshot": r.Snapshot, "seed": r.Seed, "software": software, "outcomes": r.Effects, "skipped": r.Skipped}, "", "  ")
+	var att bytes.Buffer
+	if err := trial.WriteAttrition(&att, r.Attrition); err != nil {
+		return nil, err
+	}
+	j, err := json.MarshalIndent(map[string]any{"snapshot": r.Snapshot, "seed": r.Seed, "software": software, "outcomes": r.Effects,
+		"attrition": r.Attrition, "skipped": r.Skipped}, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	return append(out, BundleFile{Name: "effects.csv", Data: b.Bytes()}, BundleFile{Name: "results.json", Data: j},
+	return append(out, BundleFile{Name: "effects.csv", Data: b.Bytes()}, BundleFile{Name: "attrition.csv", Data: att.Bytes()}, BundleFile{Name: "results.json", Data: j},
 		BundleFile{Name: "reproduce.R", Data: []byte(trial.ReproduceR)}), nil
 }

@@ -347,7 +347,7 @@ func trialResults(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 	}
-	out := map[string]any{"snapshot": res.Snapshot, "seed": res.Seed, "software": "holf " + Version, "outcomes": res.Effects, "skipped": res.Skipped}
+	out := map[string]any{"snapshot": res.Snapshot, "seed": res.Seed, "software": "holf " + Version, "outcomes": res.Effects, "attrition": res.Attrition, "skipped": res.Skipped}
 	if *asJSON {
 		return printJSON(env, out)
 	}

@@ -307,10 +307,14 @@ func (db *DB) SaveTrialRun(ctx context.Context, ev holf.AuditEvent, r *trial.Run
 		if err != nil {
 			return 0, err
 		}
+		attrition, err := json.Marshal(r.Attrition)
+		if err != nil {
+			return 0, err
+		}
 		now := formatTime(tx.now)
-		id, err := tx.insertID(ctx, `INSERT INTO trial_results (study_id, snapshot, seed, permutations, software, effects, skipped, computed_by, computed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.StudyID, r.Snapshot, strconv.FormatUint(r.Seed, 10), r.Permutations, r.Software, string(effects),
-			strings.Join(r.Skipped, "\n"), r.ComputedBy, now)
+		id, err := tx.insertID(ctx, `INSERT INTO trial_results (study_id, snapshot, seed, permutations, software, effects, attrition, skipped, computed_by, computed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.StudyID, r.Snapshot, strconv.FormatUint(r.Seed, 10), r.Permutations, r.Software, string(effects),
+			string(attrition), strings.Join(r.Skipped, "\n"), r.ComputedBy, now)
 		if err != nil {
 			return 0, fmt.Errorf("save trial results: %w", err)
 		}
@@ -322,10 +326,10 @@ func (db *DB) SaveTrialRun(ctx context.Context, ev holf.AuditEvent, r *trial.Run
 // LatestTrialRun loads the study's newest computation of the effect table;
 // ok is false when there is none.
 func (db *DB) LatestTrialRun(ctx context.Context, studyID int64) (r trial.Run, ok bool, err error) {
-	var seed, effects, skipped string
-	err = db.queryRow(ctx, `SELECT id, study_id, snapshot, seed, permutations, software, effects, skipped, computed_by, computed_at
+	var seed, effects, attrition, skipped string
+	err = db.queryRow(ctx, `SELECT id, study_id, snapshot, seed, permutations, software, effects, attrition, skipped, computed_by, computed_at
 		FROM trial_results WHERE study_id = ? ORDER BY id DESC LIMIT 1`, studyID).
-		Scan(&r.ID, &r.StudyID, &r.Snapshot, &seed, &r.Permutations, &r.Software, &effects, &skipped, &r.ComputedBy, asTime(&r.ComputedAt))
+		Scan(&r.ID, &r.StudyID, &r.Snapshot, &seed, &r.Permutations, &r.Software, &effects, &attrition, &skipped, &r.ComputedBy, asTime(&r.ComputedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}
@@ -334,6 +338,9 @@ func (db *DB) LatestTrialRun(ctx context.Context, studyID int64) (r trial.Run, o
 	}
 	r.Seed, _ = strconv.ParseUint(seed, 10, 64)
 	r.Skipped = splitLines(skipped)
+	if err := json.Unmarshal([]byte(attrition), &r.Attrition); err != nil {
+		return r, false, fmt.Errorf("trial run %d: attrition: %w", r.ID, err)
+	}
 	return r, true, json.Unmarshal([]byte(effects), &r.Effects)
 }
 

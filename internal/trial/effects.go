@@ -343,6 +343,7 @@ type Run struct {
 	Permutations int
 	Software     string
 	Effects      []Effect
+	Attrition    []Retention
 	Skipped      []string
 	ComputedBy   string
 	ComputedAt   time.Time

@@ -70,7 +70,8 @@ func TestBrowserFidelityDrift(t *testing.T) {
 				step("trial", chromedp.Navigate(base+"/trial"), chromedp.WaitVisible(css(`figure.histogram`)))
 				checkAxe(t, ctx, axe, "trial on the demo")
 				step("results", chromedp.Click(css(`a[href="/trial/results"]`)), chromedp.WaitVisible(css(`#effects-coordinators-caption`)))
-				if body := mainText(); !strings.Contains(body, "Målrettet oppfølgingsarbeid") || !strings.Contains(body, "Foreldrene") || strings.Contains(body, "Dataene har endret seg") {
+				if body := mainText(); !strings.Contains(body, "Målrettet oppfølgingsarbeid") || !strings.Contains(body, "Foreldrene") || strings.Contains(body, "Dataene har endret seg") ||
+					!strings.Contains(body, "Frafall (tabell 5)") || !strings.Contains(body, "Kun T2") {
 					t.Fatalf("results page: %s", body)
 				}
 				checkAxe(t, ctx, axe, "trial results on the demo")

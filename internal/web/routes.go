@@ -176,6 +176,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/trial/results/release", policy: need(policy.TrialRelease), purpose: purposeResearch, handle: s.trialRelease},
 		{method: "POST", pattern: "/trial/results", policy: need(policy.TrialResults), purpose: purposeResearch, handle: s.trialCompute},
 		{method: "GET", pattern: "/trial/results/bundle.zip", policy: need(policy.SurveyExport), purpose: purposeResearch, handle: s.trialBundle},
+		{method: "GET", pattern: "/trial/results/attrition.csv", policy: need(policy.TrialReleased), purpose: purposeResearch, handle: s.trialAttritionCSV},
 		{method: "GET", pattern: "/trial/results/effects.csv", policy: need(policy.TrialReleased), purpose: purposeResearch, handle: s.trialResultsCSV},
 		{method: "GET", pattern: "/fidelity", policy: need(policy.FidelityView), handle: s.fidelityOverview},
 		{method: "GET", pattern: "/fidelity/mine", policy: need(policy.FidelityOwn), handle: s.fidelityMine},

@@ -360,6 +360,9 @@ type resultsPage struct {
 type resultsGroup struct {
 	Group   string
 	Effects []resultsRow
+	// Attrition is the group's respondents per wave (Table 5): each arm,
+	// then both.
+	Attrition []trial.Retention
 }
 
 type resultsRow struct {
@@ -440,6 +443,16 @@ func (p *resultsPage) group() {
 		}
 		p.Groups[i].Effects = append(p.Groups[i].Effects, resultsRow{Effect: e, Fig: drawMeans(e.Means)})
 	}
+	for _, r := range p.R.Run.Attrition {
+		if i, ok := at[r.Group]; ok {
+			p.Groups[i].Attrition = append(p.Groups[i].Attrition, r)
+		}
+	}
+}
+
+// Percent prints n as a whole percentage of r's respondents at T1.
+func (p *resultsPage) Percent(r trial.Retention, n int) string {
+	return strconv.FormatFloat(100*r.Share(n), 'f', 0, 64)
 }
 
 // Num prints a figure to three decimals.
@@ -529,6 +542,22 @@ func (s *Server) trialResultsCSV(w http.ResponseWriter, r *http.Request, rq *req
 		return err
 	}
 	return sendBytes(w, "holf_effects.csv", "text/csv; charset=utf-8", b.Bytes())
+}
+
+// trialAttritionCSV sends the stored run's attrition table.
+func (s *Server) trialAttritionCSV(w http.ResponseWriter, r *http.Request, rq *req) error {
+	rp, err := s.app.Trial.LatestResults(r.Context(), rq.actor)
+	if err != nil {
+		return err
+	}
+	if rp.Run == nil {
+		return holf.NotFound("results", "")
+	}
+	var b bytes.Buffer
+	if err := trial.WriteAttrition(&b, rp.Run.Attrition); err != nil {
+		return err
+	}
+	return sendBytes(w, "holf_attrition.csv", "text/csv; charset=utf-8", b.Bytes())
 }
 
 // trialBundle sends everything that reproduces the effect table as one zip

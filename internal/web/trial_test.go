@@ -218,7 +218,7 @@ func TestTrialPages(t *testing.T) {
 			// Without questionnaires the table is empty: the command line's
 			// test on the demo has R run the bundle's script on real rows.
 			rows, err := csv.NewReader(strings.NewReader(inZip["effects.csv"])).ReadAll()
-			if err != nil || len(rows) != 1 || rows[0][0] != "group" || !strings.Contains(inZip["reproduce.R"], "coef_test") || inZip["results.json"] == "" || len(inZip) != 3 {
+			if err != nil || len(rows) != 1 || rows[0][0] != "group" || !strings.Contains(inZip["reproduce.R"], "coef_test") || inZip["results.json"] == "" || !strings.HasPrefix(inZip["attrition.csv"], "group,arm,t1,") || len(inZip) != 4 {
 				t.Fatalf("bundle holds %d files: %v", len(inZip), err)
 			}
 			col := slices.Index(rows[0], "data")
