@@ -162,3 +162,14 @@ func (db *DB) CalendarOwner(ctx context.Context, hash string) (int64, error) {
 		WHERE f.secret_hash = ? AND p.disabled_at IS NULL`, hash).Scan(&id)
 	return id, notFoundIf(err, "calendar feed", "")
 }
+
+// Drafts returns the person's drafts of the forms whose keys begin with
+// prefix (the sections of one family's mapping, say).
+func (db *DB) Drafts(ctx context.Context, person int64, prefix string) ([]Draft, error) {
+	return collect(ctx, db, func(s scanner) (Draft, error) {
+		d := Draft{DraftKey: DraftKey{PersonID: person}}
+		err := s.Scan(&d.Form, &d.FamilyID, &d.BaseVersion, &d.Content, asTime(&d.SavedAt))
+		return d, err
+	}, `SELECT form_key, family_id, base_version, content, saved_at FROM form_drafts
+		WHERE person_id = ? AND substr(form_key, 1, ?) = ? ORDER BY form_key`, person, len(prefix), prefix)
+}

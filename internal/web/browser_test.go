@@ -187,12 +187,31 @@ func TestBrowserPagesAreAccessible(t *testing.T) {
 			// The mapping: fill in, save, see the history.
 			mapping := fmt.Sprintf("%s/families/%d/mapping", base, f.famA.ID)
 			work := "#" + fieldID(holf.AreaKey(holf.AreaWork, "resources"))
+			// Each section is saved on its own, and the page returns to it
+			// with a confirmation that names it.
 			if err := chromedp.Do(ctx, chromedp.Navigate(mapping), chromedp.WaitVisible(chromedp.CSS(work)),
-				chromedp.SendKeys(chromedp.CSS(work), "Mor har fagbrev."), chromedp.Click(chromedp.CSS(`button.primary`)),
+				chromedp.SendKeys(chromedp.CSS(work), "Mor har fagbrev."), chromedp.Click(chromedp.CSS(`#s-f-area-work button[type=submit]`)),
 				chromedp.WaitVisible(chromedp.CSS(`.notice`))); err != nil {
 				t.Fatalf("save the mapping: %v", err)
 			}
+			if got, _ := text(ctx, ".notice"); !strings.Contains(got, "«Arbeid» er lagret") {
+				t.Fatalf("the confirmation: %q", got)
+			}
+			if at, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash`)); err != nil || at != "#s-f-area-work" {
+				t.Fatalf("the page did not return to the section: %q %v", at, err)
+			}
 			checkAxe(t, ctx, axe, "mapping saved")
+			// What is typed and not saved is kept as a draft: it comes back
+			// after a reload, and can be thrown away.
+			economy := "#" + fieldID(holf.AreaKey(holf.AreaEconomy, "wishes"))
+			if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(economy), "Bli kvitt inkassosaken"),
+				chromedp.WaitVisible(chromedp.CSS(`#s-f-area-economy .autosave-status:not(:empty)`)), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#s-f-area-economy .notice`))); err != nil {
+				t.Fatalf("the draft of a section: %v", err)
+			}
+			if kept, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('`+economy+`').value`)); err != nil || kept != "Bli kvitt inkassosaken" {
+				t.Fatalf("the draft restored: %q %v", kept, err)
+			}
+			checkAxe(t, ctx, axe, "mapping with a draft")
 			if err := chromedp.Do(ctx, chromedp.Navigate(mapping+"/history"), chromedp.WaitVisible(chromedp.CSS(`table.diff`))); err != nil {
 				t.Fatalf("mapping history: %v", err)
 			}
@@ -357,7 +376,7 @@ func TestBrowserCoordinatorWorkflow(t *testing.T) {
 			// Map the family.
 			step("open mapping", chromedp.Click(css(`a[href$="/mapping"]`)), chromedp.WaitVisible(css(`textarea`)))
 			key := "#" + fieldID(holf.AreaKey(holf.AreaWork, "wishes"))
-			step("map", chromedp.SendKeys(css(key), "Sahra vil bli barnehageassistent."), chromedp.Click(css(`button.primary`)), chromedp.WaitVisible(css(`.notice`)))
+			step("map", chromedp.SendKeys(css(key), "Sahra vil bli barnehageassistent."), chromedp.Click(css(`#s-f-area-work button[type=submit]`)), chromedp.WaitVisible(css(`.notice`)))
 			checkAxe(t, ctx, axe, "mapping of the new family")
 			// Build the plan: a goal, an activity, then check it off.
 			step("open plan", chromedp.Navigate(base+famURL+"/plan"), chromedp.WaitVisible(css(`#title`)))

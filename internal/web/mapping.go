@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,23 @@ type mappingSection struct {
 	Help       string
 	Updated    time.Time
 	Fields     []mappingField
+	// Filled counts the fields saved with text; DraftAt is when the
+	// caller's draft of the section was kept (zero when none was restored).
+	Filled  int
+	DraftAt time.Time
+	// Error says that this section's form came back (invalid or stale).
+	Error bool
+}
+
+// Status is where the section stands: not started, begun, or filled in.
+func (sec mappingSection) Status() string {
+	switch {
+	case sec.Filled == 0:
+		return "not_started"
+	case sec.Filled < len(sec.Fields):
+		return "begun"
+	}
+	return "filled"
 }
 
 type mappingPage struct {
@@ -39,6 +57,14 @@ type mappingPage struct {
 	HasFields bool
 }
 
+// SectionStatus says where sec stands, for its heading and the contents.
+func (p *mappingPage) SectionStatus(sec mappingSection) string {
+	if st := sec.Status(); st != "begun" {
+		return p.T("mapping.status." + st)
+	}
+	return p.T("mapping.status.begun", sec.Filled, len(sec.Fields))
+}
+
 func fieldID(key string) string { return "f-" + strings.ReplaceAll(key, ".", "-") }
 
 // mappingSections lays out the form for a family: one section per target
@@ -48,6 +74,7 @@ func (s *Server) mappingSections(p *Page, f holf.Family, areas []holf.TargetArea
 	field := func(key, label string) mappingField {
 		return mappingField{Key: key, ID: fieldID(key), Label: label, Value: values[key]}
 	}
+
 	for _, a := range areas {
 		sec := mappingSection{Key: "area." + string(a), Title: p.T("area." + string(a)), Help: p.T("area_help." + string(a)), Updated: updated["area."+string(a)]}
 		for _, fl := range holf.AreaFields {
@@ -72,6 +99,14 @@ func (s *Server) mappingSections(p *Page, f holf.Family, areas []holf.TargetArea
 		}
 		out = append(out, sec)
 	}
+	// Where each section stands, from what is saved.
+	for i := range out {
+		for _, f := range out[i].Fields {
+			if strings.TrimSpace(f.Value) != "" {
+				out[i].Filled++
+			}
+		}
+	}
 	return out
 }
 
@@ -95,6 +130,34 @@ func (s *Server) mappingShow(w http.ResponseWriter, r *http.Request, rq *req) er
 		return err
 	}
 	p := s.mappingData(r, rq, rec)
+	// A section just saved is named in the confirmation, and the page
+	// returns to it (the redirect's fragment).
+	for _, sec := range p.Sections {
+		if sec.Key == r.URL.Query().Get("saved") {
+			p.Notice = s.t(rq, "mapping.section_saved", sec.Title)
+		}
+	}
+	// What the caller typed and did not save yet, where the section has
+	// not changed since.
+	drafts, err := s.app.Mappings.Drafts(r.Context(), rq.actor, rec)
+	if err != nil {
+		return err
+	}
+	for i := range p.Sections {
+		sec := &p.Sections[i]
+		d, ok := drafts[sec.Key]
+		if !ok {
+			continue
+		}
+		v, err := url.ParseQuery(d.Content)
+		if err != nil {
+			continue
+		}
+		sec.DraftAt = d.SavedAt
+		for j := range sec.Fields {
+			sec.Fields[j].Value = v.Get(sec.Fields[j].Key)
+		}
+	}
 	if p.Review, err = s.formReviews(r, rq, &p.Family, holf.ReviewMapping, p.Family.ID); err != nil {
 		return err
 	}
@@ -161,6 +224,99 @@ func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	}
 	p.BaseVer = saved.Version
 	return s.render(w, http.StatusConflict, "mapping", &p)
+}
+
+// mappingSectionSave stores one section as the next version, the other
+// sections as they are saved now. It is refused only when someone changed
+// this section meanwhile: the section comes back with what was typed and,
+// beside each field they changed, what is saved now.
+func (s *Server) mappingSectionSave(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := familyID(r)
+	if err != nil {
+		return err
+	}
+	section := r.PathValue("section")
+	if err := r.ParseForm(); err != nil {
+		return tooLarge(err)
+	}
+	typed := map[string]string{}
+	for k, vs := range r.PostForm {
+		if holf.Section(k) == section {
+			typed[k] = strings.ReplaceAll(vs[0], "\r\n", "\n")
+		}
+	}
+	base := formVersion(r, "base_version")
+	_, rec, err := s.app.Mappings.SaveSection(r.Context(), rq.actor, id, section, int(base), typed)
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/families/%d/mapping?saved=%s#s-%s", id, url.QueryEscape(section), fieldID(section)), http.StatusSeeOther) // #nosec G710 -- a local path of a parsed id and an escaped key
+		return nil
+	}
+	fields, invalid := s.fieldMessages(rq, err)
+	if rec.Family.ID == 0 || !invalid && holf.ErrorCode(err) != holf.EConflict {
+		return err
+	}
+	p := s.mappingData(r, rq, rec)
+	saved := rec.Current
+	for i := range p.Sections {
+		sec := &p.Sections[i]
+		if sec.Key != section {
+			continue
+		}
+		sec.Error = true
+		for j := range sec.Fields {
+			fl := &sec.Fields[j]
+			fl.Value = typed[fl.Key]
+			if !invalid {
+				if theirs := saved.Fields[fl.Key]; strings.TrimSpace(theirs) != strings.TrimSpace(fl.Value) {
+					fl.Theirs, fl.Conflict = theirs, true
+				}
+			}
+		}
+	}
+	if invalid {
+		p.fail(s.t(rq, "form.fix"), fields)
+		for i := range p.Sections {
+			for j := range p.Sections[i].Fields {
+				p.Sections[i].Fields[j].Error = p.Errors[p.Sections[i].Fields[j].Key]
+			}
+		}
+		p.BaseVer = int(base)
+		return s.render(w, http.StatusUnprocessableEntity, "mapping", &p)
+	}
+	p.Conflict, p.Summary, p.SavedBy = true, s.t(rq, "mapping.conflict"), saved.Actor
+	p.SummaryHelp = s.t(rq, "mapping.conflict_help", saved.Actor)
+	return s.render(w, http.StatusConflict, "mapping", &p)
+}
+
+// mappingSectionDraft keeps what a section's form holds so far (posted by
+// the page's script as the user types), or throws it away.
+func (s *Server) mappingSectionDraft(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := familyID(r)
+	if err != nil {
+		return err
+	}
+	section := r.PathValue("section")
+	if err := r.ParseForm(); err != nil {
+		return tooLarge(err)
+	}
+	if r.PostForm.Get("discard") == "1" {
+		if err := s.app.Mappings.DiscardDraft(r.Context(), rq.actor, id, section); err != nil {
+			return err
+		}
+		http.Redirect(w, r, fmt.Sprintf("/families/%d/mapping#s-%s", id, fieldID(section)), http.StatusSeeOther) // #nosec G710 -- a local path of a parsed id
+		return nil
+	}
+	v := url.Values{}
+	for k, vs := range r.PostForm {
+		if holf.Section(k) == section {
+			v[k] = vs
+		}
+	}
+	if err := s.app.Mappings.SaveDraft(r.Context(), rq.actor, id, section, formVersion(r, "base_version"), v.Encode()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 type mappingVersionLine struct {

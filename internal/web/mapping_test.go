@@ -147,3 +147,39 @@ func TestConcurrentMappingSaves(t *testing.T) {
 		}
 	})
 }
+
+// A section saved without JavaScript: two coordinators on different
+// sections both land; the one who saves a section someone else changed
+// meanwhile gets it back with their own text and what is saved now, and
+// bad input names its field.
+func TestMappingSectionsWithoutJavaScript(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		a, b := f.client().login("fk.a"), f.client().login("fk2.a")
+		path := fmt.Sprintf("/families/%d/mapping/sections/", f.famA.ID)
+		work, economy := holf.AreaKey(holf.AreaWork, "situation"), holf.AreaKey(holf.AreaEconomy, "situation")
+		r := a.post(path+"area.work", url.Values{"base_version": {"0"}, work: {"Deltid i butikk"}})
+		if r.StatusCode != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "?saved=area.work#s-f-area-work") {
+			t.Fatalf("a section: %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
+		if r := b.post(path+"area.economy", url.Values{"base_version": {"0"}, economy: {"Gjeld"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("another section from the same start: %d %s", r.StatusCode, r.body)
+		}
+		r = b.post(path+"area.work", url.Values{"base_version": {"0"}, work: {"Ingen jobb"}})
+		if r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "Ingen jobb") || !strings.Contains(r.body, "Deltid i butikk") || !strings.Contains(r.body, "Lagret nå:") {
+			t.Fatalf("a section changed meanwhile: %d %s", r.StatusCode, r.body)
+		}
+		long := strings.Repeat("lang tekst ", 1000)
+		if r := a.post(path+"area.work", url.Values{"base_version": {"2"}, work: {long}}); r.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, `href="#f-area-work-situation"`) || !strings.Contains(r.body, long) {
+			t.Fatalf("a field too long: %d %.3000s", r.StatusCode, r.body)
+		}
+		page := a.get(fmt.Sprintf("/families/%d/mapping?saved=area.work", f.famA.ID))
+		if !strings.Contains(page.body, "«Arbeid» er lagret.") || !strings.Contains(page.body, "1 av 4 felt utfylt") || !strings.Contains(page.body, "Ikke påbegynt") {
+			t.Fatalf("the mapping page: %s", page.body)
+		}
+		versions, _ := f.db.MappingVersions(context.Background(), f.famA.ID)
+		if len(versions) != 2 || versions[1].Fields[work] != "Deltid i butikk" || versions[1].Fields[economy] != "Gjeld" {
+			t.Fatalf("versions: %+v", versions)
+		}
+	})
+}

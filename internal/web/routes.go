@@ -77,6 +77,8 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/families/{id}", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.familyUpdate},
 		{method: "GET", pattern: "/families/{id}/mapping", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.mappingShow},
 		{method: "POST", pattern: "/families/{id}/mapping", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.mappingSave},
+		{method: "POST", pattern: "/families/{id}/mapping/sections/{section}", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.mappingSectionSave},
+		{method: "POST", pattern: "/families/{id}/mapping/sections/{section}/draft", policy: need(policy.FamilyManage), purpose: purposeCasework, handle: s.mappingSectionDraft},
 		{method: "GET", pattern: "/families/{id}/mapping/history", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.mappingHistory},
 		{method: "GET", pattern: "/families/{id}/plan", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.planShow},
 		{method: "GET", pattern: "/families/{id}/plan/print", policy: need(policy.FamilyView), purpose: purposeCasework, handle: s.planPrint},
