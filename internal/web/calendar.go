@@ -27,6 +27,13 @@ func (s *Server) calendarShow(w http.ResponseWriter, r *http.Request, rq *req) e
 		return err
 	}
 	p := calendarPage{Page: s.page(r, rq, "calendar.title"), HasFeed: ok, Since: since}
+	if key := r.URL.Query().Get("shown"); key != "" {
+		if u, ok := s.once.take(rq.actor.PersonID, key); ok {
+			p.URL, p.Notice = u, p.T("calendar.renewed")
+		} else {
+			p.Notice = p.T("calendar.shown_gone")
+		}
+	}
 	return s.render(w, http.StatusOK, "calendar", &p)
 }
 
@@ -35,10 +42,9 @@ func (s *Server) calendarRenew(w http.ResponseWriter, r *http.Request, rq *req) 
 	if err != nil {
 		return err
 	}
-	p := calendarPage{Page: s.page(r, rq, "calendar.title"), HasFeed: true, Since: s.app.Now(),
-		URL: s.publicURL(r) + "/calendar/" + secret + ".ics"}
-	p.Notice = p.T("calendar.renewed")
-	return s.render(w, http.StatusOK, "calendar", &p)
+	key := s.once.put(rq.actor.PersonID, s.publicURL(r)+"/calendar/"+secret+".ics")
+	http.Redirect(w, r, "/calendar?shown="+key, http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) calendarRevoke(w http.ResponseWriter, r *http.Request, rq *req) error {

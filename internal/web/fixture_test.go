@@ -190,6 +190,18 @@ func (c *client) post(path string, v url.Values) response {
 	return c.do("POST", path, strings.NewReader(v.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 }
 
+// postThen sends a form that must answer with a redirect (post, then
+// redirect, then get) and follows it: the page it leads to, and where.
+func (c *client) postThen(t *testing.T, path string, v url.Values) (response, string) {
+	t.Helper()
+	r := c.post(path, v)
+	loc := r.Header.Get("Location")
+	if r.StatusCode != http.StatusSeeOther || loc == "" {
+		t.Fatalf("POST %s: %d, want a redirect: %.500s", path, r.StatusCode, r.body)
+	}
+	return c.get(loc), loc
+}
+
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // login signs in as username and remembers the form token of the session.

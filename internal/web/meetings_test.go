@@ -391,7 +391,7 @@ func TestCalendarFeed(t *testing.T) {
 	eachDB(t, func(t *testing.T, f *fixture) {
 		fk := f.client().login("fk.a")
 		planMeeting(t, fk, f.famA.ID, "2026-11-30", "10:00", f.famA.Members[0].ID, f.famA.Members[1].ID)
-		r := fk.post("/calendar/renew", nil)
+		r, _ := fk.postThen(t, "/calendar/renew", nil)
 		m := regexp.MustCompile(`/calendar/([A-Za-z0-9_-]+)\.ics`).FindStringSubmatch(r.body)
 		if r.StatusCode != 200 || m == nil {
 			t.Fatalf("renew: %d", r.StatusCode)

@@ -88,6 +88,7 @@ type Server struct {
 	mux     *http.ServeMux
 	cookie  string
 	csrf    *http.CrossOriginProtection
+	once    onceStore // secrets shown once, between a POST and its page
 }
 
 // New checks the configuration, parses every template and builds the route

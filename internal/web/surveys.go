@@ -140,10 +140,18 @@ func (s *Server) surveyOffice(w http.ResponseWriter, r *http.Request, rq *req) e
 	if err != nil {
 		return err
 	}
+	// A link just issued, shown once (see onceStore).
+	if key := q.Get("shown"); key != "" {
+		if v, ok := s.once.take(rq.actor.PersonID, key); ok {
+			link, code, _ := strings.Cut(v, "\n")
+			return s.showSurveyOffice(w, r, rq, sv, link, code)
+		}
+		return s.showSurveyOffice(w, r, rq, sv, "", "", "survey.shown_gone")
+	}
 	return s.showSurveyOffice(w, r, rq, sv, "", "")
 }
 
-func (s *Server) showSurveyOffice(w http.ResponseWriter, r *http.Request, rq *req, sv app.OfficeSurvey, link, linkFor string) error {
+func (s *Server) showSurveyOffice(w http.ResponseWriter, r *http.Request, rq *req, sv app.OfficeSurvey, link, linkFor string, notice ...string) error {
 	lines, err := s.app.Surveys.Respondents(r.Context(), rq.actor, sv)
 	if err != nil {
 		return err
@@ -151,6 +159,9 @@ func (s *Server) showSurveyOffice(w http.ResponseWriter, r *http.Request, rq *re
 	p := officeSurveyPage{Page: s.page(r, rq, "survey.office_title"), Choice: sv.Choice, Office: sv.Office, Lines: lines, Link: link, LinkFor: linkFor,
 		Counts: map[string]int{}, HandOut: sv.Q.Def.Group == survey.GroupParents}
 	p.Title = p.T("survey.office_title") + " – " + sv.Office.Name
+	for _, n := range notice {
+		p.Notice = p.T(n)
+	}
 	for _, l := range lines {
 		p.Counts[l.Status]++
 		if l.NeedReminder {
@@ -205,7 +216,12 @@ func (s *Server) surveyLink(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
-	return s.showSurveyOffice(w, r, rq, sv, s.publicURL(r)+"/s/"+token, r.PostFormValue("code"))
+	// Shown on the page the redirect leads to, once: a reload there makes
+	// no second link.
+	key := s.once.put(rq.actor.PersonID, s.publicURL(r)+"/s/"+token+"\n"+r.PostFormValue("code"))
+	v := url.Values{"wave": {sv.Choice.Wave}, "group": {sv.Choice.Group}, "shown": {key}}
+	http.Redirect(w, r, fmt.Sprintf("/offices/%d/surveys?%s#link", sv.Office.ID, v.Encode()), http.StatusSeeOther) // #nosec G710 -- a local path of a parsed id
+	return nil
 }
 
 // publicURL is the address people reach the server at: the configured

@@ -54,10 +54,15 @@ func issueLink(t *testing.T, f *fixture, fk *client) string {
 	if page.StatusCode != 200 || m == nil || !strings.Contains(page.body, "Hodan Familien Alnes") {
 		t.Fatalf("office page: %d %s", page.StatusCode, page.body)
 	}
-	r := fk.post(base+"/links", url.Values{"wave": {"T1"}, "group": {"parents"}, "respondent": {m[1]}})
+	// The link is made by a POST and shown on the page it redirects to,
+	// once: a reload neither shows it again nor makes another.
+	r, loc := fk.postThen(t, base+"/links", url.Values{"wave": {"T1"}, "group": {"parents"}, "respondent": {m[1]}})
 	lm := linkField.FindStringSubmatch(r.body)
 	if r.StatusCode != 200 || lm == nil {
 		t.Fatalf("link: %d %s", r.StatusCode, r.body)
+	}
+	if again := fk.get(loc); linkField.MatchString(again.body) || !strings.Contains(again.body, "Lenken vises bare én gang") {
+		t.Fatalf("the link shown twice: %s", again.body)
 	}
 	return lm[1]
 }
@@ -237,7 +242,7 @@ func TestExpiredLinkAndReminder(t *testing.T) {
 			t.Fatalf("no reminder due: %s", page.body)
 		}
 		rid := regexp.MustCompile(`name="respondent" value="(\d+)"`).FindStringSubmatch(page.body)[1]
-		r := fk.post(base+"/links", url.Values{"wave": {"T1"}, "group": {"parents"}, "respondent": {rid}})
+		r, _ := fk.postThen(t, base+"/links", url.Values{"wave": {"T1"}, "group": {"parents"}, "respondent": {rid}})
 		newLink := linkField.FindStringSubmatch(r.body)[1]
 		if newLink == link {
 			t.Fatal("the reminder reused the old link")

@@ -700,12 +700,12 @@ func TestRedirectsStayOnThisSite(t *testing.T) {
 // use the configured public address, and the request's own without one.
 func TestLinksUseThePublicURL(t *testing.T) {
 	f := newFixture(t, store.SQLite, func(c *Config) { c.PublicURL = "https://holf.nav.example/" })
-	r := f.client().login("fk.a").post("/calendar/renew", url.Values{})
+	r, _ := f.client().login("fk.a").postThen(t, "/calendar/renew", url.Values{})
 	if !strings.Contains(r.body, "https://holf.nav.example/calendar/") {
 		t.Fatalf("the feed link does not use the public URL: %s", r.body)
 	}
 	g := newFixture(t, store.SQLite)
-	r = g.client().login("fk.a").post("/calendar/renew", url.Values{})
+	r, _ = g.client().login("fk.a").postThen(t, "/calendar/renew", url.Values{})
 	if !strings.Contains(r.body, strings.TrimPrefix(g.ts.URL, "https://")+"/calendar/") || !strings.Contains(r.body, "https://127.0.0.1") {
 		t.Fatalf("without a public URL the link is the request's own: %s", r.body)
 	}
