@@ -6,6 +6,7 @@ import (
 	"github.com/holf-project/holf"
 	"github.com/holf-project/holf/internal/policy"
 	"github.com/holf-project/holf/internal/store"
+	"github.com/holf-project/holf/internal/survey"
 )
 
 // Offices is the NAV offices taking part: their arm and target areas.
@@ -153,4 +154,81 @@ func (o *Offices) Loads(ctx context.Context, a *holf.Actor, id int64) ([]Coordin
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// OfficeFigures are an office's figures for an overview: counts only, no
+// family named. Families counts the office's families by status;
+// Recruited and Target are its recruitment from the target list against
+// the study's target (0 when it has no list); Answered counts the parents
+// who submitted the questionnaire at each wave, in the study's order.
+type OfficeFigures struct {
+	Families          map[holf.FamilyStatus]int
+	Recruited, Target int
+	Answered          []int
+}
+
+// Figures counts, for each of offices, its families, its recruitment and
+// the parents' answers, in a handful of statements whatever the number of
+// offices. The offices are the caller's own list (decided by its caller).
+func (o *Offices) Figures(ctx context.Context, offices []holf.Office) (map[int64]OfficeFigures, []string, error) {
+	out := map[int64]OfficeFigures{}
+	ids := make([]int64, len(offices))
+	for i, of := range offices {
+		ids[i] = of.ID
+		out[of.ID] = OfficeFigures{Families: map[holf.FamilyStatus]int{}}
+	}
+	rows, err := o.db.FamilyFlow(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rows {
+		if f, ok := out[r.Office]; ok {
+			f.Families[r.Status] += r.N
+		}
+	}
+	target := 21
+	if st, err := o.db.TrialStudy(ctx); err == nil {
+		target = st.TargetPerOffice
+	}
+	lists, err := o.db.TargetFlow(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range lists {
+		if f, ok := out[r.Office]; ok {
+			f.Target = target
+			if string(r.Reason) == "recruited" {
+				f.Recruited += r.N
+			}
+			out[r.Office] = f
+		}
+	}
+	st, err := (&Surveys{core: o.core}).Study(ctx, DefaultStudy)
+	if holf.ErrorCode(err) == holf.ENotFound {
+		return out, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var waves []string
+	for _, w := range st.Study.Waves {
+		q, err := st.Questionnaire(w.Code, survey.GroupParents)
+		if err != nil {
+			continue
+		}
+		waves = append(waves, w.Code)
+		counts, err := o.db.Tracking(ctx, st.ID, q, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		by := map[int64]int{}
+		for _, c := range counts {
+			by[c.OfficeID] = c.Submitted
+		}
+		for id, f := range out {
+			f.Answered = append(f.Answered, by[id])
+			out[id] = f
+		}
+	}
+	return out, waves, nil
 }

@@ -29,6 +29,17 @@ type officeListPage struct {
 	Page
 	Offices   []holf.Office
 	CanManage bool
+	Figures   map[int64]app.OfficeFigures
+	Waves     []string // the questionnaire's waves, for the answer columns
+}
+
+// Discharged counts office id's families whose follow-up ended.
+func (p *officeListPage) Discharged(id int64) int { return p.Figures[id].Families[holf.StatusDischarged] }
+
+// Following counts office id's families in follow-up (recruited or active).
+func (p *officeListPage) Following(id int64) int {
+	f := p.Figures[id].Families
+	return f[holf.StatusRecruited] + f[holf.StatusActive]
 }
 
 func (s *Server) officeList(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -37,6 +48,11 @@ func (s *Server) officeList(w http.ResponseWriter, r *http.Request, rq *req) err
 		return err
 	}
 	p := officeListPage{Page: s.page(r, rq, "offices.title"), Offices: offices, CanManage: policy.Allows(rq.actor, policy.OfficeManage)}
+	// What each office's work amounts to, as counts: the county governor's
+	// and project management's overview, and every leader's own line.
+	if p.Figures, p.Waves, err = s.app.Offices.Figures(r.Context(), offices); err != nil {
+		return err
+	}
 	return s.render(w, http.StatusOK, "offices", &p)
 }
 
