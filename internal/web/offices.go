@@ -34,7 +34,9 @@ type officeListPage struct {
 }
 
 // Discharged counts office id's families whose follow-up ended.
-func (p *officeListPage) Discharged(id int64) int { return p.Figures[id].Families[holf.StatusDischarged] }
+func (p *officeListPage) Discharged(id int64) int {
+	return p.Figures[id].Families[holf.StatusDischarged]
+}
 
 // Following counts office id's families in follow-up (recruited or active).
 func (p *officeListPage) Following(id int64) int {
