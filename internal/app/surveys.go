@@ -335,6 +335,7 @@ func (s *Surveys) SavePaper(ctx context.Context, a *holf.Actor, sv OfficeSurvey,
 			return err
 		}
 	}
+	changes = survey.WithSkips(sv.Q.Def.Pages(s.lib), rs.Answers, changes)
 	if err := s.db.SaveAnswers(ctx, event(a, sv.role, "survey.paper_answer", "survey_response", rs.ID, PurposeSurvey), rs.ID, version, changes); err != nil {
 		return err
 	}
@@ -416,6 +417,7 @@ func (s *Surveys) Answer(ctx context.Context, l Link, changes []survey.AnswerCha
 	if len(changes) == 0 {
 		return nil
 	}
+	changes = survey.WithSkips(l.Pages, l.Response.Answers, changes)
 	return s.db.SaveAnswers(ctx, respondentEvent(l.Response, "survey.answer"), l.Response.ID, store.AnyVersion, changes)
 }
 

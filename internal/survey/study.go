@@ -215,6 +215,63 @@ func (q Question) Text(lang string) string {
 	return q.NB
 }
 
+// Labels are the answers offered, in the item's words where it has its
+// own, else its scale's.
+func (q Question) Labels() []Label {
+	if len(q.Item.Labels) > 0 {
+		return q.Item.Labels
+	}
+	return q.Scale.Labels
+}
+
+// Applies reports whether q is asked given answers a: always, unless it
+// depends on an earlier answer that was given and is not one that shows
+// it. Unanswered, the question is asked (a page without scripts shows it).
+func (q Question) Applies(a Answers) bool {
+	c := q.Item.ShowIf
+	if c == nil {
+		return true
+	}
+	v, ok := a[q.Instrument.ID][c.Item]
+	return !ok || slices.Contains(c.Values, int(v))
+}
+
+// Skipped are the answers in a to questions of qs that no longer apply
+// (the loan's burden, after "no loan"): cleared, so that what is kept
+// agrees with what was asked.
+func Skipped(qs []Question, a Answers) []AnswerChange {
+	var out []AnswerChange
+	for _, q := range qs {
+		if _, ok := a[q.Instrument.ID][q.Item.ID]; ok && !q.Applies(a) {
+			out = append(out, AnswerChange{Instrument: q.Instrument.ID, Item: q.Item.ID, Clear: true})
+		}
+	}
+	return out
+}
+
+// WithSkips is changes to answers a, followed by the clearing of every
+// answer to a question of pages that the changes leave not applying.
+func WithSkips(pages []Page, a Answers, changes []AnswerChange) []AnswerChange {
+	next := Answers{}
+	for in, m := range a {
+		for it, v := range m {
+			next.Set(in, it, v)
+		}
+	}
+	for _, c := range changes {
+		if c.Clear {
+			delete(next[c.Instrument], c.Item)
+		} else {
+			next.Set(c.Instrument, c.Item, float64(c.Value))
+		}
+	}
+	out := changes
+	for _, pg := range pages {
+		out = append(out, Skipped(pg.Questions, next)...)
+	}
+	return out
+}
+
 // Page is one screen of a questionnaire: items of one instrument.
 type Page struct {
 	Number     int // from 1

@@ -54,6 +54,20 @@ type Item struct {
 	Scale   string          `json:"scale,omitempty"` // when it differs from the instrument's
 	Element string          `json:"element,omitempty"`
 	Wording map[string]Text `json:"wording,omitempty"` // per wave, when a wave words it differently
+	// Labels words the answers of this item where its scale's words do
+	// not fit the question; the values, and so every score, stay the
+	// scale's.
+	Labels []Label `json:"labels,omitempty"`
+	// ShowIf asks the item only of those whose answer to an earlier item
+	// of the instrument is one of Values (the burden of a consumer loan,
+	// of those who have one).
+	ShowIf *Condition `json:"show_if,omitempty"`
+}
+
+// Condition is an answer an item depends on.
+type Condition struct {
+	Item   string `json:"item"`
+	Values []int  `json:"values"`
 }
 
 // Cutoff classifies a score.
@@ -168,10 +182,26 @@ func (lib *Library) check(in *Instrument) error {
 		if it.ID == "" || it.NB == "" || ids[it.ID] {
 			return fmt.Errorf("item %q: needs a unique id and Norwegian wording", it.ID)
 		}
+		scale := in.Scale
 		if it.Scale != "" {
 			if _, ok := lib.Scales[it.Scale]; !ok {
 				return fmt.Errorf("item %s: unknown scale %q", it.ID, it.Scale)
 			}
+			scale = it.Scale
+		}
+		if len(it.Labels) > 0 {
+			want := lib.Scales[scale].Labels
+			if len(it.Labels) != len(want) {
+				return fmt.Errorf("item %s: its labels must word the values of scale %s", it.ID, scale)
+			}
+			for k := range want {
+				if it.Labels[k].Value != want[k].Value || it.Labels[k].NB == "" {
+					return fmt.Errorf("item %s: label %d must word value %d of scale %s in Norwegian", it.ID, k, want[k].Value, scale)
+				}
+			}
+		}
+		if c := it.ShowIf; c != nil && (!ids[c.Item] || len(c.Values) == 0) {
+			return fmt.Errorf("item %s: shown only after an earlier item of the instrument, with the answers that show it", it.ID)
 		}
 		ids[it.ID] = true
 	}

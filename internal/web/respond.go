@@ -28,6 +28,11 @@ type question struct {
 	Max     int
 	Value   string // what is saved or what was typed
 	Error   string
+	// ShowIf is the field of the earlier question this one depends on,
+	// ShowValues the answers that show it (space-separated, for the
+	// page's script), and Hidden whether the saved answers hide it.
+	ShowIf, ShowValues string
+	Hidden             bool
 }
 
 type choice struct {
@@ -108,7 +113,14 @@ func (s *Server) buildQuestions(lang string, qs []survey.Question, first int, a 
 		if v, ok := a[q.Instrument.ID][q.Item.ID]; ok {
 			fq.Value = strconv.Itoa(int(v))
 		}
-		for _, l := range q.Scale.Labels {
+		if c := q.Item.ShowIf; c != nil {
+			vals := make([]string, len(c.Values))
+			for k, v := range c.Values {
+				vals[k] = strconv.Itoa(v)
+			}
+			fq.ShowIf, fq.ShowValues, fq.Hidden = q.Instrument.ID+"."+c.Item, strings.Join(vals, " "), !q.Applies(a)
+		}
+		for _, l := range q.Labels() {
 			label := l.NB
 			if lang == "en" && l.EN != "" {
 				label = l.EN
@@ -183,7 +195,7 @@ func (s *Server) respondShow(w http.ResponseWriter, r *http.Request, rq *req) er
 func firstOpenPage(pages []survey.Page, a survey.Answers) int {
 	for _, pg := range pages {
 		for _, q := range pg.Questions {
-			if _, ok := a[q.Instrument.ID][q.Item.ID]; !ok {
+			if _, ok := a[q.Instrument.ID][q.Item.ID]; !ok && q.Applies(a) {
 				return pg.Number
 			}
 		}
@@ -210,14 +222,19 @@ func (s *Server) respondForm(r *http.Request, rq *req, q survey.InstalledQuestio
 			p.Questions = s.buildQuestions(rq.lang, pg.Questions, number, a)
 		}
 		for _, qu := range pg.Questions {
+			// A question the answers skip is neither missing nor counted.
+			if !qu.Applies(a) {
+				number++
+				continue
+			}
 			if _, ok := a[qu.Instrument.ID][qu.Item.ID]; !ok {
 				p.Missing = append(p.Missing, missingQuestion{Number: number, Page: pg.Number, Text: qu.Text(rq.lang),
 					Field: qu.Instrument.ID + "." + qu.Item.ID})
 			}
 			number++
+			p.Total++
 		}
 	}
-	p.Total = number - 1
 	p.Review = n == 0
 	return p
 }

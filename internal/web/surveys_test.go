@@ -305,3 +305,52 @@ func TestPaperEntry(t *testing.T) {
 		}
 	})
 }
+
+// The burden of a consumer loan is asked of those who have one: answered
+// "no", the question is hidden, an answer to it given before is cleared,
+// and the review does not count it as missing. The dentist question offers
+// answers in its own words.
+func TestConditionalQuestions(t *testing.T) {
+	eachDB(t, func(t *testing.T, f *fixture) {
+		surveyFixture(t, f)
+		link := issueLink(t, f, f.client().login("fk.a"))
+		anon := f.client()
+		st, err := f.db.Study(context.Background(), f.srv.lib, "holf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := st.Questionnaire("T1", "parents")
+		at := map[string]int{}
+		for _, pg := range q.Def.Pages(f.srv.lib) {
+			for _, qu := range pg.Questions {
+				at[qu.Item.ID] = pg.Number
+			}
+		}
+		loan, burden := "parents_baseline.has_consumer_loan", "parents_baseline.burden_consumer_loan"
+		save := func(page int, v url.Values) {
+			t.Helper()
+			v.Set("page", itoa(page))
+			v.Set("go", "next")
+			if r := anon.post(link, v); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("page %d: %d %s", page, r.StatusCode, r.body)
+			}
+		}
+		save(at["has_consumer_loan"], url.Values{loan: {"1"}})
+		save(at["burden_consumer_loan"], url.Values{burden: {"3"}})
+		page := anon.get(link + "?p=" + itoa(at["burden_consumer_loan"]))
+		if !strings.Contains(page.body, `data-show-if="`+loan+`" data-show-values="1">`) || !strings.Contains(page.body, `name="`+burden+`" value="3" checked`) {
+			t.Fatalf("the burden of a loan held: %s", page.body)
+		}
+		save(at["has_consumer_loan"], url.Values{loan: {"0"}})
+		page = anon.get(link + "?p=" + itoa(at["burden_consumer_loan"]))
+		if !strings.Contains(page.body, `data-show-values="1" hidden>`) || strings.Contains(page.body, `name="`+burden+`" value="3" checked`) {
+			t.Fatalf("the burden after no loan: %s", page.body)
+		}
+		if review := anon.get(link + "?p=review"); strings.Contains(review.body, "Hvor stor belastning er forbrukslånet") {
+			t.Fatalf("the review counts a skipped question as missing: %s", review.body)
+		}
+		if dentist := anon.get(link + "?p=" + itoa(at["afford_dentist"])); !strings.Contains(dentist.body, ">Nei, jeg har ikke råd</label>") {
+			t.Fatalf("the dentist's answers: %s", dentist.body)
+		}
+	})
+}

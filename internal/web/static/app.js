@@ -1,7 +1,8 @@
 // HOLF's one script. Every page works without it; where it runs it adds:
 // - autosave: a form with data-autosave="URL" posts what it holds to URL a
 //   moment after the user stops typing, so a long form is never lost;
-// - copy: a button with data-copy="#id" copies that field's text.
+// - copy: a button with data-copy="#id" copies that field's text;
+// - conditional questions follow the answer they depend on.
 (function () {
   "use strict";
   function fmt(d) {
@@ -31,6 +32,22 @@
       clearTimeout(timer);
       timer = setTimeout(save, 1500);
     });
+  });
+  // conditional questions: a question shown only after certain answers to
+  // an earlier one follows that answer as it is given (without the script
+  // the server hides it by the saved answers, and clears a skipped answer).
+  document.querySelectorAll("[data-show-if]").forEach(function (box) {
+    var name = box.getAttribute("data-show-if");
+    var values = box.getAttribute("data-show-values").split(" ");
+    var inputs = document.querySelectorAll('input[name="' + name + '"]');
+    if (!inputs.length) return;
+    function update() {
+      var chosen = null;
+      inputs.forEach(function (i) { if (i.checked) chosen = i.value; });
+      box.hidden = chosen !== null && values.indexOf(chosen) < 0;
+    }
+    inputs.forEach(function (i) { i.addEventListener("change", update); });
+    update();
   });
   document.querySelectorAll("button[data-copy]").forEach(function (btn) {
     var field = document.querySelector(btn.getAttribute("data-copy"));
