@@ -50,7 +50,7 @@ func TestShowIf(t *testing.T) {
 func TestItemLabelsAndConditionsAreChecked(t *testing.T) {
 	scales := `{"scales": [{"id": "yn", "min": 0, "max": 1, "labels": [{"value": 0, "nb": "Nei"}, {"value": 1, "nb": "Ja"}], "source": "t"}]}`
 	for name, items := range map[string]string{
-		"valid": `[{"id": "a", "nb": "A?", "labels": [{"value": 0, "nb": "Nei"}, {"value": 1, "nb": "Ja, har"}]}, {"id": "b", "nb": "B?", "show_if": {"item": "a", "values": [1]}}]`,
+		"valid":                  `[{"id": "a", "nb": "A?", "labels": [{"value": 0, "nb": "Nei"}, {"value": 1, "nb": "Ja, har"}]}, {"id": "b", "nb": "B?", "show_if": {"item": "a", "values": [1]}}]`,
 		"labels of other values": `[{"id": "a", "nb": "A?", "labels": [{"value": 1, "nb": "Ja"}, {"value": 2, "nb": "Nei"}]}]`,
 		"too few labels":         `[{"id": "a", "nb": "A?", "labels": [{"value": 0, "nb": "Nei"}]}]`,
 		"a later item":           `[{"id": "a", "nb": "A?", "show_if": {"item": "b", "values": [1]}}, {"id": "b", "nb": "B?"}]`,
