@@ -172,6 +172,18 @@ type FamilyRecord struct {
 	Upcoming []holf.Meeting
 	// Hidden marks meetings whose reflection the caller may not read.
 	Hidden map[int64]bool
+	// Overview is where the family's work stands, for the top of its page.
+	Overview FamilyOverview
+}
+
+// FamilyOverview is where a family's work stands: the mapping's latest
+// version, the plan's goals and activities, and the contacts logged.
+type FamilyOverview struct {
+	MappingVersion             int
+	MappingSaved               time.Time
+	Goals, Open, Overdue, Done int
+	LastContact                time.Time
+	Contacts                   int
 }
 
 // Record shows family id's page with its timeline as filter selects it (audited).
@@ -193,6 +205,12 @@ func (f *Families) Record(ctx context.Context, a *holf.Actor, id int64, filter T
 	}
 	rec.Filter, rec.Hidden = filter, ms.Hidden
 	rec.Timeline = Timeline(rec.Events, ms.Meetings, ms.Contacts, filter)
+	rec.Overview.Contacts = len(ms.Contacts)
+	for _, c := range ms.Contacts {
+		if c.At.After(rec.Overview.LastContact) {
+			rec.Overview.LastContact = c.At
+		}
+	}
 	for _, m := range ms.Meetings {
 		if m.Status == holf.MeetingPlanned && m.End().After(rec.Now) {
 			rec.Upcoming = append(rec.Upcoming, m)
@@ -227,6 +245,27 @@ func (f *Families) record(ctx context.Context, a *holf.Actor, fam holf.Family) (
 	for _, e := range rec.Events {
 		if e.Kind == holf.EventReplacedBy {
 			rec.ReplacedBy = e.Details.Family
+		}
+	}
+	m, err := f.db.Mapping(ctx, fam.ID, 0)
+	if err != nil && holf.ErrorCode(err) != holf.ENotFound {
+		return rec, err
+	}
+	rec.Overview.MappingVersion, rec.Overview.MappingSaved = m.Version, m.SavedAt
+	plan, err := f.db.Plan(ctx, fam.ID)
+	if err != nil && holf.ErrorCode(err) != holf.ENotFound {
+		return rec, err
+	}
+	rec.Overview.Goals = len(plan.Goals)
+	for _, act := range plan.Activities {
+		switch {
+		case act.Status == holf.ActivityDone:
+			rec.Overview.Done++
+		case act.Status == holf.ActivityOpen:
+			rec.Overview.Open++
+			if act.Overdue(rec.Today) {
+				rec.Overview.Overdue++
+			}
 		}
 	}
 	if policy.Decide(a, policy.FamilyAccess, res).Allowed {

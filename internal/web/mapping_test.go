@@ -181,5 +181,9 @@ func TestMappingSectionsWithoutJavaScript(t *testing.T) {
 		if len(versions) != 2 || versions[1].Fields[work] != "Deltid i butikk" || versions[1].Fields[economy] != "Gjeld" {
 			t.Fatalf("versions: %+v", versions)
 		}
+		// The family's page says where the work stands.
+		if fam := a.get(fmt.Sprintf("/families/%d", f.famA.ID)); !strings.Contains(fam.body, "Versjon 2, sist endret") || !strings.Contains(fam.body, "Ingen mål ennå") {
+			t.Fatalf("the family's overview: %s", fam.body)
+		}
 	})
 }
