@@ -2,7 +2,6 @@ package trial
 
 import (
 	"encoding/csv"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -21,27 +20,9 @@ var siteColumns = []string{"name", "office", "stage", "reason"}
 // catalog keys under "trial.err.site."); the sites come back only when
 // there are none.
 func ParseSites(r io.Reader, known []Site, office func(string) (int64, bool)) ([]Site, []RowError, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return nil, nil, fmt.Errorf("the sites are not CSV: %w", err)
-	}
-	if len(recs) < 2 {
-		return nil, []RowError{{Row: len(recs) + 1, Reason: "empty"}}, nil
-	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	var bad []RowError
-	for _, need := range []string{"name", "stage"} {
-		if _, ok := col[need]; !ok {
-			bad = append(bad, RowError{Row: 1, Column: need, Reason: "missing_column"})
-		}
-	}
-	if len(bad) > 0 {
-		return nil, bad, nil
+	tab, bad, err := readTable(r, "name", "stage")
+	if err != nil || len(bad) > 0 {
+		return nil, bad, err
 	}
 	byName := map[string]Site{}
 	for _, s := range known {
@@ -49,14 +30,9 @@ func ParseSites(r io.Reader, known []Site, office func(string) (int64, bool)) ([
 	}
 	var out []Site
 	seen := map[string]int{}
-	for n, rec := range recs[1:] {
+	for n, rec := range tab.rows {
 		row := n + 2
-		get := func(c string) string {
-			if i, ok := col[c]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
+		get := func(c string) string { return tab.get(rec, c) }
 		fail := func(c, reason, v string) { bad = append(bad, RowError{Row: row, Column: c, Reason: reason, Value: v}) }
 		if strings.Join(rec, "") == "" {
 			continue // a blank line
@@ -91,7 +67,7 @@ func ParseSites(r io.Reader, known []Site, office func(string) (int64, bool)) ([
 		if len(s.Reason) > 500 {
 			fail("reason", "too_long", s.Reason)
 		}
-		for h, i := range col {
+		for h, i := range tab.col {
 			if slices.Contains(siteColumns, h) || i >= len(rec) || strings.TrimSpace(rec[i]) == "" {
 				continue
 			}

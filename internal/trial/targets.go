@@ -1,8 +1,6 @@
 package trial
 
 import (
-	"encoding/csv"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -88,42 +86,15 @@ type RowError struct {
 // and every problem reported with its row and column; the rows come back
 // only when there are none, so that nothing is half-imported.
 func ParseTargets(r io.Reader, known map[string]bool) ([]Target, []RowError, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return nil, nil, fmt.Errorf("the file is not CSV: %w", err)
-	}
-	if len(recs) == 0 {
-		return nil, []RowError{{Row: 1, Column: "", Reason: "empty"}}, nil
-	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		col[h] = i
-	}
-	var bad []RowError
-	for _, need := range []string{"reference", "name", "children", "criterion"} {
-		if _, ok := col[need]; !ok {
-			bad = append(bad, RowError{Row: 1, Column: need, Reason: "missing_column"})
-		}
-	}
-	if len(bad) > 0 {
-		return nil, bad, nil
-	}
-	if len(recs) == 1 {
-		return nil, []RowError{{Row: 2, Reason: "empty"}}, nil
+	tab, bad, err := readTable(r, "reference", "name", "children", "criterion")
+	if err != nil || len(bad) > 0 {
+		return nil, bad, err
 	}
 	seen := map[string]int{}
 	var out []Target
-	for n, rec := range recs[1:] {
+	for n, rec := range tab.rows {
 		row := n + 2
-		get := func(c string) string {
-			if i, ok := col[c]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
+		get := func(c string) string { return tab.get(rec, c) }
 		fail := func(c, reason, v string) { bad = append(bad, RowError{Row: row, Column: c, Reason: reason, Value: v}) }
 		t := Target{Reference: get("reference"), Name: get("name"), Criterion: Criterion(strings.ToLower(get("criterion"))), Outcome: RecruitWaiting}
 		switch {

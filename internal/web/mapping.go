@@ -189,17 +189,33 @@ func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 		http.Redirect(w, r, fmt.Sprintf("/families/%d/mapping?notice=saved", id), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed id
 		return nil
 	}
+	return s.mappingAgain(w, r, rq, rec, typed.Fields, "", base, err)
+}
+
+// mappingAgain shows the mapping again after err refused a save of section
+// ("" for the whole form), from version base: the fields typed keep what
+// was typed; a field error is named on its field; after a conflict each
+// field someone else changed shows what is saved now beside the typing.
+// Nothing typed is lost.
+func (s *Server) mappingAgain(w http.ResponseWriter, r *http.Request, rq *req, rec app.MappingRecord, typed map[string]string, section string, base int64, err error) error {
 	fields, invalid := s.fieldMessages(rq, err)
 	if rec.Family.ID == 0 || !invalid && holf.ErrorCode(err) != holf.EConflict {
 		return err
 	}
-	// Show the form again with the typed text.
 	p := s.mappingData(r, rq, rec)
 	saved := rec.Current
 	for i := range p.Sections {
-		for j := range p.Sections[i].Fields {
-			fl := &p.Sections[i].Fields[j]
-			fl.Value = typed.Fields[fl.Key]
+		sec := &p.Sections[i]
+		if section != "" && sec.Key != section {
+			continue
+		}
+		sec.Error = section != ""
+		for j := range sec.Fields {
+			fl := &sec.Fields[j]
+			fl.Value = typed[fl.Key]
+			if theirs := saved.Fields[fl.Key]; !invalid && strings.TrimSpace(theirs) != strings.TrimSpace(fl.Value) {
+				fl.Theirs, fl.Conflict = theirs, true
+			}
 		}
 	}
 	if invalid {
@@ -214,14 +230,6 @@ func (s *Server) mappingSave(w http.ResponseWriter, r *http.Request, rq *req) er
 	}
 	p.Conflict, p.Summary, p.SavedBy = true, s.t(rq, "mapping.conflict"), saved.Actor
 	p.SummaryHelp = s.t(rq, "mapping.conflict_help", saved.Actor)
-	for i := range p.Sections {
-		for j := range p.Sections[i].Fields {
-			fl := &p.Sections[i].Fields[j]
-			if theirs := saved.Fields[fl.Key]; strings.TrimSpace(theirs) != strings.TrimSpace(fl.Value) {
-				fl.Theirs, fl.Conflict = theirs, true
-			}
-		}
-	}
 	p.BaseVer = saved.Version
 	return s.render(w, http.StatusConflict, "mapping", &p)
 }
@@ -251,41 +259,7 @@ func (s *Server) mappingSectionSave(w http.ResponseWriter, r *http.Request, rq *
 		http.Redirect(w, r, fmt.Sprintf("/families/%d/mapping?saved=%s#s-%s", id, url.QueryEscape(section), fieldID(section)), http.StatusSeeOther) // #nosec G710 -- a local path of a parsed id and an escaped key
 		return nil
 	}
-	fields, invalid := s.fieldMessages(rq, err)
-	if rec.Family.ID == 0 || !invalid && holf.ErrorCode(err) != holf.EConflict {
-		return err
-	}
-	p := s.mappingData(r, rq, rec)
-	saved := rec.Current
-	for i := range p.Sections {
-		sec := &p.Sections[i]
-		if sec.Key != section {
-			continue
-		}
-		sec.Error = true
-		for j := range sec.Fields {
-			fl := &sec.Fields[j]
-			fl.Value = typed[fl.Key]
-			if !invalid {
-				if theirs := saved.Fields[fl.Key]; strings.TrimSpace(theirs) != strings.TrimSpace(fl.Value) {
-					fl.Theirs, fl.Conflict = theirs, true
-				}
-			}
-		}
-	}
-	if invalid {
-		p.fail(s.t(rq, "form.fix"), fields)
-		for i := range p.Sections {
-			for j := range p.Sections[i].Fields {
-				p.Sections[i].Fields[j].Error = p.Errors[p.Sections[i].Fields[j].Key]
-			}
-		}
-		p.BaseVer = int(base)
-		return s.render(w, http.StatusUnprocessableEntity, "mapping", &p)
-	}
-	p.Conflict, p.Summary, p.SavedBy = true, s.t(rq, "mapping.conflict"), saved.Actor
-	p.SummaryHelp = s.t(rq, "mapping.conflict_help", saved.Actor)
-	return s.render(w, http.StatusConflict, "mapping", &p)
+	return s.mappingAgain(w, r, rq, rec, typed, section, base, err)
 }
 
 // mappingSectionDraft keeps what a section's form holds so far (posted by

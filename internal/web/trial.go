@@ -530,12 +530,9 @@ func (s *Server) trialRelease(w http.ResponseWriter, r *http.Request, rq *req) e
 
 // trialResultsCSV is the stored effect table as CSV.
 func (s *Server) trialResultsCSV(w http.ResponseWriter, r *http.Request, rq *req) error {
-	rp, err := s.app.Trial.LatestResults(r.Context(), rq.actor)
+	rp, err := s.latestRun(r, rq)
 	if err != nil {
 		return err
-	}
-	if rp.Run == nil {
-		return holf.NotFound("results", "")
 	}
 	var b bytes.Buffer
 	if err := trial.WriteEffects(&b, rp.Run.Effects, rp.Run.Snapshot, rp.Run.Seed, csvSafe(rp.Run.Software)); err != nil {
@@ -544,14 +541,20 @@ func (s *Server) trialResultsCSV(w http.ResponseWriter, r *http.Request, rq *req
 	return sendBytes(w, "holf_effects.csv", "text/csv; charset=utf-8", b.Bytes())
 }
 
+// latestRun is the stored run a download sends (not found before one).
+func (s *Server) latestRun(r *http.Request, rq *req) (app.ResultsPage, error) {
+	rp, err := s.app.Trial.LatestResults(r.Context(), rq.actor)
+	if err == nil && rp.Run == nil {
+		err = holf.NotFound("results", "")
+	}
+	return rp, err
+}
+
 // trialAttritionCSV sends the stored run's attrition table.
 func (s *Server) trialAttritionCSV(w http.ResponseWriter, r *http.Request, rq *req) error {
-	rp, err := s.app.Trial.LatestResults(r.Context(), rq.actor)
+	rp, err := s.latestRun(r, rq)
 	if err != nil {
 		return err
-	}
-	if rp.Run == nil {
-		return holf.NotFound("results", "")
 	}
 	var b bytes.Buffer
 	if err := trial.WriteAttrition(&b, rp.Run.Attrition); err != nil {
