@@ -290,6 +290,16 @@ func TestTargetFamilies(t *testing.T) {
 					t.Fatalf("position %d marked a replacement", x.Position)
 				}
 			}
+			// The CONSORT flow counts it.
+			con, err := a.Trial.Consort(ctx, w.pm)
+			must(t, err)
+			n := 0
+			for _, arm := range con.Arms {
+				n += arm.Replacements
+			}
+			if n != 1 {
+				t.Fatalf("CONSORT counts %d replacement draws, want 1", n)
+			}
 		})
 	}
 }

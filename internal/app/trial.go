@@ -851,6 +851,9 @@ type ConsortArm struct {
 	// declining register data, waiting).
 	Listed       int           `json:"families_listed"`
 	ListOutcomes []ReasonCount `json:"list_outcomes,omitempty"`
+	// Replacements are the families drawn beyond the target in the draw
+	// order and contacted, in place of those lost before them.
+	Replacements int `json:"replacement_draws"`
 	// Families identified at the arm's offices, recruited (consented), not
 	// recruited, lost to follow-up by reason, and completed.
 	Identified   int           `json:"families_identified"`
@@ -951,10 +954,25 @@ func (t *Trial) ConsortOf(ctx context.Context, o TrialOverview) (Consort, error)
 	if err != nil {
 		return out, err
 	}
+	withList := map[int64]bool{}
 	for _, r := range lists {
 		if ca := arms[allocated[r.Office]]; ca != nil {
 			ca.Listed += r.N
 			ca.ListOutcomes = addReason(ca.ListOutcomes, string(r.Reason), r.N)
+			withList[r.Office] = true
+		}
+	}
+	// The replacement draws, from each list in its order.
+	for office := range withList {
+		ts, err := t.db.Targets(ctx, office)
+		if err != nil {
+			return out, err
+		}
+		trial.Replacements(ts, o.Study.TargetPerOffice)
+		for _, x := range ts {
+			if x.Replacement {
+				arms[allocated[office]].Replacements++
+			}
 		}
 	}
 	consents, err := t.db.TrialConsents(ctx)

@@ -693,6 +693,9 @@ func drawConsort(p *Page, c app.Consort) consortSVG {
 		for _, rc := range a.ListOutcomes {
 			listed = append(listed, "– "+p.T("target.outcome."+rc.Reason)+": "+strconv.Itoa(rc.N))
 		}
+		if a.Replacements > 0 {
+			listed = append(listed, p.N("target.replacements", a.Replacements))
+		}
 		b0 := box(x, b1.Y+b1.H+16, 380, listed...)
 		b2 := box(x, b0.Y+b0.H+16, 380, p.T("consort.identified", a.Identified), p.T("consort.recruited", a.Recruited), p.T("consort.not_recruited", a.NotRecruited),
 			p.T("consort.consent", a.ConsentBefore, a.ConsentAfter))
@@ -746,6 +749,7 @@ func (s *Server) trialConsortCSV(w http.ResponseWriter, r *http.Request, rq *req
 			for _, rc := range a.ListOutcomes {
 				row("family", "list_outcome", rc.Reason, rc.N)
 			}
+			row("family", "replacement_draws", "", a.Replacements)
 			row("family", "identified", "", a.Identified)
 			row("family", "recruited", "", a.Recruited)
 			row("family", "not_recruited", "", a.NotRecruited)
