@@ -75,6 +75,14 @@ func TestBrowserFidelityDrift(t *testing.T) {
 					t.Fatalf("results page: %s", body)
 				}
 				checkAxe(t, ctx, axe, "trial results on the demo")
+			}()
+			// The baseline tables and the report read every answer again,
+			// with the CR2 tests: a browser of their own.
+			func() {
+				ctx, axe := browser(t)
+				step := stepper(t, ctx)
+				mainText := func() string { s, _ := text(ctx, "main"); return s }
+				browserLogin(t, ctx, base, "prosjektleder")
 				step("baseline", chromedp.Navigate(base+"/trial/baseline"), chromedp.WaitVisible(css(`#baseline-parents-caption`)),
 					chromedp.Click(css(`#tests`)), chromedp.Click(css(`form.filters button`)), chromedp.WaitVisible(css(`#tests-footnote`)))
 				if body := mainText(); !strings.Contains(body, "Kvinne") || !strings.Contains(body, "klyngerobuste standardfeil (CR2") {
