@@ -234,18 +234,27 @@ func (s *Server) mappingAgain(w http.ResponseWriter, r *http.Request, rq *req, r
 	return s.render(w, http.StatusConflict, "mapping", &p)
 }
 
+// sectionForm reads the family and mapping section a section's form posts
+// to, and its body.
+func sectionForm(r *http.Request) (int64, string, error) {
+	id, err := familyID(r)
+	if err != nil {
+		return 0, "", err
+	}
+	if err := r.ParseForm(); err != nil {
+		return 0, "", tooLarge(err)
+	}
+	return id, r.PathValue("section"), nil
+}
+
 // mappingSectionSave stores one section as the next version, the other
 // sections as they are saved now. It is refused only when someone changed
 // this section meanwhile: the section comes back with what was typed and,
 // beside each field they changed, what is saved now.
 func (s *Server) mappingSectionSave(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := familyID(r)
+	id, section, err := sectionForm(r)
 	if err != nil {
 		return err
-	}
-	section := r.PathValue("section")
-	if err := r.ParseForm(); err != nil {
-		return tooLarge(err)
 	}
 	typed := map[string]string{}
 	for k, vs := range r.PostForm {
@@ -265,13 +274,9 @@ func (s *Server) mappingSectionSave(w http.ResponseWriter, r *http.Request, rq *
 // mappingSectionDraft keeps what a section's form holds so far (posted by
 // the page's script as the user types), or throws it away.
 func (s *Server) mappingSectionDraft(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := familyID(r)
+	id, section, err := sectionForm(r)
 	if err != nil {
 		return err
-	}
-	section := r.PathValue("section")
-	if err := r.ParseForm(); err != nil {
-		return tooLarge(err)
 	}
 	if r.PostForm.Get("discard") == "1" {
 		if err := s.app.Mappings.DiscardDraft(r.Context(), rq.actor, id, section); err != nil {

@@ -50,12 +50,16 @@ func (s *Server) targetList(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
-	if n := r.URL.Query().Get("added"); n != "" {
-		if k, err := strconv.Atoi(n); err == nil {
-			p.Notice = p.N("target.imported", k)
-		}
-	}
+	countNotice(r, &p.Page, "added", "target.imported")
 	return s.render(w, http.StatusOK, "targets", p)
+}
+
+// countNotice confirms an import by its count, which the redirect after it
+// carries as ?param=n: key is the catalog's plural message.
+func countNotice(r *http.Request, p *Page, param, key string) {
+	if k, err := strconv.Atoi(r.URL.Query().Get(param)); err == nil {
+		p.Notice = p.N(key, k)
+	}
 }
 
 // targetImport adds an uploaded (or pasted) target list; one bad row

@@ -47,11 +47,7 @@ func (s *Server) trialSetup(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
-	if n := r.URL.Query().Get("sites"); n != "" {
-		if k, err := strconv.Atoi(n); err == nil {
-			p.Notice = p.N("trial.sites_saved", k)
-		}
-	}
+	countNotice(r, &p.Page, "sites", "trial.sites_saved")
 	return s.render(w, http.StatusOK, "trial_setup", p)
 }
 
