@@ -2,8 +2,10 @@ package demo
 
 import (
 	"context"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/holf-project/holf"
@@ -152,8 +154,10 @@ func (b *builder) surveys(ctx context.Context, rng *rand.Rand, officeIDs []int64
 	var out []store.ImportedResponse
 	for _, r := range refs {
 		state := &respondentState{base: map[string]float64{}}
-		for in, l := range level {
-			state.base[in] = l + rng.NormFloat64()*0.1
+		// In a fixed order: the noise each instrument gets must not depend
+		// on the map's, or a seed would not give the same demo twice.
+		for _, in := range slices.Sorted(maps.Keys(level)) {
+			state.base[in] = level[in] + rng.NormFloat64()*0.1
 		}
 		if r.Group == survey.GroupParents && !parents {
 			continue

@@ -76,8 +76,8 @@ func TestBrowserFidelityDrift(t *testing.T) {
 				}
 				checkAxe(t, ctx, axe, "trial results on the demo")
 			}()
-			// The baseline tables and the report read every answer again,
-			// with the CR2 tests: a browser of their own.
+			// The baseline tables (with the CR2 tests) and the report read
+			// every answer again: a browser each.
 			func() {
 				ctx, axe := browser(t)
 				step := stepper(t, ctx)
@@ -89,6 +89,12 @@ func TestBrowserFidelityDrift(t *testing.T) {
 					t.Fatalf("baseline page: %s", body)
 				}
 				checkAxe(t, ctx, axe, "baseline tables on the demo")
+			}()
+			func() {
+				ctx, axe := browser(t)
+				step := stepper(t, ctx)
+				mainText := func() string { s, _ := text(ctx, "main"); return s }
+				browserLogin(t, ctx, base, "prosjektleder")
 				step("report", chromedp.Navigate(base+"/trial/report"), chromedp.WaitVisible(css(`#record`)))
 				if body := mainText(); !strings.Contains(body, "Protokoll for trekningen") || !strings.Contains(body, "Familiekoordinatorene ved T1") || !strings.Contains(body, "Målrettet oppfølgingsarbeid") {
 					t.Fatalf("report: %s", body)
