@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -48,6 +49,10 @@ func demoServer(t *testing.T, d store.Dialect, office string) (string, int64) {
 	return ts.URL, id
 }
 
+// demoPageBudget is the time a browser has for one of the demo's trial
+// pages, which compute from every answer of the trial-sized demo.
+const demoPageBudget = 6 * time.Minute
+
 // TestBrowserFidelityDrift is the fidelity issue's round in a real browser
 // on the demo: project management sees the drift flag on the office whose
 // after-reflections slipped, drills down to its coordinators, and notes the
@@ -63,7 +68,7 @@ func TestBrowserFidelityDrift(t *testing.T) {
 			// in a browser of its own: each browser has three minutes, and
 			// these pages read every questionnaire under the race detector.
 			func() {
-				ctx, axe := browser(t)
+				ctx, axe := browserWithin(t, demoPageBudget)
 				step := stepper(t, ctx)
 				mainText := func() string { s, _ := text(ctx, "main"); return s }
 				browserLogin(t, ctx, base, "prosjektleder")
@@ -79,7 +84,7 @@ func TestBrowserFidelityDrift(t *testing.T) {
 			// The baseline tables (with the CR2 tests) and the report read
 			// every answer again: a browser each.
 			func() {
-				ctx, axe := browser(t)
+				ctx, axe := browserWithin(t, demoPageBudget)
 				step := stepper(t, ctx)
 				mainText := func() string { s, _ := text(ctx, "main"); return s }
 				browserLogin(t, ctx, base, "prosjektleder")
@@ -91,7 +96,7 @@ func TestBrowserFidelityDrift(t *testing.T) {
 				checkAxe(t, ctx, axe, "baseline tables on the demo")
 			}()
 			func() {
-				ctx, axe := browser(t)
+				ctx, axe := browserWithin(t, demoPageBudget)
 				step := stepper(t, ctx)
 				mainText := func() string { s, _ := text(ctx, "main"); return s }
 				browserLogin(t, ctx, base, "prosjektleder")

@@ -24,6 +24,14 @@ import (
 // HOLF_TEST_REQUIRE=browser a missing browser or axe-core fails instead.
 func browser(t *testing.T) (context.Context, string) {
 	t.Helper()
+	return browserWithin(t, 3*time.Minute)
+}
+
+// browserWithin is browser with a budget of its own: the demo's trial
+// pages read every questionnaire of a trial-sized demo, which under the
+// race detector on a two-core machine takes minutes.
+func browserWithin(t *testing.T, budget time.Duration) (context.Context, string) {
+	t.Helper()
 	exe, axePath := os.Getenv("HOLF_CHROMIUM"), os.Getenv("HOLF_AXE")
 	if exe == "" || axePath == "" {
 		if testdb.Required("browser") {
@@ -55,7 +63,7 @@ func browser(t *testing.T) (context.Context, string) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancel3 := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancel3 := context.WithTimeout(ctx, budget)
 	t.Cleanup(cancel3)
 	return ctx, string(axe)
 }
