@@ -88,8 +88,9 @@ func TestBrowserFidelityDrift(t *testing.T) {
 				step := stepper(t, ctx)
 				mainText := func() string { s, _ := text(ctx, "main"); return s }
 				browserLogin(t, ctx, base, "prosjektleder")
-				step("baseline", chromedp.Navigate(base+"/trial/baseline"), chromedp.WaitVisible(css(`#baseline-parents-caption`)),
-					chromedp.Click(css(`#tests`)), chromedp.Click(css(`form.filters button`)), chromedp.WaitVisible(css(`#tests-footnote`)))
+				// With the CR2 tests: the page the option leads to (the option
+				// itself is the fixture's test).
+				step("baseline", chromedp.Navigate(base+"/trial/baseline?tests=1"), chromedp.WaitVisible(css(`#tests-footnote`)))
 				if body := mainText(); !strings.Contains(body, "Kvinne") || !strings.Contains(body, "klyngerobuste standardfeil (CR2") {
 					t.Fatalf("baseline page: %s", body)
 				}

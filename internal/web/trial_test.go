@@ -169,6 +169,9 @@ func TestTrialPages(t *testing.T) {
 			if base.StatusCode != 200 || !strings.Contains(base.body, `id="baseline-offices-caption"`) || !strings.Contains(base.body, "region: Vest") || strings.Contains(base.body, "<th scope=\"col\">p</th>") {
 				t.Fatalf("baseline: %d %s", base.StatusCode, base.body)
 			}
+			if r := res.get("/trial/baseline?tests=1"); r.StatusCode != 200 || !strings.Contains(r.body, `id="tests-footnote"`) || !strings.Contains(r.body, `id="tests" name="tests" value="1" checked`) {
+				t.Fatalf("baseline with tests: %d %s", r.StatusCode, r.body)
+			}
 			if r := res.get("/trial/baseline.csv?tests=1"); r.StatusCode != 200 || !regexp.MustCompile(`offices,families,false,3,[0-9.]+,[0-9.]+,3,[0-9.]+,[0-9.]+,[-0-9.e]+,0\.[0-9]+`).MatchString(r.body) {
 				t.Fatalf("baseline CSV: %d %s", r.StatusCode, r.body)
 			}
