@@ -954,26 +954,33 @@ func (t *Trial) ConsortOf(ctx context.Context, o TrialOverview) (Consort, error)
 	if err != nil {
 		return out, err
 	}
-	withList := map[int64]bool{}
 	for _, r := range lists {
 		if ca := arms[allocated[r.Office]]; ca != nil {
 			ca.Listed += r.N
 			ca.ListOutcomes = addReason(ca.ListOutcomes, string(r.Reason), r.N)
-			withList[r.Office] = true
 		}
 	}
-	// The replacement draws, from each list in its order.
-	for office := range withList {
-		ts, err := t.db.Targets(ctx, office)
-		if err != nil {
-			return out, err
+	// The replacement draws, from each list in its order: every list in
+	// one read, cut at each office.
+	all, err := t.db.AllTargets(ctx)
+	if err != nil {
+		return out, err
+	}
+	for start := 0; start < len(all); {
+		end := start
+		for end < len(all) && all[end].OfficeID == all[start].OfficeID {
+			end++
 		}
-		trial.Replacements(ts, o.Study.TargetPerOffice)
-		for _, x := range ts {
-			if x.Replacement {
-				arms[allocated[office]].Replacements++
+		if ca := arms[allocated[all[start].OfficeID]]; ca != nil {
+			list := all[start:end]
+			trial.Replacements(list, o.Study.TargetPerOffice)
+			for _, x := range list {
+				if x.Replacement {
+					ca.Replacements++
+				}
 			}
 		}
+		start = end
 	}
 	consents, err := t.db.TrialConsents(ctx)
 	if err != nil {

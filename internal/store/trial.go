@@ -409,6 +409,13 @@ func (db *DB) Targets(ctx context.Context, office int64) ([]trial.Target, error)
 		ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, reference`, office)
 }
 
+// AllTargets lists every office's target list in draw order, office by
+// office, in one statement (the CONSORT flow's replacement draws).
+func (db *DB) AllTargets(ctx context.Context) ([]trial.Target, error) {
+	return collect(ctx, db, scanTarget, `SELECT `+targetCols+` FROM target_entries
+		ORDER BY office_id, CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, reference`)
+}
+
 // GetTarget loads target id of office.
 func (db *DB) GetTarget(ctx context.Context, office, id int64) (trial.Target, error) {
 	return one(ctx, db, scanTarget, "target", id, `SELECT `+targetCols+` FROM target_entries WHERE office_id = ? AND id = ?`, office, id)
