@@ -150,15 +150,12 @@ func (m *Mappings) SaveSection(ctx context.Context, a *holf.Actor, id int64, sec
 	if err != nil {
 		return holf.Mapping{}, MappingRecord{}, err
 	}
-	keys := holf.MappingKeys(&fam, nil)
 	for attempt := 0; ; attempt++ {
 		rec, err := m.record(ctx, a, fam)
 		if err != nil {
 			return holf.Mapping{}, rec, err
 		}
-		for k := range holf.MappingKeys(&fam, rec.Areas) {
-			keys[k] = true
-		}
+		keys := holf.MappingKeys(&fam, rec.Areas)
 		inSection := false
 		for k := range keys {
 			inSection = inSection || holf.Section(k) == section
