@@ -590,7 +590,11 @@ func (t *Trial) Results(ctx context.Context, a *holf.Actor, opt ResultsOptions) 
 
 func (t *Trial) analyse(ctx context.Context, opt ResultsOptions) (TrialResults, error) {
 	opt.defaults()
-	outcomes, err := t.outcomes(ctx)
+	m, err := t.measures(ctx)
+	if err != nil {
+		return TrialResults{}, err
+	}
+	outcomes, err := t.outcomes(ctx, m)
 	if err != nil {
 		return TrialResults{}, err
 	}
@@ -687,6 +691,14 @@ func (t *Trial) Released(ctx context.Context, a *holf.Actor) (time.Time, error) 
 // results), and whether the analysis data have changed since. The
 // offices' staff see it only once the study has released it.
 func (t *Trial) LatestResults(ctx context.Context, a *holf.Actor) (ResultsPage, error) {
+	m, err := t.measures(ctx)
+	if err != nil {
+		return ResultsPage{}, err
+	}
+	return t.latest(ctx, a, m)
+}
+
+func (t *Trial) latest(ctx context.Context, a *holf.Actor, m *measures) (ResultsPage, error) {
 	out := ResultsPage{CanCompute: policy.Decide(a, policy.TrialResults, policy.Global).Allowed,
 		CanRelease: policy.Decide(a, policy.TrialRelease, policy.Global).Allowed, CanExport: policy.Decide(a, policy.SurveyExport, policy.Global).Allowed}
 	st, err := t.db.TrialStudy(ctx)
@@ -711,7 +723,7 @@ func (t *Trial) LatestResults(ctx context.Context, a *holf.Actor) (ResultsPage, 
 	if err != nil {
 		return out, err
 	}
-	outcomes, err := t.outcomes(ctx)
+	outcomes, err := t.outcomes(ctx, m)
 	if err != nil {
 		return out, err
 	}
@@ -722,19 +734,63 @@ func (t *Trial) LatestResults(ctx context.Context, a *holf.Actor) (ResultsPage, 
 	return out, t.recordView(ctx, a, role, "trial.results", "study", st.ID, PurposeResearch)
 }
 
-// outcomes reads every multi-item scale both waves measure in a group, one
-// observation per person and wave, from the stored scores.
-func (t *Trial) outcomes(ctx context.Context) ([]trial.Outcome, error) {
+// measures are the scored responses to the study's first two waves, read
+// at most once per wave and group for every table a page draws from them:
+// reading the scores is the costliest part of a trial page.
+type measures struct {
+	t     *Trial
+	st    *survey.InstalledStudy // nil: no questionnaires installed
+	waves []survey.Wave
+	read  [2]map[string]scoredWave
+}
+
+type scoredWave struct {
+	q    survey.InstalledQuestionnaire
+	rows []survey.ExportRow
+	ok   bool
+}
+
+func (t *Trial) measures(ctx context.Context) (*measures, error) {
 	st, err := (&Surveys{core: t.core}).Study(ctx, DefaultStudy)
 	if holf.ErrorCode(err) == holf.ENotFound {
-		return nil, nil // no questionnaires installed: nothing measured yet
+		return &measures{t: t}, nil // nothing measured yet
 	}
 	if err != nil {
 		return nil, err
 	}
-	waves := st.Study.Waves
-	if len(waves) < 2 {
-		return nil, holf.Errorf(holf.EConflict, "the study has %d waves; an effect needs two", len(waves))
+	return &measures{t: t, st: st, waves: st.Study.Waves, read: [2]map[string]scoredWave{{}, {}}}, nil
+}
+
+// at is group's questionnaire at wave w (0 or 1) with its scored
+// responses; ok is false when the study asks no such questionnaire.
+func (m *measures) at(ctx context.Context, w int, group string) (scoredWave, error) {
+	if m.st == nil || w >= len(m.waves) {
+		return scoredWave{}, nil
+	}
+	if r, done := m.read[w][group]; done {
+		return r, nil
+	}
+	var r scoredWave
+	q, err := m.st.Questionnaire(m.waves[w].Code, group)
+	if err == nil {
+		rows, err := m.t.db.ScoredResponses(ctx, q.ID)
+		if err != nil {
+			return r, err
+		}
+		r = scoredWave{q: q, rows: rows, ok: true}
+	}
+	m.read[w][group] = r
+	return r, nil
+}
+
+// outcomes reads every multi-item scale both waves measure in a group, one
+// observation per person and wave, from the stored scores.
+func (t *Trial) outcomes(ctx context.Context, m *measures) ([]trial.Outcome, error) {
+	if m.st == nil {
+		return nil, nil
+	}
+	if len(m.waves) < 2 {
+		return nil, holf.Errorf(holf.EConflict, "the study has %d waves; an effect needs two", len(m.waves))
 	}
 	var out []trial.Outcome
 	for _, group := range []string{survey.GroupCoordinators, survey.GroupParents} {
@@ -742,16 +798,15 @@ func (t *Trial) outcomes(ctx context.Context) ([]trial.Outcome, error) {
 		var order []string
 		seen := [2]map[string]bool{{}, {}}
 		for w := 0; w < 2; w++ {
-			q, err := st.Questionnaire(waves[w].Code, group)
-			if err != nil {
-				continue
-			}
-			rows, err := t.db.ExportResponses(ctx, q.ID)
+			r, err := m.at(ctx, w, group)
 			if err != nil {
 				return nil, err
 			}
-			scales := t.scales(q.Def)
-			for _, r := range rows {
+			if !r.ok {
+				continue
+			}
+			scales := t.scales(r.q.Def)
+			for _, r := range r.rows {
 				for _, sc := range scales {
 					v := r.Scores[sc.instrument][sc.id].Value
 					if v == nil || r.Arm == string(holf.ArmNone) {
@@ -892,6 +947,14 @@ func (t *Trial) Consort(ctx context.Context, a *holf.Actor) (Consort, error) {
 // ConsortOf is Consort for the overview o a page has read already (with
 // the caller's access decided by Overview).
 func (t *Trial) ConsortOf(ctx context.Context, o TrialOverview) (Consort, error) {
+	m, err := t.measures(ctx)
+	if err != nil {
+		return Consort{}, err
+	}
+	return t.consort(ctx, o, m)
+}
+
+func (t *Trial) consort(ctx context.Context, o TrialOverview, m *measures) (Consort, error) {
 	if !o.HasStudy {
 		return Consort{}, nil
 	}
@@ -1002,7 +1065,7 @@ func (t *Trial) ConsortOf(ctx context.Context, o TrialOverview) (Consort, error)
 			ca.ConsentAfter++
 		}
 	}
-	if err := t.measured(ctx, allocated, arms); err != nil {
+	if err := t.measured(ctx, m, allocated, arms); err != nil {
 		return out, err
 	}
 	return out, nil
@@ -1010,33 +1073,23 @@ func (t *Trial) ConsortOf(ctx context.Context, o TrialOverview) (Consort, error)
 
 // measured counts the families and coordinators who answered at each wave,
 // and the families and offices in the parents' analysis.
-func (t *Trial) measured(ctx context.Context, allocated map[int64]holf.Arm, arms map[holf.Arm]*ConsortArm) error {
-	st, err := (&Surveys{core: t.core}).Study(ctx, DefaultStudy)
-	if holf.ErrorCode(err) == holf.ENotFound {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+func (t *Trial) measured(ctx context.Context, m *measures, allocated map[int64]holf.Arm, arms map[holf.Arm]*ConsortArm) error {
 	// The parents' analysis holds every family with a scale score at
 	// either wave: read from the same rows, not a second time.
 	families, offices := map[string]bool{}, map[int64]bool{}
 	var analysed []survey.ExportRow
-	for w, wave := range st.Study.Waves {
-		if w > 1 {
-			break
-		}
+	for w := 0; w < 2; w++ {
 		for _, group := range []string{survey.GroupParents, survey.GroupCoordinators} {
-			q, err := st.Questionnaire(wave.Code, group)
-			if err != nil {
-				continue
-			}
-			rows, err := t.db.ExportResponses(ctx, q.ID)
+			got, err := m.at(ctx, w, group)
 			if err != nil {
 				return err
 			}
+			if !got.ok {
+				continue
+			}
+			rows := got.rows
 			if group == survey.GroupParents {
-				scales := t.scales(q.Def)
+				scales := t.scales(got.q.Def)
 				for _, r := range rows {
 					for _, sc := range scales {
 						if r.Scores[sc.instrument][sc.id].Value != nil && r.Arm != string(holf.ArmNone) {
@@ -1095,14 +1148,28 @@ type BaselineTables struct {
 // T1 score) and the families (their composition). Aggregates only, audited;
 // significance tests only when asked for.
 func (t *Trial) Baseline(ctx context.Context, a *holf.Actor, tests bool) (BaselineTables, error) {
+	if _, err := decideGlobal(a, policy.TrialResults); err != nil {
+		return BaselineTables{}, err
+	}
+	o, err := t.Overview(ctx, a)
+	if err != nil {
+		return BaselineTables{}, err
+	}
+	m, err := t.measures(ctx)
+	if err != nil {
+		return BaselineTables{}, err
+	}
+	return t.baseline(ctx, a, o, m, tests)
+}
+
+func (t *Trial) baseline(ctx context.Context, a *holf.Actor, o TrialOverview, m *measures, tests bool) (BaselineTables, error) {
 	role, err := decideGlobal(a, policy.TrialResults)
 	if err != nil {
 		return BaselineTables{}, err
 	}
 	out := BaselineTables{Tests: tests}
-	o, err := t.Overview(ctx, a)
-	if err != nil || o.Current == nil || o.Current.Result == nil {
-		return out, err
+	if o.Current == nil || o.Current.Result == nil {
+		return out, nil
 	}
 	allocated := map[int64]bool{}
 	for _, x := range o.Current.Result.Allocation {
@@ -1133,7 +1200,7 @@ func (t *Trial) Baseline(ctx context.Context, a *holf.Actor, tests bool) (Baseli
 		}
 		vars = append(vars, v)
 	}
-	scores, err := t.baselineScores(ctx, allocated)
+	scores, err := t.baselineScores(ctx, m, allocated)
 	if err != nil {
 		return out, err
 	}
@@ -1158,6 +1225,41 @@ func (t *Trial) Baseline(ctx context.Context, a *holf.Actor, tests bool) (Baseli
 	return out, t.recordView(ctx, a, role, "trial.baseline", "study", st.ID, PurposeResearch)
 }
 
+// TrialReport is everything the whole trial report shows.
+type TrialReport struct {
+	Overview TrialOverview
+	Consort  Consort
+	Baseline BaselineTables
+	Results  ResultsPage
+}
+
+// Report gathers the whole trial report: the study and its draw, the
+// CONSORT flow, the baseline tables and the newest effect table, with the
+// scores read once for all of them. Each part is audited as its own page.
+func (t *Trial) Report(ctx context.Context, a *holf.Actor) (TrialReport, error) {
+	var out TrialReport
+	if _, err := decideGlobal(a, policy.TrialResults); err != nil {
+		return out, err
+	}
+	o, err := t.Overview(ctx, a)
+	if err != nil {
+		return out, err
+	}
+	m, err := t.measures(ctx)
+	if err != nil {
+		return out, err
+	}
+	out.Overview = o
+	if out.Consort, err = t.consort(ctx, o, m); err != nil {
+		return out, err
+	}
+	if out.Baseline, err = t.baseline(ctx, a, o, m, false); err != nil {
+		return out, err
+	}
+	out.Results, err = t.latest(ctx, a, m)
+	return out, err
+}
+
 func b2f(b bool) float64 {
 	if b {
 		return 1
@@ -1167,24 +1269,17 @@ func b2f(b bool) float64 {
 
 // baselineScores are the coordinators' and parents' scores at the first
 // wave: indicators as shares, scales as means.
-func (t *Trial) baselineScores(ctx context.Context, allocated map[int64]bool) ([]trial.Variable, error) {
-	st, err := (&Surveys{core: t.core}).Study(ctx, DefaultStudy)
-	if holf.ErrorCode(err) == holf.ENotFound {
-		return nil, nil
-	}
-	if err != nil || len(st.Study.Waves) == 0 {
-		return nil, err
-	}
+func (t *Trial) baselineScores(ctx context.Context, m *measures, allocated map[int64]bool) ([]trial.Variable, error) {
 	var out []trial.Variable
 	for _, group := range []string{survey.GroupCoordinators, survey.GroupParents} {
-		q, err := st.Questionnaire(st.Study.Waves[0].Code, group)
-		if err != nil {
-			continue
-		}
-		rows, err := t.db.ExportResponses(ctx, q.ID)
+		got, err := m.at(ctx, 0, group)
 		if err != nil {
 			return nil, err
 		}
+		if !got.ok {
+			continue
+		}
+		q, rows := got.q, got.rows
 		level := trial.LevelParents
 		if group == survey.GroupCoordinators {
 			level = trial.LevelCoordinators

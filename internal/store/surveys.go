@@ -633,6 +633,16 @@ func (db *DB) Attrition(ctx context.Context, first, second int64, offices []int6
 // ExportResponses returns every submitted response to a questionnaire with
 // its raw answers and its newest scores, ordered by respondent code.
 func (db *DB) ExportResponses(ctx context.Context, questionnaireID int64) ([]survey.ExportRow, error) {
+	return db.responses(ctx, questionnaireID, true)
+}
+
+// ScoredResponses is ExportResponses without the raw answers: what the
+// trial's tables read, at a third of the rows.
+func (db *DB) ScoredResponses(ctx context.Context, questionnaireID int64) ([]survey.ExportRow, error) {
+	return db.responses(ctx, questionnaireID, false)
+}
+
+func (db *DB) responses(ctx context.Context, questionnaireID int64, answers bool) ([]survey.ExportRow, error) {
 	tx, err := db.read.BeginTx(ctx, db.snapshotOpts())
 	if err != nil {
 		return nil, mapErr(err)
@@ -669,27 +679,29 @@ func (db *DB) ExportResponses(ctx context.Context, questionnaireID int64) ([]sur
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
 	}
-	rows, err = q(`SELECT a.response_id, a.instrument, a.item, a.value FROM survey_answers a JOIN survey_responses s ON s.id = a.response_id
-		WHERE s.questionnaire_id = ? AND s.submitted_at IS NOT NULL`, questionnaireID)
-	if err != nil {
-		return nil, fmt.Errorf("export answers: %w", err)
-	}
-	for rows.Next() {
-		var id, v int64
-		var in, it string
-		if err := rows.Scan(&id, &in, &it, &v); err != nil {
-			_ = rows.Close()
+	if answers {
+		rows, err = q(`SELECT a.response_id, a.instrument, a.item, a.value FROM survey_answers a JOIN survey_responses s ON s.id = a.response_id
+			WHERE s.questionnaire_id = ? AND s.submitted_at IS NOT NULL`, questionnaireID)
+		if err != nil {
+			return nil, fmt.Errorf("export answers: %w", err)
+		}
+		for rows.Next() {
+			var id, v int64
+			var in, it string
+			if err := rows.Scan(&id, &in, &it, &v); err != nil {
+				_ = rows.Close()
+				return nil, mapErr(err)
+			}
+			out[index[id]].Answers.Set(in, it, float64(v))
+		}
+		_ = rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, mapErr(err)
 		}
-		out[index[id]].Answers.Set(in, it, float64(v))
-	}
-	_ = rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
 	}
 	rows, err = q(`SELECT sc.response_id, sc.instrument, sc.instrument_version, sc.score, sc.value, sc.cutoffs
 		FROM survey_scores sc JOIN survey_responses s ON s.id = sc.response_id
-		WHERE s.questionnaire_id = ? AND s.submitted_at IS NOT NULL ORDER BY sc.response_id, sc.instrument, sc.instrument_version`, questionnaireID)
+		WHERE s.questionnaire_id = ? AND s.submitted_at IS NOT NULL`, questionnaireID)
 	if err != nil {
 		return nil, fmt.Errorf("export scores: %w", err)
 	}
@@ -703,9 +715,12 @@ func (db *DB) ExportResponses(ctx context.Context, questionnaireID int64) ([]sur
 			return nil, mapErr(err)
 		}
 		e := &out[index[id]]
-		if ver > e.Version[in] {
-			// Ordered by version: a newer version replaces what came before.
+		// Unordered (a sort costs more than the read): a newer version
+		// replaces what came before, an older one is passed over.
+		if _, seen := e.Scores[in]; !seen || ver > e.Version[in] {
 			e.Version[in], e.Scores[in] = ver, survey.StoredScores{}
+		} else if ver < e.Version[in] {
+			continue
 		}
 		st := survey.StoredScore{Cutoffs: map[string]bool{}}
 		if v.Valid {

@@ -111,9 +111,14 @@ func text(ctx context.Context, sel string) (string, error) {
 // stepper runs a named step of chromedp actions in ctx, each within 20
 // seconds, failing t with the step's name.
 func stepper(t *testing.T, ctx context.Context) func(name string, actions ...chromedp.Action[chromedp.Void]) {
+	return stepperWithin(t, ctx, 20*time.Second)
+}
+
+// stepperWithin is stepper with d for each step.
+func stepperWithin(t *testing.T, ctx context.Context, d time.Duration) func(name string, actions ...chromedp.Action[chromedp.Void]) {
 	return func(name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, d)
 		defer cancel()
 		if err := chromedp.Do(sctx, actions...); err != nil {
 			t.Fatalf("%s: %v", name, err)

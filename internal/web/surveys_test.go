@@ -144,7 +144,6 @@ func TestParentAnswersThroughPersonalLink(t *testing.T) {
 		if row.Answers["parents_background"]["gender"] != 1 || row.Mode != "web" || row.MemberBirthYear != 1985 {
 			t.Fatalf("row %+v", row)
 		}
-
 		// The researcher's export: pseudonymised, audited.
 		res := f.client().login("forsker")
 		z := res.get("/surveys/export?wave=T1&group=parents")
@@ -186,6 +185,29 @@ func TestParentAnswersThroughPersonalLink(t *testing.T) {
 		// Tracking counts it, nationally.
 		if r := f.client().login("pm").get("/surveys?wave=T1&group=parents"); !strings.Contains(r.body, "100 %") {
 			t.Errorf("tracking: %s", r.body)
+		}
+		// The trial's read: the same scores without the answers; scores of
+		// a newer definition replace the older ones, whatever order the
+		// rows come in.
+		ctx := context.Background()
+		stale, err := f.db.StaleScores(ctx, st.ID, map[string]int{"hscl10": 2})
+		if err != nil || len(stale) != 1 {
+			t.Fatalf("stale scores %+v, %v", stale, err)
+		}
+		v2 := 3.5
+		if err := f.db.Rescore(ctx, holf.AuditEvent{Actor: "t", Role: "system", Action: "survey.rescore", RecordType: "response", Purpose: "t"}, stale[0].ResponseID,
+			survey.InstrumentScores{Instrument: "hscl10", Version: 2, Scores: []survey.Score{{ID: "hscl10", Value: &v2, Answered: 10, Items: 10}}}); err != nil {
+			t.Fatal(err)
+		}
+		scored, err := f.db.ScoredResponses(ctx, q.ID)
+		if err != nil || len(scored) != 1 || len(scored[0].Answers) != 0 || scored[0].Respondent != row.Respondent {
+			t.Fatalf("scored rows %+v, %v", scored, err)
+		}
+		if got := scored[0].Scores["hscl10"]; scored[0].Version["hscl10"] != 2 || len(got) != 1 || *got["hscl10"].Value != v2 || got["hscl10"].Cutoffs["mental_distress"] {
+			t.Fatalf("hscl10 after re-scoring: v%d %+v", scored[0].Version["hscl10"], got)
+		}
+		if len(scored[0].Scores) != len(row.Scores) {
+			t.Fatalf("instruments scored: %d, exported %d", len(scored[0].Scores), len(row.Scores))
 		}
 	})
 }

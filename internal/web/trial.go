@@ -139,6 +139,17 @@ func (s *Server) trialData(r *http.Request, rq *req) (*trialPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	var c app.Consort
+	if o.HasStudy {
+		if c, err = s.app.Trial.ConsortOf(r.Context(), o); err != nil {
+			return nil, err
+		}
+	}
+	return s.trialPageOf(r, rq, o, c), nil
+}
+
+// trialPageOf is the trial page of overview o with its CONSORT flow c.
+func (s *Server) trialPageOf(r *http.Request, rq *req, o app.TrialOverview, c app.Consort) *trialPage {
 	p := &trialPage{Page: s.page(r, rq, "trial.title"), O: o, CanResults: policy.Decide(rq.actor, policy.TrialResults, policy.Global).Allowed}
 	p.Form = trialForm{Method: string(trial.Constrained), Metric: string(trial.L2), Cutoff: "10", Covariates: map[string]bool{}, Weights: map[string]string{}}
 	if n := len(o.Candidates); n > 0 {
@@ -149,9 +160,7 @@ func (s *Server) trialData(r *http.Request, rq *req) (*trialPage, error) {
 		p.Form.Weights[c.Name] = "1"
 	}
 	if o.HasStudy {
-		if p.Consort, err = s.app.Trial.ConsortOf(r.Context(), o); err != nil {
-			return nil, err
-		}
+		p.Consort = c
 		p.Flow = drawConsort(&p.Page, p.Consort)
 	}
 	if o.Current != nil && o.Current.Result != nil {
@@ -164,7 +173,7 @@ func (s *Server) trialData(r *http.Request, rq *req) (*trialPage, error) {
 			}
 		}
 	}
-	return p, nil
+	return p
 }
 
 func (s *Server) trialShow(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -809,6 +818,11 @@ func (s *Server) baselineData(r *http.Request, rq *req) (*baselinePage, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.baselinePageOf(r, rq, b), nil
+}
+
+// baselinePageOf is the baseline page of tables b, by level.
+func (s *Server) baselinePageOf(r *http.Request, rq *req, b app.BaselineTables) *baselinePage {
 	p := &baselinePage{resultsPage: resultsPage{Page: s.page(r, rq, "baseline.title"), labels: s.scoreLabels()}, B: b}
 	at := map[string]int{}
 	for _, row := range b.Rows {
@@ -820,7 +834,7 @@ func (s *Server) baselineData(r *http.Request, rq *req) (*baselinePage, error) {
 		}
 		p.Levels[i].Rows = append(p.Levels[i].Rows, row)
 	}
-	return p, nil
+	return p
 }
 
 // scoreLabels are the library's labels of every score, by id.
@@ -875,19 +889,13 @@ type reportPage struct {
 }
 
 func (s *Server) trialReport(w http.ResponseWriter, r *http.Request, rq *req) error {
-	tp, err := s.trialData(r, rq)
+	rep, err := s.app.Trial.Report(r.Context(), rq.actor)
 	if err != nil {
 		return err
 	}
-	bp, err := s.baselineData(r, rq)
-	if err != nil {
-		return err
-	}
-	rp, err := s.app.Trial.LatestResults(r.Context(), rq.actor)
-	if err != nil {
-		return err
-	}
-	bp.R = rp
+	tp := s.trialPageOf(r, rq, rep.Overview, rep.Consort)
+	bp := s.baselinePageOf(r, rq, rep.Baseline)
+	bp.R = rep.Results
 	bp.group()
 	css, err := staticFS.ReadFile("static/app.css")
 	if err != nil {
