@@ -242,3 +242,90 @@ func Groups(f *Frame, rows []int, vars []string) ([]int, int, error) {
 	}
 	return out, len(ids), nil
 }
+
+// centring maps a design to the same design with every column but the
+// intercept centred on its mean: X̃ = X T with T = I − e₀m', so β = T β̃,
+// Var(β) = T Var(β̃) T', and a contrast c of β is the contrast T'c of β̃.
+// Fitting on centred columns keeps a covariate far from zero (x around
+// 10 000) from costing digits to cancellation, or reading as singular.
+// Without an intercept nothing is centred: the column space would change.
+type centring struct {
+	ic    int // the intercept's column, -1 without one
+	means []float64
+}
+
+// centre returns d's centring and the centred copy of its X (d.X itself
+// when there is no intercept).
+func centre(d *Design) (centring, *mat.Dense) {
+	n, p := d.X.Dims()
+	c := centring{ic: -1, means: make([]float64, p)}
+	for k, term := range d.TermOf {
+		if term == -1 && d.Names[k] == "(Intercept)" {
+			c.ic = k
+		}
+	}
+	if c.ic < 0 {
+		return c, d.X
+	}
+	X := mat.DenseCopyOf(d.X)
+	for j := range p {
+		if j == c.ic {
+			continue
+		}
+		c.means[j] = mat.Sum(X.ColView(j)) / float64(n)
+		for i := range n {
+			X.Set(i, j, X.At(i, j)-c.means[j])
+		}
+	}
+	return c, X
+}
+
+// contrast maps a contrast of β to the same contrast of β̃: T'c.
+func (c centring) contrast(v []float64) []float64 {
+	out := slices.Clone(v)
+	if c.ic >= 0 {
+		for j := range out {
+			if j != c.ic {
+				out[j] -= c.means[j] * v[c.ic]
+			}
+		}
+	}
+	return out
+}
+
+// beta maps β̃ to β in place: β₀ = β̃₀ − m'β̃, the slopes unchanged.
+func (c centring) beta(b *mat.VecDense) {
+	if c.ic < 0 {
+		return
+	}
+	b0 := b.AtVec(c.ic)
+	for j := range c.means {
+		if j != c.ic {
+			b0 -= c.means[j] * b.AtVec(j)
+		}
+	}
+	b.SetVec(c.ic, b0)
+}
+
+// vcov maps Var(β̃) to Var(β) = T Var(β̃) T', exactly symmetric.
+func (c centring) vcov(v mat.Symmetric) *mat.SymDense {
+	p := v.SymmetricDim()
+	T := identity(p)
+	if c.ic >= 0 {
+		for j := range p {
+			if j != c.ic {
+				T.Set(c.ic, j, -c.means[j])
+			}
+		}
+	}
+	var tv, vc mat.Dense
+	tv.Mul(T, v)
+	vc.Mul(&tv, T.T())
+	out := mat.NewSymDense(p, nil)
+	for r := range p {
+		for s := r; s < p; s++ {
+			out.SetSym(r, s, (vc.At(r, s)+vc.At(s, r))/2)
+		}
+	}
+	return out
+}

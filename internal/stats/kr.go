@@ -12,10 +12,11 @@ import (
 // the n×n marginal covariance.
 const maxKRObservations = 5000
 
-// KenwardRoger returns, for each fixed effect, the Kenward-Roger adjusted
-// standard error and denominator degrees of freedom (Kenward & Roger 1997,
-// as pbkrtest computes them for a REML fit): Σ = Σ_r σ²_r Z_r Z_r' + σ² I.
-func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf [][]int) (se, df []float64, err error) {
+// KenwardRoger returns, for each contrast c of the fixed effects, the
+// Kenward-Roger adjusted standard error and denominator degrees of freedom
+// (Kenward & Roger 1997, as pbkrtest computes them for a REML fit): Σ =
+// Σ_r σ²_r Z_r Z_r' + σ² I.
+func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf [][]int, contrasts [][]float64) (se, df []float64, err error) {
 	n, p := pr.n, pr.p
 	if n > maxKRObservations {
 		return nil, nil, fmt.Errorf("Kenward-Roger needs the %d×%d marginal covariance; use Satterthwaite above %d observations", n, n, maxKRObservations)
@@ -123,13 +124,14 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 	var PhiA mat.Dense
 	PhiA.Scale(2, &lam)
 	PhiA.Add(&Phi, &PhiA)
-	se = make([]float64, p)
-	df = make([]float64, p)
-	for j := 0; j < p; j++ {
-		se[j] = sqrtPos(PhiA.At(j, j))
-		// One contrast (q = 1): Θ = L (L'ΦL)⁻¹ L' with L = e_j.
+	se = make([]float64, len(contrasts))
+	df = make([]float64, len(contrasts))
+	for j, c := range contrasts {
+		cv := mat.NewVecDense(p, c)
+		se[j] = sqrtPos(mat.Inner(cv, &PhiA, cv))
+		// One contrast (q = 1): Θ = L (L'ΦL)⁻¹ L' with L = c.
 		theta := mat.NewDense(p, p, nil)
-		theta.Set(j, j, 1/Phi.At(j, j))
+		theta.Outer(1/mat.Inner(cv, &Phi, cv), cv, cv)
 		var A1, A2 float64
 		TPP := make([]*mat.Dense, m)
 		for r := 0; r < m; r++ {

@@ -53,6 +53,12 @@ type lmmProblem struct {
 	// The block structure of ΛZ'ZΛ + I (see lmmblock.go).
 	blocks   []*lmmBlock
 	diagTerm int
+	// The fit works on X with its columns centred and on y centred and
+	// scaled to unit variance, so that no result depends on where the data
+	// happen to lie or on their units: θ is the same for both, and β, its
+	// variance, σ and the deviance map back exactly (see FitLMMWith).
+	cen           centring
+	yMean, yScale float64
 }
 
 // FitLMM fits fm (fixed part and random intercepts) to f, with
@@ -126,8 +132,14 @@ func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
 	if reml {
 		df = float64(pr.n - pr.p)
 	}
-	sigma2 := sol.r2 / df
+	// On the standardised scale (subscript s), then mapped back: y = ȳ +
+	// s·y_s gives σ = s·σ_s, β̃ = s·β_s + ȳ·e₀ on the centred columns, β =
+	// T β̃, and the deviance gains df·log s² (the centring has det T = 1).
+	s := pr.yScale
+	sigma2s := sol.r2 / df
+	sigma2 := sigma2s * s * s
 	fit.Sigma = math.Sqrt(sigma2)
+	dev += df * math.Log(s*s)
 	fit.Deviance = dev
 	if reml {
 		fit.REMLCrit = dev
@@ -136,15 +148,28 @@ func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
 	npar := float64(pr.p + K + 1)
 	fit.AIC = dev + 2*npar
 	fit.BIC = dev + math.Log(float64(pr.n))*npar
-	// Var(β) = σ² (R_X'R_X)^{-1}.
+	// Var(β) = σ² T (R_X'R_X)^{-1} T'.
 	var inv mat.SymDense
 	if err := sol.rx.InverseTo(&inv); err != nil {
 		return nil, ErrSingular
 	}
-	V := mat.NewSymDense(pr.p, nil)
-	V.ScaleSym(sigma2, &inv)
+	inv.ScaleSym(sigma2, &inv)
+	V := pr.cen.vcov(&inv)
 	fit.VCov = V
-	ddf, err := pr.satterthwaite(theta, fit.Sigma)
+	beta := mat.NewVecDense(pr.p, nil)
+	beta.ScaleVec(s, sol.beta)
+	if ic := pr.cen.ic; ic >= 0 {
+		beta.SetVec(ic, beta.AtVec(ic)+pr.yMean)
+	}
+	pr.cen.beta(beta)
+	// Each coefficient of β is a contrast of the centred fit's.
+	contrasts := make([][]float64, pr.p)
+	for j := range contrasts {
+		e := make([]float64, pr.p)
+		e[j] = 1
+		contrasts[j] = pr.cen.contrast(e)
+	}
+	ddf, err := pr.satterthwaite(theta, math.Sqrt(sigma2s), contrasts)
 	if err != nil {
 		return nil, err
 	}
@@ -153,24 +178,24 @@ func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
 		variances := make([]float64, len(theta))
 		levels := make([][]int, len(theta))
 		for k := range theta {
-			variances[k] = theta[k] * theta[k] * sigma2
+			variances[k] = theta[k] * theta[k] * sigma2s
 			levels[k] = make([]int, pr.n)
 			for i := range levels[k] {
 				levels[k][i] = pr.col[i][k]
 			}
 		}
-		if krSE, ddf, err = pr.kenwardRoger(variances, sigma2, levels); err != nil {
+		if krSE, ddf, err = pr.kenwardRoger(variances, sigma2s, levels, contrasts); err != nil {
 			return nil, err
 		}
 	}
 	for j := 0; j < pr.p; j++ {
 		se := math.Sqrt(V.At(j, j))
 		if krSE != nil {
-			se = krSE[j]
+			se = s * krSE[j]
 		}
-		t := sol.beta.AtVec(j) / se
+		t := beta.AtVec(j) / se
 		p := 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: ddf[j]}.CDF(-math.Abs(t))
-		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: sol.beta.AtVec(j), SE: se, Statistic: t, DF: ddf[j], P: p})
+		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: beta.AtVec(j), SE: se, Statistic: t, DF: ddf[j], P: p})
 	}
 	for k, rt := range fm.Random {
 		v := theta[k] * theta[k] * sigma2
@@ -194,8 +219,10 @@ func newLMMProblem(f *Frame, fm *Formula, reml bool) (*lmmProblem, *Design, map[
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pr := &lmmProblem{n: len(d.Rows), reml: reml, X: d.X, y: d.Y}
+	cen, X := centre(d)
+	pr := &lmmProblem{n: len(d.Rows), reml: reml, X: X, cen: cen}
 	_, pr.p = d.X.Dims()
+	pr.y, pr.yMean, pr.yScale = standardise(d.Y, cen.ic >= 0)
 	groups := map[string]int{}
 	offset := 0
 	pr.col = make([][]int, pr.n)
@@ -242,14 +269,47 @@ func (pr *lmmProblem) crossProducts() error {
 	pr.Xty = mat.NewVecDense(p, nil)
 	pr.Xty.MulVec(pr.X.T(), pr.y)
 	pr.yty = mat.Dot(pr.y, pr.y)
-	var chol mat.Cholesky
-	if !chol.Factorize(pr.XtX) {
-		return ErrSingular
+	// Rank is judged on the columns scaled to unit length: a column's
+	// units must not make it look collinear.
+	eq := mat.NewSymDense(p, nil)
+	for r := 0; r < p; r++ {
+		for c := r; c < p; c++ {
+			d := math.Sqrt(pr.XtX.At(r, r) * pr.XtX.At(c, c))
+			if d == 0 {
+				return ErrSingular
+			}
+			eq.SetSym(r, c, pr.XtX.At(r, c)/d)
+		}
 	}
-	if chol.Cond() > 1e13 {
+	var chol mat.Cholesky
+	if !chol.Factorize(eq) || chol.Cond() > 1e13 {
 		return ErrSingular
 	}
 	return nil
+}
+
+// standardise returns y centred (with an intercept to absorb the shift)
+// and scaled to unit root mean square, with the centre and the scale.
+func standardise(y *mat.VecDense, intercept bool) (*mat.VecDense, float64, float64) {
+	n := y.Len()
+	mean := 0.0
+	if intercept {
+		mean = mat.Sum(y) / float64(n)
+	}
+	ss := 0.0
+	for i := range n {
+		d := y.AtVec(i) - mean
+		ss += d * d
+	}
+	scale := math.Sqrt(ss / float64(n))
+	if scale == 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
+		scale = 1
+	}
+	out := mat.NewVecDense(n, nil)
+	for i := range n {
+		out.SetVec(i, (y.AtVec(i)-mean)/scale)
+	}
+	return out, mean, scale
 }
 
 type lmmSolution struct {
@@ -434,11 +494,11 @@ func (pr *lmmProblem) vcovVP(vp []float64) (*mat.SymDense, error) {
 	return V, nil
 }
 
-// satterthwaite returns the denominator degrees of freedom of each fixed
-// effect as lmerTest computes them: with A = 2 H⁻¹ (H the Hessian of the
-// deviance in (θ, σ)) and g the gradient of Var(β_j) in (θ, σ),
-// df = 2 Var(β_j)² / (g' A g).
-func (pr *lmmProblem) satterthwaite(theta []float64, sigma float64) ([]float64, error) {
+// satterthwaite returns the denominator degrees of freedom of each
+// contrast c of the fixed effects as lmerTest computes them: with A = 2 H⁻¹
+// (H the Hessian of the deviance in (θ, σ)) and g the gradient of
+// Var(c'β) in (θ, σ), df = 2 Var(c'β)² / (g' A g).
+func (pr *lmmProblem) satterthwaite(theta []float64, sigma float64, contrasts [][]float64) ([]float64, error) {
 	vp := append(append([]float64(nil), theta...), sigma)
 	m := len(vp)
 	_, H := derivatives(pr.devVP, vp, pr.devVP(vp))
@@ -496,14 +556,15 @@ func (pr *lmmProblem) satterthwaite(theta []float64, sigma float64) ([]float64, 
 		}
 		jac[i] = J
 	}
-	df := make([]float64, pr.p)
-	for j := 0; j < pr.p; j++ {
+	df := make([]float64, len(contrasts))
+	for j, c := range contrasts {
+		cv := mat.NewVecDense(pr.p, c)
 		g := mat.NewVecDense(m, nil)
 		for i := 0; i < m; i++ {
-			g.SetVec(i, jac[i].At(j, j))
+			g.SetVec(i, mat.Inner(cv, jac[i], cv))
 		}
-		denom := mat.Inner(g, &A, g)
-		df[j] = 2 * V.At(j, j) * V.At(j, j) / denom
+		v := mat.Inner(cv, V, cv)
+		df[j] = 2 * v * v / mat.Inner(g, &A, g)
 	}
 	return df, nil
 }

@@ -1,8 +1,26 @@
 package stats
 
 import (
+	"math"
 	"testing"
 )
+
+// moveY puts the response of fm in fr on another origin and scale,
+// (y + shift)·scale, as every reference case is refitted: no number may
+// depend on where the data happen to lie or on their units.
+func moveY(t *testing.T, fr *Frame, fm *Formula, shift, scale float64) {
+	t.Helper()
+	c, ok := fr.Columns[fm.Response]
+	if !ok {
+		t.Fatalf("no column %s", fm.Response)
+	}
+	for i, v := range c.Numeric {
+		c.Numeric[i] = (v + shift) * scale
+	}
+}
+
+// The shift and scale every mixed-model reference case is refitted under.
+const refShift, refScale = 1e6, 1e-3
 
 func TestLMMMatchesLme4(t *testing.T) {
 	cases := []struct{ name, data, formula string }{
@@ -13,66 +31,92 @@ func TestLMMMatchesLme4(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, reml := range []bool{true, false} {
-			suffix := "_ml"
-			if reml {
-				suffix = "_reml"
-			}
-			t.Run(c.name+suffix, func(t *testing.T) {
-				fr := readFrame(t, "testdata/"+c.data+".csv")
-				fm, err := ParseFormula(c.formula)
-				if err != nil {
-					t.Fatal(err)
+			for _, moved := range []bool{false, true} {
+				suffix := "_ml"
+				if reml {
+					suffix = "_reml"
 				}
-				fit, err := FitLMM(fr, fm, reml)
-				if err != nil {
-					t.Fatal(err)
+				name := c.name + suffix
+				if moved {
+					name += "_moved"
 				}
-				if !fit.Converged {
-					t.Fatal("did not converge")
-				}
-				sum := 0.0
-				for _, r := range fit.Random {
-					sum += r.Variance
-				}
-				for g, icc := range fit.ICC {
+				t.Run(name, func(t *testing.T) {
+					fr := readFrame(t, "testdata/"+c.data+".csv")
+					fm, err := ParseFormula(c.formula)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// On the moved data HOLF's numbers are mapped back to the
+					// original scale before they are compared with R's.
+					shift, scale := 0.0, 1.0
+					if moved {
+						shift, scale = refShift, refScale
+						moveY(t, fr, fm, shift, scale)
+					}
+					fit, err := FitLMM(fr, fm, reml)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !fit.Converged {
+						t.Fatal("did not converge")
+					}
+					sum := 0.0
 					for _, r := range fit.Random {
-						if r.Group == g && abs(icc-r.Variance/sum) > 1e-15 {
-							t.Errorf("ICC of %s = %v, want %v", g, icc, r.Variance/sum)
-						}
+						sum += r.Variance
 					}
-				}
-				for _, r := range readRef(t, "testdata/"+c.name+suffix+"_ref.csv") {
-					want := num(t, r["value"])
-					switch r["kind"] {
-					case "fixed":
-						var got *Coef
-						for i := range fit.Fixed {
-							if fit.Fixed[i].Term == r["name"] {
-								got = &fit.Fixed[i]
+					for g, icc := range fit.ICC {
+						for _, r := range fit.Random {
+							if r.Group == g && abs(icc-r.Variance/sum) > 1e-15 {
+								t.Errorf("ICC of %s = %v, want %v", g, icc, r.Variance/sum)
 							}
 						}
-						if got == nil {
-							t.Fatalf("no fixed effect %q", r["name"])
-						}
-						near(t, r["name"]+" estimate", got.Estimate, want, 1e-6, 1e-9)
-						near(t, r["name"]+" se", got.SE, num(t, r["se"]), 1e-6, 0)
-					case "variance":
-						var got *VarComp
-						for i := range fit.Random {
-							if fit.Random[i].Group == r["name"] {
-								got = &fit.Random[i]
-							}
-						}
-						if got == nil {
-							t.Fatalf("no variance component %q", r["name"])
-						}
-						near(t, r["name"]+" variance", got.Variance, want, 1e-6, 1e-10)
-					case "fit":
-						v := map[string]float64{"loglik": fit.LogLik, "deviance": fit.Deviance, "aic": fit.AIC, "bic": fit.BIC, "n": float64(fit.N)}[r["name"]]
-						near(t, r["name"], v, want, 1e-8, 0)
 					}
-				}
-			})
+					for _, r := range readRef(t, "testdata/"+c.name+suffix+"_ref.csv") {
+						want := num(t, r["value"])
+						switch r["kind"] {
+						case "fixed":
+							var got *Coef
+							for i := range fit.Fixed {
+								if fit.Fixed[i].Term == r["name"] {
+									got = &fit.Fixed[i]
+								}
+							}
+							if got == nil {
+								t.Fatalf("no fixed effect %q", r["name"])
+							}
+							est := got.Estimate / scale
+							if got.Term == "(Intercept)" {
+								est -= shift
+							}
+							near(t, r["name"]+" estimate", est, want, 1e-6, 1e-9)
+							near(t, r["name"]+" se", got.SE/scale, num(t, r["se"]), 1e-6, 0)
+							near(t, r["name"]+" Satterthwaite df", got.DF, num(t, r["df"]), 1e-4, 0)
+							near(t, r["name"]+" p", got.P, num(t, r["p"]), 1e-4, 1e-6)
+						case "variance":
+							var got *VarComp
+							for i := range fit.Random {
+								if fit.Random[i].Group == r["name"] {
+									got = &fit.Random[i]
+								}
+							}
+							if got == nil {
+								t.Fatalf("no variance component %q", r["name"])
+							}
+							near(t, r["name"]+" variance", got.Variance/(scale*scale), want, 1e-6, 1e-10)
+						case "fit":
+							// Rescaling y by s adds df·log s² to the deviance
+							// (df = n − p for REML, n for ML).
+							df := float64(fit.N)
+							if reml {
+								df -= float64(len(fit.Fixed))
+							}
+							dd := df * math.Log(scale*scale)
+							v := map[string]float64{"loglik": fit.LogLik + dd/2, "deviance": fit.Deviance - dd, "aic": fit.AIC - dd, "bic": fit.BIC - dd, "n": float64(fit.N)}[r["name"]]
+							near(t, r["name"], v, want, 1e-8, 0)
+						}
+					}
+				})
+			}
 		}
 	}
 }
@@ -91,24 +135,36 @@ func TestKenwardRogerMatchesPbkrtest(t *testing.T) {
 		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			fr := readFrame(t, "testdata/"+c.data+".csv")
-			fm, _ := ParseFormula(c.formula)
-			fit, err := FitLMMWith(fr, fm, LMMOptions{REML: true, KenwardRoger: true})
-			if err != nil {
-				t.Fatal(err)
+		for _, moved := range []bool{false, true} {
+			name := c.name
+			scale := 1.0
+			if moved {
+				name, scale = name+"_moved", refScale
 			}
-			for _, r := range readRef(t, "testdata/"+c.name+"_kr_ref.csv") {
-				for _, got := range fit.Fixed {
-					if got.Term != r["name"] {
-						continue
-					}
-					near(t, got.Term+" KR se", got.SE, num(t, r["se"]), 1e-6, 0)
-					near(t, got.Term+" KR df", got.DF, num(t, r["df"]), 1e-4, 0)
-					near(t, got.Term+" KR p", got.P, num(t, r["p"]), 0, 1e-6)
+			t.Run(name, func(t *testing.T) {
+				fr := readFrame(t, "testdata/"+c.data+".csv")
+				fm, _ := ParseFormula(c.formula)
+				if moved {
+					moveY(t, fr, fm, refShift, refScale)
 				}
-			}
-		})
+				fit, err := FitLMMWith(fr, fm, LMMOptions{REML: true, KenwardRoger: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range readRef(t, "testdata/"+c.name+"_kr_ref.csv") {
+					for _, got := range fit.Fixed {
+						if got.Term != r["name"] {
+							continue
+						}
+						near(t, got.Term+" KR se", got.SE/scale, num(t, r["se"]), 1e-6, 0)
+						near(t, got.Term+" KR df", got.DF, num(t, r["df"]), 1e-4, 0)
+						if got.Term != "(Intercept)" || !moved {
+							near(t, got.Term+" KR p", got.P, num(t, r["p"]), 0, 1e-6)
+						}
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -119,5 +175,46 @@ func TestConvergedMeansAMinimum(t *testing.T) {
 	}
 	if converged(f, []float64{1.1, -2}) {
 		t.Fatal("a point off the minimum is called converged")
+	}
+}
+
+// A covariate far from zero (x around 10 000, sd 9) must change nothing but
+// what the intercept estimates, with the outcome moved as well.
+func TestLMMInvariantToCovariateShift(t *testing.T) {
+	fm, err := ParseFormula("y ~ x + region + time * arm + (1 | office)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit := func(move bool) *LMMFit {
+		fr := readFrame(t, "testdata/robust_covariates.csv")
+		if move {
+			moveY(t, fr, fm, refShift, refScale)
+			for i := range fr.Columns["x"].Numeric {
+				fr.Columns["x"].Numeric[i] += 10_000
+			}
+		}
+		f, err := FitLMM(fr, fm, true)
+		if err != nil {
+			t.Fatalf("moved=%v: %v", move, err)
+		}
+		if !f.Converged {
+			t.Fatalf("moved=%v: did not converge", move)
+		}
+		return f
+	}
+	base, moved := fit(false), fit(true)
+	for i, b := range base.Fixed {
+		m := moved.Fixed[i]
+		if b.Term == "(Intercept)" {
+			continue
+		}
+		// The tolerances of the R references.
+		near(t, b.Term+" estimate", m.Estimate, b.Estimate*refScale, 1e-6, 0)
+		near(t, b.Term+" se", m.SE, b.SE*refScale, 1e-6, 0)
+		near(t, b.Term+" df", m.DF, b.DF, 1e-4, 0)
+		near(t, b.Term+" p", m.P, b.P, 1e-4, 1e-12)
+	}
+	for i, b := range base.Random {
+		near(t, b.Group+" variance", moved.Random[i].Variance, b.Variance*refScale*refScale, 1e-6, 0)
 	}
 }

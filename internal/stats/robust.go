@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -191,38 +190,8 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	// T = I − e₀m', so β = T β̃ and V = T Ṽ T'. Without it the robust
 	// covariance of a slope on a column far from zero is a difference of
 	// huge intercept terms, and loses digits to cancellation.
-	ic := -1
-	for k, term := range d.TermOf {
-		if term == -1 && d.Names[k] == "(Intercept)" {
-			ic = k
-		}
-	}
-	means := make([]float64, p)
-	X := d.X
-	if ic >= 0 {
-		X = mat.DenseCopyOf(d.X)
-		for j := range p {
-			if j == ic {
-				continue
-			}
-			means[j] = mat.Sum(X.ColView(j)) / float64(n)
-			for i := range n {
-				X.Set(i, j, X.At(i, j)-means[j])
-			}
-		}
-	}
-	// toCentred maps a contrast of β to the same contrast of β̃: T'c.
-	toCentred := func(c []float64) []float64 {
-		out := slices.Clone(c)
-		if ic >= 0 {
-			for j := range p {
-				if j != ic {
-					out[j] -= means[j] * c[ic]
-				}
-			}
-		}
-		return out
-	}
+	cen, X := centre(d)
+	ic := cen.ic
 	var qr mat.QR
 	qr.Factorize(X)
 	if cond := qr.Cond(); math.IsInf(cond, 0) || math.IsNaN(cond) || cond > 1e10 {
@@ -245,13 +214,13 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	W.Mul(X, rinv)
 	var M mat.SymDense
 	M.SymOuterK(1, rinv)
-	centre := 0.0
+	yMean := 0.0
 	if ic >= 0 {
-		centre = mat.Sum(d.Y) / float64(n)
+		yMean = mat.Sum(d.Y) / float64(n)
 	}
 	yc := mat.NewVecDense(n, nil)
 	for i := range n {
-		yc.SetVec(i, d.Y.AtVec(i)-centre)
+		yc.SetVec(i, d.Y.AtVec(i)-yMean)
 	}
 	var wty, beta mat.VecDense
 	wty.MulVec(W.T(), yc)
@@ -261,13 +230,8 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	resid.SubVec(yc, &fitted)
 	if ic >= 0 {
 		// β₀ = β̃₀ − m'β̃ + ȳ; the slopes are the same.
-		b0 := beta.AtVec(ic) + centre
-		for j := range p {
-			if j != ic {
-				b0 -= means[j] * beta.AtVec(j)
-			}
-		}
-		beta.SetVec(ic, b0)
+		beta.SetVec(ic, beta.AtVec(ic)+yMean)
+		cen.beta(&beta)
 	}
 	if err := degenerate(d.Y, &resid); err != nil {
 		return nil, err
@@ -339,23 +303,14 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	var tmp, vc mat.Dense
 	tmp.Mul(&M, meat)
 	vc.Mul(&tmp, &M)
-	if ic >= 0 {
-		T := identity(p)
-		for j := range p {
-			if j != ic {
-				T.Set(ic, j, -means[j])
-			}
-		}
-		var tv mat.Dense
-		tv.Mul(T, &vc)
-		vc.Mul(&tv, T.T())
-	}
-	V := mat.NewSymDense(p, nil)
+	// vc is symmetric up to rounding: its upper triangle, then T Ṽ T'.
+	Vc := mat.NewSymDense(p, nil)
 	for r := 0; r < p; r++ {
 		for c := r; c < p; c++ {
-			V.SetSym(r, c, (vc.At(r, c)+vc.At(c, r))/2)
+			Vc.SetSym(r, c, (vc.At(r, c)+vc.At(c, r))/2)
 		}
 	}
+	V := cen.vcov(Vc)
 
 	// Satterthwaite: for a contrast c, g_j' = c' M X_j' A_j (I - H)_j, an
 	// n-vector per cluster; df = (Σ g_j'g_j)^2 / Σ_i Σ_j (g_i'g_j)^2.
@@ -363,7 +318,7 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	fit := &RobustFit{Type: typ, N: n, Clusters: nClusters, VCov: V, beta: &beta}
 	fit.gOf = func(c []float64) *mat.Dense {
 		w := mat.NewVecDense(p, nil)
-		w.MulVec(&M, mat.NewVecDense(p, toCentred(c)))
+		w.MulVec(&M, mat.NewVecDense(p, cen.contrast(c)))
 		G := mat.NewDense(nClusters, n, nil)
 		for j, rows := range members {
 			var xw, axw, q, xq mat.VecDense
