@@ -87,7 +87,10 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	if ng < 2 {
 		return nil, fmt.Errorf("grouping factor %s has only one level", fm.Random[0].Name())
 	}
-	pr := &glmmProblem{X: d.X, y: make([]float64, len(d.Rows)), m: make([]float64, len(d.Rows)), groups: make([][]int, ng)}
+	// The fit works on centred columns (see centring), mapped back at the
+	// end: a covariate far from zero must not move the optimiser's steps.
+	cen, X := centre(d)
+	pr := &glmmProblem{X: X, y: make([]float64, len(d.Rows)), m: make([]float64, len(d.Rows)), groups: make([][]int, ng)}
 	_, pr.p = d.X.Dims()
 	for r, i := range d.Rows {
 		pr.y[r], pr.m[r] = d.Y.AtVec(r), 1
@@ -142,9 +145,18 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	if err := chol.InverseTo(&inv); err != nil {
 		return nil, err
 	}
+	vb := mat.NewSymDense(pr.p, nil)
+	for r := 0; r < pr.p; r++ {
+		for c := r; c < pr.p; c++ {
+			vb.SetSym(r, c, 2*inv.At(1+r, 1+c))
+		}
+	}
+	V := cen.vcov(vb)
+	beta := mat.NewVecDense(pr.p, append([]float64(nil), x[1:]...))
+	cen.beta(beta)
 	for j := 0; j < pr.p; j++ {
-		b := x[1+j]
-		se := math.Sqrt(2 * inv.At(1+j, 1+j))
+		b := beta.AtVec(j)
+		se := math.Sqrt(V.At(j, j))
 		z := b / se
 		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: b, SE: se, Statistic: z, P: 2 * distuv.UnitNormal.CDF(-math.Abs(z))})
 		fit.OddsRatio = append(fit.OddsRatio, OddsRatio{Term: d.Names[j], OR: math.Exp(b), Lower: math.Exp(b - 1.959963984540054*se), Upper: math.Exp(b + 1.959963984540054*se)})

@@ -59,3 +59,41 @@ func testGLMM(t *testing.T, fr *Frame, fm *Formula, data string, q int) {
 		})
 	}
 }
+
+// A covariate far from zero changes only what the intercept estimates: the
+// fit works on centred columns.
+func TestGLMMInvariantToCovariateShift(t *testing.T) {
+	fm, err := ParseFormula("cbind(incidence, healthy) ~ period + size + (1 | herd)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit := func(move bool) *GLMMFit {
+		fr := readFrame(t, "testdata/glmm_cbpp.csv")
+		if move {
+			for i := range fr.Columns["size"].Numeric {
+				fr.Columns["size"].Numeric[i] += 10_000
+			}
+		}
+		f, err := FitGLMM(fr, fm, 1)
+		if err != nil {
+			t.Fatalf("moved=%v: %v", move, err)
+		}
+		if !f.Converged {
+			t.Fatalf("moved=%v: did not converge", move)
+		}
+		return f
+	}
+	base, moved := fit(false), fit(true)
+	for i, b := range base.Fixed {
+		m := moved.Fixed[i]
+		if b.Term == "(Intercept)" {
+			near(t, "intercept", m.Estimate, b.Estimate-10_000*base.Fixed[len(base.Fixed)-1].Estimate, 1e-6, 0)
+			continue
+		}
+		near(t, b.Term+" estimate", m.Estimate, b.Estimate, 1e-6, 0)
+		near(t, b.Term+" se", m.SE, b.SE, 1e-6, 0)
+		near(t, b.Term+" p", m.P, b.P, 1e-4, 1e-12)
+	}
+	near(t, "variance", moved.Random[0].Variance, base.Random[0].Variance, 1e-6, 0)
+	near(t, "deviance", moved.Deviance, base.Deviance, 1e-9, 0)
+}
