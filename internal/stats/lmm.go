@@ -570,15 +570,31 @@ func (pr *lmmProblem) satterthwaite(theta []float64, sigma float64, contrasts []
 }
 
 // converged reports whether x is a minimum of f: a finite value and a
-// gradient that vanishes to within what the deviance's precision allows.
+// gradient that vanishes relative to the curvature, as lme4's
+// check.conv.grad judges it: each component of the gradient scaled by the
+// Hessian's Cholesky factor, or the gradient itself where smaller, within
+// 2·10⁻³. An absolute bound would call a deviance of 2·10⁵ unconverged at
+// its optimum, and a flat one converged anywhere.
 func converged(f func([]float64) float64, x []float64) bool {
+	const tol = 2e-3
 	fx := f(x)
 	if math.IsInf(fx, 0) || math.IsNaN(fx) {
 		return false
 	}
-	g, _ := derivatives(f, x, fx)
-	for _, v := range g {
-		if math.Abs(v) > 1e-3 {
+	g, H := derivatives(f, x, fx)
+	scaled := g
+	var chol mat.Cholesky
+	if chol.Factorize(H) {
+		// H = R'R; the scaled gradient is R⁻¹g, as solve(chol(H), g) in R.
+		var R mat.TriDense
+		chol.UTo(&R)
+		var sg mat.VecDense
+		if err := sg.SolveVec(&R, mat.NewVecDense(len(g), g)); err == nil {
+			scaled = sg.RawVector().Data
+		}
+	}
+	for i, v := range g {
+		if math.Min(math.Abs(v), math.Abs(scaled[i])) > tol {
 			return false
 		}
 	}

@@ -176,6 +176,16 @@ func TestConvergedMeansAMinimum(t *testing.T) {
 	if converged(f, []float64{1.1, -2}) {
 		t.Fatal("a point off the minimum is called converged")
 	}
+	// A deviance of 2.4·10⁵ at its optimum to the precision its rounding
+	// allows: its gradient is 0.02 in absolute terms, tiny relative to its
+	// curvature.
+	big := func(x []float64) float64 { return 2.4e5 + 1e7*(x[0]-1)*(x[0]-1) + 1e7*(x[1]-x[0])*(x[1]-x[0]) }
+	if !converged(big, []float64{1 + 1e-9, 1 + 1e-9}) {
+		t.Fatal("a large deviance at its optimum is not recognised")
+	}
+	if converged(big, []float64{1 + 1e-5, 1}) {
+		t.Fatal("a large deviance off its optimum is called converged")
+	}
 }
 
 // A covariate far from zero (x around 10 000, sd 9) must change nothing but
