@@ -8,89 +8,130 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// maxKRObservations bounds the Kenward-Roger computation, which works with
-// the n×n marginal covariance.
-const maxKRObservations = 5000
+// maxKRBlock bounds the Kenward-Roger computation, which works with the
+// marginal covariance of each independent block of observations densely.
+const maxKRBlock = 5000
+
+// krBlock is one independent block of observations: the rows that share a
+// level of some grouping factor, transitively. Σ is block diagonal over
+// them (offices, when every other factor is nested in the office).
+type krBlock struct {
+	rows []int
+	Sinv *mat.SymDense // Σ_b⁻¹
+	SiX  *mat.Dense    // Σ_b⁻¹ X_b
+	SiG  []*mat.Dense  // Σ_b⁻¹ G_rb, for every variance parameter r
+	B    []*mat.Dense  // G_rb Σ_b⁻¹ X_b
+}
 
 // KenwardRoger returns, for each contrast c of the fixed effects, the
 // Kenward-Roger adjusted standard error and denominator degrees of freedom
 // (Kenward & Roger 1997, as pbkrtest computes them for a REML fit): Σ =
-// Σ_r σ²_r Z_r Z_r' + σ² I.
+// Σ_r σ²_r Z_r Z_r' + σ² I. Every quantity is a sum over the independent
+// blocks of observations, so the cost is that of the largest block, not of
+// the n×n marginal covariance: with P = Σ⁻¹ − Σ⁻¹XΦX'Σ⁻¹,
+//
+//	tr(P G_r P G_s) = tr(Σ⁻¹G_rΣ⁻¹G_s) − 2 tr(Φ Q_rs) + tr(Φ P_r Φ P_s),
+//
+// Q_rs = X'Σ⁻¹G_rΣ⁻¹G_sΣ⁻¹X and P_r = −X'Σ⁻¹G_rΣ⁻¹X.
 func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf [][]int, contrasts [][]float64) (se, df []float64, err error) {
-	n, p := pr.n, pr.p
-	if n > maxKRObservations {
-		return nil, nil, fmt.Errorf("Kenward-Roger needs the %d×%d marginal covariance; use Satterthwaite above %d observations", n, n, maxKRObservations)
-	}
-	// G_r = Z_r Z_r' and G_res = I; Σ = Σ θ_r G_r.
+	p := pr.p
 	K := len(variances)
-	G := make([]*mat.SymDense, K+1)
-	for r := 0; r < K; r++ {
-		g := mat.NewSymDense(n, nil)
-		lv := groupsOf[r]
-		for i := 0; i < n; i++ {
-			for j := i; j < n; j++ {
-				if lv[i] == lv[j] {
-					g.SetSym(i, j, 1)
+	m := K + 1
+	par := append(append([]float64(nil), variances...), sigma2)
+	blocks := independentBlocks(pr.n, groupsOf)
+	XtSiX := mat.NewSymDense(p, nil)
+	for _, b := range blocks {
+		nb := len(b.rows)
+		if nb > maxKRBlock {
+			return nil, nil, fmt.Errorf("Kenward-Roger needs the %d×%d marginal covariance of a block of observations that share levels; use Satterthwaite above %d", nb, nb, maxKRBlock)
+		}
+		// G_rb = Z_rb Z_rb' (same level), and the residual's identity.
+		G := make([]*mat.SymDense, m)
+		S := mat.NewSymDense(nb, nil)
+		for r := 0; r < m; r++ {
+			g := mat.NewSymDense(nb, nil)
+			for a, i := range b.rows {
+				for c := a; c < nb; c++ {
+					if r == K && a == c || r < K && groupsOf[r][i] == groupsOf[r][b.rows[c]] {
+						g.SetSym(a, c, 1)
+						S.SetSym(a, c, S.At(a, c)+par[r])
+					}
+				}
+			}
+			G[r] = g
+		}
+		var chol mat.Cholesky
+		if !chol.Factorize(S) {
+			return nil, nil, errors.New("the marginal covariance is not positive definite")
+		}
+		b.Sinv = mat.NewSymDense(nb, nil)
+		if err := chol.InverseTo(b.Sinv); err != nil {
+			return nil, nil, err
+		}
+		Xb := mat.NewDense(nb, p, nil)
+		for a, i := range b.rows {
+			Xb.SetRow(a, pr.X.RawRowView(i))
+		}
+		b.SiX = mat.NewDense(nb, p, nil)
+		b.SiX.Mul(b.Sinv, Xb)
+		var xs mat.Dense
+		xs.Mul(Xb.T(), b.SiX)
+		addSym(XtSiX, &xs)
+		b.SiG, b.B = make([]*mat.Dense, m), make([]*mat.Dense, m)
+		for r := 0; r < m; r++ {
+			b.SiG[r] = mat.NewDense(nb, nb, nil)
+			b.SiG[r].Mul(b.Sinv, G[r])
+			b.B[r] = mat.NewDense(nb, p, nil)
+			b.B[r].Mul(G[r], b.SiX)
+		}
+	}
+	var Phi mat.Dense
+	if err := Phi.Inverse(XtSiX); err != nil {
+		return nil, nil, ErrSingular
+	}
+	// P_r, Q_rs and tr(Σ⁻¹G_rΣ⁻¹G_s), summed over the blocks.
+	Pr := make([]*mat.Dense, m)
+	Q := make([][]*mat.Dense, m)
+	T1 := mat.NewDense(m, m, nil)
+	for r := 0; r < m; r++ {
+		Pr[r] = mat.NewDense(p, p, nil)
+		Q[r] = make([]*mat.Dense, m)
+		for s := 0; s < m; s++ {
+			Q[r][s] = mat.NewDense(p, p, nil)
+		}
+	}
+	for _, b := range blocks {
+		SiB := make([]*mat.Dense, m)
+		for r := 0; r < m; r++ {
+			var pb mat.Dense
+			pb.Mul(b.SiX.T(), b.B[r])
+			Pr[r].Sub(Pr[r], &pb)
+			SiB[r] = &mat.Dense{}
+			SiB[r].Mul(b.Sinv, b.B[r])
+		}
+		for r := 0; r < m; r++ {
+			for s := 0; s < m; s++ {
+				var q mat.Dense
+				q.Mul(b.B[r].T(), SiB[s])
+				Q[r][s].Add(Q[r][s], &q)
+				if s >= r {
+					T1.Set(r, s, T1.At(r, s)+traceProduct(b.SiG[r], b.SiG[s]))
 				}
 			}
 		}
-		G[r] = g
-	}
-	I := mat.NewSymDense(n, nil)
-	for i := 0; i < n; i++ {
-		I.SetSym(i, i, 1)
-	}
-	G[K] = I
-	par := append(append([]float64(nil), variances...), sigma2)
-	S := mat.NewSymDense(n, nil)
-	for r, g := range G {
-		S.AddSym(S, scaledSym(g, par[r]))
-	}
-	var chol mat.Cholesky
-	if !chol.Factorize(S) {
-		return nil, nil, errors.New("the marginal covariance is not positive definite")
-	}
-	var Sinv mat.SymDense
-	if err := chol.InverseTo(&Sinv); err != nil {
-		return nil, nil, err
-	}
-	// Φ = (X'Σ⁻¹X)⁻¹
-	var SiX mat.Dense
-	SiX.Mul(&Sinv, pr.X)
-	var XtSiX mat.Dense
-	XtSiX.Mul(pr.X.T(), &SiX)
-	var Phi mat.Dense
-	if err := Phi.Inverse(&XtSiX); err != nil {
-		return nil, nil, ErrSingular
-	}
-	// P = Σ⁻¹ - Σ⁻¹X Φ X'Σ⁻¹ (the REML projection).
-	var tmp, Pm mat.Dense
-	tmp.Mul(&SiX, &Phi)
-	Pm.Mul(&tmp, SiX.T())
-	Pm.Sub(&Sinv, &Pm)
-	m := K + 1
-	// Σ⁻¹ G_r, and P_r = -X'Σ⁻¹ G_r Σ⁻¹ X.
-	SiG := make([]*mat.Dense, m)
-	Pr := make([]*mat.Dense, m)
-	PG := make([]*mat.Dense, m)
-	for r := 0; r < m; r++ {
-		var a mat.Dense
-		a.Mul(&Sinv, G[r])
-		SiG[r] = &a
-		var b, c mat.Dense
-		b.Mul(&a, &SiX) // Σ⁻¹ G_r Σ⁻¹ X
-		c.Mul(pr.X.T(), &b)
-		c.Scale(-1, &c)
-		Pr[r] = &c
-		var d mat.Dense
-		d.Mul(&Pm, G[r])
-		PG[r] = &d
 	}
 	// W = inverse of the REML information: I_rs = ½ tr(P G_r P G_s).
+	PhiP := make([]*mat.Dense, m)
+	for r := 0; r < m; r++ {
+		PhiP[r] = &mat.Dense{}
+		PhiP[r].Mul(&Phi, Pr[r])
+	}
 	info := mat.NewSymDense(m, nil)
 	for r := 0; r < m; r++ {
 		for s := r; s < m; s++ {
-			info.SetSym(r, s, 0.5*traceProduct(PG[r], PG[s]))
+			var pq mat.Dense
+			pq.Mul(&Phi, Q[r][s])
+			info.SetSym(r, s, 0.5*(T1.At(r, s)-2*mat.Trace(&pq)+traceProduct(PhiP[r], PhiP[s])))
 		}
 	}
 	var wc mat.Cholesky
@@ -101,19 +142,13 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 	if err := wc.InverseTo(&W); err != nil {
 		return nil, nil, err
 	}
-	// Λ = Φ [Σ_rs W_rs (Q_rs - P_r Φ P_s)] Φ, Q_rs = X'Σ⁻¹G_rΣ⁻¹G_sΣ⁻¹X.
+	// Λ = Φ [Σ_rs W_rs (Q_rs - P_r Φ P_s)] Φ.
 	inner := mat.NewDense(p, p, nil)
 	for r := 0; r < m; r++ {
 		for s := 0; s < m; s++ {
-			var a, q mat.Dense
-			a.Mul(SiG[r], SiG[s]) // Σ⁻¹G_rΣ⁻¹G_s
-			var b mat.Dense
-			b.Mul(&a, &SiX)
-			q.Mul(pr.X.T(), &b)
-			var pp, ppp mat.Dense
-			pp.Mul(Pr[r], &Phi)
-			ppp.Mul(&pp, Pr[s])
-			q.Sub(&q, &ppp)
+			var ppp, q mat.Dense
+			ppp.Mul(Pr[r], PhiP[s])
+			q.Sub(Q[r][s], &ppp)
 			q.Scale(W.At(r, s), &q)
 			inner.Add(inner, &q)
 		}
@@ -162,10 +197,54 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 	return se, df, nil
 }
 
-func scaledSym(a *mat.SymDense, s float64) *mat.SymDense {
-	var out mat.SymDense
-	out.ScaleSym(s, a)
-	return &out
+// addSym adds the symmetric part of a to s.
+func addSym(s *mat.SymDense, a mat.Matrix) {
+	p := s.SymmetricDim()
+	for r := 0; r < p; r++ {
+		for c := r; c < p; c++ {
+			s.SetSym(r, c, s.At(r, c)+(a.At(r, c)+a.At(c, r))/2)
+		}
+	}
+}
+
+// independentBlocks partitions n rows into the blocks that no grouping
+// factor crosses: rows sharing a level of any factor, transitively (union
+// by level, with path halving).
+func independentBlocks(n int, groupsOf [][]int) []*krBlock {
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for _, lv := range groupsOf {
+		first := map[int]int{}
+		for i, l := range lv {
+			if f, ok := first[l]; ok {
+				parent[find(i)] = find(f)
+			} else {
+				first[l] = i
+			}
+		}
+	}
+	at := map[int]*krBlock{}
+	var out []*krBlock
+	for i := 0; i < n; i++ {
+		root := find(i)
+		b := at[root]
+		if b == nil {
+			b = &krBlock{}
+			at[root] = b
+			out = append(out, b)
+		}
+		b.rows = append(b.rows, i)
+	}
+	return out
 }
 
 // traceProduct is tr(AB) without forming AB.

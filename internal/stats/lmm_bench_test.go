@@ -45,10 +45,15 @@ func trialCSV(persons, offices int, seed uint64) []byte {
 }
 
 // BenchmarkLMMTrial fits the trial's model on 100 000 persons × 2 waves in
-// 250 offices. With HOLF_BENCH_R=1 it also times lmer on the same data in the
-// same run and reports the ratio (lmer-seconds / holf-seconds).
+// 250 offices (HOLF_BENCH_PERSONS sets another number). With HOLF_BENCH_R=1
+// it also times lmer on the same data in the same run and reports the ratio
+// (lmer-seconds / holf-seconds).
 func BenchmarkLMMTrial(b *testing.B) {
-	data := trialCSV(100000, 250, 1)
+	persons := 100000
+	if v, err := strconv.Atoi(os.Getenv("HOLF_BENCH_PERSONS")); err == nil && v > 0 {
+		persons = v
+	}
+	data := trialCSV(persons, 250, 1)
 	dir := b.TempDir()
 	path := filepath.Join(dir, "trial.csv")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -93,16 +98,121 @@ func BenchmarkLMMTrial(b *testing.B) {
 	if os.Getenv("HOLF_BENCH_R") == "" {
 		return
 	}
-	script := `suppressPackageStartupMessages(library(lme4)); d <- read.csv(commandArgs(TRUE)[1]);
+	rsecs, rest := rTime(b, `suppressPackageStartupMessages(library(lme4)); d <- read.csv(commandArgs(TRUE)[1]);
 t0 <- proc.time()[["elapsed"]]; f <- lmer(y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time), data = d, REML = TRUE);
-cat(proc.time()[["elapsed"]] - t0, fixef(f)[4], "\n")`
-	out, err := exec.Command("Rscript", "-e", script, path).Output() // #nosec G204 -- fixed script, benchmark only
+cat(proc.time()[["elapsed"]] - t0, fixef(f)[4], "\n")`, path)
+	b.ReportMetric(rsecs, "lmer-s")
+	b.ReportMetric(rsecs/secs, "lmer/holf")
+	b.Logf("lmer: %.3f s (time:arm = %s); lmer/holf = %.2f", rsecs, rest, rsecs/secs)
+}
+
+// rTime runs an R script on the file at path and returns the seconds it
+// prints first (the part it times itself) with the rest of its output.
+func rTime(b *testing.B, script, path string) (float64, string) {
+	b.Helper()
+	out, err := exec.Command("Rscript", "-e", script, path).Output() // #nosec G204 -- fixed scripts, benchmarks only
 	if err != nil {
 		b.Fatalf("Rscript: %v", err)
 	}
-	fields := strings.Fields(string(out))
-	rsecs, _ := strconv.ParseFloat(fields[0], 64)
+	secs, rest, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	v, err := strconv.ParseFloat(secs, 64)
+	if err != nil {
+		b.Fatalf("Rscript printed %q", out)
+	}
+	return v, rest
+}
+
+// BenchmarkKenwardRoger computes the Kenward-Roger standard errors and df
+// at the trial's size: 1 000 persons × 2 waves in 29 offices. With
+// HOLF_BENCH_R=1 it also times pbkrtest (through lmerTest) on the same data,
+// the fit itself excluded.
+func BenchmarkKenwardRoger(b *testing.B) {
+	data := trialCSV(1000, 29, 2)
+	path := filepath.Join(b.TempDir(), "trial.csv")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	fm, err := ParseFormula("y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	fr, err := ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fit *LMMFit
+	start := time.Now()
+	for b.Loop() {
+		if fit, err = FitLMMWith(fr, fm, LMMOptions{REML: true, KenwardRoger: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	secs := time.Since(start).Seconds() / float64(b.N)
+	b.Logf("holf: %.3f s per fit with Kenward-Roger; time:arm df %.3f, se %.6f", secs, fit.Fixed[3].DF, fit.Fixed[3].SE)
+	if os.Getenv("HOLF_BENCH_R") == "" {
+		return
+	}
+	rsecs, rest := rTime(b, `suppressPackageStartupMessages(library(lmerTest)); d <- read.csv(commandArgs(TRUE)[1]);
+f <- lmer(y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time), data = d, REML = TRUE);
+t0 <- proc.time()[["elapsed"]]; co <- summary(f, ddf = "Kenward-Roger")$coefficients;
+cat(proc.time()[["elapsed"]] - t0, co[4, "df"], co[4, "Std. Error"], "\n")`, path)
+	b.ReportMetric(rsecs, "pbkrtest-s")
+	b.Logf("pbkrtest: %.3f s for the Kenward-Roger step alone (time:arm df, se: %s)", rsecs, rest)
+}
+
+// crossedCSV writes a crossed design: rows × two factors with a and b
+// levels, every row a random pair (as pupils in schools and neighbourhoods).
+func crossedCSV(rows, a, bl int, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	ua, ub := make([]float64, a), make([]float64, bl)
+	for i := range ua {
+		ua[i] = rng.NormFloat64() * 0.5
+	}
+	for i := range ub {
+		ub[i] = rng.NormFloat64() * 0.3
+	}
+	var buf bytes.Buffer
+	buf.WriteString("a,b,x,y\n")
+	for r := 0; r < rows; r++ {
+		i, j := rng.IntN(a), rng.IntN(bl)
+		x := rng.NormFloat64()
+		fmt.Fprintf(&buf, "a%04d,b%04d,%.5f,%.6f\n", i, j, x, 1+0.4*x+ua[i]+ub[j]+rng.NormFloat64())
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkLMMCrossed fits y ~ x + (1 | a) + (1 | b) on 73 000 rows with 3
+// 000 × 1 100 crossed levels; HOLF_BENCH_R=1 times lmer on the same data.
+func BenchmarkLMMCrossed(b *testing.B) {
+	data := crossedCSV(73000, 3000, 1100, 3)
+	path := filepath.Join(b.TempDir(), "crossed.csv")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	fm, err := ParseFormula("y ~ x + (1 | a) + (1 | b)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	fr, err := ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fit *LMMFit
+	start := time.Now()
+	for b.Loop() {
+		if fit, err = FitLMM(fr, fm, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	secs := time.Since(start).Seconds() / float64(b.N)
+	b.Logf("holf: %.3f s per fit; x = %.6f (se %.6f), converged %v", secs, fit.Fixed[1].Estimate, fit.Fixed[1].SE, fit.Converged)
+	if os.Getenv("HOLF_BENCH_R") == "" {
+		return
+	}
+	rsecs, rest := rTime(b, `suppressPackageStartupMessages(library(lme4)); d <- read.csv(commandArgs(TRUE)[1]);
+t0 <- proc.time()[["elapsed"]]; f <- lmer(y ~ x + (1 | a) + (1 | b), data = d, REML = TRUE);
+cat(proc.time()[["elapsed"]] - t0, fixef(f)[2], "\n")`, path)
 	b.ReportMetric(rsecs, "lmer-s")
 	b.ReportMetric(rsecs/secs, "lmer/holf")
-	b.Logf("lmer: %.3f s (time:arm = %s); lmer/holf = %.2f", rsecs, fields[1], rsecs/secs)
+	b.Logf("lmer: %.3f s (x = %s); lmer/holf = %.2f", rsecs, rest, rsecs/secs)
 }

@@ -133,6 +133,8 @@ func TestKenwardRogerMatchesPbkrtest(t *testing.T) {
 		{"lmm_sleepstudy", "lmm_sleepstudy", "Reaction ~ Days + (1 | Subject)"},
 		{"lmm_trial", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person)"},
 		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)"},
+		// Region crosses the offices: one block of every observation.
+		{"lmm_boundary", "robust_covariates", "y ~ time * arm + (1 | office) + (1 | region)"},
 	}
 	for _, c := range cases {
 		for _, moved := range []bool{false, true} {
