@@ -208,25 +208,14 @@ func addSym(s *mat.SymDense, a mat.Matrix) {
 }
 
 // independentBlocks partitions n rows into the blocks that no grouping
-// factor crosses: rows sharing a level of any factor, transitively (union
-// by level, with path halving).
+// factor crosses: rows sharing a level of any factor, transitively.
 func independentBlocks(n int, groupsOf [][]int) []*krBlock {
-	parent := make([]int, n)
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
+	sets := newDisjointSets(n)
 	for _, lv := range groupsOf {
 		first := map[int]int{}
 		for i, l := range lv {
 			if f, ok := first[l]; ok {
-				parent[find(i)] = find(f)
+				sets.union(i, f)
 			} else {
 				first[l] = i
 			}
@@ -235,7 +224,7 @@ func independentBlocks(n int, groupsOf [][]int) []*krBlock {
 	at := map[int]*krBlock{}
 	var out []*krBlock
 	for i := 0; i < n; i++ {
-		root := find(i)
+		root := sets.find(i)
 		b := at[root]
 		if b == nil {
 			b = &krBlock{}

@@ -55,25 +55,13 @@ type crossEntry struct {
 // each block's cross-products.
 func (pr *lmmProblem) blockStructure(diagTerm int) error {
 	q, p := pr.q, pr.p
-	parent := make([]int, q)
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(a int) int {
-		for parent[a] != a {
-			parent[a] = parent[parent[a]]
-			a = parent[a]
-		}
-		return a
-	}
+	sets := newDisjointSets(q)
 	for _, cols := range pr.col {
 		for _, c := range cols[1:] {
-			ra, rb := find(cols[0]), find(c)
-			if ra != rb {
-				parent[ra] = rb
-			}
+			sets.union(cols[0], c)
 		}
 	}
+	find := sets.find
 	// Index blocks and, within each, the diagonal and other levels.
 	blockOf := map[int]int{}
 	local := make([]int, q) // index within its block's diagonal or other list
@@ -302,4 +290,30 @@ func (bl *lmmBlock) aggregate(p int) {
 	}
 	// The per-level sums are no longer needed.
 	bl.dN, bl.dZy, bl.dZX, bl.cross = nil, nil, nil, nil
+}
+
+// disjointSets is union-find with path halving: which levels (or rows)
+// end up in one independent block.
+type disjointSets []int
+
+func newDisjointSets(n int) disjointSets {
+	d := make(disjointSets, n)
+	for i := range d {
+		d[i] = i
+	}
+	return d
+}
+
+func (d disjointSets) find(a int) int {
+	for d[a] != a {
+		d[a] = d[d[a]]
+		a = d[a]
+	}
+	return a
+}
+
+func (d disjointSets) union(a, b int) {
+	if ra, rb := d.find(a), d.find(b); ra != rb {
+		d[ra] = rb
+	}
 }
