@@ -723,3 +723,52 @@ func readCSVFile(name string) ([][]string, error) {
 	defer f.Close()
 	return csv.NewReader(f).ReadAll()
 }
+
+// TestStatsPool pools mice's analyses of nhanes2 from their CSV of
+// estimates, and HOLF's own analyses of two data sets from their --json.
+func TestStatsPool(t *testing.T) {
+	r := run(t, "", nil, "stats", "pool", "--data", "../stats/testdata/pool_inputs.csv", "--dfcom", "21", "--json")
+	if r.code != 0 {
+		t.Fatalf("pool: %+v", r)
+	}
+	var out PoolJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	// mice: summary(pool(with(imp, lm(chl ~ age + bmi))))["bmi", ] (testdata/pool_ref.csv).
+	if len(out.Pooled) != 4 || out.DFCom == nil || *out.DFCom != 21 || math.Abs(out.Pooled[3].DF-10.779291845684703) > 1e-9 || math.Abs(out.Pooled[3].SE-2.0858825332038045) > 1e-12 {
+		t.Fatalf("pooled: %+v", out)
+	}
+	dir := t.TempDir()
+	var fits []string
+	for k, data := range []string{"robust_trial", "robust_covariates"} {
+		r := run(t, "", nil, "stats", "robust", "--data", "../stats/testdata/"+data+".csv", "--formula", "y ~ time*arm", "--cluster", "office", "--json")
+		if r.code != 0 {
+			t.Fatalf("robust: %+v", r)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("fit%d.json", k))
+		if err := os.WriteFile(path, []byte(r.stdout), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fits = append(fits, path)
+	}
+	r = run(t, "", nil, append([]string{"stats", "pool"}, fits...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "Rubin's rules over 2 imputations") || !strings.Contains(r.stdout, "large sample") || !strings.Contains(r.stdout, "time:armintervention") {
+		t.Fatalf("pool of JSON fits: %+v", r)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{fits[0]}, "at least two"},
+		{[]string{"--dfcom", "0", fits[0], fits[1]}, "--dfcom must be a positive number"},
+		{[]string{"--data", "../stats/testdata/pool_inputs.csv", fits[0]}, "not both"},
+		{[]string{"--data", "../stats/testdata/robust_trial.csv"}, `no column "imputation"`},
+		{[]string{"../stats/testdata/robust_trial.csv", fits[0]}, "not the JSON output"},
+		{nil, "give the analyses"},
+	} {
+		if r := run(t, "", nil, append([]string{"stats", "pool"}, c.args...)...); r.code == 0 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("pool %v: %+v, want %q", c.args, r, c.want)
+		}
+	}
+}

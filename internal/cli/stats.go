@@ -2,18 +2,21 @@ package cli
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/holf-project/holf/internal/stats"
 )
 
 func runStats(ctx context.Context, env Env, args []string) error {
-	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"glmm", statsGLMM}, {"robust", statsRobust}, {"permute", statsPermute}, {"power", statsPower}, {"smd", statsSMD}, {"alpha", statsAlpha}})
+	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"glmm", statsGLMM}, {"robust", statsRobust}, {"permute", statsPermute}, {"power", statsPower}, {"smd", statsSMD}, {"alpha", statsAlpha}, {"pool", statsPool}})
 }
 
 // dataSource is the --data file of a statistics command and how its
@@ -487,4 +490,156 @@ func statsGLMM(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "%-28s %12.4f %11.4f – %-11.4f\n", o.Term, o.OR, o.Lower, o.Upper)
 	}
 	return nil
+}
+
+// PoolJSON is the output of 'holf stats pool --json'.
+type PoolJSON struct {
+	Method string `json:"method"`
+	// DFCom is the complete-data degrees of freedom, null for the
+	// large-sample case.
+	DFCom  *float64       `json:"dfcom"`
+	Pooled []stats.Pooled `json:"pooled"`
+}
+
+func statsPool(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "stats pool [--dfcom N] [--json] (FIT.json ... | --data ESTIMATES.csv)",
+		"Combines the analyses of m imputed data sets by Rubin's rules, with Barnard and Rubin's degrees of\n"+
+			"freedom, as mice's pool() and summary(): the analyses are the --json outputs of 'holf stats lmm',\n"+
+			"'robust' or 'glmm' (one file per imputed data set), or one CSV of every analysis's estimates with\n"+
+			"the columns imputation, term, estimate and se (or std.error, as broom's tidy() writes them, e.g.\n"+
+			"from R: do.call(rbind, lapply(fits$analyses, broom::tidy)) with an imputation column).\n"+
+			"--dfcom is the complete-data degrees of freedom (the residual df n - p of the model had no value\n"+
+			"been missing; mice takes df.residual); without it the large-sample df (m - 1)/lambda^2 are used.")
+	data := fs.String("data", "", "CSV of the estimates: imputation, term, estimate, se (or std.error)")
+	dfcom := fs.String("dfcom", "Inf", "complete-data degrees of freedom, or Inf")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	df, err := strconv.ParseFloat(*dfcom, 64)
+	if err != nil || df <= 0 || math.IsNaN(df) {
+		return usagef("--dfcom must be a positive number or Inf, not %q", *dfcom)
+	}
+	var tables [][]stats.Coef
+	switch {
+	case *data != "" && fs.NArg() > 0:
+		return usagef("give either the analyses' JSON files or --data, not both")
+	case *data != "":
+		if tables, err = readEstimates(*data); err != nil {
+			return err
+		}
+	case fs.NArg() > 0:
+		for _, path := range fs.Args() {
+			tb, err := readFitJSON(path)
+			if err != nil {
+				return err
+			}
+			tables = append(tables, tb)
+		}
+	default:
+		return usagef("give the analyses' JSON files (one per imputed data set) or --data")
+	}
+	pooled, err := stats.Pool(tables, df)
+	if err != nil {
+		return err
+	}
+	out := PoolJSON{Method: fmt.Sprintf("Rubin's rules over %d imputations, Barnard-Rubin df", len(tables)), Pooled: pooled}
+	if !math.IsInf(df, 1) {
+		out.DFCom = &df
+		out.Method += fmt.Sprintf(" (complete-data df %g)", df)
+	} else {
+		out.Method += " (large sample)"
+	}
+	if *asJSON {
+		return printJSON(env, out)
+	}
+	fmt.Fprintf(env.Stdout, "%s\n\n", out.Method)
+	fmt.Fprintf(env.Stdout, "%-28s %12s %12s %10s %10s %12s %8s  %s\n", "term", "estimate", "se", "t", "df", "p", "fmi", "95 % CI")
+	for _, p := range pooled {
+		fmt.Fprintf(env.Stdout, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g %8.4f  [%.6g, %.6g]\n", p.Term, p.Estimate, p.SE, p.Statistic, p.DF, p.P, p.FMI, p.Lower, p.Upper)
+	}
+	return nil
+}
+
+// readFitJSON reads the coefficient table of one 'holf stats … --json'
+// output (its "fixed" list).
+func readFitJSON(path string) ([]stats.Coef, error) {
+	b, err := os.ReadFile(path) // #nosec G304 -- the operator names the analyses to pool
+	if err != nil {
+		return nil, err
+	}
+	var fit struct {
+		Fixed []stats.Coef `json:"fixed"`
+	}
+	if err := json.Unmarshal(b, &fit); err != nil {
+		return nil, fmt.Errorf("%s: not the JSON output of 'holf stats lmm|robust|glmm --json': %w", path, err)
+	}
+	if len(fit.Fixed) == 0 {
+		return nil, fmt.Errorf("%s: no \"fixed\" coefficients (the JSON output of 'holf stats lmm|robust|glmm --json')", path)
+	}
+	return fit.Fixed, nil
+}
+
+// readEstimates reads one CSV of every analysis's estimates, in the order
+// the imputations first appear.
+func readEstimates(path string) ([][]stats.Coef, error) {
+	f, err := os.Open(path) // #nosec G304 -- the operator names the estimates to pool
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	head, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	if _, ok := col["se"]; !ok {
+		if i, ok := col["std.error"]; ok {
+			col["se"] = i
+		}
+	}
+	for _, need := range []string{"imputation", "term", "estimate", "se"} {
+		if _, ok := col[need]; !ok {
+			return nil, fmt.Errorf("%s: no column %q (the columns are imputation, term, estimate and se or std.error)", path, need)
+		}
+	}
+	var tables [][]stats.Coef
+	at := map[string]int{}
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		num := func(name string) (float64, error) {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rec[col[name]]), 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s line %d: %s %q is not a number", path, line, name, rec[col[name]])
+			}
+			return v, nil
+		}
+		est, err := num("estimate")
+		if err != nil {
+			return nil, err
+		}
+		se, err := num("se")
+		if err != nil {
+			return nil, err
+		}
+		imp := strings.TrimSpace(rec[col["imputation"]])
+		k, ok := at[imp]
+		if !ok {
+			k = len(tables)
+			at[imp] = k
+			tables = append(tables, nil)
+		}
+		tables[k] = append(tables[k], stats.Coef{Term: strings.TrimSpace(rec[col["term"]]), Estimate: est, SE: se})
+	}
+	return tables, nil
 }

@@ -7,6 +7,7 @@
 suppressPackageStartupMessages({
   library(clubSandwich)
   library(psych)
+  library(mice)
 })
 invisible(Sys.setlocale("LC_COLLATE", "C"))  # factor levels in byte order, as HOLF sorts them
 args <- commandArgs(TRUE)
@@ -241,3 +242,24 @@ for (type in c("CR0", "CR1", "CR2")) {
     statistic = ct$tstat, df = ct$df_Satt, p = ct$p_Satt, stringsAsFactors = FALSE))
 }
 write_ref(out[out$term %in% c("x", "time"), ], outp("robust_cluster_fe_ref.csv"))
+
+## Multiple imputation: mice imputes its own nhanes2 example five times, lm is fitted to each, and
+## pool() combines them by Rubin's rules with Barnard-Rubin df, with the model's residual df as the
+## complete-data df and in the large-sample case (dfcom = Inf).
+imp <- mice(nhanes2, m = 5, printFlag = FALSE, seed = 20180301)
+fits <- with(imp, lm(chl ~ age + bmi))
+inputs <- do.call(rbind, lapply(seq_along(fits$analyses), function(k) {
+  co <- summary(fits$analyses[[k]])$coefficients
+  data.frame(imputation = k, term = rownames(co), estimate = co[, 1], se = co[, 2], stringsAsFactors = FALSE)
+}))
+write_ref(inputs, outp("pool_inputs.csv"))
+out <- NULL
+for (dfcom in list(NULL, Inf)) {
+  pl <- pool(fits, dfcom = dfcom)
+  s <- summary(pl, conf.int = TRUE)
+  pp <- pl$pooled
+  out <- rbind(out, data.frame(dfcom = pp$dfcom, term = as.character(s$term), estimate = s$estimate, se = s$std.error,
+    statistic = s$statistic, df = s$df, p = s$p.value, ci_lower = s[["2.5 %"]], ci_upper = s[["97.5 %"]],
+    ubar = pp$ubar, b = pp$b, t = pp$t, riv = pp$riv, lambda = pp$lambda, fmi = pp$fmi, stringsAsFactors = FALSE))
+}
+write_ref(out, outp("pool_ref.csv"))
