@@ -37,7 +37,6 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 	p := pr.p
 	K := len(variances)
 	m := K + 1
-	par := append(append([]float64(nil), variances...), sigma2)
 	blocks := independentBlocks(pr.n, groupsOf)
 	XtSiX := mat.NewSymDense(p, nil)
 	for _, b := range blocks {
@@ -45,20 +44,38 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 		if nb > maxKRBlock {
 			return nil, nil, fmt.Errorf("Kenward-Roger needs the %d×%d marginal covariance of a block of observations that share levels; use Satterthwaite above %d", nb, nb, maxKRBlock)
 		}
-		// G_rb = Z_rb Z_rb' (same level), and the residual's identity.
-		G := make([]*mat.SymDense, m)
-		S := mat.NewSymDense(nb, nil)
-		for r := 0; r < m; r++ {
-			g := mat.NewSymDense(nb, nil)
+		// Each factor's levels within the block, numbered from 0: G_rb =
+		// Z_rb Z_rb' is 1 where two rows share a level, so a product with it
+		// is a sum by level, never an nb×nb×nb multiplication.
+		lvl := make([][]int, K)
+		nl := make([]int, K)
+		for r := 0; r < K; r++ {
+			lvl[r] = make([]int, nb)
+			at := map[int]int{}
 			for a, i := range b.rows {
-				for c := a; c < nb; c++ {
-					if r == K && a == c || r < K && groupsOf[r][i] == groupsOf[r][b.rows[c]] {
-						g.SetSym(a, c, 1)
-						S.SetSym(a, c, S.At(a, c)+par[r])
+				l, ok := at[groupsOf[r][i]]
+				if !ok {
+					l = len(at)
+					at[groupsOf[r][i]] = l
+				}
+				lvl[r][a] = l
+			}
+			nl[r] = len(at)
+		}
+		S := mat.NewSymDense(nb, nil)
+		for a := 0; a < nb; a++ {
+			for c := a; c < nb; c++ {
+				v := 0.0
+				if a == c {
+					v = sigma2
+				}
+				for r := 0; r < K; r++ {
+					if lvl[r][a] == lvl[r][c] {
+						v += variances[r]
 					}
 				}
+				S.SetSym(a, c, v)
 			}
-			G[r] = g
 		}
 		var chol mat.Cholesky
 		if !chol.Factorize(S) {
@@ -78,12 +95,36 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 		xs.Mul(Xb.T(), b.SiX)
 		addSym(XtSiX, &xs)
 		b.SiG, b.B = make([]*mat.Dense, m), make([]*mat.Dense, m)
-		for r := 0; r < m; r++ {
+		for r := 0; r < K; r++ {
+			// (Σ⁻¹G_r)_ac = Σ over the rows k at c's level of Σ⁻¹_ak.
+			sums := make([]float64, nl[r])
 			b.SiG[r] = mat.NewDense(nb, nb, nil)
-			b.SiG[r].Mul(b.Sinv, G[r])
+			for a := 0; a < nb; a++ {
+				clear(sums)
+				for k := 0; k < nb; k++ {
+					sums[lvl[r][k]] += b.Sinv.At(a, k)
+				}
+				row := b.SiG[r].RawRowView(a)
+				for c := range row {
+					row[c] = sums[lvl[r][c]]
+				}
+			}
+			// G_r Σ⁻¹X: each row the sum of Σ⁻¹X over the rows at its level.
+			ls := mat.NewDense(nl[r], p, nil)
+			for k := 0; k < nb; k++ {
+				dst := ls.RawRowView(lvl[r][k])
+				for j, v := range b.SiX.RawRowView(k) {
+					dst[j] += v
+				}
+			}
 			b.B[r] = mat.NewDense(nb, p, nil)
-			b.B[r].Mul(G[r], b.SiX)
+			for a := 0; a < nb; a++ {
+				copy(b.B[r].RawRowView(a), ls.RawRowView(lvl[r][a]))
+			}
 		}
+		// The residual's G is the identity.
+		b.SiG[K] = mat.DenseCopyOf(b.Sinv)
+		b.B[K] = b.SiX
 	}
 	var Phi mat.Dense
 	if err := Phi.Inverse(XtSiX); err != nil {

@@ -28,6 +28,8 @@ func TestLMMMatchesLme4(t *testing.T) {
 		{"lmm_trial", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person)"},
 		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)"},
 		{"lmm_boundary", "robust_covariates", "y ~ time * arm + (1 | office) + (1 | region)"},
+		// Crossed: each a-level meets a few of the b-levels (the sparse sum).
+		{"lmm_crossed", "lmm_crossed", "y ~ x + (1 | a) + (1 | b)"},
 	}
 	for _, c := range cases {
 		for _, reml := range []bool{true, false} {
@@ -135,6 +137,7 @@ func TestKenwardRogerMatchesPbkrtest(t *testing.T) {
 		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)"},
 		// Region crosses the offices: one block of every observation.
 		{"lmm_boundary", "robust_covariates", "y ~ time * arm + (1 | office) + (1 | region)"},
+		{"lmm_crossed", "lmm_crossed", "y ~ x + (1 | a) + (1 | b)"},
 	}
 	for _, c := range cases {
 		for _, moved := range []bool{false, true} {
@@ -228,5 +231,31 @@ func TestLMMInvariantToCovariateShift(t *testing.T) {
 	}
 	for i, b := range base.Random {
 		near(t, b.Group+" variance", moved.Random[i].Variance, b.Variance*refScale*refScale, 1e-6, 0)
+	}
+}
+
+// The crossed reference case is summed level by level (lmm_crossed equals
+// lmer through that path), the nested trial by groups of equal size.
+func TestCrossedDesignIsSummedSparsely(t *testing.T) {
+	for _, c := range []struct {
+		data, formula string
+		sparse        bool
+	}{
+		{"lmm_crossed", "y ~ x + (1 | a) + (1 | b)", true},
+		{"lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)", false},
+	} {
+		fm, err := ParseFormula(c.formula)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, _, _, err := newLMMProblem(readFrame(t, "testdata/"+c.data+".csv"), fm, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bl := range pr.blocks {
+			if len(bl.oTerm) > 0 && bl.sparse != c.sparse {
+				t.Errorf("%s: a block of %d other levels summed sparsely: %v", c.data, len(bl.oTerm), bl.sparse)
+			}
+		}
 	}
 }

@@ -28,6 +28,11 @@ type lmmBlock struct {
 	// every θ-dependent weight of a diagonal level depends on it only
 	// through n_j, so sums over levels with equal n_j are computed once.
 	groups []nGroup
+	// sparse keeps dN and cross for the other levels' Schur complement:
+	// when the diagonal levels each meet a few of many other levels (a
+	// crossed design), summing their few cross-products level by level
+	// costs less than one dense m×m sum per group of equal n.
+	sparse bool
 	// The other levels of the block.
 	oTerm []int      // factor of each other level
 	oZZ   *mat.Dense // Z'Z among them
@@ -202,8 +207,23 @@ func (pr *lmmProblem) blockSums(theta []float64) (ldL, cucu float64, rzxCu *mat.
 				for k := 0; k < p; k++ {
 					Mo[a*p+k] -= f * g.oX[a*p+k]
 				}
+				if bl.sparse {
+					continue
+				}
 				for b := 0; b < m; b++ {
 					S[a*m+b] -= lam[a] * lam[b] * w * g.oo[a*m+b]
+				}
+			}
+		}
+		if bl.sparse {
+			for j, es := range bl.cross {
+				w := ld2 / (ld2*bl.dN[j] + 1)
+				for _, e := range es {
+					f := lam[e.o] * w * e.count
+					row := S[e.o*m:]
+					for _, e2 := range es {
+						row[e2.o] -= f * lam[e2.o] * e2.count
+					}
 				}
 			}
 		}
@@ -259,13 +279,25 @@ func (pr *lmmProblem) blockSums(theta []float64) (ldL, cucu float64, rzxCu *mat.
 func (bl *lmmBlock) aggregate(p int) {
 	m := len(bl.oTerm)
 	idx := map[float64]int{}
+	sparseCost := 0
+	for _, es := range bl.cross {
+		sparseCost += len(es) * len(es)
+	}
+	distinct := map[float64]bool{}
+	for _, n := range bl.dN {
+		distinct[n] = true
+	}
+	bl.sparse = sparseCost < len(distinct)*m*m
 	for j, n := range bl.dN {
 		g, ok := idx[n]
 		if !ok {
 			g = len(bl.groups)
 			idx[n] = g
 			bl.groups = append(bl.groups, nGroup{n: n, XX: make([]float64, p*p), Xy: make([]float64, p),
-				oX: make([]float64, m*p), oy: make([]float64, m), oo: make([]float64, m*m)})
+				oX: make([]float64, m*p), oy: make([]float64, m)})
+			if !bl.sparse {
+				bl.groups[g].oo = make([]float64, m*m)
+			}
 		}
 		gr := &bl.groups[g]
 		gr.count++
@@ -283,13 +315,19 @@ func (bl *lmmBlock) aggregate(p int) {
 			for a := 0; a < p; a++ {
 				gr.oX[e.o*p+a] += e.count * zx[a]
 			}
+			if bl.sparse {
+				continue
+			}
 			for _, e2 := range bl.cross[j] {
 				gr.oo[e.o*m+e2.o] += e.count * e2.count
 			}
 		}
 	}
-	// The per-level sums are no longer needed.
-	bl.dN, bl.dZy, bl.dZX, bl.cross = nil, nil, nil, nil
+	// The per-level sums are no longer needed (but for the sparse sum).
+	bl.dZy, bl.dZX = nil, nil
+	if !bl.sparse {
+		bl.dN, bl.cross = nil, nil
+	}
 }
 
 // disjointSets is union-find with path halving: which levels (or rows)

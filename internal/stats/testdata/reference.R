@@ -107,8 +107,16 @@ write.csv(sleep, outp("lmm_sleepstudy.csv"), row.names = FALSE)
 trial <- read.csv(outp("robust_trial.csv"), stringsAsFactors = FALSE)
 trial$time_f <- paste0("t", trial$time)
 write.csv(trial, outp("lmm_trial.csv"), row.names = FALSE, na = "NA")
+# Crossed factors: rows in 150 a-levels and 60 b-levels at random, as pupils in schools and neighbourhoods.
+set.seed(20190401)
+cr <- data.frame(a = sprintf("a%03d", sample(150, 800, TRUE)), b = sprintf("b%02d", sample(60, 800, TRUE)),
+                 x = round(rnorm(800), 4), stringsAsFactors = FALSE)
+ua <- rnorm(150, 0, 0.5); ub <- rnorm(60, 0, 0.3)
+cr$y <- round(1 + 0.4 * cr$x + ua[as.integer(substring(cr$a, 2))] + ub[as.integer(substring(cr$b, 2))] + rnorm(800), 4)
+write.csv(cr, outp("lmm_crossed.csv"), row.names = FALSE)
 lmm_cases <- list(
   list(name = "lmm_sleepstudy", data = sleep, formula = Reaction ~ Days + (1 | Subject)),
+  list(name = "lmm_crossed", data = cr, formula = y ~ x + (1 | a) + (1 | b)),
   list(name = "lmm_trial", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person)),
   list(name = "lmm_trial_officetime", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)),
   # A singular fit: region has no effect, so its variance sits on the boundary (θ = 0).
