@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -241,17 +243,16 @@ func (pr *lmmProblem) blockSums(theta []float64) (ldL, cucu float64, rzxCu *mat.
 			return 0, 0, nil, nil, errors.New("a block of Λ'Z'ZΛ + I is not positive definite")
 		}
 		ldL += chol.LogDet()
+		// z_o = L⁻¹ b_o and R_o = L⁻¹ M_o by plain triangular solves: mat's
+		// Solve would also estimate L's condition, which costs as much again.
 		var tri mat.TriDense
 		chol.LTo(&tri)
-		var zo mat.VecDense
-		if err := zo.SolveVec(&tri, mat.NewVecDense(m, bo)); err != nil {
-			return 0, 0, nil, nil, err
-		}
-		var Ro mat.Dense
-		if err := Ro.Solve(&tri, mat.NewDense(m, p, Mo)); err != nil {
-			return 0, 0, nil, nil, err
-		}
-		cucu += mat.Dot(&zo, &zo)
+		L := tri.RawTriangular()
+		blas64.Trsv(blas.NoTrans, L, blas64.Vector{N: m, Inc: 1, Data: bo})
+		blas64.Trsm(blas.Left, blas.NoTrans, 1, L, blas64.General{Rows: m, Cols: p, Stride: p, Data: Mo})
+		zo := mat.NewVecDense(m, bo)
+		Ro := mat.NewDense(m, p, Mo)
+		cucu += mat.Dot(zo, zo)
 		for k := 0; k < p; k++ {
 			for a := 0; a < m; a++ {
 				xy[k] += Ro.At(a, k) * zo.AtVec(a)
