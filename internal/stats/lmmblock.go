@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -232,24 +233,24 @@ func (pr *lmmProblem) blockSums(theta []float64) (ldL, cucu float64, rzxCu *mat.
 		if m == 0 {
 			continue
 		}
-		Ssym := mat.NewSymDense(m, nil)
+		// Factorise S = U'U in place (its upper triangle, symmetrised), then
+		// z_o = U'⁻¹ b_o and R_o = U'⁻¹ M_o by plain triangular solves: no
+		// copies of the m×m factor, and no condition estimate, which would
+		// cost as much as the solves.
 		for a := 0; a < m; a++ {
-			for b := a; b < m; b++ {
-				Ssym.SetSym(a, b, (S[a*m+b]+S[b*m+a])/2)
+			for b := a + 1; b < m; b++ {
+				S[a*m+b] = (S[a*m+b] + S[b*m+a]) / 2
 			}
 		}
-		var chol mat.Cholesky
-		if !chol.Factorize(Ssym) {
+		U, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Upper, N: m, Stride: m, Data: S})
+		if !ok {
 			return 0, 0, nil, nil, errors.New("a block of Λ'Z'ZΛ + I is not positive definite")
 		}
-		ldL += chol.LogDet()
-		// z_o = L⁻¹ b_o and R_o = L⁻¹ M_o by plain triangular solves: mat's
-		// Solve would also estimate L's condition, which costs as much again.
-		var tri mat.TriDense
-		chol.LTo(&tri)
-		L := tri.RawTriangular()
-		blas64.Trsv(blas.NoTrans, L, blas64.Vector{N: m, Inc: 1, Data: bo})
-		blas64.Trsm(blas.Left, blas.NoTrans, 1, L, blas64.General{Rows: m, Cols: p, Stride: p, Data: Mo})
+		for a := 0; a < m; a++ {
+			ldL += 2 * math.Log(S[a*m+a])
+		}
+		blas64.Trsv(blas.Trans, U, blas64.Vector{N: m, Inc: 1, Data: bo})
+		blas64.Trsm(blas.Left, blas.Trans, 1, U, blas64.General{Rows: m, Cols: p, Stride: p, Data: Mo})
 		zo := mat.NewVecDense(m, bo)
 		Ro := mat.NewDense(m, p, Mo)
 		cucu += mat.Dot(zo, zo)
