@@ -368,18 +368,18 @@ func statsPower(ctx context.Context, env Env, args []string) error {
 
 // printCoefs writes a coefficient table.
 func printCoefs(w io.Writer, coefs []stats.Coef) {
-	fmt.Fprintf(w, "%-28s %12s %12s %10s %10s %12s\n", "term", "estimate", "se", "t", "df", "p")
+	fmt.Fprintf(w, "%-28s %12s %12s %10s %10s %12s  %s\n", "term", "estimate", "se", "t", "df", "p", "95 % CI")
 	for _, c := range coefs {
-		fmt.Fprintf(w, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.DF, c.P)
+		fmt.Fprintf(w, "%-28s %12.6g %12.6g %10.4f %10.3f %12.4g  [%.6g, %.6g]\n", c.Term, c.Estimate, c.SE, c.Statistic, c.DF, c.P, c.Lower, c.Upper)
 	}
 }
 
 // printZCoefs writes a coefficient table of Wald z-tests, which have no
 // degrees of freedom.
 func printZCoefs(w io.Writer, coefs []stats.Coef) {
-	fmt.Fprintf(w, "%-28s %12s %12s %10s %12s\n", "term", "estimate", "se", "z", "p")
+	fmt.Fprintf(w, "%-28s %12s %12s %10s %12s  %s\n", "term", "estimate", "se", "z", "p", "95 % CI")
 	for _, c := range coefs {
-		fmt.Fprintf(w, "%-28s %12.6g %12.6g %10.4f %12.4g\n", c.Term, c.Estimate, c.SE, c.Statistic, c.P)
+		fmt.Fprintf(w, "%-28s %12.6g %12.6g %10.4f %12.4g  [%.6g, %.6g]\n", c.Term, c.Estimate, c.SE, c.Statistic, c.P, c.Lower, c.Upper)
 	}
 }
 

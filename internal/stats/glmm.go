@@ -158,8 +158,9 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 		b := beta.AtVec(j)
 		se := math.Sqrt(V.At(j, j))
 		z := b / se
-		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: b, SE: se, Statistic: z, P: 2 * distuv.UnitNormal.CDF(-math.Abs(z))})
-		fit.OddsRatio = append(fit.OddsRatio, OddsRatio{Term: d.Names[j], OR: math.Exp(b), Lower: math.Exp(b - 1.959963984540054*se), Upper: math.Exp(b + 1.959963984540054*se)})
+		c := Coef{Term: d.Names[j], Estimate: b, SE: se, Statistic: z, P: 2 * distuv.UnitNormal.CDF(-math.Abs(z))}.withInterval()
+		fit.Fixed = append(fit.Fixed, c)
+		fit.OddsRatio = append(fit.OddsRatio, OddsRatio{Term: d.Names[j], OR: math.Exp(b), Lower: math.Exp(c.Lower), Upper: math.Exp(c.Upper)})
 	}
 	return fit, nil
 }

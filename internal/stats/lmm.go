@@ -195,7 +195,7 @@ func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
 		}
 		t := beta.AtVec(j) / se
 		p := 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: ddf[j]}.CDF(-math.Abs(t))
-		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: beta.AtVec(j), SE: se, Statistic: t, DF: ddf[j], P: p})
+		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: beta.AtVec(j), SE: se, Statistic: t, DF: ddf[j], P: p}.withInterval())
 	}
 	for k, rt := range fm.Random {
 		v := theta[k] * theta[k] * sigma2

@@ -86,11 +86,15 @@ func TestLMMMatchesLme4(t *testing.T) {
 							if got == nil {
 								t.Fatalf("no fixed effect %q", r["name"])
 							}
-							est := got.Estimate / scale
-							if got.Term == "(Intercept)" {
-								est -= shift
+							back := func(v float64) float64 {
+								if got.Term == "(Intercept)" {
+									return v/scale - shift
+								}
+								return v / scale
 							}
-							near(t, r["name"]+" estimate", est, want, 1e-6, 1e-9)
+							near(t, r["name"]+" estimate", back(got.Estimate), want, 1e-6, 1e-9)
+							near(t, r["name"]+" ci_lower", back(got.Lower), num(t, r["ci_lower"]), 1e-6, 1e-9)
+							near(t, r["name"]+" ci_upper", back(got.Upper), num(t, r["ci_upper"]), 1e-6, 1e-9)
 							near(t, r["name"]+" se", got.SE/scale, num(t, r["se"]), 1e-6, 0)
 							near(t, r["name"]+" Satterthwaite df", got.DF, num(t, r["df"]), 1e-4, 0)
 							near(t, r["name"]+" p", got.P, num(t, r["p"]), 1e-4, 1e-6)

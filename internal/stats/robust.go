@@ -33,6 +33,21 @@ type Coef struct {
 	DF        float64 `json:"df,omitempty"` // absent for Wald z-tests, which have none
 	Statistic float64 `json:"statistic"`
 	P         float64 `json:"p"`
+	// Lower and Upper bound the 95 % interval: t with the coefficient's df
+	// (clubSandwich's conf_int, lmerTest's contest), or the normal for a
+	// Wald z-test (glmer's confint(method = "Wald")).
+	Lower float64 `json:"ci_lower"`
+	Upper float64 `json:"ci_upper"`
+}
+
+// withInterval returns c with its 95 % interval.
+func (c Coef) withInterval() Coef {
+	crit := distuv.UnitNormal.Quantile(0.975)
+	if c.DF > 0 {
+		crit = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: c.DF}.Quantile(0.975)
+	}
+	c.Lower, c.Upper = c.Estimate-crit*c.SE, c.Estimate+crit*c.SE
+	return c
 }
 
 // RobustFit is an OLS fit with cluster-robust standard errors and
@@ -362,7 +377,7 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 		est := beta.AtVec(k)
 		t := est / se
 		pval := 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.CDF(-math.Abs(t))
-		fit.Coefs = append(fit.Coefs, Coef{Term: d.Names[k], Estimate: est, SE: se, DF: df, Statistic: t, P: pval})
+		fit.Coefs = append(fit.Coefs, Coef{Term: d.Names[k], Estimate: est, SE: se, DF: df, Statistic: t, P: pval}.withInterval())
 	}
 	return fit, nil
 }

@@ -108,6 +108,8 @@ func TestRobustMatchesClubSandwich(t *testing.T) {
 				what := r["type"] + " " + r["term"]
 				near(t, what+" estimate", c.Estimate, num(t, r["estimate"]), 1e-9, 0)
 				near(t, what+" se", c.SE, num(t, r["se"]), 1e-9, 0)
+				near(t, what+" ci_lower", c.Lower, num(t, r["ci_lower"]), 1e-9, 1e-12)
+				near(t, what+" ci_upper", c.Upper, num(t, r["ci_upper"]), 1e-9, 1e-12)
 				near(t, what+" t", c.Statistic, num(t, r["statistic"]), 1e-9, 0)
 				near(t, what+" df", c.DF, num(t, r["df"]), 1e-8, 0)
 				near(t, what+" p", c.P, num(t, r["p"]), 0, 1e-9)

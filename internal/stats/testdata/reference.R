@@ -60,8 +60,9 @@ for (case in robust_cases) {
   used <- case$data[complete.cases(case$data[, all.vars(case$formula)]), ]
   for (type in c("CR0", "CR1", "CR2")) {
     ct <- as.data.frame(coef_test(fit, vcov = type, cluster = used$office, test = "Satterthwaite"))
+    ci <- as.data.frame(conf_int(fit, vcov = type, cluster = used$office, test = "Satterthwaite", level = 0.95))
     out <- rbind(out, data.frame(type = type, term = names(coef(fit)), estimate = ct$beta, se = ct$SE,
-      statistic = ct$tstat, df = ct$df_Satt, p = ct$p_Satt, stringsAsFactors = FALSE))
+      statistic = ct$tstat, df = ct$df_Satt, p = ct$p_Satt, ci_lower = ci$CI_L, ci_upper = ci$CI_U, stringsAsFactors = FALSE))
   }
   write_ref(out, outp(paste0(case$name, "_ref.csv")))
   # Joint test that every coefficient but the intercept is zero, and that the arm terms are.
@@ -126,12 +127,15 @@ for (case in lmm_cases) {
   for (reml in c(TRUE, FALSE)) {
     fit <- suppressMessages(lmerTest::lmer(case$formula, data = case$data, REML = reml, control = tight))
     co <- summary(fit, ddf = "Satterthwaite")$coefficients
+    # 95 % intervals with each coefficient's Satterthwaite df, as lmerTest's contest().
+    ci <- contest(fit, diag(nrow(co)), joint = FALSE, confint = TRUE)
     vc <- as.data.frame(VarCorr(fit))
     out <- rbind(
-      data.frame(kind = "fixed", name = rownames(co), value = co[, "Estimate"], se = co[, "Std. Error"], df = co[, "df"], p = co[, "Pr(>|t|)"], stringsAsFactors = FALSE),
-      data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, df = NA, p = NA, stringsAsFactors = FALSE),
+      data.frame(kind = "fixed", name = rownames(co), value = co[, "Estimate"], se = co[, "Std. Error"], df = co[, "df"], p = co[, "Pr(>|t|)"],
+        ci_lower = ci$lower, ci_upper = ci$upper, stringsAsFactors = FALSE),
+      data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, df = NA, p = NA, ci_lower = NA, ci_upper = NA, stringsAsFactors = FALSE),
       data.frame(kind = "fit", name = c("loglik", "deviance", "aic", "bic", "n"),
-        value = c(as.numeric(logLik(fit)), if (reml) REMLcrit(fit) else deviance(fit), AIC(fit), BIC(fit), nobs(fit)), se = NA, df = NA, p = NA))
+        value = c(as.numeric(logLik(fit)), if (reml) REMLcrit(fit) else deviance(fit), AIC(fit), BIC(fit), nobs(fit)), se = NA, df = NA, p = NA, ci_lower = NA, ci_upper = NA))
     write_ref(out, outp(paste0(case$name, if (reml) "_reml" else "_ml", "_ref.csv")))
     if (reml) {
       kr <- summary(fit, ddf = "Kenward-Roger")$coefficients
