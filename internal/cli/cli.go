@@ -69,7 +69,7 @@ func commands() []command {
 		{"export", "pseudonymised exports for researchers: survey", runExport},
 		{"fidelity", "implementation quality per office and month: --json, --export, refresh", runFidelity},
 		{"trial", "the trial: setup, targets, randomise (--dry-run), confirm, show, results", runTrial},
-		{"stats", "statistics for the trial: lmm, glmm, robust, permute, power, smd, alpha, pool", runStats},
+		{"stats", "statistics for the trial: lmm, glmm, robust, permute, power, smd, alpha, pool, lrt", runStats},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -772,3 +772,32 @@ func TestStatsPool(t *testing.T) {
 		}
 	}
 }
+
+func TestStatsLRT(t *testing.T) {
+	r := run(t, "", nil, "stats", "lrt", "--data", "../stats/testdata/glmm_trial.csv", "--family", "binomial",
+		"--formula", "work ~ time * arm + (1 | office)", "--formula", "work ~ time + arm + (1 | office)", "--json")
+	if r.code != 0 {
+		t.Fatalf("lrt: %+v", r)
+	}
+	var out LRTJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	// anova(glmer(work ~ time + arm + …), glmer(work ~ time * arm + …)) (testdata/lrt_ref.csv).
+	if len(out.Models) != 2 || out.Models[0].NPar != 4 || out.Models[1].Chisq == nil || math.Abs(*out.Models[1].Chisq-4.7006790324388703) > 1e-4 || out.Models[1].DF != 1 {
+		t.Fatalf("lrt: %+v", out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--formula", "y ~ time + (1 | office)"}, "two or more --formula"},
+		{[]string{"--family", "poisson", "--formula", "y ~ time + (1 | office)", "--formula", "y ~ time * arm + (1 | office)"}, "--family must be"},
+		{[]string{"--formula", "y ~ time + (1 | office)", "--formula", "y ~ arm + (1 | office)"}, "not nested"},
+	} {
+		args := append([]string{"stats", "lrt", "--data", "../stats/testdata/lmm_trial.csv"}, c.args...)
+		if r := run(t, "", nil, args...); r.code == 0 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("lrt %v: %+v, want %q", c.args, r, c.want)
+		}
+	}
+}

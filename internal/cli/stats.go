@@ -16,7 +16,7 @@ import (
 )
 
 func runStats(ctx context.Context, env Env, args []string) error {
-	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"glmm", statsGLMM}, {"robust", statsRobust}, {"permute", statsPermute}, {"power", statsPower}, {"smd", statsSMD}, {"alpha", statsAlpha}, {"pool", statsPool}})
+	return dispatch(ctx, env, "stats", args, []subcommand{{"lmm", statsLMM}, {"glmm", statsGLMM}, {"robust", statsRobust}, {"permute", statsPermute}, {"power", statsPower}, {"smd", statsSMD}, {"alpha", statsAlpha}, {"pool", statsPool}, {"lrt", statsLRT}})
 }
 
 // dataSource is the --data file of a statistics command and how its
@@ -642,4 +642,57 @@ func readEstimates(path string) ([][]stats.Coef, error) {
 		tables[k] = append(tables[k], stats.Coef{Term: strings.TrimSpace(rec[col["term"]]), Estimate: est, SE: se})
 	}
 	return tables, nil
+}
+
+// LRTJSON is the output of 'holf stats lrt --json'.
+type LRTJSON struct {
+	Method string          `json:"method"`
+	Models []stats.LRModel `json:"models"`
+}
+
+func statsLRT(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "stats lrt --data F.csv --formula 'y ~ time + arm + (1|office)' --formula 'y ~ time*arm + (1|office)' [--family binomial] [--json]",
+		"Likelihood-ratio comparison of nested mixed models, as lme4's anova(m0, m1): each model fitted by\n"+
+			"maximum likelihood (the Laplace approximation for --family binomial) to the rows complete in every\n"+
+			"model's variables, ordered by its number of parameters and tested against the one before (chi-square).")
+	data := dataFlags(fs)
+	var formulas stringList
+	fs.Var(&formulas, "formula", "a model formula (give two or more, nested, with the same response)")
+	family := fs.String("family", "gaussian", "gaussian (linear mixed models) or binomial (logistic, one random intercept)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if len(formulas) < 2 {
+		return usagef("give two or more --formula, nested")
+	}
+	fam := stats.Family(*family)
+	if fam != stats.Gaussian && fam != stats.Binomial {
+		return usagef("--family must be gaussian or binomial, not %q", *family)
+	}
+	fr, err := data.read()
+	if err != nil {
+		return err
+	}
+	models, err := stats.LikelihoodRatio(fr, fam, formulas)
+	if err != nil {
+		return err
+	}
+	out := LRTJSON{Method: "likelihood-ratio tests of nested models fitted by ML, chi-square", Models: models}
+	if fam == stats.Binomial {
+		out.Method = "likelihood-ratio tests of nested logistic mixed models (Laplace), chi-square"
+	}
+	if *asJSON {
+		return printJSON(env, out)
+	}
+	fmt.Fprintf(env.Stdout, "%s\n\n", out.Method)
+	fmt.Fprintf(env.Stdout, "%-4s %5s %12s %12s %12s %12s %10s %4s %12s  %s\n", "", "npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "p", "formula")
+	for i, m := range models {
+		chisq, df, p := "", "", ""
+		if m.Chisq != nil {
+			chisq, df, p = fmt.Sprintf("%.4f", *m.Chisq), strconv.Itoa(m.DF), fmt.Sprintf("%.4g", *m.P)
+		}
+		fmt.Fprintf(env.Stdout, "%-4s %5d %12.3f %12.3f %12.3f %12.3f %10s %4s %12s  %s\n", fmt.Sprintf("m%d", i), m.NPar, m.AIC, m.BIC, m.LogLik, m.Deviance, chisq, df, p, m.Formula)
+	}
+	return nil
 }

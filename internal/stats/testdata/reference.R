@@ -275,3 +275,16 @@ for (dfcom in list(NULL, Inf)) {
     ubar = pp$ubar, b = pp$b, t = pp$t, riv = pp$riv, lambda = pp$lambda, fmi = pp$fmi, stringsAsFactors = FALSE))
 }
 write_ref(out, outp("pool_ref.csv"))
+
+## Likelihood-ratio comparisons of nested mixed models, as anova(m0, m1): refitted by ML, on the rows
+## complete in every model's variables (x is missing in some rows the smaller model would keep).
+lr <- read.csv(outp("robust_covariates.csv"), stringsAsFactors = FALSE)
+lr <- lr[complete.cases(lr[, c("y", "x", "time", "arm", "office")]), ]
+lr_lmm <- anova(lmer(y ~ time + arm + (1 | office), data = lr, REML = FALSE, control = tight),
+                lmer(y ~ x + time * arm + (1 | office), data = lr, REML = FALSE, control = tight))
+gl <- read.csv(outp("glmm_trial.csv"), stringsAsFactors = FALSE)
+lr_glmm <- anova(glmer(work ~ time + arm + (1 | office), data = gl, family = binomial, control = gtight),
+                 glmer(work ~ time * arm + (1 | office), data = gl, family = binomial, control = gtight))
+lr_row <- function(case, a) data.frame(case = case, model = seq_len(nrow(a)), npar = a$npar, loglik = a$logLik, deviance = a$deviance,
+                                        aic = a$AIC, bic = a$BIC, chisq = a$Chisq, df = a$Df, p = a[["Pr(>Chisq)"]])
+write_ref(rbind(lr_row("lmm", lr_lmm), lr_row("glmm", lr_glmm)), outp("lrt_ref.csv"))
