@@ -18,6 +18,18 @@ type Design struct {
 	Names  []string
 	TermOf []int // the formula term of each column; -1 for the intercept
 	Rows   []int // indexes into the frame of the rows used
+	// Offset is the sum of the formula's offset() terms, nil without any.
+	Offset *mat.VecDense
+}
+
+// gaussianY is the response less the offset: what a linear model fits.
+func (d *Design) gaussianY() *mat.VecDense {
+	if d.Offset == nil {
+		return d.Y
+	}
+	var y mat.VecDense
+	y.SubVec(d.Y, d.Offset)
+	return &y
 }
 
 // Complete returns the rows with no missing value in vars, as na.omit keeps.
@@ -47,7 +59,7 @@ func Complete(f *Frame, vars []string) ([]int, error) {
 	// "NA/NaN/Inf in 'x'". Say where it is.
 	for _, i := range rows {
 		for _, c := range cols {
-			if !c.IsFactor() && math.IsInf(c.Numeric[i], 0) {
+			if !c.IsFactor() && c.Basis == nil && math.IsInf(c.Numeric[i], 0) {
 				return nil, fmt.Errorf("infinite value (Inf) in %s at row %d (line %d of the file): a model needs finite values; correct the cell, or write NA to leave the row out",
 					c.Name, i+1, i+2)
 			}
@@ -101,7 +113,16 @@ func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 				return nil, err
 			}
 			var next []termColumn
-			if !c.IsFactor() {
+			if c.Basis != nil {
+				// A matrix variable (poly): one column per basis column,
+				// named by its number.
+				for k, b := range c.Basis {
+					for _, p := range parts {
+						p, b := p, b
+						next = append(next, termColumn{join(p.name, v+strconv.Itoa(k+1)), func(i int) float64 { return p.value(i) * b[i] }, ti})
+					}
+				}
+			} else if !c.IsFactor() {
 				for _, p := range parts {
 					p, c := p, c
 					next = append(next, termColumn{join(p.name, v), func(i int) float64 { return p.value(i) * c.Numeric[i] }, ti})
@@ -151,6 +172,18 @@ func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
 	for _, c := range cols {
 		d.Names = append(d.Names, c.name)
 		d.TermOf = append(d.TermOf, c.term)
+	}
+	for _, o := range fm.Offsets {
+		c, err := f.Col(o)
+		if err != nil {
+			return nil, err
+		}
+		if d.Offset == nil {
+			d.Offset = mat.NewVecDense(len(rows), nil)
+		}
+		for r, i := range rows {
+			d.Offset.SetVec(r, d.Offset.AtVec(r)+c.Numeric[i])
+		}
 	}
 	return d, nil
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 )
 
 // Term is a fixed-effect term: one variable or an interaction of several.
@@ -31,19 +30,20 @@ type Formula struct {
 	Intercept bool
 	Terms     []Term
 	Random    []RandomTerm
+	// Offsets are offset() terms by their R names ("offset(log(n))"):
+	// added to the linear predictor with a fixed coefficient of one.
+	Offsets []string
 }
 
-// ParseFormula reads an R formula with +, * and : between variable names,
-// 0 or -1 to drop the intercept, and random intercepts (1 | g) or (1 | g:h).
+// ParseFormula reads an R formula with +, * and : between variables, 0 or
+// -1 to drop the intercept, random intercepts (1 | g) or (1 | g:h), and
+// the functions R users reach for (see supportedFunctions).
 // Terms are ordered as R orders them: by their number of variables, then by
 // first appearance.
 func ParseFormula(s string) (*Formula, error) {
 	lhs, rhs, ok := strings.Cut(s, "~")
 	if !ok {
 		return nil, fmt.Errorf("formula %q has no ~", s)
-	}
-	if fn := call(s); fn != "" {
-		return nil, fmt.Errorf("formula %q: the function %s() is not supported; compute the transformed variable as a column of the data and use its name", s, fn)
 	}
 	f := &Formula{Response: strings.TrimSpace(lhs), Intercept: true}
 	if inner, ok := strings.CutPrefix(f.Response, "cbind("); ok && strings.HasSuffix(inner, ")") {
@@ -52,35 +52,15 @@ func ParseFormula(s string) (*Formula, error) {
 			return nil, fmt.Errorf("formula %q: write binomial counts as cbind(successes, failures) with two column names", s)
 		}
 		f.Response, f.Failures = strings.TrimSpace(a), strings.TrimSpace(b)
-	}
-	if !validName(f.Response) {
-		return nil, fmt.Errorf("formula %q: the response must be one column name", s)
-	}
-	// Pull out the random parts first.
-	for {
-		i := strings.Index(rhs, "(")
-		if i < 0 {
-			break
+	} else {
+		v, err := parseVariable(f.Response)
+		if err != nil {
+			return nil, fmt.Errorf("formula %q: %w", s, err)
 		}
-		j := strings.Index(rhs[i:], ")")
-		if j < 0 {
-			return nil, fmt.Errorf("formula %q: unbalanced parenthesis", s)
+		if v.kind == "factor" || v.kind == "poly" || strings.HasPrefix(v.label, "offset(") {
+			return nil, fmt.Errorf("formula %q: the response must be one column or a numeric function of columns such as log(y)", s)
 		}
-		inner := rhs[i+1 : i+j]
-		left, group, ok := strings.Cut(inner, "|")
-		if !ok || strings.TrimSpace(left) != "1" {
-			return nil, fmt.Errorf("formula %q: only random intercepts (1 | group) are supported, not (%s)", s, inner)
-		}
-		var g []string
-		for _, p := range strings.Split(group, ":") {
-			p = strings.TrimSpace(p)
-			if !validName(p) {
-				return nil, fmt.Errorf("formula %q: bad grouping factor %q", s, group)
-			}
-			g = append(g, p)
-		}
-		f.Random = append(f.Random, RandomTerm{Group: g})
-		rhs = rhs[:i] + rhs[i+j+1:]
+		f.Response = v.label
 	}
 	var terms []Term
 	add := func(t Term) {
@@ -91,7 +71,10 @@ func ParseFormula(s string) (*Formula, error) {
 		}
 		terms = append(terms, t)
 	}
-	for _, part := range strings.Split(rhs, "+") {
+	if depth := strings.Count(rhs, "(") - strings.Count(rhs, ")"); depth != 0 {
+		return nil, fmt.Errorf("formula %q: unbalanced parenthesis", s)
+	}
+	for _, part := range splitTop(rhs, '+') {
 		part = strings.TrimSpace(part)
 		switch part {
 		case "":
@@ -102,19 +85,48 @@ func ParseFormula(s string) (*Formula, error) {
 			f.Intercept = false
 			continue
 		}
-		if strings.HasPrefix(part, "-") {
+		if strings.HasPrefix(part, "-") || len(splitTop(part, '-')) > 1 {
 			return nil, fmt.Errorf("formula %q: removing terms is not supported", s)
+		}
+		// A random intercept: (1 | g) or (1 | g:h).
+		if strings.HasPrefix(part, "(") && strings.HasSuffix(part, ")") {
+			inner := part[1 : len(part)-1]
+			left, group, ok := strings.Cut(inner, "|")
+			if !ok || strings.TrimSpace(left) != "1" {
+				return nil, fmt.Errorf("formula %q: only random intercepts (1 | group) are supported, not (%s)", s, inner)
+			}
+			var g []string
+			for _, p := range strings.Split(group, ":") {
+				p = strings.TrimSpace(p)
+				if !validName(p) {
+					return nil, fmt.Errorf("formula %q: bad grouping factor %q", s, group)
+				}
+				g = append(g, p)
+			}
+			f.Random = append(f.Random, RandomTerm{Group: g})
+			continue
+		}
+		if strings.HasPrefix(part, "offset(") {
+			v, err := parseVariable(part)
+			if err != nil {
+				return nil, fmt.Errorf("formula %q: %w", s, err)
+			}
+			f.Offsets = append(f.Offsets, v.label)
+			continue
 		}
 		// a*b*c expands to every sub-interaction.
 		var factors [][]string
-		for _, star := range strings.Split(part, "*") {
+		for _, star := range splitTop(part, '*') {
 			var vars []string
-			for _, v := range strings.Split(star, ":") {
-				v = strings.TrimSpace(v)
-				if !validName(v) {
-					return nil, fmt.Errorf("formula %q: bad term %q", s, part)
+			for _, atom := range splitTop(star, ':') {
+				v, err := parseVariable(atom)
+				if err != nil {
+					return nil, fmt.Errorf("formula %q: %w", s, err)
 				}
-				vars = append(vars, v)
+				if strings.HasPrefix(v.label, "offset(") {
+					return nil, fmt.Errorf("formula %q: an offset is a term of its own, not part of %q", s, part)
+				}
+				vars = append(vars, v.label)
 			}
 			factors = append(factors, vars)
 		}
@@ -164,30 +176,6 @@ func sameTerm(a, b Term) bool {
 	return true
 }
 
-// call returns the first function the formula calls, such as log in
-// "log(y) ~ x" or I in "y ~ I(x^2)", or "" if it calls none. A parenthesis
-// after a name is a call; one after an operator groups a random term.
-func call(s string) string {
-	for i := strings.IndexByte(s, '('); i >= 0; {
-		name := strings.TrimRightFunc(s[:i], unicode.IsSpace)
-		j := len(name)
-		for j > 0 && (validName(name[j-1:]) || name[j-1] >= '0' && name[j-1] <= '9') {
-			j--
-		}
-		if fn := name[j:]; fn != "" && validName(fn) {
-			if fn != "cbind" {
-				return fn
-			}
-		}
-		k := strings.IndexByte(s[i+1:], '(')
-		if k < 0 {
-			break
-		}
-		i += 1 + k
-	}
-	return ""
-}
-
 func validName(s string) bool {
 	if s == "" {
 		return false
@@ -220,6 +208,9 @@ func (f *Formula) Variables() []string {
 		for _, v := range r.Group {
 			add(v)
 		}
+	}
+	for _, v := range f.Offsets {
+		add(v)
 	}
 	return out
 }

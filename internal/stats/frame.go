@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Column is one variable: numeric, or a factor (character data) with levels
@@ -24,6 +25,9 @@ type Column struct {
 	Numeric []float64 // NaN for missing, when the column is numeric
 	Factor  []int     // level index, -1 for missing, when it is a factor
 	Levels  []string
+	// Basis holds the columns of a matrix-valued variable (poly(x, 2)),
+	// named by the variable and their number, as R names them.
+	Basis [][]float64
 }
 
 // IsFactor reports whether c holds character data.
@@ -31,8 +35,11 @@ func (c *Column) IsFactor() bool { return c.Levels != nil }
 
 // Missing reports whether row i is missing.
 func (c *Column) Missing(i int) bool {
-	if c.IsFactor() {
+	switch {
+	case c.IsFactor():
 		return c.Factor[i] < 0
+	case c.Basis != nil:
+		return false // poly() refuses missing values
 	}
 	return math.IsNaN(c.Numeric[i])
 }
@@ -42,14 +49,40 @@ type Frame struct {
 	N       int
 	Columns map[string]*Column
 	Order   []string
+	// derived holds the formula variables computed from the columns
+	// (log(x), poly(x, 2)), by their R names. A copy of the frame with a
+	// column replaced (a permutation) starts without them.
+	mu      sync.Mutex
+	derived map[string]*Column
 }
 
-// Col returns the named column or an error naming it.
+// Col returns the named column, or the formula variable the name
+// describes computed from the columns ("log(x)", "factor(k)"), or an error
+// naming it.
 func (f *Frame) Col(name string) (*Column, error) {
-	c, ok := f.Columns[name]
-	if !ok {
+	if c, ok := f.Columns[name]; ok {
+		return c, nil
+	}
+	if !strings.Contains(name, "(") {
 		return nil, fmt.Errorf("unknown column %q (columns: %s)", name, strings.Join(f.Order, ", "))
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.derived[name]; ok {
+		return c, nil
+	}
+	v, err := parseVariable(name)
+	if err != nil {
+		return nil, err
+	}
+	c, err := v.compute(f)
+	if err != nil {
+		return nil, err
+	}
+	if f.derived == nil {
+		f.derived = map[string]*Column{}
+	}
+	f.derived[name] = c
 	return c, nil
 }
 

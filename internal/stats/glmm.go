@@ -47,6 +47,7 @@ type glmmProblem struct {
 	lchoose   float64   // Σ log C(m, y): part of the binomial likelihood
 	saturated float64   // the saturated model's log-likelihood
 	groups    [][]int   // rows of each group
+	offset    []float64 // added to the linear predictor; nil without one
 	p         int
 	nodes     []float64 // Gauss-Hermite nodes and weights for exp(-z²)
 	wts       []float64
@@ -71,8 +72,8 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 			return nil, err
 		}
 	}
-	for _, i := range d.Rows {
-		v := f.Columns[fm.Response].Numeric[i]
+	for r, i := range d.Rows {
+		v := d.Y.AtVec(r)
 		if fail == nil && v != 0 && v != 1 {
 			return nil, fmt.Errorf("the response %q must be 0 or 1 (row %d is %v); give counts as cbind(successes, failures)", fm.Response, i+2, v)
 		}
@@ -92,6 +93,9 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	cen, X := centre(d)
 	pr := &glmmProblem{X: X, y: make([]float64, len(d.Rows)), m: make([]float64, len(d.Rows)), groups: make([][]int, ng)}
 	_, pr.p = d.X.Dims()
+	if d.Offset != nil {
+		pr.offset = d.Offset.RawVector().Data
+	}
 	for r, i := range d.Rows {
 		pr.y[r], pr.m[r] = d.Y.AtVec(r), 1
 		if fail != nil {
@@ -174,7 +178,7 @@ func (pr *glmmProblem) glm() ([]float64, error) {
 		z := mat.NewVecDense(n, nil)
 		for i := 0; i < n; i++ {
 			row := pr.X.RawRowView(i)
-			eta := 0.0
+			eta := pr.offsetAt(i)
 			for j, b := range beta {
 				eta += row[j] * b
 			}
@@ -228,6 +232,7 @@ func (pr *glmmProblem) deviance(theta float64, beta []float64) (float64, error) 
 	for _, rows := range pr.groups {
 		eta0 := make([]float64, len(rows))
 		for k, i := range rows {
+			eta0[k] = pr.offsetAt(i)
 			row := pr.X.RawRowView(i)
 			for j, b := range beta {
 				eta0[k] += row[j] * b
@@ -282,4 +287,11 @@ func gaussHermite(n int) ([]float64, []float64) {
 		w[i] = math.Sqrt(math.Pi) * v * v
 	}
 	return vals, w
+}
+
+func (pr *glmmProblem) offsetAt(i int) float64 {
+	if pr.offset == nil {
+		return 0
+	}
+	return pr.offset[i]
 }

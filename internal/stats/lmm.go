@@ -222,7 +222,7 @@ func newLMMProblem(f *Frame, fm *Formula, reml bool) (*lmmProblem, *Design, map[
 	cen, X := centre(d)
 	pr := &lmmProblem{n: len(d.Rows), reml: reml, X: X, cen: cen}
 	_, pr.p = d.X.Dims()
-	pr.y, pr.yMean, pr.yScale = standardise(d.Y, cen.ic >= 0)
+	pr.y, pr.yMean, pr.yScale = standardise(d.gaussianY(), cen.ic >= 0)
 	groups := map[string]int{}
 	offset := 0
 	pr.col = make([][]int, pr.n)

@@ -209,7 +209,7 @@ func olsBeta(d *Design) (*mat.VecDense, error) {
 		return nil, ErrSingular
 	}
 	var xty, beta mat.VecDense
-	xty.MulVec(d.X.T(), d.Y)
+	xty.MulVec(d.X.T(), d.gaussianY())
 	if err := chol.SolveVecTo(&beta, &xty); err != nil {
 		return nil, ErrSingular
 	}

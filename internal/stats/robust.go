@@ -229,13 +229,14 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	W.Mul(X, rinv)
 	var M mat.SymDense
 	M.SymOuterK(1, rinv)
+	y := d.gaussianY()
 	yMean := 0.0
 	if ic >= 0 {
-		yMean = mat.Sum(d.Y) / float64(n)
+		yMean = mat.Sum(y) / float64(n)
 	}
 	yc := mat.NewVecDense(n, nil)
 	for i := range n {
-		yc.SetVec(i, d.Y.AtVec(i)-yMean)
+		yc.SetVec(i, y.AtVec(i)-yMean)
 	}
 	var wty, beta mat.VecDense
 	wty.MulVec(W.T(), yc)
@@ -248,7 +249,7 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 		beta.SetVec(ic, beta.AtVec(ic)+yMean)
 		cen.beta(&beta)
 	}
-	if err := degenerate(d.Y, &resid); err != nil {
+	if err := degenerate(y, &resid); err != nil {
 		return nil, err
 	}
 

@@ -228,12 +228,17 @@ dd <- data.frame(y = round(rnorm(36), 3), x = round(rnorm(36, 10, 2), 3), z = ro
                  arm = sample(rep(c("comparison", "intervention"), 18)),
                  region = sample(rep(c("east", "north", "west"), 12)),
                  wave = rep(c("T1", "T2", "T3"), 12), stringsAsFactors = FALSE)
+dd$k <- sample(c(1, 2, 5), 36, replace = TRUE)  # a numeric column for factor()
 write.csv(dd, outp("design_data.csv"), row.names = FALSE)
 design_formulas <- c(
   "y ~ 0 + arm + x", "y ~ 0 + x + arm + region", "y ~ -1 + region:arm", "y ~ wave + wave:arm",
   "y ~ x:region", "y ~ x * arm", "y ~ arm * x", "y ~ region * arm", "y ~ arm + x:arm",
   "y ~ arm:x + x", "y ~ region + arm:region", "y ~ x + z + x:z:arm", "y ~ region * arm * x",
-  "y ~ 0 + x:arm", "y ~ arm:region + region", "y ~ wave * region", "y ~ 0 + wave:x + region")
+  "y ~ 0 + x:arm", "y ~ arm:region + region", "y ~ wave * region", "y ~ 0 + wave:x + region",
+  # The functions a formula may call, named and computed as R does.
+  "y ~ log(z) + x", "y ~ factor(k) + x", "y ~ factor(k) * arm", "y ~ I(x^2) + x", "y ~ I(x - 10) * arm",
+  "y ~ poly(x, 2)", "y ~ poly(x, 3) + arm", "y ~ arm + poly(x, 2):arm", "y ~ I(x/2) + sqrt(z) + exp(z/10)",
+  "y ~ 0 + factor(k) + x")
 out <- do.call(rbind, lapply(design_formulas, function(f) {
   m <- model.matrix(as.formula(f), dd)
   data.frame(formula = f, position = rep(seq_len(ncol(m)), each = nrow(m)),
@@ -241,6 +246,10 @@ out <- do.call(rbind, lapply(design_formulas, function(f) {
              value = as.vector(m), stringsAsFactors = FALSE)
 }))
 write_ref(out, outp("design_ref.csv"))
+# A transformed response and an offset, as lm fits them.
+fn_fits <- list("log(z) ~ x + factor(k)" = lm(log(z) ~ x + factor(k), dd), "y ~ x + arm + offset(2 * z)" = lm(y ~ x + arm + offset(2 * z), dd))
+write_ref(do.call(rbind, lapply(names(fn_fits), function(f) data.frame(formula = f, term = names(coef(fn_fits[[f]])),
+  estimate = unname(coef(fn_fits[[f]])), stringsAsFactors = FALSE))), outp("formula_functions_ref.csv"))
 
 ## CR2 with cluster fixed effects: each I - H_j is singular, and clubSandwich takes the generalised
 ## inverse square root (eigenvalues at or below 1e-12 set to zero).
