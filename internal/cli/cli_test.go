@@ -801,3 +801,24 @@ func TestStatsLRT(t *testing.T) {
 		}
 	}
 }
+
+func TestStatsContrasts(t *testing.T) {
+	r := run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_trial.csv", "--formula", "y ~ time * arm + (1 | office) + (1 | person)",
+		"--ddf", "kenward-roger", "--contrast", "arm at T2 = armintervention + time:armintervention", "--json")
+	if r.code != 0 {
+		t.Fatalf("lmm --contrast: %+v", r)
+	}
+	var out LMMJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	// lmerTest's contest(fit, c(0, 0, 1, 1), ddf = "Kenward-Roger") (testdata/contrast_ref.csv).
+	if len(out.Contrasts) != 1 || out.Contrasts[0].Term != "arm at T2" || math.Abs(out.Contrasts[0].DF-25.194053238893499) > 1e-3 {
+		t.Fatalf("contrasts: %+v", out.Contrasts)
+	}
+	r = run(t, "", nil, "stats", "robust", "--data", "../stats/testdata/robust_trial.csv", "--formula", "y ~ time*arm", "--cluster", "office",
+		"--contrast", "arm at T2 = armintervention + time:arm")
+	if r.code != 2 || !strings.Contains(r.stderr, `"time:arm" is not a coefficient`) || !strings.Contains(r.stderr, "time:armintervention") {
+		t.Fatalf("a contrast of an unknown coefficient: %+v", r)
+	}
+}

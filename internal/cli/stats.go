@@ -71,11 +71,12 @@ func readModel(data dataSource, formula string) (*stats.Frame, *stats.Formula, e
 
 // RobustJSON is the output of 'holf stats robust --json'.
 type RobustJSON struct {
-	Method string          `json:"method"`
-	Fixed  []stats.Coef    `json:"fixed"`
-	Wald   *stats.WaldTest `json:"wald,omitempty"`
-	N      int             `json:"n"`
-	Groups map[string]int  `json:"groups"`
+	Method    string          `json:"method"`
+	Fixed     []stats.Coef    `json:"fixed"`
+	Contrasts []stats.Coef    `json:"contrasts,omitempty"`
+	Wald      *stats.WaldTest `json:"wald,omitempty"`
+	N         int             `json:"n"`
+	Groups    map[string]int  `json:"groups"`
 }
 
 func statsRobust(ctx context.Context, env Env, args []string) error {
@@ -86,6 +87,7 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 	cluster := fs.String("cluster", "", "the clustering column (e.g. office)")
 	typ := fs.String("type", "CR2", "CR0, CR1 or CR2")
 	wald := fs.String("wald", "", "test these terms jointly (comma-separated, e.g. 'arm,time:arm') with the HTZ test (CR2)")
+	contrasts := contrastFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -123,6 +125,17 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	out := RobustJSON{Method: "OLS, cluster-robust " + string(fit.Type) + ", Satterthwaite df", Fixed: fit.Coefs, N: fit.N, Groups: map[string]int{*cluster: fit.Clusters}}
+	cs, err := parseContrasts(*contrasts, d.Names)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		row, err := fit.Contrast(c)
+		if err != nil {
+			return err
+		}
+		out.Contrasts = append(out.Contrasts, row)
+	}
 	if *wald != "" {
 		idx, err := stats.TermColumns(d, fm, strings.Split(*wald, ","))
 		if err != nil {
@@ -137,6 +150,7 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s; n = %d, %d clusters (%s)\n\n", out.Method, fit.N, fit.Clusters, *cluster)
 	printCoefs(env.Stdout, fit.Coefs)
+	printContrasts(env.Stdout, out.Contrasts)
 	if w := out.Wald; w != nil {
 		fmt.Fprintf(env.Stdout, "\n%s test of %s = 0: F = %.4f on %g and %.3f df, p = %.4g\n", w.Test, strings.Join(w.Terms, ", "), w.F, w.DFNum, w.DFDenom, w.P)
 	}
@@ -197,6 +211,36 @@ type LMMJSON struct {
 	N         int                `json:"n"`
 	Groups    map[string]int     `json:"groups"`
 	Converged bool               `json:"converged"`
+	Contrasts []stats.Coef       `json:"contrasts,omitempty"`
+}
+
+// contrastFlag is a repeatable --contrast: "LABEL = TERM + TERM - 2*TERM"
+// over the model's coefficient names.
+func contrastFlag(fs *flag.FlagSet) *stringList {
+	var l stringList
+	fs.Var(&l, "contrast", "a linear combination of coefficients to estimate, e.g. 'arm at T2 = armintervention + time:armintervention' (repeatable)")
+	return &l
+}
+
+// parseContrasts reads the --contrast flags over the names of d's columns.
+func parseContrasts(specs []string, names []string) ([]stats.Contrast, error) {
+	var out []stats.Contrast
+	for _, spec := range specs {
+		c, err := stats.ParseContrast(spec, names)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// printContrasts writes the contrasts' table, when there are any.
+func printContrasts(w io.Writer, cs []stats.Coef) {
+	if len(cs) > 0 {
+		fmt.Fprintln(w, "\nContrasts:")
+		printCoefs(w, cs)
+	}
 }
 
 func statsLMM(ctx context.Context, env Env, args []string) error {
@@ -206,6 +250,7 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	formula := fs.String("formula", "", "R model formula with random intercepts (1 | group) or (1 | group:other)")
 	ml := fs.Bool("ml", false, "maximum likelihood instead of REML")
 	ddf := fs.String("ddf", "satterthwaite", "denominator degrees of freedom: satterthwaite or kenward-roger (REML, adjusted standard errors; as lmerTest/pbkrtest)")
+	contrasts := contrastFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -222,11 +267,22 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fit, err := stats.FitLMMWith(fr, fm, stats.LMMOptions{REML: !*ml, KenwardRoger: kr})
+	opt := stats.LMMOptions{REML: !*ml, KenwardRoger: kr}
+	if len(*contrasts) > 0 {
+		d, err := stats.BuildDesign(fr, fm)
+		if err != nil {
+			return err
+		}
+		if opt.Contrasts, err = parseContrasts(*contrasts, d.Names); err != nil {
+			return err
+		}
+	}
+	fit, err := stats.FitLMMWith(fr, fm, opt)
 	if err != nil {
 		return err
 	}
-	out := LMMJSON{Method: "linear mixed model, REML, Satterthwaite df", Fixed: fit.Fixed, Random: fit.Random, ICC: fit.ICC, LogLik: fit.LogLik, AIC: fit.AIC, BIC: fit.BIC, N: fit.N, Groups: fit.Groups, Converged: fit.Converged}
+	out := LMMJSON{Method: "linear mixed model, REML, Satterthwaite df", Fixed: fit.Fixed, Random: fit.Random, ICC: fit.ICC, LogLik: fit.LogLik, AIC: fit.AIC, BIC: fit.BIC, N: fit.N, Groups: fit.Groups,
+		Converged: fit.Converged, Contrasts: fit.Contrasts}
 	if kr {
 		out.Method = "linear mixed model, REML, Kenward-Roger df and standard errors"
 	}
@@ -252,6 +308,7 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stdout, "\nFixed effects:")
 	printCoefs(env.Stdout, fit.Fixed)
+	printContrasts(env.Stdout, fit.Contrasts)
 	return nil
 }
 

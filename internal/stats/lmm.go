@@ -7,7 +7,6 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // VarComp is one variance component.
@@ -37,6 +36,8 @@ type LMMFit struct {
 	Theta     []float64          `json:"theta"`
 	Sigma     float64            `json:"sigma"`
 	VCov      *mat.SymDense      `json:"-"`
+	// Contrasts are the requested linear combinations (LMMOptions).
+	Contrasts []Coef `json:"contrasts,omitempty"`
 }
 
 // lmmProblem holds the cross-products that every deviance evaluation needs.
@@ -73,6 +74,9 @@ type LMMOptions struct {
 	// KenwardRoger replaces the Satterthwaite df and the standard errors by
 	// Kenward-Roger's adjusted ones (REML only, moderate n).
 	KenwardRoger bool
+	// Contrasts are estimated with the same df (LMMFit.Contrasts); build
+	// them with ParseContrast over the fit's coefficient names.
+	Contrasts []Contrast
 }
 
 // FitLMMWith fits fm to f with the given options.
@@ -162,12 +166,19 @@ func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
 		beta.SetVec(ic, beta.AtVec(ic)+pr.yMean)
 	}
 	pr.cen.beta(beta)
-	// Each coefficient of β is a contrast of the centred fit's.
-	contrasts := make([][]float64, pr.p)
-	for j := range contrasts {
+	// Each coefficient of β is a contrast of the centred fit's, and so is
+	// each contrast asked for.
+	contrasts := make([][]float64, pr.p, pr.p+len(opt.Contrasts))
+	for j := range pr.p {
 		e := make([]float64, pr.p)
 		e[j] = 1
 		contrasts[j] = pr.cen.contrast(e)
+	}
+	for _, c := range opt.Contrasts {
+		if len(c.Weights) != pr.p {
+			return nil, fmt.Errorf("contrast %q has %d weights for %d coefficients", c.Label, len(c.Weights), pr.p)
+		}
+		contrasts = append(contrasts, pr.cen.contrast(c.Weights))
 	}
 	ddf, err := pr.satterthwaite(theta, math.Sqrt(sigma2s), contrasts)
 	if err != nil {
@@ -193,9 +204,15 @@ func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
 		if krSE != nil {
 			se = s * krSE[j]
 		}
-		t := beta.AtVec(j) / se
-		p := 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: ddf[j]}.CDF(-math.Abs(t))
-		fit.Fixed = append(fit.Fixed, Coef{Term: d.Names[j], Estimate: beta.AtVec(j), SE: se, Statistic: t, DF: ddf[j], P: p}.withInterval())
+		fit.Fixed = append(fit.Fixed, tRow(d.Names[j], beta.AtVec(j), se, ddf[j]))
+	}
+	for k, c := range opt.Contrasts {
+		j := pr.p + k
+		est, se := c.estimate(beta.RawVector().Data, V)
+		if krSE != nil {
+			se = s * krSE[j]
+		}
+		fit.Contrasts = append(fit.Contrasts, tRow(c.Label, est, se, ddf[j]))
 	}
 	for k, rt := range fm.Random {
 		v := theta[k] * theta[k] * sigma2

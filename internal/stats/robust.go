@@ -363,22 +363,7 @@ func Robust(d *Design, cluster []int, nClusters int, typ CRType) (*RobustFit, er
 	for k := 0; k < p; k++ {
 		c := make([]float64, p)
 		c[k] = 1
-		G := fit.gOf(c)
-		var gg mat.Dense
-		gg.Mul(G, G.T())
-		num, den := 0.0, 0.0
-		for a := 0; a < nClusters; a++ {
-			num += gg.At(a, a)
-			for b := 0; b < nClusters; b++ {
-				den += gg.At(a, b) * gg.At(a, b)
-			}
-		}
-		df := num * num / den
-		se := math.Sqrt(V.At(k, k))
-		est := beta.AtVec(k)
-		t := est / se
-		pval := 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.CDF(-math.Abs(t))
-		fit.Coefs = append(fit.Coefs, Coef{Term: d.Names[k], Estimate: est, SE: se, DF: df, Statistic: t, P: pval}.withInterval())
+		fit.Coefs = append(fit.Coefs, tRow(d.Names[k], beta.AtVec(k), math.Sqrt(V.At(k, k)), fit.satterthwaiteDF(c)))
 	}
 	return fit, nil
 }
@@ -442,4 +427,20 @@ func powerHalf(s *mat.SymDense, general bool) (*mat.Dense, error) {
 	tmp.Mul(&vecs, d)
 	out.Mul(&tmp, vecs.T())
 	return &out, nil
+}
+
+// satterthwaiteDF is the Satterthwaite degrees of freedom of the contrast
+// c: (Σ g_j'g_j)² / Σ_i Σ_j (g_i'g_j)² over the clusters' vectors g_j.
+func (f *RobustFit) satterthwaiteDF(c []float64) float64 {
+	G := f.gOf(c)
+	var gg mat.Dense
+	gg.Mul(G, G.T())
+	num, den := 0.0, 0.0
+	for a := 0; a < f.Clusters; a++ {
+		num += gg.At(a, a)
+		for b := 0; b < f.Clusters; b++ {
+			den += gg.At(a, b) * gg.At(a, b)
+		}
+	}
+	return num * num / den
 }

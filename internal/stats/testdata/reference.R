@@ -297,3 +297,22 @@ lr_glmm <- anova(glmer(work ~ time + arm + (1 | office), data = gl, family = bin
 lr_row <- function(case, a) data.frame(case = case, model = seq_len(nrow(a)), npar = a$npar, loglik = a$logLik, deviance = a$deviance,
                                         aic = a$AIC, bic = a$BIC, chisq = a$Chisq, df = a$Df, p = a[["Pr(>Chisq)"]])
 write_ref(rbind(lr_row("lmm", lr_lmm), lr_row("glmm", lr_glmm)), outp("lrt_ref.csv"))
+
+## Contrasts an analyst reports: the arm difference at T2 and the change in the intervention arm,
+## in the mixed model (lmerTest's contest, Satterthwaite and Kenward-Roger) and in robust regression
+## (clubSandwich's linear_contrast, CR2).
+ct_l <- rbind(c(0, 0, 1, 1), c(0, 1, 0, 1))
+ct_labels <- c("arm at T2", "change in intervention")
+ct_out <- NULL
+ct_fit <- lmerTest::lmer(y ~ time * arm + (1 | office) + (1 | person), data = trial, REML = TRUE, control = tight)
+for (ddf in c("Satterthwaite", "Kenward-Roger")) {
+  ce <- contest(ct_fit, ct_l, joint = FALSE, ddf = ddf, confint = TRUE)
+  ct_out <- rbind(ct_out, data.frame(model = paste("lmm", ddf), label = ct_labels, estimate = ce$Estimate, se = ce[["Std. Error"]],
+    df = ce$df, p = ce[["Pr(>|t|)"]], ci_lower = ce$lower, ci_upper = ce$upper, stringsAsFactors = FALSE))
+}
+rt <- read.csv(outp("robust_trial.csv"), stringsAsFactors = FALSE)
+rfit <- lm(y ~ time * arm, data = rt)
+lc <- as.data.frame(linear_contrast(rfit, vcov = "CR2", cluster = rt$office, contrasts = ct_l, test = "Satterthwaite"))
+ct_out <- rbind(ct_out, data.frame(model = "robust CR2", label = ct_labels, estimate = lc$Est, se = lc$SE, df = lc$df,
+  p = 2 * pt(-abs(lc$Est / lc$SE), lc$df), ci_lower = lc$CI_L, ci_upper = lc$CI_U, stringsAsFactors = FALSE))
+write_ref(ct_out, outp("contrast_ref.csv"))
