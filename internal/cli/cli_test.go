@@ -821,4 +821,11 @@ func TestStatsContrasts(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, `"time:arm" is not a coefficient`) || !strings.Contains(r.stderr, "time:armintervention") {
 		t.Fatalf("a contrast of an unknown coefficient: %+v", r)
 	}
+	// Wald_test(constrain_equal(...), test = "HTZ") (testdata/robust_covariates_wald_ref.csv, equal3).
+	r = run(t, "", nil, "stats", "robust", "--data", "../stats/testdata/robust_covariates.csv", "--formula", "y ~ x + region + time*arm", "--cluster", "office",
+		"--wald-equal", "time,arm,time:arm", "--json")
+	var rob RobustJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rob); r.code != 0 || err != nil || rob.Wald == nil || math.Abs(rob.Wald.F-0.78242164281795479) > 1e-8 || rob.Wald.DFNum != 2 {
+		t.Fatalf("--wald-equal: %+v %v", r, err)
+	}
 }

@@ -87,10 +87,14 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 	cluster := fs.String("cluster", "", "the clustering column (e.g. office)")
 	typ := fs.String("type", "CR2", "CR0, CR1 or CR2")
 	wald := fs.String("wald", "", "test these terms jointly (comma-separated, e.g. 'arm,time:arm') with the HTZ test (CR2)")
+	waldEqual := fs.String("wald-equal", "", "test that these terms' coefficients are all equal (comma-separated) with the HTZ test")
 	contrasts := contrastFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
+	}
+	if *wald != "" && *waldEqual != "" {
+		return usagef("give --wald or --wald-equal, not both")
 	}
 	if *formula == "" || *cluster == "" {
 		return usagef("--formula and --cluster are required")
@@ -136,12 +140,18 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 		}
 		out.Contrasts = append(out.Contrasts, row)
 	}
-	if *wald != "" {
-		idx, err := stats.TermColumns(d, fm, strings.Split(*wald, ","))
+	for _, w := range []struct {
+		terms string
+		test  func([]int) (*stats.WaldTest, error)
+	}{{*wald, fit.WaldHTZ}, {*waldEqual, fit.WaldEqual}} {
+		if w.terms == "" {
+			continue
+		}
+		idx, err := stats.TermColumns(d, fm, strings.Split(w.terms, ","))
 		if err != nil {
 			return err
 		}
-		if out.Wald, err = fit.WaldHTZ(idx); err != nil {
+		if out.Wald, err = w.test(idx); err != nil {
 			return err
 		}
 	}
@@ -152,7 +162,11 @@ func statsRobust(ctx context.Context, env Env, args []string) error {
 	printCoefs(env.Stdout, fit.Coefs)
 	printContrasts(env.Stdout, out.Contrasts)
 	if w := out.Wald; w != nil {
-		fmt.Fprintf(env.Stdout, "\n%s test of %s = 0: F = %.4f on %g and %.3f df, p = %.4g\n", w.Test, strings.Join(w.Terms, ", "), w.F, w.DFNum, w.DFDenom, w.P)
+		hyp := strings.Join(w.Terms, ", ") + " = 0"
+		if *waldEqual != "" {
+			hyp = strings.Join(w.Terms, " = ")
+		}
+		fmt.Fprintf(env.Stdout, "\n%s test of %s: F = %.4f on %g and %.3f df, p = %.4g\n", w.Test, hyp, w.F, w.DFNum, w.DFDenom, w.P)
 	}
 	return nil
 }

@@ -63,7 +63,8 @@ type RobustFit struct {
 	gOf      func(c []float64) *mat.Dense // the per-cluster vectors of a contrast
 }
 
-// WaldTest is a test that several coefficients are jointly zero.
+// WaldTest is a test of several linear constraints at once: that
+// coefficients are zero, or equal.
 type WaldTest struct {
 	Test    string   `json:"test"`
 	Terms   []string `json:"terms"`
@@ -78,18 +79,49 @@ type WaldTest struct {
 // clubSandwich's Wald_test(test = "HTZ"): Q = (Cβ)'(CVC')⁻¹(Cβ), and the
 // Hotelling degrees of freedom η from the working-model variance of CVC'.
 func (f *RobustFit) WaldHTZ(idx []int) (*WaldTest, error) {
-	q := len(idx)
 	p := f.VCov.SymmetricDim()
-	if q == 0 {
+	if len(idx) == 0 {
 		return nil, fmt.Errorf("name at least one coefficient to test")
 	}
-	Gs := make([]*mat.Dense, q)
+	C := make([][]float64, len(idx))
+	var terms []string
 	for s, k := range idx {
 		if k < 0 || k >= p {
 			return nil, fmt.Errorf("no coefficient %d", k)
 		}
+		C[s] = make([]float64, p)
+		C[s][k] = 1
+		terms = append(terms, f.Coefs[k].Term)
+	}
+	return f.waldHTZ(C, terms)
+}
+
+// WaldEqual tests that the coefficients at idx are all equal (q − 1
+// constraints β_first = β_k), as Wald_test with constrain_equal.
+func (f *RobustFit) WaldEqual(idx []int) (*WaldTest, error) {
+	p := f.VCov.SymmetricDim()
+	if len(idx) < 2 {
+		return nil, fmt.Errorf("name at least two coefficients to test as equal")
+	}
+	var C [][]float64
+	terms := []string{f.Coefs[idx[0]].Term}
+	for _, k := range idx[1:] {
+		if k < 0 || k >= p || k == idx[0] {
+			return nil, fmt.Errorf("no coefficient %d, or named twice", k)
+		}
 		c := make([]float64, p)
-		c[k] = 1
+		c[idx[0]], c[k] = -1, 1
+		C = append(C, c)
+		terms = append(terms, f.Coefs[k].Term)
+	}
+	return f.waldHTZ(C, terms)
+}
+
+// waldHTZ tests Cβ = 0, one constraint per row of C.
+func (f *RobustFit) waldHTZ(C [][]float64, terms []string) (*WaldTest, error) {
+	q := len(C)
+	Gs := make([]*mat.Dense, q)
+	for s, c := range C {
 		Gs[s] = f.gOf(c)
 	}
 	J := f.Clusters
@@ -158,12 +190,12 @@ func (f *RobustFit) WaldHTZ(idx []int) (*WaldTest, error) {
 	// Q = (Cβ)'(CVC')⁻¹(Cβ)
 	cb := mat.NewVecDense(q, nil)
 	cvc := mat.NewSymDense(q, nil)
-	w := &WaldTest{Test: "HTZ"}
-	for s, k := range idx {
-		cb.SetVec(s, f.beta.AtVec(k))
-		w.Terms = append(w.Terms, f.Coefs[k].Term)
-		for t, l := range idx[s:] {
-			cvc.SetSym(s, s+t, f.VCov.At(k, l))
+	w := &WaldTest{Test: "HTZ", Terms: terms}
+	for s := range C {
+		cs := mat.NewVecDense(len(C[s]), C[s])
+		cb.SetVec(s, mat.Dot(cs, f.beta))
+		for t := s; t < q; t++ {
+			cvc.SetSym(s, t, mat.Inner(cs, f.VCov, mat.NewVecDense(len(C[t]), C[t])))
 		}
 	}
 	var ch mat.Cholesky

@@ -65,11 +65,14 @@ for (case in robust_cases) {
       statistic = ct$tstat, df = ct$df_Satt, p = ct$p_Satt, ci_lower = ci$CI_L, ci_upper = ci$CI_U, stringsAsFactors = FALSE))
   }
   write_ref(out, outp(paste0(case$name, "_ref.csv")))
-  # Joint test that every coefficient but the intercept is zero, and that the arm terms are.
+  # Joint test that every coefficient but the intercept is zero, that the arm terms are, and that they are equal.
   k <- length(coef(fit)); arm_terms <- grep("arm", names(coef(fit)))
   w <- rbind(
     data.frame(set = "all", as.data.frame(Wald_test(fit, constraints = constrain_zero(2:k), vcov = "CR2", cluster = used$office, test = "HTZ"))[, c("Fstat", "df_num", "df_denom", "p_val")]),
-    data.frame(set = "arm", as.data.frame(Wald_test(fit, constraints = constrain_zero(arm_terms), vcov = "CR2", cluster = used$office, test = "HTZ"))[, c("Fstat", "df_num", "df_denom", "p_val")]))
+    data.frame(set = "arm", as.data.frame(Wald_test(fit, constraints = constrain_zero(arm_terms), vcov = "CR2", cluster = used$office, test = "HTZ"))[, c("Fstat", "df_num", "df_denom", "p_val")]),
+    # That the arm terms are equal: an equality constraint.
+    data.frame(set = "equal", as.data.frame(Wald_test(fit, constraints = constrain_equal(arm_terms), vcov = "CR2", cluster = used$office, test = "HTZ"))[, c("Fstat", "df_num", "df_denom", "p_val")]),
+    data.frame(set = "equal3", as.data.frame(Wald_test(fit, constraints = constrain_equal(grep("time|arm", names(coef(fit)))), vcov = "CR2", cluster = used$office, test = "HTZ"))[, c("Fstat", "df_num", "df_denom", "p_val")]))
   write_ref(w, outp(paste0(case$name, "_wald_ref.csv")))
 }
 
