@@ -524,9 +524,9 @@ func statsSMD(ctx context.Context, env Env, args []string) error {
 
 func statsGLMM(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "stats glmm --data F.csv --formula 'work ~ time*arm + (1|office)' [--nagq N] [--json]",
-		"Logistic mixed model for a 0/1 outcome, or counts as cbind(successes, failures), with one random\nintercept, as lme4::glmer(family = binomial):\nthe Laplace approximation (--nagq 1) or adaptive Gauss-Hermite quadrature (--nagq > 1). Odds ratios\nwith Wald 95 % intervals.")
+		"Logistic mixed model for a 0/1 outcome, or counts as cbind(successes, failures), with random\nintercepts ((1 | office) + (1 | person) for repeated measures), as lme4::glmer(family = binomial):\nthe Laplace approximation (--nagq 1) or, with one random intercept, adaptive Gauss-Hermite quadrature\n(--nagq > 1). Odds ratios with Wald 95 % intervals.")
 	data := dataFlags(fs)
-	formula := fs.String("formula", "", "R model formula with one random intercept (1 | group)")
+	formula := fs.String("formula", "", "R model formula with random intercepts (1 | group)")
 	nagq := fs.Int("nagq", 1, "quadrature points: 1 is the Laplace approximation")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
@@ -729,7 +729,7 @@ func statsLRT(ctx context.Context, env Env, args []string) error {
 	data := dataFlags(fs)
 	var formulas stringList
 	fs.Var(&formulas, "formula", "a model formula (give two or more, nested, with the same response)")
-	family := fs.String("family", "gaussian", "gaussian (linear mixed models) or binomial (logistic, one random intercept)")
+	family := fs.String("family", "gaussian", "gaussian (linear mixed models) or binomial (logistic, Laplace)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -96,4 +97,57 @@ func TestGLMMInvariantToCovariateShift(t *testing.T) {
 	}
 	near(t, "variance", moved.Random[0].Variance, base.Random[0].Variance, 1e-6, 0)
 	near(t, "deviance", moved.Deviance, base.Deviance, 1e-9, 0)
+}
+
+// Several random intercepts: the parents' repeated binary outcome, with
+// office and person (and office × time, whose variance R puts on its
+// boundary), equal to glmer's Laplace fit.
+func TestGLMMSeveralInterceptsMatchGlmer(t *testing.T) {
+	for name, formula := range map[string]string{
+		"glmm_persons":    "work ~ time * arm + (1 | office) + (1 | person)",
+		"glmm_officetime": "work ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)",
+	} {
+		t.Run(name, func(t *testing.T) {
+			fr := readFrame(t, "testdata/glmm_trial.csv")
+			fm, err := ParseFormula(formula)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fit, err := FitGLMM(fr, fm, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !fit.Converged {
+				t.Fatal("did not converge")
+			}
+			for _, r := range readRef(t, "testdata/"+name+"_ref.csv") {
+				want := num(t, r["value"])
+				switch r["kind"] {
+				case "fixed":
+					c, ok := coefOf(fit.Fixed, r["name"])
+					if !ok {
+						t.Fatalf("no %s", r["name"])
+					}
+					near(t, c.Term+" estimate", c.Estimate, want, 1e-6, 1e-6)
+					near(t, c.Term+" se", c.SE, num(t, r["se"]), 1e-4, 0)
+					near(t, c.Term+" p", c.P, num(t, r["p"]), 0, 1e-4)
+				case "variance":
+					group := strings.Replace(r["name"], "time_f", "time", 1)
+					var got *VarComp
+					for i := range fit.Random {
+						if fit.Random[i].Group == group {
+							got = &fit.Random[i]
+						}
+					}
+					if got == nil {
+						t.Fatalf("no variance for %s in %+v", group, fit.Random)
+					}
+					near(t, group+" variance", got.Variance, want, 1e-5, 1e-8)
+				case "fit":
+					v := map[string]float64{"loglik": fit.LogLik, "deviance": fit.Deviance, "aic": fit.AIC}[r["name"]]
+					near(t, r["name"], v, want, 1e-7, 0)
+				}
+			}
+		})
+	}
 }

@@ -434,6 +434,14 @@ func polish(f func([]float64) float64, x []float64) []float64 {
 // differences with Richardson extrapolation (error O(h⁴)); the steps are
 // large enough that rounding noise in f does not swamp them.
 func derivatives(f func([]float64) float64, x []float64, fx float64) ([]float64, *mat.SymDense) {
+	return derivativesStep(f, x, fx, 1e-3)
+}
+
+// derivativesStep is derivatives with steps of h0 relative to x (at
+// least h0/10): larger steps for a function whose evaluation carries
+// noise of its own (an inner iteration), where the O(h⁴) truncation of the
+// extrapolation is the smaller error.
+func derivativesStep(f func([]float64) float64, x []float64, fx, h0 float64) ([]float64, *mat.SymDense) {
 	k := len(x)
 	at := func(d map[int]float64) float64 {
 		y := append([]float64(nil), x...)
@@ -442,7 +450,7 @@ func derivatives(f func([]float64) float64, x []float64, fx float64) ([]float64,
 		}
 		return f(y)
 	}
-	hOf := func(i int) float64 { return 1e-3 * math.Max(0.1, math.Abs(x[i])) }
+	hOf := func(i int) float64 { return h0 * math.Max(0.1, math.Abs(x[i])) }
 	g := make([]float64, k)
 	H := mat.NewSymDense(k, nil)
 	for i := 0; i < k; i++ {

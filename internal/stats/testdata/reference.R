@@ -319,3 +319,19 @@ lc <- as.data.frame(linear_contrast(rfit, vcov = "CR2", cluster = rt$office, con
 ct_out <- rbind(ct_out, data.frame(model = "robust CR2", label = ct_labels, estimate = lc$Est, se = lc$SE, df = lc$df,
   p = 2 * pt(-abs(lc$Est / lc$SE), lc$df), ci_lower = lc$CI_L, ci_upper = lc$CI_U, stringsAsFactors = FALSE))
 write_ref(ct_out, outp("contrast_ref.csv"))
+
+## The parents' repeated binary outcome: a logistic mixed model with office and person intercepts
+## (Laplace, as glmer requires for several random terms), and the three-level one with office:time.
+gp <- read.csv(outp("glmm_trial.csv"), stringsAsFactors = FALSE)
+gp$time_f <- paste0("t", gp$time)
+for (case in list(list(name = "glmm_persons", formula = work ~ time * arm + (1 | office) + (1 | person)),
+                  list(name = "glmm_officetime", formula = work ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)))) {
+  fit <- glmer(case$formula, data = gp, family = binomial, control = gtight)
+  co <- summary(fit)$coefficients
+  vc <- as.data.frame(VarCorr(fit))
+  write_ref(rbind(
+    data.frame(kind = "fixed", name = rownames(co), value = co[, 1], se = co[, 2], p = co[, 4], stringsAsFactors = FALSE),
+    data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, p = NA),
+    data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA)),
+    outp(paste0(case$name, "_ref.csv")))
+}
