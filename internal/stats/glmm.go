@@ -153,7 +153,7 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 		return v
 	}
 	res, err := optimize.Minimize(optimize.Problem{Func: obj}, start,
-		&optimize.Settings{Converger: &optimize.FunctionConverge{Absolute: 1e-7, Relative: 1e-10, Iterations: 50}, MajorIterations: 20000}, &optimize.NelderMead{})
+		&optimize.Settings{Converger: &optimize.FunctionConverge{Absolute: glmmSimplexTol, Relative: 1e-10, Iterations: 20}, MajorIterations: 20000}, &optimize.NelderMead{})
 	if err != nil && res == nil {
 		return nil, fmt.Errorf("optimiser: %w", err)
 	}
@@ -162,16 +162,18 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 		x[k] = math.Abs(x[k])
 	}
 	deviance := obj(x)
+	// One set of derivatives at the optimum judges convergence and gives
+	// Var(β): twice the β block of the inverse Hessian of the deviance in
+	// (θ, β), as lme4's vcov.
+	grad, H := derivativesStep(obj, x, deviance, glmmHessianStep)
 	fit := &GLMMFit{N: len(d.Rows), Groups: groups, NAGQ: nAGQ, Deviance: deviance, LogLik: -deviance / 2,
-		Converged: converged(obj, x), SaturatedLogLik: pr.saturated}
+		Converged: !math.IsInf(deviance, 0) && !math.IsNaN(deviance) && convergedAt(grad, H), SaturatedLogLik: pr.saturated}
 	npar := float64(pr.p + K)
 	fit.AIC = deviance + 2*npar
 	fit.BIC = deviance + math.Log(float64(fit.N))*npar
 	for k, rt := range fm.Random {
 		fit.Random = append(fit.Random, VarComp{Group: rt.Name(), Variance: x[k] * x[k], SD: x[k]})
 	}
-	// Var(β): twice the β block of the inverse Hessian of the deviance in (θ, β), as lme4's vcov.
-	_, H := derivativesStep(obj, x, deviance, glmmHessianStep)
 	var chol mat.Cholesky
 	if !chol.Factorize(H) {
 		return nil, errors.New("the deviance's Hessian is not positive definite at the optimum (a variance on its boundary, or separation)")
@@ -299,6 +301,11 @@ func (pr *glmmProblem) deviance(theta float64, beta []float64) (float64, error) 
 	}
 	return total, nil
 }
+
+// glmmSimplexTol is where the simplex stops and Newton's steps take over
+// (polish): the simplex is slow to converge in the (θ, β) of a model with
+// several random terms, Newton fast near the optimum.
+const glmmSimplexTol = 1e-3
 
 // glmmHessianStep is the relative step of the GLMM's numerical Hessian
 // (its standard errors): the Laplace deviance carries the noise of its

@@ -144,25 +144,29 @@ func (lp *laplaceProblem) deviance(theta, beta []float64) (float64, error) {
 		}
 	}
 	u := append([]float64(nil), lp.u...)
-	f, _, err := lp.penalised(theta, eta0, u, nil)
+	// w holds the weights and working residuals at u (see penalised); the
+	// accepted trial's are the next step's, computed once.
+	w, wt := make([]float64, 2*n), make([]float64, 2*n)
+	f, _, err := lp.penalised(theta, eta0, u, w)
 	if err != nil {
 		return 0, err
 	}
 	delta := make([]float64, q)
+	trial := make([]float64, q)
 	for it := 0; it < 200; it++ {
-		if _, err := lp.newton(theta, eta0, u, delta); err != nil {
+		if _, err := lp.newton(theta, u, w, delta); err != nil {
 			return 0, err
 		}
 		// Step halving: PIRLS must not increase the penalised deviance.
 		step, moved := 1.0, false
-		trial := make([]float64, q)
 		for ; step > 1e-10; step /= 2 {
 			for c := range trial {
 				trial[c] = u[c] + step*delta[c]
 			}
-			if ft, _, err := lp.penalised(theta, eta0, trial, nil); err == nil && ft <= f+1e-12*math.Abs(f) {
+			if ft, _, err := lp.penalised(theta, eta0, trial, wt); err == nil && ft <= f+1e-12*math.Abs(f) {
 				moved = ft < f
-				u, f = trial, ft
+				u, trial, f = trial, u, ft
+				w, wt = wt, w
 				break
 			}
 		}
@@ -175,7 +179,7 @@ func (lp *laplaceProblem) deviance(theta, beta []float64) (float64, error) {
 		}
 	}
 	// The log-determinant at the mode.
-	ld, err := lp.newton(theta, eta0, u, delta)
+	ld, err := lp.newton(theta, u, w, delta)
 	if err != nil {
 		return 0, err
 	}
@@ -212,13 +216,10 @@ func (lp *laplaceProblem) penalised(theta, eta0, u, w []float64) (float64, []flo
 }
 
 // newton solves (Λ'Z'WZΛ + I) δ = Λ'Z'(y − mμ) − u at u, block by block,
-// and returns log |Λ'Z'WZΛ + I|.
-func (lp *laplaceProblem) newton(theta, eta0, u, delta []float64) (float64, error) {
+// with w the weights and working residuals at u (penalised), and returns
+// log |Λ'Z'WZΛ + I|.
+func (lp *laplaceProblem) newton(theta, u, w, delta []float64) (float64, error) {
 	n := len(lp.y)
-	w := make([]float64, 2*n)
-	if _, _, err := lp.penalised(theta, eta0, u, w); err != nil {
-		return 0, err
-	}
 	q := len(u)
 	a := make([]float64, q) // diagonal of the diagonal levels; right-hand side below
 	r := make([]float64, q)

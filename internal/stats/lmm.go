@@ -387,8 +387,18 @@ func polish(f func([]float64) float64, x []float64) []float64 {
 	x = append([]float64(nil), x...)
 	k := len(x)
 	fx := f(x)
+	// The Hessian is kept while its steps lower f and only the gradient is
+	// recomputed (4k evaluations instead of 2k(k+1)): the fixed point,
+	// where the gradient vanishes, is the same.
+	var H *mat.SymDense
 	for iter := 0; iter < 50; iter++ {
-		g, H := derivatives(f, x, fx)
+		var g []float64
+		fresh := H == nil
+		if fresh {
+			g, H = derivatives(f, x, fx)
+		} else {
+			g = gradient(f, x, 1e-3)
+		}
 		var chol mat.Cholesky
 		step := make([]float64, k)
 		if chol.Factorize(H) {
@@ -424,10 +434,33 @@ func polish(f func([]float64) float64, x []float64) []float64 {
 			}
 		}
 		if !improved {
-			break
+			if fresh {
+				break
+			}
+			H = nil // try again with a fresh Hessian
+			continue
 		}
 	}
 	return x
+}
+
+// gradient is the Richardson-extrapolated central-difference gradient of f
+// at x, with steps h0 relative to x, as derivativesStep computes it.
+func gradient(f func([]float64) float64, x []float64, h0 float64) []float64 {
+	g := make([]float64, len(x))
+	y := append([]float64(nil), x...)
+	at := func(i int, h float64) float64 {
+		y[i] = x[i] + h
+		v := f(y)
+		y[i] = x[i]
+		return v
+	}
+	for i := range x {
+		h := h0 * math.Max(0.1, math.Abs(x[i]))
+		d := func(h float64) float64 { return (at(i, h) - at(i, -h)) / (2 * h) }
+		g[i] = (4*d(h/2) - d(h)) / 3
+	}
+	return g
 }
 
 // derivatives returns the gradient and Hessian of f at x by central
@@ -601,12 +634,17 @@ func (pr *lmmProblem) satterthwaite(theta []float64, sigma float64, contrasts []
 // 2·10⁻³. An absolute bound would call a deviance of 2·10⁵ unconverged at
 // its optimum, and a flat one converged anywhere.
 func converged(f func([]float64) float64, x []float64) bool {
-	const tol = 2e-3
 	fx := f(x)
 	if math.IsInf(fx, 0) || math.IsNaN(fx) {
 		return false
 	}
 	g, H := derivatives(f, x, fx)
+	return convergedAt(g, H)
+}
+
+// convergedAt is converged's test on the gradient g and Hessian H.
+func convergedAt(g []float64, H *mat.SymDense) bool {
+	const tol = 2e-3
 	scaled := g
 	var chol mat.Cholesky
 	if chol.Factorize(H) {

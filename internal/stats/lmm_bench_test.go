@@ -3,6 +3,7 @@ package stats
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -215,4 +216,75 @@ cat(proc.time()[["elapsed"]] - t0, fixef(f)[2], "\n")`, path)
 	b.ReportMetric(rsecs, "lmer-s")
 	b.ReportMetric(rsecs/secs, "lmer/holf")
 	b.Logf("lmer: %.3f s (x = %s); lmer/holf = %.2f", rsecs, rest, rsecs/secs)
+}
+
+// binaryTrialCSV writes the trial's binary outcome: persons in offices at
+// two waves, logit P(y) = -1 + 0.2 time + 0.3 arm + 0.4 time·arm + u_office + v_person.
+func binaryTrialCSV(persons, offices int, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, 13))
+	var b bytes.Buffer
+	b.WriteString("office,person,time,arm,y\n")
+	u := make([]float64, offices)
+	for o := range u {
+		u[o] = rng.NormFloat64() * 0.5
+	}
+	for p := 0; p < persons; p++ {
+		o := p % offices
+		v := rng.NormFloat64() * 0.8
+		arm := []string{"comparison", "intervention"}[o%2]
+		for t := 0; t < 2; t++ {
+			eta := -1 + 0.2*float64(t) + u[o] + v
+			if o%2 == 1 {
+				eta += 0.3 + 0.4*float64(t)
+			}
+			y := 0
+			if rng.Float64() < 1/(1+math.Exp(-eta)) {
+				y = 1
+			}
+			fmt.Fprintf(&b, "o%03d,p%06d,%d,%s,%d\n", o, p, t, arm, y)
+		}
+	}
+	return b.Bytes()
+}
+
+// BenchmarkGLMMTrial fits the trial's binary outcome with office and
+// person intercepts on 100 000 persons × 2 waves in 250 offices
+// (HOLF_BENCH_PERSONS sets another number); HOLF_BENCH_R=1 times glmer on
+// the same data in the same run.
+func BenchmarkGLMMTrial(b *testing.B) {
+	persons := 100000
+	if v, err := strconv.Atoi(os.Getenv("HOLF_BENCH_PERSONS")); err == nil && v > 0 {
+		persons = v
+	}
+	data := binaryTrialCSV(persons, 250, 4)
+	path := filepath.Join(b.TempDir(), "binary.csv")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	fm, err := ParseFormula("y ~ time * arm + (1 | office) + (1 | person)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	fr, err := ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fit *GLMMFit
+	start := time.Now()
+	for b.Loop() {
+		if fit, err = FitGLMM(fr, fm, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	secs := time.Since(start).Seconds() / float64(b.N)
+	b.Logf("holf: %.3f s per fit; time:arm = %.5f (se %.5f), converged %v", secs, fit.Fixed[3].Estimate, fit.Fixed[3].SE, fit.Converged)
+	if os.Getenv("HOLF_BENCH_R") == "" {
+		return
+	}
+	rsecs, rest := rTime(b, `suppressPackageStartupMessages(library(lme4)); d <- read.csv(commandArgs(TRUE)[1]);
+t0 <- proc.time()[["elapsed"]]; f <- glmer(y ~ time * arm + (1 | office) + (1 | person), data = d, family = binomial);
+cat(proc.time()[["elapsed"]] - t0, fixef(f)[4], sqrt(diag(as.matrix(vcov(f))))[4], "\n")`, path)
+	b.ReportMetric(rsecs, "glmer-s")
+	b.ReportMetric(rsecs/secs, "glmer/holf")
+	b.Logf("glmer: %.3f s (time:arm, se = %s); glmer/holf = %.2f", rsecs, rest, rsecs/secs)
 }
