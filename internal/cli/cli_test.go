@@ -792,7 +792,7 @@ func TestStatsLRT(t *testing.T) {
 		want string
 	}{
 		{[]string{"--formula", "y ~ time + (1 | office)"}, "two or more --formula"},
-		{[]string{"--family", "poisson", "--formula", "y ~ time + (1 | office)", "--formula", "y ~ time * arm + (1 | office)"}, "--family must be"},
+		{[]string{"--family", "gamma", "--formula", "y ~ time + (1 | office)", "--formula", "y ~ time * arm + (1 | office)"}, "--family must be"},
 		{[]string{"--formula", "y ~ time + (1 | office)", "--formula", "y ~ arm + (1 | office)"}, "not nested"},
 	} {
 		args := append([]string{"stats", "lrt", "--data", "../stats/testdata/lmm_trial.csv"}, c.args...)
@@ -827,5 +827,17 @@ func TestStatsContrasts(t *testing.T) {
 	var rob RobustJSON
 	if err := json.Unmarshal([]byte(r.stdout), &rob); r.code != 0 || err != nil || rob.Wald == nil || math.Abs(rob.Wald.F-0.78242164281795479) > 1e-8 || rob.Wald.DFNum != 2 {
 		t.Fatalf("--wald-equal: %+v %v", r, err)
+	}
+}
+
+func TestStatsPoisson(t *testing.T) {
+	r := run(t, "", nil, "stats", "glmm", "--family", "poisson", "--data", "../stats/testdata/glmm_contacts.csv",
+		"--formula", "contacts ~ time * arm + offset(log(months)) + (1 | office)")
+	// glmer(contacts ~ time * arm + offset(log(months)) + (1 | office), family = poisson) (testdata/glmm_contacts_ref.csv).
+	if r.code != 0 || !strings.Contains(r.stdout, "Poisson mixed model") || !strings.Contains(r.stdout, "rate ratio") || !strings.Contains(r.stdout, "0.418") {
+		t.Fatalf("poisson: %+v", r)
+	}
+	if r := run(t, "", nil, "stats", "glmm", "--family", "poisson", "--data", "../stats/testdata/lmm_trial.csv", "--formula", "y ~ time + (1 | office)"); r.code == 0 || !strings.Contains(r.stderr, "must be a count") {
+		t.Fatalf("a Poisson model of a continuous outcome: %+v", r)
 	}
 }

@@ -523,11 +523,16 @@ func statsSMD(ctx context.Context, env Env, args []string) error {
 }
 
 func statsGLMM(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "stats glmm --data F.csv --formula 'work ~ time*arm + (1|office)' [--nagq N] [--json]",
-		"Logistic mixed model for a 0/1 outcome, or counts as cbind(successes, failures), with random\nintercepts ((1 | office) + (1 | person) for repeated measures), as lme4::glmer(family = binomial):\nthe Laplace approximation (--nagq 1) or, with one random intercept, adaptive Gauss-Hermite quadrature\n(--nagq > 1). Odds ratios with Wald 95 % intervals.")
+	fs := newFlags(env, "stats glmm --data F.csv --formula 'work ~ time*arm + (1|office)' [--family poisson] [--nagq N] [--json]",
+		"Generalised linear mixed model with random intercepts ((1 | office) + (1 | person) for repeated\n"+
+			"measures), as lme4::glmer: logistic (--family binomial) for a 0/1 outcome or counts as\n"+
+			"cbind(successes, failures), or log-linear (--family poisson) for counts, with offset(log(exposure))\n"+
+			"for rates. The Laplace approximation (--nagq 1) or, with one random intercept, adaptive\n"+
+			"Gauss-Hermite quadrature (--nagq > 1). Odds or rate ratios with Wald 95 % intervals.")
 	data := dataFlags(fs)
 	formula := fs.String("formula", "", "R model formula with random intercepts (1 | group)")
 	nagq := fs.Int("nagq", 1, "quadrature points: 1 is the Laplace approximation")
+	family := fs.String("family", "binomial", "binomial (logit link) or poisson (log link)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -536,7 +541,11 @@ func statsGLMM(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fit, err := stats.FitGLMM(fr, fm, *nagq)
+	fam := stats.Family(*family)
+	if fam != stats.Binomial && fam != stats.Poisson {
+		return usagef("--family must be binomial or poisson, not %q", *family)
+	}
+	fit, err := stats.FitGLMMFamily(fr, fm, *nagq, fam)
 	if err != nil {
 		return err
 	}
@@ -550,13 +559,17 @@ func statsGLMM(ctx context.Context, env Env, args []string) error {
 	if fit.NAGQ > 1 {
 		method = fmt.Sprintf("adaptive Gauss-Hermite, %d points", fit.NAGQ)
 	}
-	fmt.Fprintf(env.Stdout, "logistic mixed model (%s); n = %d; log-likelihood %.4f, AIC %.2f\n", method, fit.N, fit.LogLik, fit.AIC)
+	model, ratio := "logistic mixed model", "odds ratio"
+	if fam == stats.Poisson {
+		model, ratio = "Poisson mixed model (log link)", "rate ratio"
+	}
+	fmt.Fprintf(env.Stdout, "%s (%s); n = %d; log-likelihood %.4f, AIC %.2f\n", model, method, fit.N, fit.LogLik, fit.AIC)
 	for _, r := range fit.Random {
 		fmt.Fprintf(env.Stdout, "  %-20s variance %-12.6g sd %-12.6g (%d groups)\n", r.Group, r.Variance, r.SD, fit.Groups[r.Group])
 	}
 	fmt.Fprintln(env.Stdout)
 	printZCoefs(env.Stdout, fit.Fixed)
-	fmt.Fprintf(env.Stdout, "\n%-28s %12s %24s\n", "term", "odds ratio", "95 % interval")
+	fmt.Fprintf(env.Stdout, "\n%-28s %12s %24s\n", "term", ratio, "95 % interval")
 	for _, o := range fit.OddsRatio {
 		fmt.Fprintf(env.Stdout, "%-28s %12.4f %11.4f – %-11.4f\n", o.Term, o.OR, o.Lower, o.Upper)
 	}
@@ -729,7 +742,7 @@ func statsLRT(ctx context.Context, env Env, args []string) error {
 	data := dataFlags(fs)
 	var formulas stringList
 	fs.Var(&formulas, "formula", "a model formula (give two or more, nested, with the same response)")
-	family := fs.String("family", "gaussian", "gaussian (linear mixed models) or binomial (logistic, Laplace)")
+	family := fs.String("family", "gaussian", "gaussian (linear mixed models), binomial (logistic) or poisson (log-linear; Laplace)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -738,8 +751,8 @@ func statsLRT(ctx context.Context, env Env, args []string) error {
 		return usagef("give two or more --formula, nested")
 	}
 	fam := stats.Family(*family)
-	if fam != stats.Gaussian && fam != stats.Binomial {
-		return usagef("--family must be gaussian or binomial, not %q", *family)
+	if fam != stats.Gaussian && fam != stats.Binomial && fam != stats.Poisson {
+		return usagef("--family must be gaussian, binomial or poisson, not %q", *family)
 	}
 	fr, err := data.read()
 	if err != nil {
@@ -750,8 +763,8 @@ func statsLRT(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	out := LRTJSON{Method: "likelihood-ratio tests of nested models fitted by ML, chi-square", Models: models}
-	if fam == stats.Binomial {
-		out.Method = "likelihood-ratio tests of nested logistic mixed models (Laplace), chi-square"
+	if fam != stats.Gaussian {
+		out.Method = fmt.Sprintf("likelihood-ratio tests of nested %s mixed models (Laplace), chi-square", fam)
 	}
 	if *asJSON {
 		return printJSON(env, out)

@@ -33,7 +33,8 @@ type GLMMFit struct {
 	Converged       bool           `json:"converged"`
 }
 
-// OddsRatio is exp(β) with its Wald 95 % interval.
+// OddsRatio is exp(β) with its Wald 95 % interval: an odds ratio for the
+// logistic model, a rate ratio for the Poisson.
 type OddsRatio struct {
 	Term  string  `json:"term"`
 	OR    float64 `json:"or"`
@@ -45,7 +46,8 @@ type glmmProblem struct {
 	X         *mat.Dense
 	y         []float64 // successes
 	m         []float64 // trials (1 for a 0/1 response)
-	lchoose   float64   // Σ log C(m, y): part of the binomial likelihood
+	lchoose   float64   // the likelihood's constant: Σ log C(m, y), or −Σ log y! for Poisson
+	poisson   bool      // Poisson with log link, else binomial with logit
 	saturated float64   // the saturated model's log-likelihood
 	groups    [][]int   // rows of each group
 	offset    []float64 // added to the linear predictor; nil without one
@@ -57,9 +59,22 @@ type glmmProblem struct {
 // FitGLMM fits a binary (0/1) response, or binomial counts given as
 // cbind(successes, failures), with one or more random intercepts.
 func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
+	return FitGLMMFamily(f, fm, nAGQ, Binomial)
+}
+
+// FitGLMMFamily fits a generalised linear mixed model of family binomial
+// (logit link) or poisson (log link; counts, with an offset(log(exposure))
+// for rates), as glmer does.
+func FitGLMMFamily(f *Frame, fm *Formula, nAGQ int, family Family) (*GLMMFit, error) {
 	K := len(fm.Random)
 	if K == 0 {
-		return nil, errors.New("the logistic mixed model needs a random intercept (1 | group)")
+		return nil, errors.New("a generalised linear mixed model needs a random intercept (1 | group)")
+	}
+	if family != Binomial && family != Poisson {
+		return nil, fmt.Errorf("unknown family %q (binomial or poisson)", family)
+	}
+	if family == Poisson && fm.Failures != "" {
+		return nil, errors.New("cbind(successes, failures) is a binomial response; a Poisson model takes one column of counts")
 	}
 	if nAGQ < 1 || nAGQ > 25 {
 		return nil, fmt.Errorf("nAGQ must be 1 (Laplace) to 25")
@@ -79,6 +94,12 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	}
 	for r, i := range d.Rows {
 		v := d.Y.AtVec(r)
+		if family == Poisson {
+			if v < 0 || v != math.Trunc(v) {
+				return nil, fmt.Errorf("the response %q of a Poisson model must be a count, a whole number ≥ 0 (row %d is %v)", fm.Response, i+1, v)
+			}
+			continue
+		}
 		if fail == nil && v != 0 && v != 1 {
 			return nil, fmt.Errorf("the response %q must be 0 or 1 (row %d is %v); give counts as cbind(successes, failures)", fm.Response, i+2, v)
 		}
@@ -102,7 +123,7 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 	// The fit works on centred columns (see centring), mapped back at the
 	// end: a covariate far from zero must not move the optimiser's steps.
 	cen, X := centre(d)
-	pr := &glmmProblem{X: X, y: make([]float64, len(d.Rows)), m: make([]float64, len(d.Rows)), groups: make([][]int, ng)}
+	pr := &glmmProblem{X: X, y: make([]float64, len(d.Rows)), m: make([]float64, len(d.Rows)), groups: make([][]int, ng), poisson: family == Poisson}
 	_, pr.p = d.X.Dims()
 	if d.Offset != nil {
 		pr.offset = d.Offset.RawVector().Data
@@ -113,10 +134,14 @@ func FitGLMM(f *Frame, fm *Formula, nAGQ int) (*GLMMFit, error) {
 			pr.m[r] = pr.y[r] + fail.Numeric[i]
 		}
 		lg := func(x float64) float64 { v, _ := math.Lgamma(x + 1); return v }
-		pr.lchoose += lg(pr.m[r]) - lg(pr.y[r]) - lg(pr.m[r]-pr.y[r])
-		pr.saturated += lg(pr.m[r]) - lg(pr.y[r]) - lg(pr.m[r]-pr.y[r])
-		if y, m := pr.y[r], pr.m[r]; y > 0 && y < m {
-			pr.saturated += y*math.Log(y/m) + (m-y)*math.Log((m-y)/m)
+		if pr.poisson {
+			pr.lchoose -= lg(pr.y[r]) // −log y!
+		} else {
+			pr.lchoose += lg(pr.m[r]) - lg(pr.y[r]) - lg(pr.m[r]-pr.y[r])
+			pr.saturated += lg(pr.m[r]) - lg(pr.y[r]) - lg(pr.m[r]-pr.y[r])
+			if y, m := pr.y[r], pr.m[r]; y > 0 && y < m {
+				pr.saturated += y*math.Log(y/m) + (m-y)*math.Log((m-y)/m)
+			}
 		}
 		pr.groups[g[r]] = append(pr.groups[g[r]], r)
 	}
@@ -215,12 +240,14 @@ func (pr *glmmProblem) glm() ([]float64, error) {
 			for j, b := range beta {
 				eta += row[j] * b
 			}
-			mu := 1 / (1 + math.Exp(-eta))
-			w := math.Max(pr.m[i]*mu*(1-mu), 1e-10)
+			_, w, res := pr.row(i, eta)
+			w = math.Max(w, 1e-10)
 			for j := range row {
 				W.Set(i, j, row[j]*w)
 			}
-			z.SetVec(i, eta+(pr.y[i]-pr.m[i]*mu)/w)
+			// The working response without the offset, which is no
+			// coefficient's to absorb.
+			z.SetVec(i, eta-pr.offsetAt(i)+res/w)
 		}
 		var xtwx mat.Dense
 		xtwx.Mul(pr.X.T(), W)
@@ -247,15 +274,27 @@ func (pr *glmmProblem) glm() ([]float64, error) {
 func (pr *glmmProblem) groupF(rows []int, eta0 []float64, theta, u float64) (f, d1, d2 float64) {
 	f, d1, d2 = u*u, 2*u, 2
 	for k, i := range rows {
-		eta := eta0[k] + theta*u
-		// log(1 + e^eta) computed stably.
-		l1p := math.Max(eta, 0) + math.Log1p(math.Exp(-math.Abs(eta)))
-		f += -2 * (pr.y[i]*eta - pr.m[i]*l1p)
-		mu := 1 / (1 + math.Exp(-eta))
-		d1 += -2 * (pr.y[i] - pr.m[i]*mu) * theta
-		d2 += 2 * theta * theta * pr.m[i] * mu * (1 - mu)
+		ll, w, res := pr.row(i, eta0[k]+theta*u)
+		f += -2 * ll
+		d1 += -2 * res * theta
+		d2 += 2 * theta * theta * w
 	}
 	return f, d1, d2
+}
+
+// row is row i's log-likelihood (without the constant), its weight (the
+// variance of y) and its working residual y − μ at the linear predictor
+// η: binomial with the logit link, or Poisson with the log.
+func (pr *glmmProblem) row(i int, eta float64) (ll, w, res float64) {
+	y, m := pr.y[i], pr.m[i]
+	if pr.poisson {
+		mu := math.Exp(eta)
+		return y*eta - mu, mu, y - mu
+	}
+	// log(1 + e^η) computed stably.
+	l1p := math.Max(eta, 0) + math.Log1p(math.Exp(-math.Abs(eta)))
+	mu := 1 / (1 + math.Exp(-eta))
+	return y*eta - m*l1p, m * mu * (1 - mu), y - m*mu
 }
 
 // deviance is the Laplace or adaptive Gauss-Hermite approximation to

@@ -103,17 +103,24 @@ func TestGLMMInvariantToCovariateShift(t *testing.T) {
 // office and person (and office × time, whose variance R puts on its
 // boundary), equal to glmer's Laplace fit.
 func TestGLMMSeveralInterceptsMatchGlmer(t *testing.T) {
-	for name, formula := range map[string]string{
-		"glmm_persons":    "work ~ time * arm + (1 | office) + (1 | person)",
-		"glmm_officetime": "work ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)",
+	for name, c := range map[string]struct {
+		data, formula string
+		family        Family
+	}{
+		"glmm_persons":    {"glmm_trial", "work ~ time * arm + (1 | office) + (1 | person)", Binomial},
+		"glmm_officetime": {"glmm_trial", "work ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)", Binomial},
+		// Counts: lme4's grouseticks (crossed brood and location), and
+		// contacts over months at risk (an offset).
+		"glmm_grouseticks": {"glmm_grouseticks", "TICKS ~ factor(YEAR) + cHEIGHT + (1 | BROOD) + (1 | LOCATION)", Poisson},
+		"glmm_contacts":    {"glmm_contacts", "contacts ~ time * arm + offset(log(months)) + (1 | office)", Poisson},
 	} {
 		t.Run(name, func(t *testing.T) {
-			fr := readFrame(t, "testdata/glmm_trial.csv")
-			fm, err := ParseFormula(formula)
+			fr := readFrame(t, "testdata/"+c.data+".csv")
+			fm, err := ParseFormula(c.formula)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fit, err := FitGLMM(fr, fm, 1)
+			fit, err := FitGLMMFamily(fr, fm, 1, c.family)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +135,10 @@ func TestGLMMSeveralInterceptsMatchGlmer(t *testing.T) {
 					if !ok {
 						t.Fatalf("no %s", r["name"])
 					}
-					near(t, c.Term+" estimate", c.Estimate, want, 1e-6, 1e-6)
+					// glmer's bobyqa stops at a deviance up to 10⁻⁵ above
+					// HOLF's optimum (checked below), which moves the
+					// estimates in their sixth digit.
+					near(t, c.Term+" estimate", c.Estimate, want, 1e-5, 1e-6)
 					near(t, c.Term+" se", c.SE, num(t, r["se"]), 1e-4, 0)
 					near(t, c.Term+" p", c.P, num(t, r["p"]), 0, 1e-4)
 				case "variance":
@@ -142,10 +152,13 @@ func TestGLMMSeveralInterceptsMatchGlmer(t *testing.T) {
 					if got == nil {
 						t.Fatalf("no variance for %s in %+v", group, fit.Random)
 					}
-					near(t, group+" variance", got.Variance, want, 1e-5, 1e-8)
+					near(t, group+" variance", got.Variance, want, 2e-5, 1e-8)
 				case "fit":
 					v := map[string]float64{"loglik": fit.LogLik, "deviance": fit.Deviance, "aic": fit.AIC}[r["name"]]
 					near(t, r["name"], v, want, 1e-7, 0)
+					if r["name"] == "deviance" && fit.Deviance > want+1e-6 {
+						t.Errorf("deviance %.10f above glmer's optimum %.10f", fit.Deviance, want)
+					}
 				}
 			}
 		})

@@ -187,7 +187,7 @@ func (lp *laplaceProblem) deviance(theta, beta []float64) (float64, error) {
 	return f + ld - 2*lp.lchoose, nil
 }
 
-// penalised is −2 Σ [y η − m log(1 + e^η)] + ‖u‖² at u, with η = η₀ +
+// penalised is −2 Σ log p(y_i | η_i) + ‖u‖² at u (without the constant), with η = η₀ +
 // Σ_k θ_k u_k; with w it also stores each row's binomial weight and
 // working residual y − mμ in w[i] and w[n+i].
 func (lp *laplaceProblem) penalised(theta, eta0, u, w []float64) (float64, []float64, error) {
@@ -201,12 +201,10 @@ func (lp *laplaceProblem) penalised(theta, eta0, u, w []float64) (float64, []flo
 		for k, c := range lp.rowLv[i] {
 			eta += theta[k] * u[c]
 		}
-		l1p := math.Max(eta, 0) + math.Log1p(math.Exp(-math.Abs(eta)))
-		f += -2 * (lp.y[i]*eta - lp.m[i]*l1p)
+		ll, wi, res := lp.row(i, eta)
+		f += -2 * ll
 		if w != nil {
-			mu := 1 / (1 + math.Exp(-eta))
-			w[i] = lp.m[i] * mu * (1 - mu)
-			w[n+i] = lp.y[i] - lp.m[i]*mu
+			w[i], w[n+i] = wi, res
 		}
 	}
 	if math.IsNaN(f) {

@@ -33,6 +33,7 @@ type Family string
 const (
 	Gaussian Family = "gaussian" // linear mixed model (ML)
 	Binomial Family = "binomial" // logistic mixed model (Laplace)
+	Poisson  Family = "poisson"  // log-linear mixed model for counts (Laplace)
 )
 
 // LikelihoodRatio compares nested mixed models as lme4's anova(m0, m1, …)
@@ -76,14 +77,14 @@ func LikelihoodRatio(f *Frame, family Family, formulas []string) ([]LRModel, err
 				return nil, fmt.Errorf("%s: %w", formulas[i], err)
 			}
 			m.NPar, m.LogLik, m.Deviance, m.AIC, m.BIC = len(fit.Fixed)+len(fit.Random), fit.LogLik, fit.Deviance, fit.AIC, fit.BIC
-		case Binomial:
-			fit, err := FitGLMM(same, fm, 1)
+		case Binomial, Poisson:
+			fit, err := FitGLMMFamily(same, fm, 1, family)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", formulas[i], err)
 			}
 			m.NPar, m.LogLik, m.Deviance, m.AIC, m.BIC = len(fit.Fixed)+len(fit.Random), fit.LogLik, fit.Deviance, fit.AIC, fit.BIC
 		default:
-			return nil, fmt.Errorf("unknown family %q (gaussian or binomial)", family)
+			return nil, fmt.Errorf("unknown family %q (gaussian, binomial or poisson)", family)
 		}
 		out[i] = m
 	}

@@ -335,3 +335,30 @@ for (case in list(list(name = "glmm_persons", formula = work ~ time * arm + (1 |
     data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA)),
     outp(paste0(case$name, "_ref.csv")))
 }
+
+## Counts: Poisson mixed models (log link, Laplace). lme4's own grouseticks example, with crossed
+## brood and location intercepts and a factor() in the formula; and the trial's contacts per family
+## over months at risk, an offset(log(months)).
+gt <- lme4::grouseticks
+# HEIGHT centred, as lme4's own example does: uncentred, glmer warns that the model is nearly
+# unidentifiable and its intercept and standard errors lose digits (HOLF centres internally).
+gt <- data.frame(TICKS = gt$TICKS, YEAR = as.numeric(as.character(gt$YEAR)), cHEIGHT = gt$HEIGHT - mean(gt$HEIGHT),
+                 BROOD = paste0("b", gt$BROOD), LOCATION = paste0("l", gt$LOCATION), stringsAsFactors = FALSE)
+write.csv(gt, outp("glmm_grouseticks.csv"), row.names = FALSE)
+set.seed(20200101)
+pc <- read.csv(outp("robust_trial.csv"), stringsAsFactors = FALSE)
+pc$months <- sample(3:12, nrow(pc), replace = TRUE)
+u <- rnorm(length(unique(pc$office)), 0, 0.3)[as.integer(factor(pc$office))]
+pc$contacts <- rpois(nrow(pc), pc$months * exp(-1 + 0.2 * pc$time + 0.3 * pc$time * (pc$arm == "intervention") + u))
+write.csv(pc[, c("office", "person", "time", "arm", "months", "contacts")], outp("glmm_contacts.csv"), row.names = FALSE)
+for (case in list(list(name = "glmm_grouseticks", data = gt, formula = TICKS ~ factor(YEAR) + cHEIGHT + (1 | BROOD) + (1 | LOCATION)),
+                  list(name = "glmm_contacts", data = pc, formula = contacts ~ time * arm + offset(log(months)) + (1 | office)))) {
+  fit <- glmer(case$formula, data = case$data, family = poisson, control = gtight)
+  co <- summary(fit)$coefficients
+  vc <- as.data.frame(VarCorr(fit))
+  write_ref(rbind(
+    data.frame(kind = "fixed", name = rownames(co), value = co[, 1], se = co[, 2], p = co[, 4], stringsAsFactors = FALSE),
+    data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, p = NA),
+    data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA)),
+    outp(paste0(case$name, "_ref.csv")))
+}
