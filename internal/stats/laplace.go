@@ -39,6 +39,20 @@ type laplaceProblem struct {
 	entries  []int
 	rowEntry [][]int
 	u        []float64 // the conditional modes, kept between evaluations as a start
+	// Work space, reused by every evaluation (a fit evaluates one at a
+	// time): the deviance is evaluated thousands of times.
+	eta0, w, wt, delta, trial, a, r, cv []float64
+	O                                    [][]float64
+}
+
+// work returns buf with length n, zeroed, reallocated only when short.
+func work(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n)
+	}
+	*buf = (*buf)[:n]
+	clear(*buf)
+	return *buf
 }
 
 type lpBlock struct {
@@ -136,7 +150,7 @@ func newLaplaceProblem(pr *glmmProblem, levels [][]int, counts []int) *laplacePr
 func (lp *laplaceProblem) deviance(theta, beta []float64) (float64, error) {
 	n := len(lp.y)
 	q := len(lp.u)
-	eta0 := make([]float64, n)
+	eta0 := work(&lp.eta0, n)
 	for i := 0; i < n; i++ {
 		eta0[i] = lp.offsetAt(i)
 		for j, b := range beta {
@@ -146,13 +160,13 @@ func (lp *laplaceProblem) deviance(theta, beta []float64) (float64, error) {
 	u := append([]float64(nil), lp.u...)
 	// w holds the weights and working residuals at u (see penalised); the
 	// accepted trial's are the next step's, computed once.
-	w, wt := make([]float64, 2*n), make([]float64, 2*n)
+	w, wt := work(&lp.w, 2*n), work(&lp.wt, 2*n)
 	f, _, err := lp.penalised(theta, eta0, u, w)
 	if err != nil {
 		return 0, err
 	}
-	delta := make([]float64, q)
-	trial := make([]float64, q)
+	delta := work(&lp.delta, q)
+	trial := work(&lp.trial, q)
 	for it := 0; it < 200; it++ {
 		if _, err := lp.newton(theta, u, w, delta); err != nil {
 			return 0, err
@@ -219,16 +233,19 @@ func (lp *laplaceProblem) penalised(theta, eta0, u, w []float64) (float64, []flo
 func (lp *laplaceProblem) newton(theta, u, w, delta []float64) (float64, error) {
 	n := len(lp.y)
 	q := len(u)
-	a := make([]float64, q) // diagonal of the diagonal levels; right-hand side below
-	r := make([]float64, q)
+	a := work(&lp.a, q) // diagonal of the diagonal levels; right-hand side below
+	r := work(&lp.r, q)
 	for c := range r {
 		r[c] = -u[c]
 		a[c] = 1
 	}
-	cv := make([]float64, len(lp.entries)) // the cross-products' values
-	O := make([][]float64, len(lp.blocks))
+	cv := work(&lp.cv, len(lp.entries)) // the cross-products' values
+	if lp.O == nil {
+		lp.O = make([][]float64, len(lp.blocks))
+	}
+	O := lp.O
 	for b, bl := range lp.blocks {
-		O[b] = make([]float64, len(bl.other)*len(bl.other))
+		O[b] = work(&O[b], len(bl.other)*len(bl.other))
 		for o := range bl.other {
 			O[b][o*len(bl.other)+o] = 1
 		}
