@@ -816,6 +816,14 @@ func TestStatsContrasts(t *testing.T) {
 	if len(out.Contrasts) != 1 || out.Contrasts[0].Term != "arm at T2" || math.Abs(out.Contrasts[0].DF-25.194053238893499) > 1e-3 {
 		t.Fatalf("contrasts: %+v", out.Contrasts)
 	}
+	// lmer(…, weights = w) (testdata/lmm_weighted_reml_ref.csv).
+	r = run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_trial.csv", "--formula", "y ~ time * arm + (1 | office) + (1 | person)", "--weights", "w", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &out); r.code != 0 || err != nil || len(out.Fixed) != 4 || math.Abs(out.Fixed[3].Estimate-0.52959754022790451) > 1e-6 {
+		t.Fatalf("lmm --weights: %+v %v", r, err)
+	}
+	if r := run(t, "", nil, "stats", "lmm", "--data", "../stats/testdata/lmm_trial.csv", "--formula", "y ~ time + (1 | office)", "--weights", "time"); r.code == 0 || !strings.Contains(r.stderr, "weights must be positive") {
+		t.Fatalf("a zero weight: %+v", r)
+	}
 	r = run(t, "", nil, "stats", "robust", "--data", "../stats/testdata/robust_trial.csv", "--formula", "y ~ time*arm", "--cluster", "office",
 		"--contrast", "arm at T2 = armintervention + time:arm")
 	if r.code != 2 || !strings.Contains(r.stderr, `"time:arm" is not a coefficient`) || !strings.Contains(r.stderr, "time:armintervention") {

@@ -265,6 +265,7 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	ml := fs.Bool("ml", false, "maximum likelihood instead of REML")
 	ddf := fs.String("ddf", "satterthwaite", "denominator degrees of freedom: satterthwaite or kenward-roger (REML, adjusted standard errors; as lmerTest/pbkrtest)")
 	contrasts := contrastFlag(fs)
+	weights := fs.String("weights", "", "a column of prior weights (residual variance sigma^2/w, as lmer's weights)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -281,7 +282,7 @@ func statsLMM(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := stats.LMMOptions{REML: !*ml, KenwardRoger: kr}
+	opt := stats.LMMOptions{REML: !*ml, KenwardRoger: kr, Weights: *weights}
 	if len(*contrasts) > 0 {
 		d, err := stats.BuildDesign(fr, fm)
 		if err != nil {

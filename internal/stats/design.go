@@ -20,6 +20,38 @@ type Design struct {
 	Rows   []int // indexes into the frame of the rows used
 	// Offset is the sum of the formula's offset() terms, nil without any.
 	Offset *mat.VecDense
+	// Weights are the rows' prior weights, nil without any.
+	Weights *mat.VecDense
+}
+
+// BuildDesignWeighted is BuildDesign with a column of prior weights (""
+// for none): rows with a missing weight are dropped with the others, and
+// every weight must be positive.
+func BuildDesignWeighted(f *Frame, fm *Formula, weights string) (*Design, error) {
+	if weights == "" {
+		return BuildDesign(f, fm)
+	}
+	wc, err := f.Col(weights)
+	if err != nil {
+		return nil, err
+	}
+	if wc.IsFactor() || wc.Basis != nil {
+		return nil, fmt.Errorf("the weights %q must be numeric", weights)
+	}
+	// The weights' missing rows are the model's too (na.omit).
+	d, err := buildDesign(f, fm, []string{weights})
+	if err != nil {
+		return nil, err
+	}
+	d.Weights = mat.NewVecDense(len(d.Rows), nil)
+	for r, i := range d.Rows {
+		v := wc.Numeric[i]
+		if !(v > 0) {
+			return nil, fmt.Errorf("weight %v in %s at row %d (line %d of the file): weights must be positive", v, weights, i+1, i+2)
+		}
+		d.Weights.SetVec(r, v)
+	}
+	return d, nil
 }
 
 // gaussianY is the response less the offset: what a linear model fits.
@@ -85,8 +117,12 @@ type termColumn struct {
 // model, and by one indicator per level where it is not (see fullCoding);
 // in an interaction the first variable varies fastest. A factor with one
 // level among the rows used is an error, as in R.
-func BuildDesign(f *Frame, fm *Formula) (*Design, error) {
-	rows, err := Complete(f, fm.Variables())
+func BuildDesign(f *Frame, fm *Formula) (*Design, error) { return buildDesign(f, fm, nil) }
+
+// buildDesign is BuildDesign on the rows complete in the formula's
+// variables and in extra.
+func buildDesign(f *Frame, fm *Formula, extra []string) (*Design, error) {
+	rows, err := Complete(f, append(fm.Variables(), extra...))
 	if err != nil {
 		return nil, err
 	}

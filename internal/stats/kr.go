@@ -26,7 +26,7 @@ type krBlock struct {
 // KenwardRoger returns, for each contrast c of the fixed effects, the
 // Kenward-Roger adjusted standard error and denominator degrees of freedom
 // (Kenward & Roger 1997, as pbkrtest computes them for a REML fit): Σ =
-// Σ_r σ²_r Z_r Z_r' + σ² I. Every quantity is a sum over the independent
+// Σ_r σ²_r Z_r Z_r' + σ² W⁻¹. Every quantity is a sum over the independent
 // blocks of observations, so the cost is that of the largest block, not of
 // the n×n marginal covariance: with P = Σ⁻¹ − Σ⁻¹XΦX'Σ⁻¹,
 //
@@ -67,7 +67,7 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 			for c := a; c < nb; c++ {
 				v := 0.0
 				if a == c {
-					v = sigma2
+					v = sigma2 / pr.weight(b.rows[a]) // Var(e_i) = σ²/w_i
 				}
 				for r := 0; r < K; r++ {
 					if lvl[r][a] == lvl[r][c] {
@@ -122,9 +122,22 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 				copy(b.B[r].RawRowView(a), ls.RawRowView(lvl[r][a]))
 			}
 		}
-		// The residual's G is the identity.
+		// The residual's G is W⁻¹ (the identity without weights).
 		b.SiG[K] = mat.DenseCopyOf(b.Sinv)
 		b.B[K] = b.SiX
+		if pr.w != nil {
+			b.B[K] = mat.DenseCopyOf(b.SiX)
+			for a, i := range b.rows {
+				inv := 1 / pr.w[i]
+				for c := 0; c < nb; c++ {
+					b.SiG[K].Set(c, a, b.SiG[K].At(c, a)*inv)
+				}
+				row := b.B[K].RawRowView(a)
+				for j := range row {
+					row[j] *= inv
+				}
+			}
+		}
 	}
 	var Phi mat.Dense
 	if err := Phi.Inverse(XtSiX); err != nil {

@@ -60,6 +60,17 @@ type lmmProblem struct {
 	// variance, σ and the deviance map back exactly (see FitLMMWith).
 	cen           centring
 	yMean, yScale float64
+	// w are the prior weights (Var(e_i) = σ²/w_i, as lmer's weights), nil
+	// for none, and logW their Σ log w_i, which the deviance subtracts.
+	w    []float64
+	logW float64
+}
+
+func (pr *lmmProblem) weight(i int) float64 {
+	if pr.w == nil {
+		return 1
+	}
+	return pr.w[i]
 }
 
 // FitLMM fits fm (fixed part and random intercepts) to f, with
@@ -77,6 +88,9 @@ type LMMOptions struct {
 	// Contrasts are estimated with the same df (LMMFit.Contrasts); build
 	// them with ParseContrast over the fit's coefficient names.
 	Contrasts []Contrast
+	// Weights names a column of prior weights (lmer's weights): row i's
+	// residual variance is σ²/w_i. Every weight must be positive.
+	Weights string
 }
 
 // FitLMMWith fits fm to f with the given options.
@@ -88,7 +102,7 @@ func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
 	if len(fm.Random) == 0 {
 		return nil, errors.New("the formula has no random term (1 | group): use robust regression for a fixed-effects model")
 	}
-	pr, d, groups, err := newLMMProblem(f, fm, reml)
+	pr, d, groups, err := newLMMProblem(f, fm, reml, opt.Weights)
 	if err != nil {
 		return nil, err
 	}
@@ -231,13 +245,19 @@ func FitLMMWith(f *Frame, fm *Formula, opt LMMOptions) (*LMMFit, error) {
 }
 
 // newLMMProblem builds the design, the random-effect columns and the cross-products.
-func newLMMProblem(f *Frame, fm *Formula, reml bool) (*lmmProblem, *Design, map[string]int, error) {
-	d, err := BuildDesign(f, fm)
+func newLMMProblem(f *Frame, fm *Formula, reml bool, weights string) (*lmmProblem, *Design, map[string]int, error) {
+	d, err := BuildDesignWeighted(f, fm, weights)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	cen, X := centre(d)
 	pr := &lmmProblem{n: len(d.Rows), reml: reml, X: X, cen: cen}
+	if d.Weights != nil {
+		pr.w = d.Weights.RawVector().Data
+		for _, v := range pr.w {
+			pr.logW += math.Log(v)
+		}
+	}
 	_, pr.p = d.X.Dims()
 	pr.y, pr.yMean, pr.yScale = standardise(d.gaussianY(), cen.ic >= 0)
 	groups := map[string]int{}
@@ -281,11 +301,25 @@ func newLMMProblem(f *Frame, fm *Formula, reml bool) (*lmmProblem, *Design, map[
 
 func (pr *lmmProblem) crossProducts() error {
 	p := pr.p
+	// X'WX, X'Wy and y'Wy, through the rows scaled by √w.
+	X, y := pr.X, pr.y
+	if pr.w != nil {
+		Xw := mat.DenseCopyOf(pr.X)
+		yw := mat.VecDenseCopyOf(pr.y)
+		for i, v := range pr.w {
+			s := math.Sqrt(v)
+			for j := 0; j < p; j++ {
+				Xw.Set(i, j, Xw.At(i, j)*s)
+			}
+			yw.SetVec(i, yw.AtVec(i)*s)
+		}
+		X, y = Xw, yw
+	}
 	pr.XtX = mat.NewSymDense(p, nil)
-	pr.XtX.SymOuterK(1, pr.X.T())
+	pr.XtX.SymOuterK(1, X.T())
 	pr.Xty = mat.NewVecDense(p, nil)
-	pr.Xty.MulVec(pr.X.T(), pr.y)
-	pr.yty = mat.Dot(pr.y, pr.y)
+	pr.Xty.MulVec(X.T(), y)
+	pr.yty = mat.Dot(y, y)
 	// Rank is judged on the columns scaled to unit length: a column's
 	// units must not make it look collinear.
 	eq := mat.NewSymDense(p, nil)
@@ -371,10 +405,10 @@ func (pr *lmmProblem) deviance(theta []float64) (float64, *lmmSolution, error) {
 	var dev float64
 	if pr.reml {
 		nmp := float64(pr.n - p)
-		dev = ldL + rx.LogDet() + nmp*(1+math.Log(2*math.Pi*r2/nmp))
+		dev = ldL + rx.LogDet() + nmp*(1+math.Log(2*math.Pi*r2/nmp)) - pr.logW
 	} else {
 		n := float64(pr.n)
-		dev = ldL + n*(1+math.Log(2*math.Pi*r2/n))
+		dev = ldL + n*(1+math.Log(2*math.Pi*r2/n)) - pr.logW
 	}
 	return dev, &lmmSolution{beta: &beta, r2: r2, rx: &rx, ldL: ldL, ldRX: rx.LogDet()}, nil
 }
@@ -527,9 +561,9 @@ func (pr *lmmProblem) devVP(vp []float64) float64 {
 	}
 	s2 := sigma * sigma
 	if pr.reml {
-		return sol.ldL + sol.ldRX + float64(pr.n-pr.p)*math.Log(2*math.Pi*s2) + sol.r2/s2
+		return sol.ldL + sol.ldRX + float64(pr.n-pr.p)*math.Log(2*math.Pi*s2) + sol.r2/s2 - pr.logW
 	}
-	return sol.ldL + float64(pr.n)*math.Log(2*math.Pi*s2) + sol.r2/s2
+	return sol.ldL + float64(pr.n)*math.Log(2*math.Pi*s2) + sol.r2/s2 - pr.logW
 }
 
 // vcovVP is Var(β) = σ² (R_X'R_X)^{-1} at (θ, σ).

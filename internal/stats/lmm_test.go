@@ -23,13 +23,15 @@ func moveY(t *testing.T, fr *Frame, fm *Formula, shift, scale float64) {
 const refShift, refScale = 1e6, 1e-3
 
 func TestLMMMatchesLme4(t *testing.T) {
-	cases := []struct{ name, data, formula string }{
-		{"lmm_sleepstudy", "lmm_sleepstudy", "Reaction ~ Days + (1 | Subject)"},
-		{"lmm_trial", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person)"},
-		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)"},
-		{"lmm_boundary", "robust_covariates", "y ~ time * arm + (1 | office) + (1 | region)"},
+	cases := []struct{ name, data, formula, weights string }{
+		{"lmm_sleepstudy", "lmm_sleepstudy", "Reaction ~ Days + (1 | Subject)", ""},
+		{"lmm_trial", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person)", ""},
+		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)", ""},
+		{"lmm_boundary", "robust_covariates", "y ~ time * arm + (1 | office) + (1 | region)", ""},
 		// Crossed: each a-level meets a few of the b-levels (the sparse sum).
-		{"lmm_crossed", "lmm_crossed", "y ~ x + (1 | a) + (1 | b)"},
+		{"lmm_crossed", "lmm_crossed", "y ~ x + (1 | a) + (1 | b)", ""},
+		// Prior weights: Var(e_i) = σ²/w_i, as lmer's weights.
+		{"lmm_weighted", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person)", "w"},
 	}
 	for _, c := range cases {
 		for _, reml := range []bool{true, false} {
@@ -55,7 +57,7 @@ func TestLMMMatchesLme4(t *testing.T) {
 						shift, scale = refShift, refScale
 						moveY(t, fr, fm, shift, scale)
 					}
-					fit, err := FitLMM(fr, fm, reml)
+					fit, err := FitLMMWith(fr, fm, LMMOptions{REML: reml, Weights: c.weights})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -135,13 +137,13 @@ func abs(x float64) float64 {
 }
 
 func TestKenwardRogerMatchesPbkrtest(t *testing.T) {
-	cases := []struct{ name, data, formula string }{
-		{"lmm_sleepstudy", "lmm_sleepstudy", "Reaction ~ Days + (1 | Subject)"},
-		{"lmm_trial", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person)"},
-		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)"},
+	cases := []struct{ name, data, formula, weights string }{
+		{"lmm_sleepstudy", "lmm_sleepstudy", "Reaction ~ Days + (1 | Subject)", ""},
+		{"lmm_trial", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person)", ""},
+		{"lmm_trial_officetime", "lmm_trial", "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)", ""},
 		// Region crosses the offices: one block of every observation.
-		{"lmm_boundary", "robust_covariates", "y ~ time * arm + (1 | office) + (1 | region)"},
-		{"lmm_crossed", "lmm_crossed", "y ~ x + (1 | a) + (1 | b)"},
+		{"lmm_boundary", "robust_covariates", "y ~ time * arm + (1 | office) + (1 | region)", ""},
+		{"lmm_crossed", "lmm_crossed", "y ~ x + (1 | a) + (1 | b)", ""},
 	}
 	for _, c := range cases {
 		for _, moved := range []bool{false, true} {
@@ -156,7 +158,7 @@ func TestKenwardRogerMatchesPbkrtest(t *testing.T) {
 				if moved {
 					moveY(t, fr, fm, refShift, refScale)
 				}
-				fit, err := FitLMMWith(fr, fm, LMMOptions{REML: true, KenwardRoger: true})
+				fit, err := FitLMMWith(fr, fm, LMMOptions{REML: true, KenwardRoger: true, Weights: c.weights})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -252,7 +254,7 @@ func TestCrossedDesignIsSummedSparsely(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pr, _, _, err := newLMMProblem(readFrame(t, "testdata/"+c.data+".csv"), fm, true)
+		pr, _, _, err := newLMMProblem(readFrame(t, "testdata/"+c.data+".csv"), fm, true, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,6 +262,33 @@ func TestCrossedDesignIsSummedSparsely(t *testing.T) {
 			if len(bl.oTerm) > 0 && bl.sparse != c.sparse {
 				t.Errorf("%s: a block of %d other levels summed sparsely: %v", c.data, len(bl.oTerm), bl.sparse)
 			}
+		}
+	}
+}
+
+// pbkrtest ignores prior weights (its residual covariance is σ²I), so
+// weighted Kenward-Roger has no R reference. Equal weights must leave
+// every number as it is without them, and unequal ones must move them.
+func TestKenwardRogerWithWeights(t *testing.T) {
+	fm, _ := ParseFormula("y ~ time * arm + (1 | office) + (1 | person)")
+	fit := func(weights string, scale float64) *LMMFit {
+		fr := readFrame(t, "testdata/lmm_trial.csv")
+		fr.Columns["two"] = &Column{Name: "two", Numeric: make([]float64, fr.N)}
+		for i := range fr.Columns["two"].Numeric {
+			fr.Columns["two"].Numeric[i] = scale
+		}
+		f, err := FitLMMWith(fr, fm, LMMOptions{REML: true, KenwardRoger: true, Weights: weights})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	plain, equal, unequal := fit("", 1), fit("two", 2), fit("w", 1)
+	for j, c := range plain.Fixed {
+		near(t, c.Term+" se, equal weights", equal.Fixed[j].SE, c.SE, 1e-7, 0)
+		near(t, c.Term+" df, equal weights", equal.Fixed[j].DF, c.DF, 1e-6, 0)
+		if math.Abs(unequal.Fixed[j].SE-c.SE) < 1e-6*c.SE {
+			t.Errorf("%s: unequal weights leave the KR se at %v", c.Term, c.SE)
 		}
 	}
 }

@@ -117,12 +117,15 @@ func (pr *lmmProblem) blockStructure(diagTerm int) error {
 		}
 		bl := blocks[blockOf[find(diag)]]
 		row := pr.X.RawRowView(i)
+		// A weighted row counts as its weight: the sums are Z'WZ, Z'Wy
+		// and Z'WX.
+		wt := pr.weight(i)
 		y := pr.y.AtVec(i)
 		j := local[diag]
-		bl.dN[j]++
-		bl.dZy[j] += y
+		bl.dN[j] += wt
+		bl.dZy[j] += wt * y
 		for k := 0; k < p; k++ {
-			bl.dZX[j*p+k] += row[k]
+			bl.dZX[j*p+k] += wt * row[k]
 		}
 		for _, c := range cols {
 			if isDiag[c] {
@@ -132,15 +135,15 @@ func (pr *lmmProblem) blockStructure(diagTerm int) error {
 			if crossCount[diag] == nil {
 				crossCount[diag] = map[int]float64{}
 			}
-			crossCount[diag][o]++
-			bl.oZy[o] += y
+			crossCount[diag][o] += wt
+			bl.oZy[o] += wt * y
 			for k := 0; k < p; k++ {
-				bl.oZX.Set(o, k, bl.oZX.At(o, k)+row[k])
+				bl.oZX.Set(o, k, bl.oZX.At(o, k)+wt*row[k])
 			}
 			for _, c2 := range cols {
 				if !isDiag[c2] {
 					o2 := local[c2]
-					bl.oZZ.Set(o, o2, bl.oZZ.At(o, o2)+1)
+					bl.oZZ.Set(o, o2, bl.oZZ.At(o, o2)+wt)
 				}
 			}
 		}

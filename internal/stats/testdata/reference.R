@@ -110,6 +110,7 @@ sleep$Subject <- paste0("s", as.character(sleep$Subject))
 write.csv(sleep, outp("lmm_sleepstudy.csv"), row.names = FALSE)
 trial <- read.csv(outp("robust_trial.csv"), stringsAsFactors = FALSE)
 trial$time_f <- paste0("t", trial$time)
+trial$w <- 1 + (as.integer(factor(trial$person)) %% 3) / 2  # prior weights, without drawing random numbers
 write.csv(trial, outp("lmm_trial.csv"), row.names = FALSE, na = "NA")
 # Crossed factors: rows in 150 a-levels and 60 b-levels at random, as pupils in schools and neighbourhoods.
 set.seed(20190401)
@@ -121,6 +122,7 @@ write.csv(cr, outp("lmm_crossed.csv"), row.names = FALSE)
 lmm_cases <- list(
   list(name = "lmm_sleepstudy", data = sleep, formula = Reaction ~ Days + (1 | Subject)),
   list(name = "lmm_crossed", data = cr, formula = y ~ x + (1 | a) + (1 | b)),
+  list(name = "lmm_weighted", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person), weights = TRUE),
   list(name = "lmm_trial", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person)),
   list(name = "lmm_trial_officetime", data = trial, formula = y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)),
   # A singular fit: region has no effect, so its variance sits on the boundary (θ = 0).
@@ -128,7 +130,8 @@ lmm_cases <- list(
 )
 for (case in lmm_cases) {
   for (reml in c(TRUE, FALSE)) {
-    fit <- suppressMessages(lmerTest::lmer(case$formula, data = case$data, REML = reml, control = tight))
+    fit <- if (isTRUE(case$weights)) suppressMessages(lmerTest::lmer(case$formula, data = case$data, REML = reml, control = tight, weights = w)) else
+      suppressMessages(lmerTest::lmer(case$formula, data = case$data, REML = reml, control = tight))
     co <- summary(fit, ddf = "Satterthwaite")$coefficients
     # 95 % intervals with each coefficient's Satterthwaite df, as lmerTest's contest().
     ci <- contest(fit, diag(nrow(co)), joint = FALSE, confint = TRUE)
@@ -140,7 +143,9 @@ for (case in lmm_cases) {
       data.frame(kind = "fit", name = c("loglik", "deviance", "aic", "bic", "n"),
         value = c(as.numeric(logLik(fit)), if (reml) REMLcrit(fit) else deviance(fit), AIC(fit), BIC(fit), nobs(fit)), se = NA, df = NA, p = NA, ci_lower = NA, ci_upper = NA))
     write_ref(out, outp(paste0(case$name, if (reml) "_reml" else "_ml", "_ref.csv")))
-    if (reml) {
+    # pbkrtest takes the residual covariance as sigma^2 I whatever the prior weights, so it has no
+    # Kenward-Roger reference for a weighted fit (HOLF uses sigma^2 W^-1).
+    if (reml && !isTRUE(case$weights)) {
       kr <- summary(fit, ddf = "Kenward-Roger")$coefficients
       write_ref(data.frame(name = rownames(kr), value = kr[, "Estimate"], se = kr[, "Std. Error"], df = kr[, "df"], p = kr[, "Pr(>|t|)"]),
         outp(paste0(case$name, "_kr_ref.csv")))
