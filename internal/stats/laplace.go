@@ -42,7 +42,7 @@ type laplaceProblem struct {
 	// Work space, reused by every evaluation (a fit evaluates one at a
 	// time): the deviance is evaluated thousands of times.
 	eta0, w, wt, delta, trial, a, r, cv []float64
-	O                                    [][]float64
+	O                                   [][]float64
 }
 
 // work returns buf with length n, zeroed, reallocated only when short.
