@@ -138,3 +138,73 @@ func TestSimulationLogisticSeveralIntercepts(t *testing.T) {
 		t.Errorf("coverage %.3f, want about 0.95", coverage)
 	}
 }
+
+// TestSimulationPoissonWithOffset does the same for counts over time at
+// risk: a Poisson model with office intercepts and offset(log(months)),
+// its time × arm log rate ratio and its Wald interval.
+func TestSimulationPoissonWithOffset(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long simulation")
+	}
+	const reps, truth = 200, 0.3
+	rng := rand.New(rand.NewPCG(2018, 2020))
+	fm, _ := ParseFormula("contacts ~ time * arm + offset(log(months)) + (1 | office)")
+	var sum, sumsq, seSum float64
+	covered := 0
+	for r := 0; r < reps; r++ {
+		var b bytes.Buffer
+		b.WriteString("office,time,arm,months,contacts\n")
+		for o := 0; o < 30; o++ {
+			arm := []string{"comparison", "intervention"}[o%2]
+			u := rng.NormFloat64() * 0.3
+			for p := 0; p < 10; p++ {
+				for tm := 0; tm < 2; tm++ {
+					months := 3 + rng.IntN(10)
+					eta := -1 + 0.2*float64(tm) + u + math.Log(float64(months))
+					if arm == "intervention" {
+						eta += 0.1 + truth*float64(tm)
+					}
+					fmt.Fprintf(&b, "o%d,%d,%s,%d,%d\n", o, tm, arm, months, poisson(rng, math.Exp(eta)))
+				}
+			}
+		}
+		fr, err := ReadCSV(bytes.NewReader(b.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fit, err := FitGLMMFamily(fr, fm, 1, Poisson)
+		if err != nil {
+			t.Fatalf("replication %d: %v", r, err)
+		}
+		c := fit.Fixed[3]
+		seSum += c.SE
+		sum += c.Estimate
+		sumsq += c.Estimate * c.Estimate
+		if c.Lower <= truth && truth <= c.Upper {
+			covered++
+		}
+	}
+	mean := sum / reps
+	sd := math.Sqrt((sumsq - reps*mean*mean) / (reps - 1))
+	mcse := sd / math.Sqrt(reps)
+	coverage := float64(covered) / reps
+	t.Logf("mean estimate %.4f (truth %.2f, Monte Carlo se %.4f); coverage %.3f; mean se %.4f, sd of the estimates %.4f", mean, truth, mcse, coverage, seSum/reps, sd)
+	if math.Abs(mean-truth) > 3*mcse {
+		t.Errorf("biased: mean %.4f, truth %.2f, more than 3 Monte Carlo se (%.4f) away", mean, truth, mcse)
+	}
+	if coverage < 0.89 || coverage > 0.99 {
+		t.Errorf("coverage %.3f, want about 0.95", coverage)
+	}
+}
+
+// poisson draws a Poisson count with mean mu (Knuth's method; small means).
+func poisson(rng *rand.Rand, mu float64) int {
+	l, k, p := math.Exp(-mu), 0, 1.0
+	for {
+		p *= rng.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}
