@@ -143,13 +143,8 @@ func TestGLMMSeveralInterceptsMatchGlmer(t *testing.T) {
 					near(t, c.Term+" p", c.P, num(t, r["p"]), 0, 1e-4)
 				case "variance":
 					group := strings.Replace(r["name"], "time_f", "time", 1)
-					var got *VarComp
-					for i := range fit.Random {
-						if fit.Random[i].Group == group {
-							got = &fit.Random[i]
-						}
-					}
-					if got == nil {
+					got, ok := varCompOf(fit.Random, group)
+					if !ok {
 						t.Fatalf("no variance for %s in %+v", group, fit.Random)
 					}
 					near(t, group+" variance", got.Variance, want, 2e-5, 1e-8)

@@ -50,51 +50,17 @@ func trialCSV(persons, offices int, seed uint64) []byte {
 // it also times lmer on the same data in the same run and reports the ratio
 // (lmer-seconds / holf-seconds).
 func BenchmarkLMMTrial(b *testing.B) {
-	persons := 100000
-	if v, err := strconv.Atoi(os.Getenv("HOLF_BENCH_PERSONS")); err == nil && v > 0 {
-		persons = v
-	}
-	data := trialCSV(persons, 250, 1)
-	dir := b.TempDir()
-	path := filepath.Join(dir, "trial.csv")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	fm, err := ParseFormula("y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var ms runtime.MemStats
-	var peak uint64
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak {
-					peak = ms.HeapInuse
-				}
-			}
-		}
-	}()
+	data := trialCSV(benchPersons(), 250, 1)
+	path, _, fm := benchCase(b, "trial.csv", data, "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)")
 	var fit *LMMFit
-	b.ResetTimer()
-	start := time.Now()
-	for b.Loop() {
+	// The CSV is read in every fit: the memory of the whole command.
+	secs := timeFits(b, func() error {
 		fr, err := ReadCSV(bytes.NewReader(data))
-		if err != nil {
-			b.Fatal(err)
+		if err == nil {
+			fit, err = FitLMM(fr, fm, true)
 		}
-		if fit, err = FitLMM(fr, fm, true); err != nil {
-			b.Fatal(err)
-		}
-	}
-	secs := time.Since(start).Seconds() / float64(b.N)
-	close(done)
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		return err
+	})
 	b.Logf("holf: %.3f s per fit; time:arm = %.5f (se %.5f, df %.2f)", secs, fit.Fixed[3].Estimate, fit.Fixed[3].SE, fit.Fixed[3].DF)
 	if os.Getenv("HOLF_BENCH_R") == "" {
 		return
@@ -128,27 +94,12 @@ func rTime(b *testing.B, script, path string) (float64, string) {
 // HOLF_BENCH_R=1 it also times pbkrtest (through lmerTest) on the same data,
 // the fit itself excluded.
 func BenchmarkKenwardRoger(b *testing.B) {
-	data := trialCSV(1000, 29, 2)
-	path := filepath.Join(b.TempDir(), "trial.csv")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	fm, err := ParseFormula("y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)")
-	if err != nil {
-		b.Fatal(err)
-	}
-	fr, err := ReadCSV(bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
+	path, fr, fm := benchCase(b, "trial.csv", trialCSV(1000, 29, 2), "y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)")
 	var fit *LMMFit
-	start := time.Now()
-	for b.Loop() {
-		if fit, err = FitLMMWith(fr, fm, LMMOptions{REML: true, KenwardRoger: true}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	secs := time.Since(start).Seconds() / float64(b.N)
+	secs := timeFits(b, func() (err error) {
+		fit, err = FitLMMWith(fr, fm, LMMOptions{REML: true, KenwardRoger: true})
+		return err
+	})
 	b.Logf("holf: %.3f s per fit with Kenward-Roger; time:arm df %.3f, se %.6f", secs, fit.Fixed[3].DF, fit.Fixed[3].SE)
 	if os.Getenv("HOLF_BENCH_R") == "" {
 		return
@@ -185,27 +136,12 @@ func crossedCSV(rows, a, bl int, seed uint64) []byte {
 // BenchmarkLMMCrossed fits y ~ x + (1 | a) + (1 | b) on 73 000 rows with 3
 // 000 × 1 100 crossed levels; HOLF_BENCH_R=1 times lmer on the same data.
 func BenchmarkLMMCrossed(b *testing.B) {
-	data := crossedCSV(73000, 3000, 1100, 3)
-	path := filepath.Join(b.TempDir(), "crossed.csv")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	fm, err := ParseFormula("y ~ x + (1 | a) + (1 | b)")
-	if err != nil {
-		b.Fatal(err)
-	}
-	fr, err := ReadCSV(bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
+	path, fr, fm := benchCase(b, "crossed.csv", crossedCSV(73000, 3000, 1100, 3), "y ~ x + (1 | a) + (1 | b)")
 	var fit *LMMFit
-	start := time.Now()
-	for b.Loop() {
-		if fit, err = FitLMM(fr, fm, true); err != nil {
-			b.Fatal(err)
-		}
-	}
-	secs := time.Since(start).Seconds() / float64(b.N)
+	secs := timeFits(b, func() (err error) {
+		fit, err = FitLMM(fr, fm, true)
+		return err
+	})
 	b.Logf("holf: %.3f s per fit; x = %.6f (se %.6f), converged %v", secs, fit.Fixed[1].Estimate, fit.Fixed[1].SE, fit.Converged)
 	if os.Getenv("HOLF_BENCH_R") == "" {
 		return
@@ -252,31 +188,12 @@ func binaryTrialCSV(persons, offices int, seed uint64) []byte {
 // (HOLF_BENCH_PERSONS sets another number); HOLF_BENCH_R=1 times glmer on
 // the same data in the same run.
 func BenchmarkGLMMTrial(b *testing.B) {
-	persons := 100000
-	if v, err := strconv.Atoi(os.Getenv("HOLF_BENCH_PERSONS")); err == nil && v > 0 {
-		persons = v
-	}
-	data := binaryTrialCSV(persons, 250, 4)
-	path := filepath.Join(b.TempDir(), "binary.csv")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	fm, err := ParseFormula("y ~ time * arm + (1 | office) + (1 | person)")
-	if err != nil {
-		b.Fatal(err)
-	}
-	fr, err := ReadCSV(bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
+	path, fr, fm := benchCase(b, "binary.csv", binaryTrialCSV(benchPersons(), 250, 4), "y ~ time * arm + (1 | office) + (1 | person)")
 	var fit *GLMMFit
-	start := time.Now()
-	for b.Loop() {
-		if fit, err = FitGLMM(fr, fm, 1); err != nil {
-			b.Fatal(err)
-		}
-	}
-	secs := time.Since(start).Seconds() / float64(b.N)
+	secs := timeFits(b, func() (err error) {
+		fit, err = FitGLMM(fr, fm, 1)
+		return err
+	})
 	b.Logf("holf: %.3f s per fit; time:arm = %.5f (se %.5f), converged %v", secs, fit.Fixed[3].Estimate, fit.Fixed[3].SE, fit.Converged)
 	if os.Getenv("HOLF_BENCH_R") == "" {
 		return
@@ -287,4 +204,65 @@ cat(proc.time()[["elapsed"]] - t0, fixef(f)[4], sqrt(diag(as.matrix(vcov(f))))[4
 	b.ReportMetric(rsecs, "glmer-s")
 	b.ReportMetric(rsecs/secs, "glmer/holf")
 	b.Logf("glmer: %.3f s (time:arm, se = %s); glmer/holf = %.2f", rsecs, rest, rsecs/secs)
+}
+
+// benchPersons is HOLF_BENCH_PERSONS, or 100 000.
+func benchPersons() int {
+	if v, err := strconv.Atoi(os.Getenv("HOLF_BENCH_PERSONS")); err == nil && v > 0 {
+		return v
+	}
+	return 100000
+}
+
+// benchCase writes a benchmark's data where R can read it, and returns
+// its path, the data as a frame and the parsed formula.
+func benchCase(b *testing.B, name string, data []byte, formula string) (string, *Frame, *Formula) {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	fm, err := ParseFormula(formula)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fr, err := ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path, fr, fm
+}
+
+// timeFits runs fit b.N times and returns the seconds per fit, reporting
+// the peak heap in use (sampled every 5 ms) beside them.
+func timeFits(b *testing.B, fit func() error) float64 {
+	b.Helper()
+	var peak uint64
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
+		}
+	}()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		if err := fit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	secs := time.Since(start).Seconds() / float64(b.N)
+	close(done)
+	<-sampled
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	return secs
 }

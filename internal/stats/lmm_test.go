@@ -79,13 +79,8 @@ func TestLMMMatchesLme4(t *testing.T) {
 						want := num(t, r["value"])
 						switch r["kind"] {
 						case "fixed":
-							var got *Coef
-							for i := range fit.Fixed {
-								if fit.Fixed[i].Term == r["name"] {
-									got = &fit.Fixed[i]
-								}
-							}
-							if got == nil {
+							got, ok := coefOf(fit.Fixed, r["name"])
+							if !ok {
 								t.Fatalf("no fixed effect %q", r["name"])
 							}
 							back := func(v float64) float64 {
@@ -101,13 +96,8 @@ func TestLMMMatchesLme4(t *testing.T) {
 							near(t, r["name"]+" Satterthwaite df", got.DF, num(t, r["df"]), 1e-4, 0)
 							near(t, r["name"]+" p", got.P, num(t, r["p"]), 1e-4, 1e-6)
 						case "variance":
-							var got *VarComp
-							for i := range fit.Random {
-								if fit.Random[i].Group == r["name"] {
-									got = &fit.Random[i]
-								}
-							}
-							if got == nil {
+							got, ok := varCompOf(fit.Random, r["name"])
+							if !ok {
 								t.Fatalf("no variance component %q", r["name"])
 							}
 							near(t, r["name"]+" variance", got.Variance/(scale*scale), want, 1e-6, 1e-10)
@@ -291,4 +281,13 @@ func TestKenwardRogerWithWeights(t *testing.T) {
 			t.Errorf("%s: unequal weights leave the KR se at %v", c.Term, c.SE)
 		}
 	}
+}
+
+func varCompOf(vs []VarComp, group string) (VarComp, bool) {
+	for _, v := range vs {
+		if v.Group == group {
+			return v, true
+		}
+	}
+	return VarComp{}, false
 }

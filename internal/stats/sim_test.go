@@ -6,8 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // TestSimulationUnbiasedAndCovering generates cluster-randomised trials with
@@ -18,12 +16,10 @@ func TestSimulationUnbiasedAndCovering(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long simulation")
 	}
-	const reps, truth = 300, 0.4
+	const truth = 0.4
 	rng := rand.New(rand.NewPCG(2016, 2018))
 	fm, _ := ParseFormula("y ~ time * arm + (1 | office) + (1 | person) + (1 | office:time)")
-	var sum, sumsq float64
-	covered := 0
-	for r := 0; r < reps; r++ {
+	draw := func() *Frame {
 		var b bytes.Buffer
 		b.WriteString("office,person,time,arm,y\n")
 		offices := 20
@@ -44,37 +40,19 @@ func TestSimulationUnbiasedAndCovering(t *testing.T) {
 				}
 			}
 		}
-		fr, err := ReadCSV(bytes.NewReader(b.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fit, err := FitLMM(fr, fm, true)
-		if err != nil {
-			t.Fatalf("replication %d: %v", r, err)
-		}
-		c := fit.Fixed[3]
-		if c.Term != "time:armintervention" {
-			t.Fatalf("term %s", c.Term)
-		}
-		sum += c.Estimate
-		sumsq += c.Estimate * c.Estimate
-		q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: c.DF}.Quantile(0.975)
-		if math.Abs(c.Estimate-truth) <= q*c.SE {
-			covered++
-		}
-	}
-	mean := sum / reps
-	sd := math.Sqrt((sumsq - reps*mean*mean) / (reps - 1))
-	mcse := sd / math.Sqrt(reps)
-	coverage := float64(covered) / reps
-	t.Logf("mean estimate %.4f (truth %.2f, Monte Carlo se %.4f); coverage %.3f", mean, truth, mcse, coverage)
-	if math.Abs(mean-truth) > 3*mcse {
-		t.Errorf("biased: mean %.4f, truth %.2f, more than 3 Monte Carlo se (%.4f) away", mean, truth, mcse)
+		return frameOf(t, b.Bytes())
 	}
 	// With 300 replications the Monte Carlo se of a 95 % coverage is 1.3 points.
-	if coverage < 0.91 || coverage > 0.99 {
-		t.Errorf("coverage %.3f, want about 0.95", coverage)
-	}
+	simulated(t, 300, truth, 0.91, 0.99, draw, func(fr *Frame) (Coef, error) {
+		fit, err := FitLMM(fr, fm, true)
+		if err != nil {
+			return Coef{}, err
+		}
+		if c := fit.Fixed[3]; c.Term != "time:armintervention" {
+			t.Fatalf("term %s", c.Term)
+		}
+		return fit.Fixed[3], nil
+	})
 }
 
 // TestSimulationLogisticSeveralIntercepts does the same for the parents'
@@ -84,12 +62,10 @@ func TestSimulationLogisticSeveralIntercepts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long simulation")
 	}
-	const reps, truth = 150, 0.5
+	const truth = 0.5
 	rng := rand.New(rand.NewPCG(2017, 2019))
 	fm, _ := ParseFormula("y ~ time * arm + (1 | office) + (1 | person)")
-	var sum, sumsq float64
-	covered := 0
-	for r := 0; r < reps; r++ {
+	draw := func() *Frame {
 		var b bytes.Buffer
 		b.WriteString("office,person,time,arm,y\n")
 		for o := 0; o < 40; o++ {
@@ -110,33 +86,16 @@ func TestSimulationLogisticSeveralIntercepts(t *testing.T) {
 				}
 			}
 		}
-		fr, err := ReadCSV(bytes.NewReader(b.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fit, err := FitGLMM(fr, fm, 1)
-		if err != nil {
-			t.Fatalf("replication %d: %v", r, err)
-		}
-		c := fit.Fixed[3]
-		sum += c.Estimate
-		sumsq += c.Estimate * c.Estimate
-		if c.Lower <= truth && truth <= c.Upper {
-			covered++
-		}
-	}
-	mean := sum / reps
-	sd := math.Sqrt((sumsq - reps*mean*mean) / (reps - 1))
-	mcse := sd / math.Sqrt(reps)
-	coverage := float64(covered) / reps
-	t.Logf("mean estimate %.4f (truth %.2f, Monte Carlo se %.4f); coverage %.3f", mean, truth, mcse, coverage)
-	if math.Abs(mean-truth) > 3*mcse {
-		t.Errorf("biased: mean %.4f, truth %.2f, more than 3 Monte Carlo se (%.4f) away", mean, truth, mcse)
+		return frameOf(t, b.Bytes())
 	}
 	// With 150 replications the Monte Carlo se of a 95 % coverage is 1.8 points.
-	if coverage < 0.89 || coverage > 0.99 {
-		t.Errorf("coverage %.3f, want about 0.95", coverage)
-	}
+	simulated(t, 150, truth, 0.89, 0.99, draw, func(fr *Frame) (Coef, error) {
+		fit, err := FitGLMM(fr, fm, 1)
+		if err != nil {
+			return Coef{}, err
+		}
+		return fit.Fixed[3], nil
+	})
 }
 
 // TestSimulationPoissonWithOffset does the same for counts over time at
@@ -146,12 +105,10 @@ func TestSimulationPoissonWithOffset(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long simulation")
 	}
-	const reps, truth = 200, 0.3
+	const truth = 0.3
 	rng := rand.New(rand.NewPCG(2018, 2020))
 	fm, _ := ParseFormula("contacts ~ time * arm + offset(log(months)) + (1 | office)")
-	var sum, sumsq, seSum float64
-	covered := 0
-	for r := 0; r < reps; r++ {
+	draw := func() *Frame {
 		var b bytes.Buffer
 		b.WriteString("office,time,arm,months,contacts\n")
 		for o := 0; o < 30; o++ {
@@ -168,33 +125,15 @@ func TestSimulationPoissonWithOffset(t *testing.T) {
 				}
 			}
 		}
-		fr, err := ReadCSV(bytes.NewReader(b.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		return frameOf(t, b.Bytes())
+	}
+	simulated(t, 200, truth, 0.89, 0.99, draw, func(fr *Frame) (Coef, error) {
 		fit, err := FitGLMMFamily(fr, fm, 1, Poisson)
 		if err != nil {
-			t.Fatalf("replication %d: %v", r, err)
+			return Coef{}, err
 		}
-		c := fit.Fixed[3]
-		seSum += c.SE
-		sum += c.Estimate
-		sumsq += c.Estimate * c.Estimate
-		if c.Lower <= truth && truth <= c.Upper {
-			covered++
-		}
-	}
-	mean := sum / reps
-	sd := math.Sqrt((sumsq - reps*mean*mean) / (reps - 1))
-	mcse := sd / math.Sqrt(reps)
-	coverage := float64(covered) / reps
-	t.Logf("mean estimate %.4f (truth %.2f, Monte Carlo se %.4f); coverage %.3f; mean se %.4f, sd of the estimates %.4f", mean, truth, mcse, coverage, seSum/reps, sd)
-	if math.Abs(mean-truth) > 3*mcse {
-		t.Errorf("biased: mean %.4f, truth %.2f, more than 3 Monte Carlo se (%.4f) away", mean, truth, mcse)
-	}
-	if coverage < 0.89 || coverage > 0.99 {
-		t.Errorf("coverage %.3f, want about 0.95", coverage)
-	}
+		return fit.Fixed[3], nil
+	})
 }
 
 // poisson draws a Poisson count with mean mu (Knuth's method; small means).
@@ -207,4 +146,48 @@ func poisson(rng *rand.Rand, mu float64) int {
 		}
 		k++
 	}
+}
+
+// simulated checks a model's estimate of a known effect over replicated
+// data sets: unbiased within 3 Monte Carlo standard errors, and its 95 %
+// interval covering the truth within [lo, hi] of the time. draw makes one
+// data set; fit returns the effect's row.
+func simulated(t *testing.T, reps int, truth, lo, hi float64, draw func() *Frame, fit func(*Frame) (Coef, error)) {
+	t.Helper()
+	var sum, sumsq, seSum float64
+	covered := 0
+	for r := 0; r < reps; r++ {
+		c, err := fit(draw())
+		if err != nil {
+			t.Fatalf("replication %d: %v", r, err)
+		}
+		sum += c.Estimate
+		sumsq += c.Estimate * c.Estimate
+		seSum += c.SE
+		if c.Lower <= truth && truth <= c.Upper {
+			covered++
+		}
+	}
+	n := float64(reps)
+	mean := sum / n
+	sd := math.Sqrt((sumsq - n*mean*mean) / (n - 1))
+	mcse := sd / math.Sqrt(n)
+	coverage := float64(covered) / n
+	t.Logf("mean estimate %.4f (truth %.2f, Monte Carlo se %.4f); coverage %.3f; mean se %.4f, sd of the estimates %.4f", mean, truth, mcse, coverage, seSum/n, sd)
+	if math.Abs(mean-truth) > 3*mcse {
+		t.Errorf("biased: mean %.4f, truth %.2f, more than 3 Monte Carlo se (%.4f) away", mean, truth, mcse)
+	}
+	if coverage < lo || coverage > hi {
+		t.Errorf("coverage %.3f, want about 0.95", coverage)
+	}
+}
+
+// frameOf reads a generated CSV.
+func frameOf(t *testing.T, b []byte) *Frame {
+	t.Helper()
+	fr, err := ReadCSV(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fr
 }
