@@ -66,7 +66,10 @@ func LikelihoodRatio(f *Frame, family Family, formulas []string) ([]LRModel, err
 	if err != nil {
 		return nil, err
 	}
-	same := onRows(f, fms[0].Response, rows)
+	same, err := onRows(f, fms[0].Response, rows)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]LRModel, len(fms))
 	for i, fm := range fms {
 		m := LRModel{Formula: formulas[i]}
@@ -102,13 +105,17 @@ func LikelihoodRatio(f *Frame, family Family, formulas []string) ([]LRModel, err
 }
 
 // onRows is f with the response missing outside rows, so that every model
-// is fitted to those rows and no others.
-func onRows(f *Frame, response string, rows []int) *Frame {
+// is fitted to those rows and no others (a transformed response, log(y),
+// is masked under its own name).
+func onRows(f *Frame, response string, rows []int) (*Frame, error) {
 	keep := make([]bool, f.N)
 	for _, i := range rows {
 		keep[i] = true
 	}
-	src := f.Columns[response]
+	src, err := f.Col(response)
+	if err != nil {
+		return nil, err
+	}
 	c := &Column{Name: src.Name, Levels: src.Levels}
 	if src.IsFactor() {
 		c.Factor = slices.Clone(src.Factor)
@@ -130,5 +137,5 @@ func onRows(f *Frame, response string, rows []int) *Frame {
 		out.Columns[k] = v
 	}
 	out.Columns[response] = c
-	return out
+	return out, nil
 }

@@ -65,6 +65,7 @@ func TestLikelihoodRatioRefusesWhatIsNotNested(t *testing.T) {
 		{[]string{"y ~ time + (1 | office)"}, "at least two models"},
 		{[]string{"y ~ time + (1 | office)", "x ~ time + (1 | office)"}, "same response"},
 		{[]string{"y ~ time + (1 | office)", "y ~ arm + (1 | office)"}, "not nested"},
+		{[]string{"log(y) ~ time + (1 | office)", "log(y) ~ arm + (1 | office)"}, "not nested"}, // a transformed response is fitted
 	} {
 		if _, err := LikelihoodRatio(fr, Gaussian, c.formulas); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.formulas, err, c.want)
