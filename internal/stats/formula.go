@@ -85,8 +85,18 @@ func ParseFormula(s string) (*Formula, error) {
 			f.Intercept = false
 			continue
 		}
-		if strings.HasPrefix(part, "-") || len(splitTop(part, '-')) > 1 {
-			return nil, fmt.Errorf("formula %q: removing terms is not supported", s)
+		// "x - 1" drops the intercept, as "x + 0" does; removing other
+		// terms is not supported.
+		if pieces := splitTop(part, '-'); len(pieces) > 1 {
+			for _, r := range pieces[1:] {
+				if strings.TrimSpace(r) != "1" {
+					return nil, fmt.Errorf("formula %q: removing terms is not supported", s)
+				}
+			}
+			f.Intercept = false
+			if part = strings.TrimSpace(pieces[0]); part == "" {
+				continue
+			}
 		}
 		// A random intercept: (1 | g) or (1 | g:h).
 		if strings.HasPrefix(part, "(") && strings.HasSuffix(part, ")") {

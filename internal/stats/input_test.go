@@ -95,6 +95,7 @@ func TestUnsupportedFunctionsAreNamed(t *testing.T) {
 		"y ~ x + exp (z/10)":              "y | x, exp(z/10)",
 		"y ~ factor(year) * arm":          "y | factor(year), arm, factor(year):arm",
 		"y ~ I((x-1)*2) + offset(log(n))": "y | I((x - 1) * 2) + offset(log(n))",
+		"y ~ arm + x - 1":                 "y | arm, x (no intercept)",
 	} {
 		fm, err := ParseFormula(formula)
 		if err != nil {
@@ -108,6 +109,9 @@ func TestUnsupportedFunctionsAreNamed(t *testing.T) {
 		got := fm.Response + " | " + strings.Join(names, ", ")
 		for _, o := range fm.Offsets {
 			got += " + " + o
+		}
+		if !fm.Intercept {
+			got += " (no intercept)"
 		}
 		if got != want {
 			t.Errorf("%s: %s, want %s", formula, got, want)
