@@ -167,15 +167,19 @@ write.csv(d[, c("office", "person", "time", "arm", "work")], outp("glmm_trial.cs
 # tolPwrss: the Laplace fit solves for the conditional modes iteratively; its default tolerance (1e-7)
 # leaves the deviance about 1e-4 high, so it is tightened as the optimiser's is.
 gtight <- glmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-10, maxfun = 1e6), tolPwrss = 1e-12)
-for (q in c(1, 7)) {
-  fit <- glmer(work ~ time * arm + (1 | office), data = d, family = binomial, nAGQ = q, control = gtight)
+# A GLMM's fixed effects (estimate, se, p), variances and fit, as the Go tests read them.
+write_glmm_ref <- function(fit, file) {
   co <- summary(fit)$coefficients
   vc <- as.data.frame(VarCorr(fit))
-  out <- rbind(
+  write_ref(rbind(
     data.frame(kind = "fixed", name = rownames(co), value = co[, 1], se = co[, 2], p = co[, 4], stringsAsFactors = FALSE),
     data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, p = NA),
-    data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA))
-  write_ref(out, outp(sprintf("glmm_trial_agq%d_ref.csv", q)))
+    data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA)),
+    file)
+}
+for (q in c(1, 7)) {
+  fit <- glmer(work ~ time * arm + (1 | office), data = d, family = binomial, nAGQ = q, control = gtight)
+  write_glmm_ref(fit, outp(sprintf("glmm_trial_agq%d_ref.csv", q)))
 }
 
 ## lme4's own binomial example: contagious bovine pleuropneumonia.
@@ -186,13 +190,7 @@ cbpp$period <- paste0("p", as.character(cbpp$period))
 write.csv(cbpp, outp("glmm_cbpp.csv"), row.names = FALSE)
 for (q in c(1, 9)) {
   fit <- glmer(cbind(incidence, healthy) ~ period + (1 | herd), data = cbpp, family = binomial, nAGQ = q, control = gtight)
-  co <- summary(fit)$coefficients
-  vc <- as.data.frame(VarCorr(fit))
-  out <- rbind(
-    data.frame(kind = "fixed", name = rownames(co), value = co[, 1], se = co[, 2], p = co[, 4], stringsAsFactors = FALSE),
-    data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, p = NA),
-    data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA))
-  write_ref(out, outp(sprintf("glmm_cbpp_agq%d_ref.csv", q)))
+  write_glmm_ref(fit, outp(sprintf("glmm_cbpp_agq%d_ref.csv", q)))
 }
 
 ## Power of a two-arm cluster-randomised trial: the noncentral t with J - 2 df, as power.t.test
@@ -332,13 +330,7 @@ gp$time_f <- paste0("t", gp$time)
 for (case in list(list(name = "glmm_persons", formula = work ~ time * arm + (1 | office) + (1 | person)),
                   list(name = "glmm_officetime", formula = work ~ time * arm + (1 | office) + (1 | person) + (1 | office:time_f)))) {
   fit <- glmer(case$formula, data = gp, family = binomial, control = gtight)
-  co <- summary(fit)$coefficients
-  vc <- as.data.frame(VarCorr(fit))
-  write_ref(rbind(
-    data.frame(kind = "fixed", name = rownames(co), value = co[, 1], se = co[, 2], p = co[, 4], stringsAsFactors = FALSE),
-    data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, p = NA),
-    data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA)),
-    outp(paste0(case$name, "_ref.csv")))
+  write_glmm_ref(fit, outp(paste0(case$name, "_ref.csv")))
 }
 
 ## Counts: Poisson mixed models (log link, Laplace). lme4's own grouseticks example, with crossed
@@ -359,11 +351,5 @@ write.csv(pc[, c("office", "person", "time", "arm", "months", "contacts")], outp
 for (case in list(list(name = "glmm_grouseticks", data = gt, formula = TICKS ~ factor(YEAR) + cHEIGHT + (1 | BROOD) + (1 | LOCATION)),
                   list(name = "glmm_contacts", data = pc, formula = contacts ~ time * arm + offset(log(months)) + (1 | office)))) {
   fit <- glmer(case$formula, data = case$data, family = poisson, control = gtight)
-  co <- summary(fit)$coefficients
-  vc <- as.data.frame(VarCorr(fit))
-  write_ref(rbind(
-    data.frame(kind = "fixed", name = rownames(co), value = co[, 1], se = co[, 2], p = co[, 4], stringsAsFactors = FALSE),
-    data.frame(kind = "variance", name = vc$grp, value = vc$vcov, se = NA, p = NA),
-    data.frame(kind = "fit", name = c("loglik", "deviance", "aic"), value = c(as.numeric(logLik(fit)), -2 * as.numeric(logLik(fit)), AIC(fit)), se = NA, p = NA)),
-    outp(paste0(case$name, "_ref.csv")))
+  write_glmm_ref(fit, outp(paste0(case$name, "_ref.csv")))
 }
