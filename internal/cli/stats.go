@@ -542,9 +542,9 @@ func statsGLMM(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fam := stats.Family(*family)
-	if fam != stats.Binomial && fam != stats.Poisson {
-		return usagef("--family must be binomial or poisson, not %q", *family)
+	fam, err := familyFlag(*family, stats.Binomial, stats.Poisson)
+	if err != nil {
+		return err
 	}
 	fit, err := stats.FitGLMMFamily(fr, fm, *nagq, fam)
 	if err != nil {
@@ -751,9 +751,9 @@ func statsLRT(ctx context.Context, env Env, args []string) error {
 	if len(formulas) < 2 {
 		return usagef("give two or more --formula, nested")
 	}
-	fam := stats.Family(*family)
-	if fam != stats.Gaussian && fam != stats.Binomial && fam != stats.Poisson {
-		return usagef("--family must be gaussian, binomial or poisson, not %q", *family)
+	fam, err := familyFlag(*family, stats.Gaussian, stats.Binomial, stats.Poisson)
+	if err != nil {
+		return err
 	}
 	fr, err := data.read()
 	if err != nil {
@@ -780,4 +780,16 @@ func statsLRT(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "%-4s %5d %12.3f %12.3f %12.3f %12.3f %10s %4s %12s  %s\n", fmt.Sprintf("m%d", i), m.NPar, m.AIC, m.BIC, m.LogLik, m.Deviance, chisq, df, p, m.Formula)
 	}
 	return nil
+}
+
+// familyFlag reads a --family flag among the families a command fits.
+func familyFlag(v string, allowed ...stats.Family) (stats.Family, error) {
+	var names []string
+	for _, f := range allowed {
+		if string(f) == v {
+			return f, nil
+		}
+		names = append(names, string(f))
+	}
+	return "", usagef("--family must be %s, not %q", strings.Join(names, " or "), v)
 }

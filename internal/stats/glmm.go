@@ -10,10 +10,11 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// GLMMFit is a logistic mixed model with random intercepts, fitted as
-// lme4's glmer: the Laplace approximation (nAGQ = 1; with several random
-// terms, see laplace.go) or, with one random intercept, adaptive
-// Gauss-Hermite quadrature (nAGQ > 1), optimised over θ and β jointly.
+// GLMMFit is a binomial (logit) or Poisson (log) mixed model with random
+// intercepts, fitted as lme4's glmer: the Laplace approximation (nAGQ = 1;
+// with several random terms, see laplace.go) or, with one random
+// intercept, adaptive Gauss-Hermite quadrature (nAGQ > 1), optimised over
+// θ and β jointly.
 type GLMMFit struct {
 	Fixed     []Coef      `json:"fixed"`
 	OddsRatio []OddsRatio `json:"odds_ratios"`

@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/gonum/lapack/lapack64"
 )
 
-// laplaceProblem is the logistic mixed model with several random
+// laplaceProblem is the binomial or Poisson mixed model with several random
 // intercepts ((1 | office) + (1 | person) + (1 | office:time)), fitted by
 // the Laplace approximation as glmer does: for each (θ, β) the conditional
 // modes û of the spherical random effects are found by penalised iteratively
@@ -17,11 +17,11 @@ import (
 //
 //	−2 Σ log p(y_i | η_i) + ‖û‖² + log |Λ'Z'WZΛ + I|,
 //
-// with W the binomial weights at û. The system Λ'Z'WZΛ + I falls apart into
-// independent blocks of levels that share observations, as in the linear
-// model (lmmblock.go): in each, the levels of the largest factor are
-// diagonal, and only the few other levels need a dense factor of their
-// Schur complement.
+// with W the family's weights (the variance of y) at û. The system
+// Λ'Z'WZΛ + I falls apart into independent blocks of levels that share
+// observations, as in the linear model (lmmblock.go): in each, the levels
+// of the largest factor are diagonal, and only the few other levels need a
+// dense factor of their Schur complement.
 type laplaceProblem struct {
 	*glmmProblem
 	K       int
@@ -153,8 +153,8 @@ func (lp *laplaceProblem) deviance(theta, beta []float64) (float64, error) {
 	eta0 := work(&lp.eta0, n)
 	for i := 0; i < n; i++ {
 		eta0[i] = lp.offsetAt(i)
-		for j, b := range beta {
-			eta0[i] += lp.X.At(i, j) * b
+		for j, x := range lp.X.RawRowView(i) {
+			eta0[i] += x * beta[j]
 		}
 	}
 	u := append([]float64(nil), lp.u...)
