@@ -215,6 +215,12 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 	PhiA.Add(&Phi, &PhiA)
 	se = make([]float64, len(contrasts))
 	df = make([]float64, len(contrasts))
+	// Φ P_r Φ, the same for every contrast.
+	PhiPPhi := make([]*mat.Dense, m)
+	for r := 0; r < m; r++ {
+		PhiPPhi[r] = &mat.Dense{}
+		PhiPPhi[r].Mul(PhiP[r], &Phi)
+	}
 	for j, c := range contrasts {
 		cv := mat.NewVecDense(p, c)
 		se[j] = sqrtPos(mat.Inner(cv, &PhiA, cv))
@@ -224,12 +230,8 @@ func (pr *lmmProblem) kenwardRoger(variances []float64, sigma2 float64, groupsOf
 		var A1, A2 float64
 		TPP := make([]*mat.Dense, m)
 		for r := 0; r < m; r++ {
-			var a, b mat.Dense
-			a.Mul(&Phi, Pr[r])
-			b.Mul(&a, &Phi)
-			var c mat.Dense
-			c.Mul(theta, &b)
-			TPP[r] = &c
+			TPP[r] = &mat.Dense{}
+			TPP[r].Mul(theta, PhiPPhi[r])
 		}
 		for r := 0; r < m; r++ {
 			for s := 0; s < m; s++ {
