@@ -56,6 +56,14 @@ type Frame struct {
 	derived map[string]*Column
 }
 
+// forget drops the variables computed from the columns, after a column
+// has been changed in place.
+func (f *Frame) forget() {
+	f.mu.Lock()
+	f.derived = nil
+	f.mu.Unlock()
+}
+
 // Col returns the named column, or the formula variable the name
 // describes computed from the columns ("log(x)", "factor(k)"), or an error
 // naming it.

@@ -311,6 +311,7 @@ func newPermProblem(f *Frame, fm *Formula, cluster, assign, term, strata string)
 		for r, i := range rows {
 			work.Factor[i] = assignment[cl[r]]
 		}
+		frame.forget() // variables computed from the old assignment
 		dd, err := BuildDesign(frame, fm)
 		if err != nil {
 			return 0, err
